@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * protocol.c - wire message validation.
+ *
+ * protobuf-c checks that the bytes are a well-formed Request; everything
+ * about meaning is checked here, before any other code looks at a field:
+ * the version, that exactly one operation is present, the ranges of every
+ * number, interface names, that the address kind matches the family, and
+ * that the descriptors that came along are the ones the operation takes.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "common/util.h"
+#include "proto/protocol.h"
+
+/* Writes the reason for a refusal and returns r, the refusal's errno. */
+_printf_(4, 5)
+static int fail(int r, char *why, size_t size, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (why && size > 0) {
+                va_start(ap, fmt);
+                vsnprintf(why, size, fmt, ap);
+                va_end(ap);
+        }
+        return r;
+}
+
+int sb_proto_ifname_valid(const char *s)
+{
+        size_t n;
+
+        if (!s)
+                return 0;
+        n = strlen(s);
+        if (n == 0 || n >= IFNAMSIZ)
+                return 0;
+        if (streq(s, ".") || streq(s, ".."))
+                return 0;
+        for (const char *p = s; *p; p++)
+                if (*p == '/' || *p == ':' || *p <= ' ' || *p == 0x7f)
+                        return 0;
+        return 1;
+}
+
+static int address_validate(const Sockbroker__Address *a, int family, char *why, size_t size)
+{
+        switch (a->kind_case) {
+        case SOCKBROKER__ADDRESS__KIND_PACKET:
+                if (family != AF_PACKET)
+                        break;
+                if (a->packet->ifname && !sb_proto_ifname_valid(a->packet->ifname))
+                        return fail(-EBADMSG, why, size, "invalid interface name");
+                if (a->packet->has_protocol && a->packet->protocol > 0xffff)
+                        return fail(-EBADMSG, why, size, "EtherType %u out of range", a->packet->protocol);
+                return 0;
+        case SOCKBROKER__ADDRESS__KIND_INET:
+                if (family != AF_INET && family != AF_INET6)
+                        break;
+                if (a->inet->ifname && !sb_proto_ifname_valid(a->inet->ifname))
+                        return fail(-EBADMSG, why, size, "invalid interface name");
+                if (a->inet->has_address &&
+                    a->inet->address.len != (family == AF_INET ? 4u : 16u))
+                        return fail(-EBADMSG, why, size, "address is %zu bytes, expected %u",
+                                    a->inet->address.len, family == AF_INET ? 4u : 16u);
+                if (a->inet->has_port && a->inet->port > 0xffff)
+                        return fail(-EBADMSG, why, size, "port %u out of range", a->inet->port);
+                return 0;
+        case SOCKBROKER__ADDRESS__KIND_CAN:
+                if (family != AF_CAN)
+                        break;
+                if (a->can->ifname && !sb_proto_ifname_valid(a->can->ifname))
+                        return fail(-EBADMSG, why, size, "invalid interface name");
+                if (a->can->has_pgn && a->can->pgn > 0x3ffff)
+                        return fail(-EBADMSG, why, size, "PGN 0x%x out of range", a->can->pgn);
+                if (a->can->has_addr && a->can->addr > 0xff)
+                        return fail(-EBADMSG, why, size, "J1939 address %u out of range", a->can->addr);
+                return 0;
+        case SOCKBROKER__ADDRESS__KIND_BLUETOOTH:
+                if (family != AF_BLUETOOTH)
+                        break;
+                if (a->bluetooth->has_bdaddr && a->bluetooth->bdaddr.len != 6)
+                        return fail(-EBADMSG, why, size, "bdaddr is %zu bytes, expected 6",
+                                    a->bluetooth->bdaddr.len);
+                if (a->bluetooth->has_dev && a->bluetooth->dev > 0xffff)
+                        return fail(-EBADMSG, why, size, "device index %u out of range", a->bluetooth->dev);
+                if (a->bluetooth->has_psm && a->bluetooth->psm > 0xffff)
+                        return fail(-EBADMSG, why, size, "PSM %u out of range", a->bluetooth->psm);
+                return 0;
+        case SOCKBROKER__ADDRESS__KIND__NOT_SET:
+        case _SOCKBROKER__ADDRESS__KIND__CASE_IS_INT_SIZE:
+                return fail(-EBADMSG, why, size, "address has no kind");
+        }
+        return fail(-EBADMSG, why, size, "address kind does not match family %d", family);
+}
+
+static int open_validate(const Sockbroker__Open *o, char *why, size_t size)
+{
+        if (!o->has_family || !o->has_type)
+                return fail(-EBADMSG, why, size, "open: family and type are required");
+        if (o->family <= 0 || o->family >= AF_MAX)
+                return fail(-EBADMSG, why, size, "open: family %d out of range", o->family);
+        if (o->type <= 0 || o->type > SOCK_PACKET)
+                return fail(-EBADMSG, why, size, "open: type %d out of range (flags go in 'flags')", o->type);
+        if (o->has_protocol && (o->protocol < 0 || o->protocol > 0xffff))
+                return fail(-EBADMSG, why, size, "open: protocol %d out of range", o->protocol);
+        if (o->has_flags && (o->flags & ~(uint32_t)SOCKBROKER__OPEN_FLAGS__OPEN_FLAG_NONBLOCK))
+                return fail(-EBADMSG, why, size, "open: unknown flags 0x%x", o->flags);
+        if (o->address)
+                return address_validate(o->address, o->family, why, size);
+        return 0;
+}
+
+unsigned sb_proto_request_fds(const SbRequest *r)
+{
+        switch (r->op_case) {
+        case SOCKBROKER__REQUEST__OP_BIND:
+        case SOCKBROKER__REQUEST__OP_SET_OPTION:
+                return 1;
+        case SOCKBROKER__REQUEST__OP_OPEN:
+        case SOCKBROKER__REQUEST__OP_LINK_CONFIG:
+        case SOCKBROKER__REQUEST__OP_HCI_COMMAND:
+        case SOCKBROKER__REQUEST__OP_STATUS:
+        case SOCKBROKER__REQUEST__OP__NOT_SET:
+        case _SOCKBROKER__REQUEST__OP__CASE_IS_INT_SIZE:
+                return 0;
+        }
+        return 0;
+}
+
+int sb_proto_request_decode(const void *buf, size_t len, size_t n_fds,
+                            SbRequest **ret, char *why, size_t why_size)
+{
+        SbRequest *r;
+        int e = 0;
+
+        if (len > SB_PROTO_MAX_MESSAGE)
+                return fail(-EMSGSIZE, why, why_size, "request of %zu bytes exceeds %u", len, SB_PROTO_MAX_MESSAGE);
+        if (len == 0)
+                return fail(-EBADMSG, why, why_size, "empty request");
+
+        r = sockbroker__request__unpack(NULL, len, buf);
+        if (!r)
+                return fail(-EBADMSG, why, why_size, "malformed request: not a sockbroker Request");
+
+        if (!r->has_version)
+                e = fail(-EBADMSG, why, why_size, "request has no version");
+        else if (r->version != SB_PROTO_VERSION)
+                e = fail(-EPROTONOSUPPORT, why, why_size, "protocol version %u not supported (daemon speaks %u)",
+                         r->version, SB_PROTO_VERSION);
+        else if (r->op_case == SOCKBROKER__REQUEST__OP__NOT_SET)
+                e = fail(-EOPNOTSUPP, why, why_size, "request names no operation");
+        else if (n_fds != sb_proto_request_fds(r))
+                e = fail(-EBADF, why, why_size, "request carries %zu descriptor(s), operation takes %u",
+                         n_fds, sb_proto_request_fds(r));
+        else if (r->op_case == SOCKBROKER__REQUEST__OP_OPEN)
+                e = open_validate(r->open, why, why_size);
+
+        if (e < 0) {
+                sockbroker__request__free_unpacked(r, NULL);
+                return e;
+        }
+        *ret = r;
+        return 0;
+}
+
+SbRequest *sb_proto_request_free(SbRequest *r)
+{
+        if (r)
+                sockbroker__request__free_unpacked(r, NULL);
+        return NULL;
+}
+
+int sb_proto_request_encode(const SbRequest *r, void *buf, size_t size)
+{
+        size_t n = sockbroker__request__get_packed_size(r);
+
+        if (n > size || n > SB_PROTO_MAX_MESSAGE)
+                return -EMSGSIZE;
+        return (int)sockbroker__request__pack(r, buf);
+}
+
+int sb_proto_reply_encode(const SbReply *r, void *buf, size_t size)
+{
+        size_t n = sockbroker__reply__get_packed_size(r);
+
+        if (n > size || n > SB_PROTO_MAX_MESSAGE)
+                return -EMSGSIZE;
+        return (int)sockbroker__reply__pack(r, buf);
+}
+
+int sb_proto_reply_decode(const void *buf, size_t len, size_t n_fds,
+                          SbReply **ret, char *why, size_t why_size)
+{
+        SbReply *r;
+        int e = 0;
+
+        if (len > SB_PROTO_MAX_MESSAGE)
+                return fail(-EMSGSIZE, why, why_size, "reply of %zu bytes exceeds %u", len, SB_PROTO_MAX_MESSAGE);
+
+        r = sockbroker__reply__unpack(NULL, len, buf);
+        if (!r)
+                return fail(-EBADMSG, why, why_size, "malformed reply");
+
+        if (!r->has_version || r->version != SB_PROTO_VERSION)
+                e = fail(-EPROTONOSUPPORT, why, why_size, "reply of another protocol version");
+        else if (r->has_error && (r->error < 0 || r->error > 4095))
+                e = fail(-EBADMSG, why, why_size, "reply error %d out of range", r->error);
+        else if (n_fds != (r->has_n_fds ? r->n_fds : 0))
+                e = fail(-EBADF, why, why_size, "reply announces %u descriptor(s), carries %zu",
+                         r->has_n_fds ? r->n_fds : 0, n_fds);
+
+        if (e < 0) {
+                sockbroker__reply__free_unpacked(r, NULL);
+                return e;
+        }
+        *ret = r;
+        return 0;
+}
+
+SbReply *sb_proto_reply_free(SbReply *r)
+{
+        if (r)
+                sockbroker__reply__free_unpacked(r, NULL);
+        return NULL;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * protocol.h - encode, decode and validate sockbroker wire messages.
+ *
+ * Pure: buffers in, buffers out, no I/O. The daemon decodes every client
+ * message with sb_proto_request_decode(), which refuses anything that is
+ * not a well-formed request of this version, and says why in text that
+ * goes back to the client unchanged.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/sockbroker.pb-c.h"
+
+#define SB_PROTO_VERSION 1u
+#define SB_PROTO_MAX_MESSAGE 4096u
+/* Descriptors one message may carry: a request carries at most the
+ * socket it operates on, a reply at most the socket it grants. */
+#define SB_PROTO_MAX_FDS 1u
+#define SB_PROTO_MAX_REASON 256u
+
+typedef Sockbroker__Request SbRequest;
+typedef Sockbroker__Reply SbReply;
+
+/*
+ * Decodes and validates one request. n_fds is the number of descriptors
+ * that came with it. Returns 0 and sets *ret (free with
+ * sb_proto_request_free()), or a negative errno with a reason in why:
+ *   -EMSGSIZE         too large
+ *   -EBADMSG          not a protobuf Request, or a field out of range
+ *   -EPROTONOSUPPORT  another protocol version
+ *   -EOPNOTSUPP       no operation, or one this daemon does not do
+ *   -EBADF            descriptors the operation does not expect, or missing
+ */
+int sb_proto_request_decode(const void *buf, size_t len, size_t n_fds,
+                            SbRequest **ret, char *why, size_t why_size);
+SbRequest *sb_proto_request_free(SbRequest *r);
+
+/* Packs a request or reply into buf (at most SB_PROTO_MAX_MESSAGE).
+ * Returns the length, or -EMSGSIZE. */
+int sb_proto_request_encode(const SbRequest *r, void *buf, size_t size);
+int sb_proto_reply_encode(const SbReply *r, void *buf, size_t size);
+
+/* Decodes a reply (client side); same error conventions. */
+int sb_proto_reply_decode(const void *buf, size_t len, size_t n_fds,
+                          SbReply **ret, char *why, size_t why_size);
+SbReply *sb_proto_reply_free(SbReply *r);
+
+/* How many descriptors the request's operation carries (0 or 1). */
+unsigned sb_proto_request_fds(const SbRequest *r);
+
+/* True for a valid interface name: 1..IFNAMSIZ-1 bytes, no '/', ':' or
+ * whitespace, not "." or "..". */
+int sb_proto_ifname_valid(const char *s);
