@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * policy-file.c - the I/O around the policy compiler: reading the policy
+ * file and its drop-in directory, the ownership and permission checks of
+ * strict mode, and the resolver backed by the name service.
+ *
+ * Every check is made with fstat() on the descriptor that is then read,
+ * so what was checked is what is compiled. Drop-in files are opened
+ * relative to the directory descriptor that was checked, and are not
+ * followed if they are symbolic links: the set of files read is exactly
+ * the set of files in that directory.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/util.h"
+#include "policy/policy.h"
+
+#define POLICY_FILE_MAX_SIZE (16u << 20)        /* one file */
+#define POLICY_LOAD_MAX_SIZE (64u << 20)        /* all files together */
+#define NSS_BUFFER_MAX (1u << 20)
+
+struct load {
+        struct policy_source sources[POLICY_MAX_FILES];
+        char *names[POLICY_MAX_FILES];
+        char *texts[POLICY_MAX_FILES];
+        size_t n;
+        size_t total;
+};
+
+static struct load *load_free(struct load *l)
+{
+        if (!l)
+                return NULL;
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->names[i]);
+                free(l->texts[i]);
+        }
+        free(l);
+        return NULL;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct load *, load_free)
+
+static void closedirp(DIR **d)
+{
+        if (*d)
+                (void)closedir(*d);
+}
+
+/* Fills err about path and returns r; errno is set to -r for %m. */
+_printf_(4, 5)
+static int load_error(struct policy_error *err, const char *path, int r, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (!err)
+                return r;
+        *err = (struct policy_error){};
+        (void)snprintf(err->file, sizeof(err->file), "%s", path);
+        errno = -r;
+        va_start(ap, fmt);
+        (void)vsnprintf(err->message, sizeof(err->message), fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+static int check_fd(int fd, const char *path, bool strict, bool dir, struct policy_error *err)
+{
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return load_error(err, path, negative_errno(), "cannot stat: %m");
+
+        if (dir && !S_ISDIR(st.st_mode))
+                return load_error(err, path, -ENOTDIR, "refusing: not a directory");
+        if (!dir && !S_ISREG(st.st_mode))
+                return load_error(err, path, S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL,
+                                  "refusing: not a regular file");
+
+        if (strict) {
+                if (st.st_uid != 0)
+                        return load_error(err, path, -EPERM, "refusing: not owned by root (uid %u)",
+                                          (unsigned)st.st_uid);
+                /* With a POSIX ACL the group bits are its mask, so a write
+                 * grant to any named user or group shows here too. */
+                if (st.st_mode & (S_IWGRP | S_IWOTH))
+                        return load_error(err, path, -EPERM,
+                                          "refusing: writable by group or others (mode %04o)",
+                                          (unsigned)(st.st_mode & 07777));
+        }
+        return 0;
+}
+
+static int read_fd(int fd, const char *path, size_t max, char **ret, size_t *ret_len,
+                   struct policy_error *err)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, allocated = 0;
+
+        for (;;) {
+                ssize_t k;
+
+                if (len == allocated) {
+                        size_t n = allocated ? allocated * 2 : 4096;
+                        char *p;
+
+                        if (allocated > max)
+                                return load_error(err, path, -EFBIG, "refusing: larger than %zu bytes",
+                                                  max);
+                        if (n > max + 1)
+                                n = max + 1;
+                        p = realloc(buf, n);
+                        if (!p)
+                                return load_error(err, path, -ENOMEM, "%m");
+                        buf = p;
+                        allocated = n;
+                }
+
+                k = read(fd, buf + len, allocated - len);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return load_error(err, path, negative_errno(), "cannot read: %m");
+                }
+                if (k == 0)
+                        break;
+                len += (size_t)k;
+        }
+
+        if (len > max)
+                return load_error(err, path, -EFBIG, "refusing: larger than %zu bytes", max);
+
+        *ret = TAKE_PTR(buf);
+        *ret_len = len;
+        return 0;
+}
+
+static int load_add(struct load *l, const char *path, int fd, struct policy_error *err)
+{
+        _cleanup_free_ char *name = NULL, *text = NULL;
+        size_t len = 0;
+        int r;
+
+        if (l->n >= POLICY_MAX_FILES)
+                return load_error(err, path, -E2BIG, "refusing: more than %u policy files",
+                                  POLICY_MAX_FILES);
+
+        r = read_fd(fd, path, POLICY_FILE_MAX_SIZE, &text, &len, err);
+        if (r < 0)
+                return r;
+        if (len > POLICY_LOAD_MAX_SIZE - l->total)
+                return load_error(err, path, -EFBIG, "refusing: policy files larger than %u bytes in total",
+                                  POLICY_LOAD_MAX_SIZE);
+
+        name = strdup(path);
+        if (!name)
+                return load_error(err, path, -ENOMEM, "%m");
+
+        l->total += len;
+        l->sources[l->n] = (struct policy_source){ .name = name, .text = text, .len = len };
+        l->names[l->n] = TAKE_PTR(name);
+        l->texts[l->n] = TAKE_PTR(text);
+        l->n++;
+        return 0;
+}
+
+static bool dropin_name_is_valid(const char *name)
+{
+        size_t n = strlen(name);
+
+        return name[0] != '.' && n > strlen(".conf") && strcmp(name + n - strlen(".conf"), ".conf") == 0;
+}
+
+static int strcmp_ptr(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void names_free(char **names, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+}
+
+/* Reads the *.conf names in the directory, sorted by strcmp(). */
+static int dropin_list(int dfd, const char *dir, char **names, size_t max, size_t *ret_n,
+                       struct policy_error *err)
+{
+        _cleanup_(closedirp) DIR *d = NULL;
+        size_t n = 0;
+        int fd;
+
+        /* fdopendir() takes the descriptor: give it its own. */
+        fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return load_error(err, dir, negative_errno(), "%m");
+        d = fdopendir(fd);
+        if (!d) {
+                int r = negative_errno();
+
+                safe_close(fd);
+                return load_error(err, dir, r, "cannot read directory: %m");
+        }
+
+        for (;;) {
+                struct dirent *de;
+
+                errno = 0;
+                de = readdir(d);
+                if (!de) {
+                        if (errno != 0) {
+                                int r = negative_errno();
+
+                                names_free(names, n);
+                                return load_error(err, dir, r, "cannot read directory: %m");
+                        }
+                        break;
+                }
+                if (!dropin_name_is_valid(de->d_name))
+                        continue;
+                if (n >= max) {
+                        names_free(names, n);
+                        return load_error(err, dir, -E2BIG, "refusing: more than %zu drop-in files",
+                                          max);
+                }
+                names[n] = strdup(de->d_name);
+                if (!names[n]) {
+                        names_free(names, n);
+                        return load_error(err, dir, -ENOMEM, "%m");
+                }
+                n++;
+        }
+
+        qsort(names, n, sizeof(*names), strcmp_ptr);
+        *ret_n = n;
+        return 0;
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+        size_t a = strlen(dir), b = strlen(name);
+        char *p = malloc(a + 1 + b + 1);
+
+        if (!p)
+                return NULL;
+        memcpy(p, dir, a);
+        p[a] = '/';
+        memcpy(p + a + 1, name, b + 1);
+        return p;
+}
+
+static int load_dropins(struct load *l, const char *dir, bool strict, struct policy_error *err)
+{
+        _cleanup_close_ int dfd = -1;
+        char *names[POLICY_MAX_FILES];
+        size_t n = 0;
+        int r;
+
+        dfd = open(dir, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
+        if (dfd < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                return load_error(err, dir, negative_errno(), "cannot open: %m");
+        }
+        r = check_fd(dfd, dir, strict, true, err);
+        if (r < 0)
+                return r;
+
+        r = dropin_list(dfd, dir, names, POLICY_MAX_FILES - l->n, &n, err);
+        if (r < 0)
+                return r;
+
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_close_ int fd = -1;
+                _cleanup_free_ char *path = NULL;
+
+                path = path_join(dir, names[i]);
+                if (!path) {
+                        r = load_error(err, dir, -ENOMEM, "%m");
+                        break;
+                }
+
+                fd = openat(dfd, names[i], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+                if (fd < 0) {
+                        if (errno == ENOENT)    /* removed since readdir(): as if never there */
+                                continue;
+                        if (errno == ELOOP)
+                                r = load_error(err, path, -ELOOP, "refusing: a symbolic link");
+                        else
+                                r = load_error(err, path, negative_errno(), "cannot open: %m");
+                        break;
+                }
+
+                r = check_fd(fd, path, strict, false, err);
+                if (r < 0)
+                        break;
+                r = load_add(l, path, fd, err);
+                if (r < 0)
+                        break;
+        }
+
+        names_free(names, n);
+        return r;
+}
+
+int policy_load(const char *path, const char *dropin_dir, bool strict,
+                const struct policy_resolver *resolver,
+                policy **ret, struct policy_error *err)
+{
+        _cleanup_(load_freep) struct load *l = NULL;
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        if (err)
+                *err = (struct policy_error){};
+        if (!path || !ret)
+                return load_error(err, "", -EINVAL, "invalid arguments");
+
+        l = calloc(1, sizeof(*l));
+        if (!l)
+                return load_error(err, path, -ENOMEM, "%m");
+
+        /* The main path may be a symbolic link (configuration management
+         * likes them); what it points to is checked like any file. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return load_error(err, path, negative_errno(), "cannot open: %m");
+        r = check_fd(fd, path, strict, false, err);
+        if (r < 0)
+                return r;
+        r = load_add(l, path, fd, err);
+        if (r < 0)
+                return r;
+
+        if (dropin_dir) {
+                r = load_dropins(l, dropin_dir, strict, err);
+                if (r < 0)
+                        return r;
+        }
+
+        return policy_compile(l->sources, l->n, resolver, ret, err);
+}
+
+/* getpwnam_r(3): these errors, like a NULL result, mean "no such name". */
+static bool nss_not_found(int r)
+{
+        return r == 0 || r == ENOENT || r == ESRCH || r == EBADF || r == EPERM;
+}
+
+static size_t nss_buffer_size(int name)
+{
+        long n = sysconf(name);
+
+        return n > 0 && (unsigned long)n < NSS_BUFFER_MAX ? (size_t)n : 4096;
+}
+
+static int resolve_user(const char *name, uid_t *ret, void *userdata)
+{
+        (void)userdata;
+
+        for (size_t size = nss_buffer_size(_SC_GETPW_R_SIZE_MAX); size <= NSS_BUFFER_MAX; size *= 2) {
+                _cleanup_free_ char *buf = malloc(size);
+                struct passwd pw, *result = NULL;
+                int r;
+
+                if (!buf)
+                        return -ENOMEM;
+                r = getpwnam_r(name, &pw, buf, size, &result);
+                if (r == 0 && result) {
+                        *ret = pw.pw_uid;
+                        return 0;
+                }
+                if (r == ERANGE)
+                        continue;
+                return nss_not_found(r) ? -ENOENT : -r;
+        }
+        return -ERANGE;
+}
+
+static int resolve_group(const char *name, gid_t *ret, void *userdata)
+{
+        (void)userdata;
+
+        for (size_t size = nss_buffer_size(_SC_GETGR_R_SIZE_MAX); size <= NSS_BUFFER_MAX; size *= 2) {
+                _cleanup_free_ char *buf = malloc(size);
+                struct group gr, *result = NULL;
+                int r;
+
+                if (!buf)
+                        return -ENOMEM;
+                r = getgrnam_r(name, &gr, buf, size, &result);
+                if (r == 0 && result) {
+                        *ret = gr.gr_gid;
+                        return 0;
+                }
+                if (r == ERANGE)
+                        continue;
+                return nss_not_found(r) ? -ENOENT : -r;
+        }
+        return -ERANGE;
+}
+
+const struct policy_resolver policy_resolver_system = {
+        .user = resolve_user,
+        .group = resolve_group,
+};

@@ -1,0 +1,1035 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * policy.c - the policy language: the parser and compiler, the checks on
+ * its words, and the text formats of errors and requests.
+ *
+ * The compiler does not build a struct policy. It writes the flat image
+ * that policy_export() hands to the broker and then imports that image
+ * with the same validating importer the broker uses. So there is one way
+ * to make a struct policy, every compiled policy has passed the checks the
+ * broker applies to what it receives, and an image can only ever hold
+ * what the language can say.
+ *
+ * A line is split into words at spaces and tabs. Outside comments only
+ * printable ASCII is allowed, so words can go into messages as they are.
+ * Errors point at the offending word, or for an item of a comma list
+ * (proto=, iface=) at that item; columns count bytes from 1.
+ */
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "common/names.h"
+#include "common/util.h"
+#include "policy/policy-internal.h"
+
+/* The rule families in index order: policy-check.c uses the same order. */
+static const int rule_families[POLICY_N_FAMILIES] = {
+        AF_INET, AF_INET6, AF_PACKET, AF_CAN, AF_BLUETOOTH,
+};
+
+bool policy_family_is_valid(int family)
+{
+        for (size_t i = 0; i < ELEMENTSOF(rule_families); i++)
+                if (rule_families[i] == family)
+                        return true;
+        return false;
+}
+
+/* The socket types a rule can name, and which families take them.
+ * family 0 (any) takes any of them. */
+bool policy_type_is_valid(int family, int type)
+{
+        switch (type) {
+        case SOCK_RAW:
+        case SOCK_DGRAM:
+                return true;
+        case SOCK_STREAM:
+        case SOCK_SEQPACKET:
+                return family != AF_PACKET && family != AF_CAN;
+        default:
+                return false;
+        }
+}
+
+/* Linux' dev_valid_name(), plus fnmatch(3) metacharacters, which are
+ * printable anyway. ',' cannot come out of a comma list. */
+const char *policy_iface_glob_check(const char *s)
+{
+        size_t n = strlen(s);
+
+        if (n == 0)
+                return "empty";
+        if (n >= IFNAMSIZ)
+                return "longer than 15 characters";
+        if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+                return "not an interface name";
+        for (const char *c = s; *c; c++) {
+                if (*c <= ' ' || *c >= 0x7f)
+                        return "contains a space or a control character";
+                if (*c == '/' || *c == ':' || *c == ',')
+                        return "contains '/', ':' or ','";
+        }
+        return NULL;
+}
+
+/* systemd's unit name characters; the type suffix is not checked against
+ * a list, so new unit types need no new sockbroker. */
+const char *policy_unit_check(const char *s)
+{
+        size_t n = strlen(s);
+        const char *dot;
+
+        if (n == 0)
+                return "empty";
+        if (n >= POLICY_MAX_STRING)
+                return "too long";
+        if (strspn(s, "abcdefghijklmnopqrstuvwxyz"
+                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                      "0123456789:-_.\\@") != n)
+                return "contains a character not valid in a unit name";
+        dot = strrchr(s, '.');
+        if (!dot || dot == s || dot[1] == '\0')
+                return "has no type suffix, like .service";
+        return NULL;
+}
+
+/* An absolute, normalised cgroup path: no empty, "." or ".." components
+ * and no trailing '/', so a prefix match on '/' boundaries means what it
+ * says. */
+const char *policy_cgroup_check(const char *s)
+{
+        size_t n = strlen(s);
+
+        if (s[0] != '/')
+                return "does not start with '/'";
+        if (n >= POLICY_MAX_STRING)
+                return "too long";
+        for (const char *c = s; *c; c++)
+                if (*c <= ' ' || *c >= 0x7f)
+                        return "contains a space or a control character";
+        if (n == 1)
+                return NULL;
+        for (const char *c = s; *c; ) {
+                size_t len;
+
+                c++;                    /* skip the '/' */
+                len = strcspn(c, "/");
+                if (len == 0)
+                        return "has an empty component or a trailing '/'";
+                if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+                        return "has a '.' or '..' component";
+                c += len;
+        }
+        return NULL;
+}
+
+/* Appends to a fixed buffer; remembers truncation instead of failing. */
+struct text_buf {
+        char *buf;
+        size_t size;
+        size_t len;
+        bool truncated;
+};
+
+_printf_(2, 3)
+static void text_buf_printf(struct text_buf *t, const char *fmt, ...)
+{
+        va_list ap;
+        size_t left = t->len < t->size ? t->size - t->len : 0;
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(t->buf + t->len, left, fmt, ap);
+        va_end(ap);
+
+        if (n < 0 || (size_t)n >= left) {
+                t->truncated = true;
+                t->len = t->size > 0 ? t->size - 1 : 0;
+        } else {
+                t->len += (size_t)n;
+        }
+}
+
+int policy_error_format(const struct policy_error *e, char *buf, size_t size)
+{
+        struct text_buf t = { .buf = buf, .size = size };
+
+        if (!e || !buf || size == 0)
+                return -ENOBUFS;
+        buf[0] = '\0';
+
+        if (e->file[0] != '\0') {
+                text_buf_printf(&t, "%.*s", (int)sizeof(e->file), e->file);
+                if (e->line > 0) {
+                        text_buf_printf(&t, ":%u", e->line);
+                        if (e->col > 0)
+                                text_buf_printf(&t, ":%u", e->col);
+                }
+                text_buf_printf(&t, ": ");
+        }
+        text_buf_printf(&t, "%.*s", (int)sizeof(e->message), e->message);
+
+        return t.truncated ? -ENOBUFS : 0;
+}
+
+int policy_request_format(const struct policy_request *req, char *buf, size_t size)
+{
+        struct text_buf t = { .buf = buf, .size = size };
+        const char *family, *type;
+        char protocol[32];
+
+        if (!req || !buf || size == 0)
+                return -ENOBUFS;
+        buf[0] = '\0';
+
+        family = names_family_to_string(req->family);
+        if (family)
+                text_buf_printf(&t, "%s/", family);
+        else
+                text_buf_printf(&t, "%d/", req->family);
+
+        type = names_type_to_string(req->type);
+        if (type)
+                text_buf_printf(&t, "%s/", type);
+        else
+                text_buf_printf(&t, "%d/", req->type);
+
+        if (names_protocol_to_string(req->family, req->protocol, protocol, sizeof(protocol)) < 0)
+                (void)snprintf(protocol, sizeof(protocol), "%" PRIu32, req->protocol);
+        text_buf_printf(&t, "%s", protocol);
+
+        /* The interface name comes from the client: escape it so a message
+         * cannot be made to look like something else. */
+        if (req->ifname) {
+                text_buf_printf(&t, "@");
+                for (const char *c = req->ifname; *c; c++) {
+                        unsigned char u = (unsigned char)*c;
+
+                        if (u > ' ' && u < 0x7f && u != '\\')
+                                text_buf_printf(&t, "%c", u);
+                        else
+                                text_buf_printf(&t, "\\x%02x", u);
+                }
+        }
+
+        return t.truncated ? -ENOBUFS : 0;
+}
+
+/*
+ * The image under construction. Strings are interned, so a policy that
+ * names eth0 in ten thousand rules stores it once.
+ */
+struct builder {
+        struct policy_image_rule *rules;
+        size_t n_rules;
+        size_t n_rules_allocated;
+        uint32_t files[POLICY_MAX_FILES];
+        size_t n_files;
+        char *strings;
+        size_t strings_size;
+        size_t strings_allocated;
+        uint32_t *intern;               /* offset + 1, 0 for an empty slot */
+        size_t intern_size;             /* a power of two, or 0 */
+        size_t intern_used;
+};
+
+static void builder_deinit(struct builder *b)
+{
+        free(b->rules);
+        free(b->strings);
+        free(b->intern);
+        *b = (struct builder){};
+}
+
+/* FNV-1a */
+static size_t string_hash(const char *s)
+{
+        uint32_t h = 2166136261u;
+
+        for (; *s; s++)
+                h = (h ^ (unsigned char)*s) * 16777619u;
+        return h;
+}
+
+static uint32_t *builder_intern_slot(struct builder *b, const char *s)
+{
+        size_t mask = b->intern_size - 1;
+
+        for (size_t i = string_hash(s) & mask;; i = (i + 1) & mask) {
+                uint32_t *slot = &b->intern[i];
+
+                if (*slot == 0 || strcmp(b->strings + *slot - 1, s) == 0)
+                        return slot;
+        }
+}
+
+static int builder_intern_grow(struct builder *b)
+{
+        _cleanup_free_ uint32_t *old = b->intern;
+        size_t old_size = b->intern_size;
+        size_t size = old_size ? old_size * 2 : 64;
+
+        b->intern = calloc(size, sizeof(*b->intern));
+        if (!b->intern) {
+                b->intern = TAKE_PTR(old);
+                return -ENOMEM;
+        }
+        b->intern_size = size;
+
+        for (size_t i = 0; i < old_size; i++)
+                if (old[i] != 0)
+                        *builder_intern_slot(b, b->strings + old[i] - 1) = old[i];
+        return 0;
+}
+
+static int builder_add_string(struct builder *b, const char *s, uint32_t *ret)
+{
+        size_t len = strlen(s) + 1;
+        uint32_t *slot;
+        int r;
+
+        /* Keep the table at most half full. */
+        if (b->intern_used >= b->intern_size / 2) {
+                r = builder_intern_grow(b);
+                if (r < 0)
+                        return r;
+        }
+
+        slot = builder_intern_slot(b, s);
+        if (*slot != 0) {
+                *ret = *slot - 1;
+                return 0;
+        }
+
+        if (len > POLICY_IMAGE_MAX_STRINGS - b->strings_size)
+                return -E2BIG;
+        if (b->strings_size + len > b->strings_allocated) {
+                size_t n = b->strings_allocated ? b->strings_allocated : 4096;
+                char *p;
+
+                while (n < b->strings_size + len)
+                        n *= 2;
+                p = realloc(b->strings, n);
+                if (!p)
+                        return -ENOMEM;
+                b->strings = p;
+                b->strings_allocated = n;
+        }
+
+        memcpy(b->strings + b->strings_size, s, len);
+        *ret = (uint32_t)b->strings_size;
+        *slot = (uint32_t)b->strings_size + 1;
+        b->strings_size += len;
+        b->intern_used++;
+        return 0;
+}
+
+static int builder_add_rule(struct builder *b, const struct policy_image_rule *rule)
+{
+        if (b->n_rules == b->n_rules_allocated) {
+                size_t n = b->n_rules_allocated ? b->n_rules_allocated * 2 : 64;
+                struct policy_image_rule *p;
+
+                if (n > POLICY_MAX_RULES)
+                        n = POLICY_MAX_RULES;
+                p = reallocarray(b->rules, n, sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                b->rules = p;
+                b->n_rules_allocated = n;
+        }
+        b->rules[b->n_rules++] = *rule;
+        return 0;
+}
+
+static int builder_finish(struct builder *b, void **ret, size_t *ret_len)
+{
+        struct policy_image_header h = {
+                .version = POLICY_IMAGE_VERSION,
+                .n_files = (uint32_t)b->n_files,
+                .n_rules = (uint32_t)b->n_rules,
+                .strings_size = (uint32_t)b->strings_size,
+        };
+        size_t files_size = b->n_files * sizeof(uint32_t);
+        size_t rules_size = b->n_rules * sizeof(struct policy_image_rule);
+        size_t len = sizeof(h) + files_size + rules_size + b->strings_size;
+        uint8_t *image, *p;
+
+        memcpy(h.magic, POLICY_IMAGE_MAGIC, sizeof(h.magic));
+
+        image = malloc(len);
+        if (!image)
+                return -ENOMEM;
+        p = image;
+        memcpy(p, &h, sizeof(h));
+        p += sizeof(h);
+        if (files_size > 0)
+                memcpy(p, b->files, files_size);
+        p += files_size;
+        if (rules_size > 0)
+                memcpy(p, b->rules, rules_size);
+        p += rules_size;
+        if (b->strings_size > 0)
+                memcpy(p, b->strings, b->strings_size);
+
+        *ret = image;
+        *ret_len = len;
+        return 0;
+}
+
+struct word {
+        char *s;
+        unsigned col;
+};
+
+struct parser {
+        struct builder builder;
+        const struct policy_resolver *resolver;
+        struct policy_error *err;
+        const char *file;
+        uint32_t file_index;
+        unsigned line;
+        char text[POLICY_MAX_LINE + 1];
+        /* Words are separated by at least one blank. */
+        struct word words[POLICY_MAX_LINE / 2 + 1];
+        size_t n_words;
+};
+
+static struct parser *parser_free(struct parser *p)
+{
+        if (!p)
+                return NULL;
+        builder_deinit(&p->builder);
+        free(p);
+        return NULL;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct parser *, parser_free)
+
+_printf_(5, 0)
+static void error_setv(struct policy_error *err, const char *file, unsigned line, unsigned col,
+                       const char *fmt, va_list ap)
+{
+        if (!err)
+                return;
+        *err = (struct policy_error){ .line = line, .col = col };
+        if (file)
+                (void)snprintf(err->file, sizeof(err->file), "%s", file);
+        (void)vsnprintf(err->message, sizeof(err->message), fmt, ap);
+}
+
+_printf_(6, 7)
+static int error_set(struct policy_error *err, int r, const char *file, unsigned line,
+                     unsigned col, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        error_setv(err, file, line, col, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+/* A syntax error at col of the current line: -EINVAL. */
+_printf_(3, 4)
+static int parser_error(struct parser *p, unsigned col, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        error_setv(p->err, p->file, p->line, col, fmt, ap);
+        va_end(ap);
+        return -EINVAL;
+}
+
+/* A failure that is not the text's fault (memory, name service). */
+static int parser_fail(struct parser *p, unsigned col, int r)
+{
+        errno = -r;
+        return error_set(p->err, r, p->file, p->line, col, "%m");
+}
+
+/* The column just past the last word, for "missing ..." errors. */
+static unsigned parser_end_col(const struct parser *p)
+{
+        const struct word *w;
+
+        if (p->n_words == 0)
+                return 1;
+        w = &p->words[p->n_words - 1];
+        return w->col + (unsigned)strlen(w->s);
+}
+
+static unsigned parser_col_of(const struct parser *p, size_t i)
+{
+        return i < p->n_words ? p->words[i].col : parser_end_col(p);
+}
+
+static int parser_tokenize(struct parser *p, size_t len)
+{
+        char *s = p->text;
+        size_t i = 0;
+
+        p->n_words = 0;
+        while (i < len) {
+                size_t start;
+
+                if (s[i] == ' ' || s[i] == '\t') {
+                        i++;
+                        continue;
+                }
+                if (s[i] == '#')
+                        break;
+
+                start = i;
+                for (; i < len && s[i] != ' ' && s[i] != '\t'; i++) {
+                        unsigned char c = (unsigned char)s[i];
+
+                        if (c <= ' ' || c >= 0x7f)
+                                return parser_error(p, (unsigned)i + 1, "invalid character 0x%02x", c);
+                }
+                s[i++] = '\0';
+                p->words[p->n_words++] = (struct word){ s + start, (unsigned)start + 1 };
+        }
+        return 0;
+}
+
+/* Splits "key=value" in place. Returns the value, or NULL without '='. */
+static char *word_split(const struct word *w)
+{
+        char *eq = strchr(w->s, '=');
+
+        if (!eq)
+                return NULL;
+        *eq = '\0';
+        return eq + 1;
+}
+
+static unsigned word_value_col(const struct word *w, const char *value)
+{
+        return w->col + (unsigned)(value - w->s);
+}
+
+static const char *family_name(int family)
+{
+        return family == 0 ? "any" : strna(names_family_to_string(family));
+}
+
+/* A comma list: each item is handed to fn with its column and position. */
+typedef int (*list_item_fn)(struct parser *p, const char *item, unsigned col, uint32_t i,
+                            struct policy_image_rule *rule);
+
+static int parse_list(struct parser *p, char *value, unsigned col, list_item_fn fn,
+                      struct policy_image_rule *rule, uint32_t *ret_n)
+{
+        uint32_t n = 0;
+
+        for (char *s = value;;) {
+                char *comma = strchr(s, ',');
+                unsigned item_col = col + (unsigned)(s - value);
+                int r;
+
+                if (comma)
+                        *comma = '\0';
+                if (*s == '\0')
+                        return parser_error(p, item_col, "empty item in list");
+                if (n >= POLICY_MAX_LIST)
+                        return parser_error(p, item_col, "too many items in list (max %u)",
+                                            POLICY_MAX_LIST);
+                r = fn(p, s, item_col, n, rule);
+                if (r < 0)
+                        return r;
+                n++;
+                if (!comma)
+                        break;
+                s = comma + 1;
+        }
+
+        *ret_n = n;
+        return 0;
+}
+
+/* Selectors: who a rule is about. user= and uid= share a slot, as do
+ * group= and gid=, so a rule cannot name two uids. */
+enum selector_slot {
+        SELECTOR_SLOT_EVERYONE,
+        SELECTOR_SLOT_UID,
+        SELECTOR_SLOT_GID,
+        SELECTOR_SLOT_UNIT,
+        SELECTOR_SLOT_CGROUP,
+};
+
+struct selector {
+        const char *key;
+        enum selector_slot slot;
+        int (*parse)(struct parser *p, const struct word *w, const char *value,
+                     struct policy_image_rule *rule);
+};
+
+static int parse_id(struct parser *p, const struct word *w, const char *value, const char *what,
+                    uint32_t *ret)
+{
+        uint64_t v;
+        int r;
+
+        /* (uid_t)-1 and (gid_t)-1 mean "no id" to the kernel. */
+        r = names_parse_uint(value, UINT32_MAX - 1, &v);
+        if (r == -ERANGE)
+                return parser_error(p, w->col, "%s '%s' is out of range", what, value);
+        if (r < 0)
+                return parser_error(p, w->col, "invalid %s '%s'", what, value);
+        *ret = (uint32_t)v;
+        return 0;
+}
+
+static int resolve(struct parser *p, const struct word *w, const char *value, bool group,
+                   uint32_t *ret)
+{
+        const char *what = group ? "group" : "user";
+        uid_t uid = 0;
+        gid_t gid = 0;
+        int r;
+
+        if (strlen(value) >= POLICY_MAX_STRING)
+                return parser_error(p, w->col, "%s name too long", what);
+        if (!p->resolver || !(group ? p->resolver->group : p->resolver->user))
+                return parser_error(p, w->col, "cannot resolve %s '%s': no resolver", what, value);
+
+        if (group)
+                r = p->resolver->group(value, &gid, p->resolver->userdata);
+        else
+                r = p->resolver->user(value, &uid, p->resolver->userdata);
+        if (r == -ENOENT)
+                return parser_error(p, w->col, "unknown %s '%s'", what, value);
+        if (r < 0) {
+                errno = -r;
+                return error_set(p->err, r, p->file, p->line, w->col,
+                                 "cannot resolve %s '%s': %m", what, value);
+        }
+        if ((group ? (uint32_t)gid : (uint32_t)uid) == UINT32_MAX)
+                return parser_error(p, w->col, "%s '%s' resolves to an invalid id", what, value);
+
+        *ret = group ? (uint32_t)gid : (uint32_t)uid;
+        return 0;
+}
+
+static int selector_parse_user(struct parser *p, const struct word *w, const char *value,
+                               struct policy_image_rule *rule)
+{
+        rule->flags |= POLICY_IMAGE_RULE_UID;
+        return resolve(p, w, value, false, &rule->uid);
+}
+
+static int selector_parse_uid(struct parser *p, const struct word *w, const char *value,
+                              struct policy_image_rule *rule)
+{
+        rule->flags |= POLICY_IMAGE_RULE_UID;
+        return parse_id(p, w, value, "uid", &rule->uid);
+}
+
+static int selector_parse_group(struct parser *p, const struct word *w, const char *value,
+                                struct policy_image_rule *rule)
+{
+        rule->flags |= POLICY_IMAGE_RULE_GID;
+        return resolve(p, w, value, true, &rule->gid);
+}
+
+static int selector_parse_gid(struct parser *p, const struct word *w, const char *value,
+                              struct policy_image_rule *rule)
+{
+        rule->flags |= POLICY_IMAGE_RULE_GID;
+        return parse_id(p, w, value, "gid", &rule->gid);
+}
+
+static int parser_add_string(struct parser *p, unsigned col, const char *s, uint32_t *ret)
+{
+        int r = builder_add_string(&p->builder, s, ret);
+
+        if (r == -E2BIG)
+                return parser_error(p, col, "policy too large (more than %u bytes of strings)",
+                                    POLICY_IMAGE_MAX_STRINGS);
+        if (r < 0)
+                return parser_fail(p, col, r);
+        return 0;
+}
+
+static int selector_parse_unit(struct parser *p, const struct word *w, const char *value,
+                               struct policy_image_rule *rule)
+{
+        const char *why = policy_unit_check(value);
+
+        if (why)
+                return parser_error(p, w->col, "invalid unit name '%s': %s", value, why);
+        rule->flags |= POLICY_IMAGE_RULE_UNIT;
+        return parser_add_string(p, w->col, value, &rule->unit);
+}
+
+static int selector_parse_cgroup(struct parser *p, const struct word *w, const char *value,
+                                 struct policy_image_rule *rule)
+{
+        const char *why = policy_cgroup_check(value);
+
+        if (why)
+                return parser_error(p, w->col, "invalid cgroup path '%s': %s", value, why);
+        rule->flags |= POLICY_IMAGE_RULE_CGROUP;
+        return parser_add_string(p, w->col, value, &rule->cgroup);
+}
+
+static const struct selector selectors[] = {
+        { "user",       SELECTOR_SLOT_UID,      selector_parse_user },
+        { "uid",        SELECTOR_SLOT_UID,      selector_parse_uid },
+        { "group",      SELECTOR_SLOT_GID,      selector_parse_group },
+        { "gid",        SELECTOR_SLOT_GID,      selector_parse_gid },
+        { "unit",       SELECTOR_SLOT_UNIT,     selector_parse_unit },
+        { "cgroup",     SELECTOR_SLOT_CGROUP,   selector_parse_cgroup },
+};
+
+/*
+ * Options: what a rule covers beyond family and type. A new word is a new
+ * row here and a new field in the rule and its image record.
+ */
+struct option {
+        const char *key;
+        int (*parse)(struct parser *p, const struct word *w, char *value,
+                     struct policy_image_rule *rule);
+};
+
+static int proto_item(struct parser *p, const char *item, unsigned col, uint32_t i,
+                      struct policy_image_rule *rule)
+{
+        int family = (int)rule->family;
+        int r;
+
+        r = names_protocol_from_string(family, item, &rule->protocols[i]);
+        if (r == -ERANGE)
+                return parser_error(p, col, "protocol '%s' is out of range for family '%s'",
+                                    item, family_name(family));
+        if (r < 0)
+                return parser_error(p, col, "unknown protocol '%s' for family '%s'",
+                                    item, family_name(family));
+        return 0;
+}
+
+static int option_parse_proto(struct parser *p, const struct word *w, char *value,
+                              struct policy_image_rule *rule)
+{
+        if (rule->family == 0)
+                return parser_error(p, w->col, "proto= needs a family");
+        return parse_list(p, value, word_value_col(w, value), proto_item, rule,
+                          &rule->n_protocols);
+}
+
+static int iface_item(struct parser *p, const char *item, unsigned col, uint32_t i,
+                      struct policy_image_rule *rule)
+{
+        const char *why = policy_iface_glob_check(item);
+
+        if (why)
+                return parser_error(p, col, "invalid interface name or glob '%s': %s", item, why);
+        return parser_add_string(p, col, item, &rule->ifaces[i]);
+}
+
+static int option_parse_iface(struct parser *p, const struct word *w, char *value,
+                              struct policy_image_rule *rule)
+{
+        return parse_list(p, value, word_value_col(w, value), iface_item, rule, &rule->n_ifaces);
+}
+
+static const struct option options[] = {
+        { "proto",      option_parse_proto },
+        { "iface",      option_parse_iface },
+};
+
+_Static_assert(ELEMENTSOF(options) <= 32, "options are tracked in a 32-bit mask");
+
+static const struct selector *selector_find(const char *key)
+{
+        for (size_t i = 0; i < ELEMENTSOF(selectors); i++)
+                if (strcmp(selectors[i].key, key) == 0)
+                        return &selectors[i];
+        return NULL;
+}
+
+static const struct option *option_find(const char *key, size_t *ret_i)
+{
+        for (size_t i = 0; i < ELEMENTSOF(options); i++)
+                if (strcmp(options[i].key, key) == 0) {
+                        *ret_i = i;
+                        return &options[i];
+                }
+        return NULL;
+}
+
+/*
+ * Parses words[*i] if it is a selector and advances *i. Returns 1 for a
+ * selector, 0 when the word is no selector (the family follows), or an
+ * error.
+ */
+static int parse_selector(struct parser *p, size_t *i, unsigned *seen,
+                          struct policy_image_rule *rule)
+{
+        const struct word *w = &p->words[*i];
+        const struct selector *sel;
+        enum selector_slot slot;
+        const char *value;
+        size_t unused;
+        int r;
+
+        if (strcmp(w->s, "everyone") == 0) {
+                slot = SELECTOR_SLOT_EVERYONE;
+                sel = NULL;
+                value = NULL;
+        } else {
+                if (!strchr(w->s, '='))
+                        return 0;
+                value = word_split(w);
+                if (w->s[0] == '\0')
+                        return parser_error(p, w->col, "missing name before '='");
+                sel = selector_find(w->s);
+                if (!sel) {
+                        if (option_find(w->s, &unused))
+                                return parser_error(p, w->col, "missing family before option '%s'",
+                                                    w->s);
+                        return parser_error(p, w->col, "unknown selector '%s'", w->s);
+                }
+                slot = sel->slot;
+                if (value[0] == '\0')
+                        return parser_error(p, w->col, "missing value for '%s'", w->s);
+        }
+
+        if (*seen & (1u << slot))
+                return parser_error(p, w->col, "duplicate selector '%s'", w->s);
+        if ((slot == SELECTOR_SLOT_EVERYONE && *seen != 0) ||
+            (*seen & (1u << SELECTOR_SLOT_EVERYONE)))
+                return parser_error(p, w->col, "'everyone' cannot be combined with other selectors");
+        *seen |= 1u << slot;
+
+        if (sel) {
+                r = sel->parse(p, w, value, rule);
+                if (r < 0)
+                        return r;
+        } else {
+                rule->flags |= POLICY_IMAGE_RULE_EVERYONE;
+        }
+
+        (*i)++;
+        return 1;
+}
+
+static int parse_family(struct parser *p, const struct word *w, struct policy_image_rule *rule)
+{
+        int family;
+
+        if (strcmp(w->s, "any") == 0) {
+                rule->family = 0;
+                return 0;
+        }
+        family = names_family_from_string(w->s);
+        if (family < 0)
+                return parser_error(p, w->col, "unknown family '%s'", w->s);
+        if (!policy_family_is_valid(family))
+                return parser_error(p, w->col, "family '%s' cannot be used in rules", w->s);
+        rule->family = (uint32_t)family;
+        return 0;
+}
+
+static int parse_type(struct parser *p, const struct word *w, struct policy_image_rule *rule)
+{
+        int type;
+
+        if (strcmp(w->s, "any") == 0) {
+                rule->type = 0;
+                return 0;
+        }
+
+        type = names_type_from_string(w->s);
+        if (type < 0)
+                return parser_error(p, w->col, "unknown type '%s'", w->s);
+        if (!policy_type_is_valid(0, type))
+                return parser_error(p, w->col, "type '%s' cannot be used in rules", w->s);
+        if (!policy_type_is_valid((int)rule->family, type))
+                return parser_error(p, w->col, "type '%s' is not valid for family '%s'",
+                                    w->s, family_name((int)rule->family));
+        rule->type = (uint32_t)type;
+        return 0;
+}
+
+static int parse_option(struct parser *p, const struct word *w, uint32_t *seen,
+                        struct policy_image_rule *rule)
+{
+        const struct option *opt;
+        char *value;
+        size_t i;
+
+        value = word_split(w);
+        if (!value)
+                return parser_error(p, w->col, "expected an option (key=value), got '%s'", w->s);
+        if (w->s[0] == '\0')
+                return parser_error(p, w->col, "missing name before '='");
+
+        opt = option_find(w->s, &i);
+        if (!opt) {
+                if (selector_find(w->s))
+                        return parser_error(p, w->col, "selector '%s' must come before the family",
+                                            w->s);
+                return parser_error(p, w->col, "unknown option '%s'", w->s);
+        }
+        if (*seen & (1u << i))
+                return parser_error(p, w->col, "duplicate option '%s'", w->s);
+        *seen |= 1u << i;
+
+        return opt->parse(p, w, value, rule);
+}
+
+static int parse_rule(struct parser *p)
+{
+        struct policy_image_rule rule = {
+                .file = p->file_index,
+                .line = p->line,
+        };
+        unsigned seen_selectors = 0;
+        uint32_t seen_options = 0;
+        size_t i = 0;
+        int r;
+
+        if (strcmp(p->words[0].s, "allow") == 0)
+                rule.flags |= POLICY_IMAGE_RULE_ALLOW;
+        else if (strcmp(p->words[0].s, "deny") != 0)
+                return parser_error(p, p->words[0].col, "expected 'allow' or 'deny', got '%s'",
+                                    p->words[0].s);
+        i++;
+
+        while (i < p->n_words) {
+                r = parse_selector(p, &i, &seen_selectors, &rule);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        break;
+        }
+        if (seen_selectors == 0)
+                return parser_error(p, parser_col_of(p, i),
+                                    "rule has no selector; use 'everyone' to match every peer");
+
+        if (i >= p->n_words)
+                return parser_error(p, parser_end_col(p), "missing family");
+        r = parse_family(p, &p->words[i++], &rule);
+        if (r < 0)
+                return r;
+
+        if (i < p->n_words && !strchr(p->words[i].s, '=')) {
+                r = parse_type(p, &p->words[i++], &rule);
+                if (r < 0)
+                        return r;
+        }
+
+        for (; i < p->n_words; i++) {
+                r = parse_option(p, &p->words[i], &seen_options, &rule);
+                if (r < 0)
+                        return r;
+        }
+
+        if (p->builder.n_rules >= POLICY_MAX_RULES)
+                return parser_error(p, p->words[0].col, "too many rules (max %u)", POLICY_MAX_RULES);
+        r = builder_add_rule(&p->builder, &rule);
+        if (r < 0)
+                return parser_fail(p, p->words[0].col, r);
+        return 0;
+}
+
+static int parse_source(struct parser *p, const struct policy_source *src)
+{
+        const char *t = src->text;
+        size_t left = src->len;
+
+        p->line = 0;
+        while (left > 0) {
+                const char *nl = memchr(t, '\n', left);
+                size_t len = nl ? (size_t)(nl - t) : left;
+                int r;
+
+                if (p->line == UINT32_MAX)
+                        return parser_error(p, 0, "too many lines");
+                p->line++;
+                if (len > POLICY_MAX_LINE)
+                        return parser_error(p, POLICY_MAX_LINE + 1, "line too long (max %u bytes)",
+                                            POLICY_MAX_LINE);
+
+                memcpy(p->text, t, len);
+                p->text[len] = '\0';
+                r = parser_tokenize(p, len);
+                if (r < 0)
+                        return r;
+                if (p->n_words > 0) {
+                        r = parse_rule(p);
+                        if (r < 0)
+                                return r;
+                }
+
+                if (!nl)
+                        break;
+                t = nl + 1;
+                left -= len + 1;
+        }
+        return 0;
+}
+
+int policy_compile(const struct policy_source *sources, size_t n_sources,
+                   const struct policy_resolver *resolver,
+                   policy **ret, struct policy_error *err)
+{
+        _cleanup_(parser_freep) struct parser *p = NULL;
+        void *image = NULL;
+        size_t len;
+        int r;
+
+        if (err)
+                *err = (struct policy_error){};
+        if (!ret || (n_sources > 0 && !sources))
+                return error_set(err, -EINVAL, NULL, 0, 0, "invalid arguments");
+        if (n_sources > POLICY_MAX_FILES)
+                return error_set(err, -EINVAL, NULL, 0, 0, "too many policy files (max %u)",
+                                 POLICY_MAX_FILES);
+
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return error_set(err, -ENOMEM, NULL, 0, 0, "out of memory");
+        p->resolver = resolver;
+        p->err = err;
+
+        for (size_t i = 0; i < n_sources; i++) {
+                const struct policy_source *src = &sources[i];
+                uint32_t name;
+
+                if (!src->name || src->name[0] == '\0' || strlen(src->name) >= POLICY_MAX_PATH)
+                        return error_set(err, -EINVAL, NULL, 0, 0, "invalid policy file name");
+                if (!src->text && src->len > 0)
+                        return error_set(err, -EINVAL, src->name, 0, 0, "no text");
+
+                p->file = src->name;
+                p->file_index = (uint32_t)i;
+                p->line = 0;
+                r = parser_add_string(p, 0, src->name, &name);
+                if (r < 0)
+                        return r;
+                p->builder.files[p->builder.n_files++] = name;
+
+                r = parse_source(p, src);
+                if (r < 0)
+                        return r;
+        }
+
+        r = builder_finish(&p->builder, &image, &len);
+        if (r < 0)
+                return error_set(err, r, NULL, 0, 0, "out of memory");
+        r = policy_import_take(image, len, ret);
+        if (r == -ENOMEM)
+                return error_set(err, r, NULL, 0, 0, "out of memory");
+        if (r < 0)
+                /* The compiler wrote something the importer refuses: a bug. */
+                return error_set(err, r, NULL, 0, 0, "internal error: compiled policy is invalid");
+        return 0;
+}
