@@ -1,0 +1,846 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * broker.c - the unprivileged half of sockbrokerd.
+ *
+ * The broker runs the event loop. It accepts client connections on the
+ * listening SOCK_SEQPACKET socket, pins each peer's identity, decodes
+ * requests (every byte of which is hostile), decides them with the
+ * compiled policy and, for a grant, asks the opener for the socket. The
+ * opener answers in order, so requests in flight form a FIFO; their
+ * replies go back asynchronously and a slow opener never blocks a
+ * client, nor a client the loop.
+ *
+ * Every resource a client can consume is bounded (struct broker_limits):
+ * connections in all and per uid, requests in flight per connection (the
+ * connection is not read while it is at its limit) and in all, and idle
+ * time. A client that does not read its replies is disconnected rather
+ * than buffered for.
+ *
+ * Descriptors: the broker passes each granted socket on at once and
+ * closes its copy right after the send, while the client still holds
+ * one. A socket whose client has gone goes back to the opener to be
+ * closed, since the last close of a packet socket waits for an RCU grace
+ * period and must not stall this loop.
+ */
+#include "config.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <poll.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "common/fdmsg.h"
+#include "common/names.h"
+#include "common/util.h"
+#include "daemon/broker.h"
+#include "daemon/log.h"
+#include "daemon/opener-proto.h"
+#include "daemon/peer.h"
+#include "policy/policy.h"
+#include "proto/protocol.h"
+
+#define USEC_PER_SEC UINT64_C(1000000)
+#define BROKER_POLICY_TIMEOUT_MS (60 * 1000)
+
+struct broker;
+
+struct conn {
+        struct broker *broker;
+        struct conn *prev, *next;
+        uint64_t id;
+        int fd;
+        sd_event_source *io;
+        sd_event_source *idle;
+        struct peer peer;
+        unsigned n_pending;
+};
+
+/* A request the opener is working on. */
+struct pending {
+        struct conn *conn;       /* NULL once the client has gone */
+        uint32_t seq;
+        uint32_t request_id;
+        char what[128];          /* "packet/raw/all@eth0" */
+        char rule[300];          /* "file:line" */
+};
+
+struct broker {
+        sd_event *event;
+        struct broker_limits limits;
+
+        int listen_fd;
+        sd_event_source *listen_io;
+        sd_event_source *listen_retry;
+
+        int opener_fd;
+        pid_t opener_pid;
+        sd_event_source *opener_io;
+
+        policy *policy;
+        uint32_t generation;
+        bool reloading;
+
+        struct conn *conns;
+        unsigned n_conns;
+        uint64_t next_conn_id;
+
+        struct pending *pending; /* ring of limits.max_inflight */
+        unsigned pending_head, n_pending;
+        uint32_t next_seq;
+
+        uint64_t n_granted, n_denied, n_failed, n_bad;
+};
+
+static void broker_set_status(struct broker *b)
+{
+        sd_notifyf(false, "STATUS=Serving %zu rules from %zu file(s); %u connection(s); "
+                          "%" PRIu64 " granted, %" PRIu64 " denied",
+                   policy_n_rules(b->policy), policy_n_files(b->policy), b->n_conns,
+                   b->n_granted, b->n_denied);
+}
+
+/* ---- replies ----------------------------------------------------------- */
+
+static void conn_free(struct conn *c);
+
+/* Sends a reply. A client that cannot take it now is disconnected: its
+ * replies are never queued. Returns false when c was freed. */
+static bool conn_reply(struct conn *c, uint32_t id, int error, const char *message,
+                       const char *rule, int fd)
+{
+        SbReply reply = SOCKBROKER__REPLY__INIT;
+        uint8_t buf[SB_PROTO_MAX_MESSAGE];
+        char msg[SB_PROTO_MAX_REASON];
+        ssize_t n;
+        int len;
+
+        snprintf(msg, sizeof(msg), "%s", message ? message : "");
+        reply.has_version = true;
+        reply.version = SB_PROTO_VERSION;
+        reply.has_id = true;
+        reply.id = id;
+        reply.has_error = true;
+        reply.error = error;
+        reply.message = msg;
+        reply.rule = (char *)(rule && rule[0] ? rule : NULL);
+        reply.has_n_fds = fd >= 0;
+        reply.n_fds = fd >= 0 ? 1 : 0;
+
+        len = sb_proto_reply_encode(&reply, buf, sizeof(buf));
+        if (len < 0) {
+                log_error("uid=%u pid=%d: cannot encode a reply", c->peer.uid, c->peer.pid);
+                conn_free(c);
+                return false;
+        }
+        n = fdmsg_send(c->fd, buf, (size_t)len, &fd, fd >= 0 ? 1 : 0, MSG_DONTWAIT);
+        if (n < 0) {
+                log_warning("uid=%u pid=%d: cannot send reply (%s); disconnecting",
+                            c->peer.uid, c->peer.pid, strerror((int)-n));
+                conn_free(c);
+                return false;
+        }
+        return true;
+}
+
+_printf_(4, 5)
+static bool conn_refuse(struct conn *c, uint32_t id, int error, const char *fmt, ...)
+{
+        char msg[SB_PROTO_MAX_REASON];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        return conn_reply(c, id, error, msg, NULL, -1);
+}
+
+/* ---- opener ------------------------------------------------------------ */
+
+static void opener_close_later(struct broker *b, int fd)
+{
+        struct opener_close m;
+
+        memset(&m, 0, sizeof(m));
+        m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_CLOSE, 0 };
+        if (fdmsg_send(b->opener_fd, &m, sizeof(m), &fd, 1, MSG_DONTWAIT) < 0)
+                log_warning("cannot hand a socket back to the opener; closing it here");
+        safe_close(fd);
+}
+
+static int import_policy(int fd, uint64_t size, policy **ret)
+{
+        struct stat st;
+        void *map;
+        int seals, r;
+
+        seals = fcntl(fd, F_GET_SEALS);
+        if (seals < 0)
+                return negative_errno();
+        if ((seals & (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW)) !=
+            (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW))
+                return -EPERM;
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (size == 0 || (uint64_t)st.st_size != size || size > OPENER_MAX_POLICY_IMAGE)
+                return -EBADMSG;
+
+        map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED)
+                return negative_errno();
+        r = policy_import(map, size, ret);
+        munmap(map, size);
+        return r;
+}
+
+/* Takes a POLICY message from the opener. Returns 0, or a negative errno
+ * when no policy was installed (the message was logged). */
+static int broker_take_policy(struct broker *b, const struct opener_policy *m, int fd)
+{
+        policy *p = NULL;
+        int r;
+
+        if (m->error != 0) {
+                log_error("policy not loaded: %s", m->message[0] ? m->message : strerror(m->error));
+                return -m->error;
+        }
+        r = import_policy(fd, m->size, &p);
+        if (r < 0)
+                return log_error_errno(r, "cannot import the compiled policy: %s", strerror(-r));
+
+        policy_free(b->policy);
+        b->policy = p;
+        b->generation = m->generation;
+        log_info("policy generation %u: %zu rule(s) from %zu file(s)", b->generation,
+                 policy_n_rules(p), policy_n_files(p));
+        return 0;
+}
+
+static struct pending *pending_push(struct broker *b)
+{
+        struct pending *p;
+
+        if (b->n_pending >= b->limits.max_inflight)
+                return NULL;
+        p = &b->pending[(b->pending_head + b->n_pending) % b->limits.max_inflight];
+        b->n_pending++;
+        memset(p, 0, sizeof(*p));
+        return p;
+}
+
+static void conn_resume(struct conn *c)
+{
+        if (c->n_pending < c->broker->limits.max_pending)
+                (void)sd_event_source_set_enabled(c->io, SD_EVENT_ON);
+}
+
+static void broker_take_result(struct broker *b, const struct opener_result *m, int fd)
+{
+        struct pending *p;
+        struct conn *c;
+
+        if (b->n_pending == 0 || b->pending[b->pending_head].seq != m->hdr.seq) {
+                log_error("opener answered request %u out of order", m->hdr.seq);
+                safe_close(fd);
+                sd_event_exit(b->event, EXIT_FAILURE);
+                return;
+        }
+        p = &b->pending[b->pending_head];
+        b->pending_head = (b->pending_head + 1) % b->limits.max_inflight;
+        b->n_pending--;
+
+        c = p->conn;
+        if (!c) {
+                if (fd >= 0)
+                        opener_close_later(b, fd);
+                return;
+        }
+        c->n_pending--;
+
+        if (m->error != 0) {
+                char msg[SB_PROTO_MAX_REASON];
+
+                b->n_failed++;
+                snprintf(msg, sizeof(msg), "failed: %s allowed by %s, but %s failed: %s",
+                         p->what, p->rule, opener_stage_to_string(m->stage), strerror(m->error));
+                log_warning("decision=failed uid=%u pid=%d unit=%s request=%s rule=%s stage=%s errno=%d",
+                            c->peer.uid, c->peer.pid, strna(c->peer.unit), p->what, p->rule,
+                            opener_stage_to_string(m->stage), m->error);
+                if (conn_reply(c, p->request_id, m->error, msg, p->rule, -1))
+                        conn_resume(c);
+                return;
+        }
+
+        b->n_granted++;
+        log_info("decision=granted uid=%u gid=%u pid=%d unit=%s request=%s rule=%s",
+                 c->peer.uid, c->peer.gid, c->peer.pid, strna(c->peer.unit), p->what, p->rule);
+        {
+                char msg[SB_PROTO_MAX_REASON];
+                bool alive;
+
+                snprintf(msg, sizeof(msg), "granted %s by %s", p->what, p->rule);
+                alive = conn_reply(c, p->request_id, 0, msg, p->rule, fd);
+                /* Our copy goes now, while the client holds its own. */
+                safe_close(fd);
+                if (alive)
+                        conn_resume(c);
+        }
+}
+
+static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        struct broker *b = userdata;
+        union {
+                struct opener_hdr hdr;
+                struct opener_result result;
+                struct opener_policy policy;
+                char raw[OPENER_MAX_MESSAGE];
+        } buf;
+        int fds[FDMSG_MAX_FDS];
+        size_t n_fds;
+        ssize_t n;
+        int type;
+
+        n = fdmsg_recv(fd, &buf, sizeof(buf), fds, 1, &n_fds, MSG_DONTWAIT);
+        if (n == -EAGAIN)
+                return 0;
+        if (n <= 0) {
+                log_error("the opener has gone (%s); exiting", n == 0 ? "hung up" : strerror((int)-n));
+                return sd_event_exit(b->event, EXIT_FAILURE);
+        }
+
+        type = opener_msg_check(&buf, (size_t)n, n_fds);
+        if (type < 0) {
+                fdmsg_close_all(fds, n_fds);
+                log_error("invalid message from the opener: %s", strerror(-type));
+                return sd_event_exit(b->event, EXIT_FAILURE);
+        }
+
+        switch ((enum opener_msg_type)type) {
+        case OPENER_MSG_RESULT:
+                broker_take_result(b, &buf.result, n_fds ? fds[0] : -1);
+                break;
+        case OPENER_MSG_POLICY:
+                b->reloading = false;
+                if (broker_take_policy(b, &buf.policy, n_fds ? fds[0] : -1) < 0)
+                        log_warning("reload failed; still serving policy generation %u", b->generation);
+                fdmsg_close_all(fds, n_fds);
+                sd_notify(false, "READY=1");
+                broker_set_status(b);
+                break;
+        case OPENER_MSG_OPEN:
+        case OPENER_MSG_RELOAD:
+        case OPENER_MSG_CLOSE:
+                fdmsg_close_all(fds, n_fds);
+                log_error("opener sent a broker-to-opener message (type %d)", type);
+                return sd_event_exit(b->event, EXIT_FAILURE);
+        }
+        return 0;
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+static void conn_handle_open(struct conn *c, const SbRequest *req)
+{
+        struct broker *b = c->broker;
+        const Sockbroker__Open *o = req->open;
+        const struct policy_rule *rule = NULL;
+        struct policy_request pr = {
+                .family = o->family,
+                .type = o->type,
+                .protocol = o->has_protocol ? (uint32_t)o->protocol : 0,
+        };
+        struct policy_peer peer = {
+                .uid = c->peer.uid,
+                .gid = c->peer.gid,
+                .groups = c->peer.groups,
+                .n_groups = c->peer.n_groups,
+                .unit = c->peer.unit,
+                .cgroup = c->peer.cgroup,
+        };
+        struct opener_open m;
+        struct pending *p;
+        enum policy_verdict v;
+        char what[128], where[300];
+        ssize_t n;
+
+        if (o->address) {
+                switch (o->address->kind_case) {
+                case SOCKBROKER__ADDRESS__KIND_PACKET:
+                        pr.ifname = o->address->packet->ifname;
+                        if (o->address->packet->has_protocol &&
+                            o->address->packet->protocol != pr.protocol) {
+                                conn_refuse(c, req->id, EINVAL, "invalid: the address's EtherType "
+                                            "0x%04x differs from the socket's 0x%04x",
+                                            o->address->packet->protocol, pr.protocol);
+                                return;
+                        }
+                        break;
+                case SOCKBROKER__ADDRESS__KIND_INET:
+                        pr.ifname = o->address->inet->ifname;
+                        if (o->address->inet->has_address || o->address->inet->has_port ||
+                            o->address->inet->has_scope_id) {
+                                conn_refuse(c, req->id, EOPNOTSUPP, "unsupported: the broker pins "
+                                            "raw IP sockets to a device only; bind a local address "
+                                            "yourself, it needs no privilege");
+                                return;
+                        }
+                        break;
+                case SOCKBROKER__ADDRESS__KIND_CAN:
+                        pr.ifname = o->address->can->ifname;
+                        break;
+                case SOCKBROKER__ADDRESS__KIND_BLUETOOTH:
+                case SOCKBROKER__ADDRESS__KIND__NOT_SET:
+                case _SOCKBROKER__ADDRESS__KIND__CASE_IS_INT_SIZE:
+                        break;
+                }
+        }
+        if (pr.ifname && !pr.ifname[0])
+                pr.ifname = NULL;
+
+        policy_request_format(&pr, what, sizeof(what));
+        v = policy_check(b->policy, &peer, &pr, &rule);
+        if (rule)
+                snprintf(where, sizeof(where), "%s:%u", rule->file, rule->line);
+
+        switch (v) {
+        case POLICY_VERDICT_NO_MATCH:
+                b->n_denied++;
+                log_notice("decision=denied uid=%u gid=%u pid=%d unit=%s request=%s rule=none",
+                           c->peer.uid, c->peer.gid, c->peer.pid, strna(c->peer.unit), what);
+                conn_refuse(c, req->id, EPERM, "denied: no rule allows %s for uid %u (%zu rules in %zu file(s))",
+                            what, c->peer.uid, policy_n_rules(b->policy), policy_n_files(b->policy));
+                return;
+        case POLICY_VERDICT_DENY:
+                b->n_denied++;
+                log_notice("decision=denied uid=%u gid=%u pid=%d unit=%s request=%s rule=%s",
+                           c->peer.uid, c->peer.gid, c->peer.pid, strna(c->peer.unit), what, where);
+                conn_reply(c, req->id, EPERM, "denied by rule", where, -1) ;
+                return;
+        case POLICY_VERDICT_ALLOW:
+                break;
+        }
+
+        if (pr.family != AF_PACKET && pr.family != AF_INET && pr.family != AF_INET6) {
+                conn_refuse(c, req->id, EAFNOSUPPORT, "unsupported: %s is allowed by %s, but this "
+                            "daemon does not broker family %s", what, where,
+                            names_family_to_string(pr.family) ?: "?");
+                return;
+        }
+
+        memset(&m, 0, sizeof(m));
+        m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_OPEN, b->next_seq };
+        m.generation = b->generation;
+        m.rule_index = rule->index;
+        m.family = pr.family;
+        m.type = pr.type;
+        m.protocol = pr.protocol;
+        m.flags = (o->has_flags && (o->flags & SOCKBROKER__OPEN_FLAGS__OPEN_FLAG_NONBLOCK)) ?
+                  OPENER_OPEN_NONBLOCK : 0;
+        if (pr.ifname)
+                snprintf(m.ifname, sizeof(m.ifname), "%s", pr.ifname);
+
+        if (b->n_pending >= b->limits.max_inflight) {
+                conn_refuse(c, req->id, EAGAIN, "busy: %u requests in flight; try again",
+                            b->n_pending);
+                return;
+        }
+        n = fdmsg_send(b->opener_fd, &m, sizeof(m), NULL, 0, MSG_DONTWAIT);
+        if (n < 0) {
+                conn_refuse(c, req->id, EAGAIN, "busy: the opener is not keeping up; try again");
+                return;
+        }
+
+        /* Cannot fail: n_pending < max_inflight was checked above. */
+        p = pending_push(b);
+        assert(p);
+        p->conn = c;
+        p->seq = b->next_seq++;
+        p->request_id = req->id;
+        snprintf(p->what, sizeof(p->what), "%s", what);
+        snprintf(p->rule, sizeof(p->rule), "%s", where);
+
+        if (++c->n_pending >= b->limits.max_pending)
+                (void)sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
+}
+
+static const char *op_name(const SbRequest *r)
+{
+        switch (r->op_case) {
+        case SOCKBROKER__REQUEST__OP_OPEN:
+                return "open";
+        case SOCKBROKER__REQUEST__OP_BIND:
+                return "bind";
+        case SOCKBROKER__REQUEST__OP_SET_OPTION:
+                return "set-option";
+        case SOCKBROKER__REQUEST__OP_LINK_CONFIG:
+                return "link-config";
+        case SOCKBROKER__REQUEST__OP_HCI_COMMAND:
+                return "hci-command";
+        case SOCKBROKER__REQUEST__OP_STATUS:
+                return "status";
+        case SOCKBROKER__REQUEST__OP__NOT_SET:
+        case _SOCKBROKER__REQUEST__OP__CASE_IS_INT_SIZE:
+                break;
+        }
+        return "none";
+}
+
+/* Handles one message. Returns false when c was freed. */
+static bool conn_handle_message(struct conn *c)
+{
+        struct broker *b = c->broker;
+        uint8_t buf[SB_PROTO_MAX_MESSAGE];
+        char why[SB_PROTO_MAX_REASON];
+        int fds[FDMSG_MAX_FDS];
+        SbRequest *req = NULL;
+        size_t n_fds;
+        ssize_t n;
+        int r;
+
+        n = fdmsg_recv(c->fd, buf, sizeof(buf), fds, FDMSG_MAX_FDS, &n_fds, MSG_DONTWAIT);
+        if (n == -EAGAIN)
+                return true;
+        if (n == 0) {
+                /* SOCK_SEQPACKET: 0 is either the end of the connection or
+                 * a message of no bytes; only a hang-up sets POLLRDHUP. */
+                struct pollfd pfd = { .fd = c->fd, .events = POLLRDHUP };
+
+                if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP))) {
+                        conn_free(c);
+                        return false;
+                }
+                b->n_bad++;
+                return conn_refuse(c, 0, EBADMSG, "bad request: empty message");
+        }
+        if (n == -ECONNRESET) {
+                conn_free(c);
+                return false;
+        }
+        if (n == -EMSGSIZE) {
+                b->n_bad++;
+                return conn_refuse(c, 0, EMSGSIZE, "bad request: larger than %u bytes",
+                                   SB_PROTO_MAX_MESSAGE);
+        }
+        if (n == -EBADMSG) {
+                b->n_bad++;
+                return conn_refuse(c, 0, EBADMSG, "bad request: more than %u descriptors attached",
+                                   SB_PROTO_MAX_FDS);
+        }
+        if (n < 0) {
+                log_warning("uid=%u pid=%d: receive failed: %s; disconnecting",
+                            c->peer.uid, c->peer.pid, strerror((int)-n));
+                conn_free(c);
+                return false;
+        }
+
+        (void)sd_event_source_set_time_relative(c->idle, b->limits.idle_timeout_sec * USEC_PER_SEC);
+
+        r = sb_proto_request_decode(buf, (size_t)n, n_fds, &req, why, sizeof(why));
+        if (r < 0) {
+                fdmsg_close_all(fds, n_fds);
+                b->n_bad++;
+                log_notice("decision=bad-request uid=%u pid=%d unit=%s errno=%d reason=\"%s\"",
+                           c->peer.uid, c->peer.pid, strna(c->peer.unit), -r, why);
+                return conn_refuse(c, 0, -r, "bad request: %s", why);
+        }
+
+        switch (req->op_case) {
+        case SOCKBROKER__REQUEST__OP_OPEN:
+                conn_handle_open(c, req);
+                break;
+        case SOCKBROKER__REQUEST__OP_BIND:
+        case SOCKBROKER__REQUEST__OP_SET_OPTION:
+        case SOCKBROKER__REQUEST__OP_LINK_CONFIG:
+        case SOCKBROKER__REQUEST__OP_HCI_COMMAND:
+        case SOCKBROKER__REQUEST__OP_STATUS:
+        case SOCKBROKER__REQUEST__OP__NOT_SET:
+        case _SOCKBROKER__REQUEST__OP__CASE_IS_INT_SIZE:
+                fdmsg_close_all(fds, n_fds);
+                conn_refuse(c, req->id, EOPNOTSUPP, "unsupported: this daemon does not do '%s'",
+                            op_name(req));
+                break;
+        }
+        sb_proto_request_free(req);
+        /* conn_handle_open() may have freed c; its callers only look at
+         * the result of the next read, which the event loop drives. */
+        return true;
+}
+
+/* ---- connections ------------------------------------------------------- */
+
+static void conn_free(struct conn *c)
+{
+        struct broker *b = c->broker;
+
+        for (unsigned i = 0; i < b->n_pending; i++) {
+                struct pending *p = &b->pending[(b->pending_head + i) % b->limits.max_inflight];
+
+                if (p->conn == c)
+                        p->conn = NULL;
+        }
+        if (c->prev)
+                c->prev->next = c->next;
+        else
+                b->conns = c->next;
+        if (c->next)
+                c->next->prev = c->prev;
+        b->n_conns--;
+
+        sd_event_source_disable_unref(c->io);
+        sd_event_source_disable_unref(c->idle);
+        safe_close(c->fd);
+        peer_done(&c->peer);
+        free(c);
+}
+
+static int on_conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        struct conn *c = userdata;
+
+        if (revents & EPOLLIN) {
+                (void)conn_handle_message(c);
+                return 0;
+        }
+        if (revents & (EPOLLHUP | EPOLLERR))
+                conn_free(c);
+        return 0;
+}
+
+static int on_conn_idle(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct conn *c = userdata;
+
+        if (c->n_pending > 0)
+                return sd_event_source_set_time_relative(s, c->broker->limits.idle_timeout_sec * USEC_PER_SEC);
+        log_debug("uid=%u pid=%d: idle for %us; disconnecting", c->peer.uid, c->peer.pid,
+                  c->broker->limits.idle_timeout_sec);
+        conn_free(c);
+        return 0;
+}
+
+static unsigned conns_of_uid(struct broker *b, uid_t uid)
+{
+        unsigned n = 0;
+
+        for (struct conn *c = b->conns; c; c = c->next)
+                if (c->peer.uid == uid)
+                        n++;
+        return n;
+}
+
+static int on_listen_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct broker *b = userdata;
+
+        return sd_event_source_set_enabled(b->listen_io, SD_EVENT_ON);
+}
+
+static int on_listen_io(sd_event_source *s, int lfd, uint32_t revents, void *userdata)
+{
+        struct broker *b = userdata;
+        _cleanup_close_ int fd = -1;
+        struct conn *c;
+        int r;
+
+        fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0) {
+                if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+                        return 0;
+                /* Out of descriptors or memory: pause accepting for a moment
+                 * rather than spin on a listening socket that stays readable. */
+                log_warning("accept: %m; pausing for 1s");
+                (void)sd_event_source_set_enabled(b->listen_io, SD_EVENT_OFF);
+                (void)sd_event_source_set_time_relative(b->listen_retry, USEC_PER_SEC);
+                (void)sd_event_source_set_enabled(b->listen_retry, SD_EVENT_ONESHOT);
+                return 0;
+        }
+
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return 0;
+        c->broker = b;
+        c->fd = -1;
+        c->id = b->next_conn_id++;
+        r = peer_from_socket(fd, &c->peer);
+        if (r < 0) {
+                log_warning("cannot identify a peer: %s", strerror(-r));
+                free(c);
+                return 0;
+        }
+        c->fd = TAKE_FD(fd);
+        c->next = b->conns;
+        if (b->conns)
+                b->conns->prev = c;
+        b->conns = c;
+        b->n_conns++;
+
+        if (b->n_conns > b->limits.max_connections) {
+                conn_refuse(c, 0, EUSERS, "busy: too many connections (limit %u)",
+                            b->limits.max_connections);
+                conn_free(c);
+                return 0;
+        }
+        if (conns_of_uid(b, c->peer.uid) > b->limits.max_connections_per_uid) {
+                conn_refuse(c, 0, EUSERS, "busy: too many connections from uid %u (limit %u)",
+                            c->peer.uid, b->limits.max_connections_per_uid);
+                conn_free(c);
+                return 0;
+        }
+
+        r = sd_event_add_io(b->event, &c->io, c->fd, EPOLLIN, on_conn_io, c);
+        if (r >= 0)
+                r = sd_event_add_time_relative(b->event, &c->idle, CLOCK_MONOTONIC,
+                                               b->limits.idle_timeout_sec * USEC_PER_SEC, 0,
+                                               on_conn_idle, c);
+        if (r < 0) {
+                log_warning("cannot watch a connection: %s", strerror(-r));
+                conn_free(c);
+        }
+        return 0;
+}
+
+/* ---- signals and main ---------------------------------------------------- */
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        struct broker *b = userdata;
+        struct opener_reload m;
+
+        if (b->reloading) {
+                log_notice("reload already in progress");
+                return 0;
+        }
+        memset(&m, 0, sizeof(m));
+        m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_RELOAD, 0 };
+        if (fdmsg_send(b->opener_fd, &m, sizeof(m), NULL, 0, MSG_DONTWAIT) < 0) {
+                log_warning("cannot ask the opener to reload; try again");
+                return 0;
+        }
+        b->reloading = true;
+        sd_notify(false, "RELOADING=1");
+        log_info("reloading the policy");
+        return 0;
+}
+
+static int broker_first_policy(struct broker *b)
+{
+        union {
+                struct opener_hdr hdr;
+                struct opener_policy policy;
+                char raw[OPENER_MAX_MESSAGE];
+        } buf;
+        struct pollfd pfd = { .fd = b->opener_fd, .events = POLLIN };
+        int fds[FDMSG_MAX_FDS];
+        size_t n_fds;
+        ssize_t n;
+        int r;
+
+        r = poll(&pfd, 1, BROKER_POLICY_TIMEOUT_MS);
+        if (r <= 0)
+                return log_error_errno(-ETIMEDOUT, "the opener sent no policy");
+        n = fdmsg_recv(b->opener_fd, &buf, sizeof(buf), fds, 1, &n_fds, MSG_DONTWAIT);
+        if (n <= 0)
+                return log_error_errno(-EPIPE, "the opener exited before sending a policy");
+        if (opener_msg_check(&buf, (size_t)n, n_fds) != OPENER_MSG_POLICY) {
+                fdmsg_close_all(fds, n_fds);
+                return log_error_errno(-EBADMSG, "the opener sent something other than a policy");
+        }
+        r = broker_take_policy(b, &buf.policy, n_fds ? fds[0] : -1);
+        fdmsg_close_all(fds, n_fds);
+        return r;
+}
+
+static void broker_done(struct broker *b)
+{
+        while (b->conns)
+                conn_free(b->conns);
+        sd_event_source_disable_unref(b->listen_io);
+        sd_event_source_disable_unref(b->listen_retry);
+        sd_event_source_disable_unref(b->opener_io);
+        b->event = sd_event_unref(b->event);
+        b->policy = policy_free(b->policy);
+        free(b->pending);
+        b->pending = NULL;
+}
+
+int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
+                const struct broker_limits *limits)
+{
+        struct broker b = {
+                .limits = *limits,
+                .listen_fd = listen_fd,
+                .opener_fd = opener_fd,
+                .opener_pid = opener_pid,
+                .next_seq = 1,
+        };
+        sigset_t mask;
+        int r, exit_status = EXIT_FAILURE;
+
+        if (b.limits.max_inflight == 0 || b.limits.max_pending == 0)
+                return log_error_errno(EXIT_FAILURE, "limits must be at least 1");
+        b.pending = calloc(b.limits.max_inflight, sizeof(*b.pending));
+        if (!b.pending)
+                return log_error_errno(EXIT_FAILURE, "out of memory");
+
+        if (broker_first_policy(&b) < 0)
+                goto finish;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        signal(SIGPIPE, SIG_IGN);
+
+        r = sd_event_default(&b.event);
+        if (r >= 0)
+                r = sd_event_add_signal(b.event, NULL, SIGTERM, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(b.event, NULL, SIGINT, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(b.event, NULL, SIGHUP, on_sighup, &b);
+        if (r >= 0)
+                r = sd_event_add_io(b.event, &b.listen_io, listen_fd, EPOLLIN, on_listen_io, &b);
+        if (r >= 0)
+                r = sd_event_add_time_relative(b.event, &b.listen_retry, CLOCK_MONOTONIC,
+                                               USEC_PER_SEC, 0, on_listen_retry, &b);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(b.listen_retry, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_io(b.event, &b.opener_io, opener_fd, EPOLLIN, on_opener_io, &b);
+        if (r >= 0)
+                r = sd_event_set_watchdog(b.event, true);
+        if (r < 0) {
+                log_error("cannot set up the event loop: %s", strerror(-r));
+                goto finish;
+        }
+
+        sd_notify(false, "READY=1");
+        broker_set_status(&b);
+        log_info("ready: %u max connections, %u per uid, %u pending per connection, %us idle timeout",
+                 b.limits.max_connections, b.limits.max_connections_per_uid,
+                 b.limits.max_pending, b.limits.idle_timeout_sec);
+
+        r = sd_event_loop(b.event);
+        exit_status = r < 0 ? EXIT_FAILURE : r;
+        sd_notify(false, "STOPPING=1");
+        log_info("stopping");
+
+finish:
+        broker_done(&b);
+        /* Closing our end makes the opener exit; collect it. */
+        safe_close(b.opener_fd);
+        (void)waitpid(b.opener_pid, NULL, 0);
+        return exit_status;
+}

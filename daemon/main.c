@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * main.c - sockbrokerd: command line, listening socket, and the split
+ * into the privileged opener and the unprivileged broker.
+ *
+ * sockbrokerd starts as root. Before it reads a byte from any client it
+ * forks: the child becomes the opener (opener.c), which keeps uid 0 and
+ * only the capabilities the policy needs; the parent becomes the broker
+ * (broker.c), which switches to the sockbroker user with no capabilities
+ * at all, no_new_privs and an empty bounding set, and runs the event
+ * loop. The parent stays the main process, so systemd's notifications,
+ * watchdog and signals all concern the process that serves.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <fcntl.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "common/names.h"
+#include "common/util.h"
+#include "daemon/broker.h"
+#include "daemon/log.h"
+#include "daemon/opener.h"
+#include "policy/policy.h"
+
+#define DEFAULT_SOCKET "/run/sockbroker/sockbroker.sock"
+
+struct options {
+        const char *policy_path;
+        const char *policy_dir;
+        const char *socket_path;
+        mode_t socket_mode;
+        const char *user;
+        bool user_given;
+        struct broker_limits limits;
+};
+
+static void help(void)
+{
+        printf("Usage: sockbrokerd [OPTION...]\n"
+               "Create raw, packet, CAN and Bluetooth sockets as a policy allows and\n"
+               "hand them to unprivileged clients.\n\n"
+               "  -p, --policy=FILE              policy file (default %s)\n"
+               "  -d, --policy-dir=DIR           drop-in directory (default %s)\n"
+               "  -s, --socket=PATH              listening socket when not socket-activated\n"
+               "                                 (default %s)\n"
+               "      --socket-mode=MODE         its mode, octal (default 0666)\n"
+               "  -u, --user=NAME                user the broker runs as (default %s,\n"
+               "                                 falling back to nobody)\n"
+               "      --max-connections=N        client connections (default %u)\n"
+               "      --max-connections-per-uid=N  per user (default %u)\n"
+               "      --max-pending=N            requests in flight per connection (default %u)\n"
+               "      --max-inflight=N           requests in flight in all (default %u)\n"
+               "      --idle-timeout=SECONDS     close quiet connections (default %u)\n"
+               "  -h, --help                     show this help\n"
+               "      --version                  show the version\n\n"
+               "Exit status: 0 on a clean stop, 1 on a runtime or policy error,\n"
+               "2 on a bad command line. See sockbrokerd(8).\n",
+               POLICY_DEFAULT_PATH, POLICY_DEFAULT_DROPIN_DIR, DEFAULT_SOCKET, SOCKBROKER_USER,
+               BROKER_LIMITS_DEFAULT.max_connections, BROKER_LIMITS_DEFAULT.max_connections_per_uid,
+               BROKER_LIMITS_DEFAULT.max_pending, BROKER_LIMITS_DEFAULT.max_inflight,
+               BROKER_LIMITS_DEFAULT.idle_timeout_sec);
+}
+
+static int parse_limit(const char *opt, const char *s, unsigned *ret)
+{
+        uint64_t v;
+
+        if (names_parse_uint(s, 1000000, &v) < 0 || v == 0) {
+                fprintf(stderr, "sockbrokerd: --%s: '%s' is not a number from 1 to 1000000\n", opt, s);
+                return -EINVAL;
+        }
+        *ret = (unsigned)v;
+        return 0;
+}
+
+/* Returns 0 to go on, 1 to exit successfully, or a negative errno. */
+static int parse_argv(int argc, char **argv, struct options *o)
+{
+        enum {
+                ARG_SOCKET_MODE = 0x100,
+                ARG_MAX_CONNECTIONS,
+                ARG_MAX_PER_UID,
+                ARG_MAX_PENDING,
+                ARG_MAX_INFLIGHT,
+                ARG_IDLE_TIMEOUT,
+                ARG_VERSION,
+        };
+        static const struct option longopts[] = {
+                { "policy", required_argument, NULL, 'p' },
+                { "policy-dir", required_argument, NULL, 'd' },
+                { "socket", required_argument, NULL, 's' },
+                { "socket-mode", required_argument, NULL, ARG_SOCKET_MODE },
+                { "user", required_argument, NULL, 'u' },
+                { "max-connections", required_argument, NULL, ARG_MAX_CONNECTIONS },
+                { "max-connections-per-uid", required_argument, NULL, ARG_MAX_PER_UID },
+                { "max-pending", required_argument, NULL, ARG_MAX_PENDING },
+                { "max-inflight", required_argument, NULL, ARG_MAX_INFLIGHT },
+                { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "p:d:s:u:h", longopts, NULL)) >= 0) {
+                switch (c) {
+                case 'p':
+                        o->policy_path = optarg;
+                        break;
+                case 'd':
+                        o->policy_dir = optarg;
+                        break;
+                case 's':
+                        if (strlen(optarg) >= sizeof(((struct sockaddr_un *)NULL)->sun_path) ||
+                            optarg[0] != '/') {
+                                fprintf(stderr, "sockbrokerd: --socket: '%s' is not an absolute "
+                                                "path of at most 107 bytes\n", optarg);
+                                return -EINVAL;
+                        }
+                        o->socket_path = optarg;
+                        break;
+                case ARG_SOCKET_MODE: {
+                        char *end;
+                        unsigned long m;
+
+                        errno = 0;
+                        m = strtoul(optarg, &end, 8);
+                        if (errno || *end || end == optarg || m > 0777) {
+                                fprintf(stderr, "sockbrokerd: --socket-mode: '%s' is not an octal "
+                                                "mode up to 0777\n", optarg);
+                                return -EINVAL;
+                        }
+                        o->socket_mode = (mode_t)m;
+                        break;
+                }
+                case 'u':
+                        o->user = optarg;
+                        o->user_given = true;
+                        break;
+                case ARG_MAX_CONNECTIONS:
+                        if (parse_limit("max-connections", optarg, &o->limits.max_connections) < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_MAX_PER_UID:
+                        if (parse_limit("max-connections-per-uid", optarg,
+                                        &o->limits.max_connections_per_uid) < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_MAX_PENDING:
+                        if (parse_limit("max-pending", optarg, &o->limits.max_pending) < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_MAX_INFLIGHT:
+                        if (parse_limit("max-inflight", optarg, &o->limits.max_inflight) < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_IDLE_TIMEOUT:
+                        if (parse_limit("idle-timeout", optarg, &o->limits.idle_timeout_sec) < 0)
+                                return -EINVAL;
+                        break;
+                case 'h':
+                        help();
+                        return 1;
+                case ARG_VERSION:
+                        printf("sockbrokerd %s\n", PACKAGE_VERSION);
+                        return 1;
+                default:
+                        fprintf(stderr, "Try 'sockbrokerd --help'.\n");
+                        return -EINVAL;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "sockbrokerd: unexpected argument '%s'\nTry 'sockbrokerd --help'.\n",
+                        argv[optind]);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int listen_socket(const struct options *o, int *ret_fd)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *dir = NULL;
+        int n;
+
+        n = sd_listen_fds(true);
+        if (n < 0)
+                return log_error_errno(n, "sd_listen_fds: %s", strerror(-n));
+        if (n > 1)
+                return log_error_errno(-EINVAL, "expected one socket from the service manager, got %d", n);
+        if (n == 1) {
+                if (sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_SEQPACKET, 1, NULL, 0) <= 0)
+                        return log_error_errno(-EINVAL, "the inherited socket is not a listening "
+                                                        "AF_UNIX SOCK_SEQPACKET socket");
+                (void)fcntl(SD_LISTEN_FDS_START, F_SETFD, FD_CLOEXEC);
+                (void)fcntl(SD_LISTEN_FDS_START, F_SETFL, O_NONBLOCK);
+                *ret_fd = SD_LISTEN_FDS_START;
+                return 0;
+        }
+
+        strncpy(sa.sun_path, o->socket_path, sizeof(sa.sun_path) - 1);
+        dir = strdup(o->socket_path);
+        if (!dir)
+                return -ENOMEM;
+        *strrchr(dir, '/') = 0;
+        if (dir[0] && mkdir(dir, 0755) < 0 && errno != EEXIST)
+                return log_error_errno(negative_errno(), "mkdir %s: %m", dir);
+
+        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return log_error_errno(negative_errno(), "socket: %m");
+        /* A stale socket from an earlier run: nothing else may live there. */
+        (void)unlink(o->socket_path);
+        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                return log_error_errno(negative_errno(), "bind %s: %m", o->socket_path);
+        if (chmod(o->socket_path, o->socket_mode) < 0)
+                return log_error_errno(negative_errno(), "chmod %s: %m", o->socket_path);
+        if (listen(fd, SOMAXCONN) < 0)
+                return log_error_errno(negative_errno(), "listen: %m");
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+static int resolve_user(const struct options *o, uid_t *uid, gid_t *gid)
+{
+        struct passwd *pw;
+
+        errno = 0;
+        pw = getpwnam(o->user);
+        if (!pw && !o->user_given) {
+                log_warning("user '%s' does not exist; running the broker as 'nobody'", o->user);
+                pw = getpwnam("nobody");
+        }
+        if (!pw)
+                return log_error_errno(-ESRCH, "user '%s' does not exist", o->user);
+        if (pw->pw_uid == 0)
+                return log_error_errno(-EPERM, "refusing to run the broker as root ('%s')", o->user);
+        *uid = pw->pw_uid;
+        *gid = pw->pw_gid;
+        return 0;
+}
+
+/* Leaves the broker with nothing: no capabilities in any set, an empty
+ * bounding set, no supplementary groups, no_new_privs, and verifies it. */
+static int drop_privileges(uid_t uid, gid_t gid)
+{
+        struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct data[2];
+
+        for (int i = 0; i <= (int)cap_max_bits() - 1; i++)
+                if (CAP_IS_SUPPORTED(i) && prctl(PR_CAPBSET_DROP, i, 0, 0, 0) < 0)
+                        return log_error_errno(negative_errno(), "PR_CAPBSET_DROP: %m");
+        if (setgroups(0, NULL) < 0)
+                return log_error_errno(negative_errno(), "setgroups: %m");
+        if (setresgid(gid, gid, gid) < 0)
+                return log_error_errno(negative_errno(), "setresgid: %m");
+        if (setresuid(uid, uid, uid) < 0)
+                return log_error_errno(negative_errno(), "setresuid: %m");
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+                return log_error_errno(negative_errno(), "PR_CAP_AMBIENT_CLEAR_ALL: %m");
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return log_error_errno(negative_errno(), "PR_SET_NO_NEW_PRIVS: %m");
+
+        /* setresuid() away from 0 clears the capability sets; check it did. */
+        if (syscall(SYS_capget, &hdr, data) < 0)
+                return log_error_errno(negative_errno(), "capget: %m");
+        if (data[0].permitted || data[1].permitted || data[0].effective || data[1].effective ||
+            data[0].inheritable || data[1].inheritable)
+                return log_error_errno(-EPERM, "capabilities survived the switch to uid %u", uid);
+        if (geteuid() == 0 || getuid() == 0)
+                return log_error_errno(-EPERM, "still root after setresuid");
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        struct options o = {
+                .policy_path = POLICY_DEFAULT_PATH,
+                .policy_dir = POLICY_DEFAULT_DROPIN_DIR,
+                .socket_path = DEFAULT_SOCKET,
+                .socket_mode = 0666,
+                .user = SOCKBROKER_USER,
+                .limits = BROKER_LIMITS_DEFAULT,
+        };
+        _cleanup_close_ int listen_fd = -1;
+        int pair[2];
+        uid_t uid = 0;
+        gid_t gid = 0;
+        pid_t pid;
+        int r;
+
+        log_init("sockbrokerd");
+        r = parse_argv(argc, argv, &o);
+        if (r != 0)
+                return r > 0 ? EXIT_SUCCESS : 2;
+
+        if (geteuid() != 0) {
+                log_error("must be started as root: the opener needs privileges to drop "
+                          "(see sockbrokerd(8))");
+                return EXIT_FAILURE;
+        }
+        if (resolve_user(&o, &uid, &gid) < 0)
+                return EXIT_FAILURE;
+        if (listen_socket(&o, &listen_fd) < 0)
+                return EXIT_FAILURE;
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+                log_error("socketpair: %m");
+                return EXIT_FAILURE;
+        }
+
+        pid = fork();
+        if (pid < 0) {
+                log_error("fork: %m");
+                return EXIT_FAILURE;
+        }
+        if (pid == 0) {
+                struct opener_config oc = {
+                        .policy_path = o.policy_path,
+                        .policy_dir = o.policy_dir,
+                };
+
+                safe_close(listen_fd);
+                safe_close(pair[0]);
+                /* The opener talks to nobody but the broker. */
+                unsetenv("NOTIFY_SOCKET");
+                unsetenv("WATCHDOG_USEC");
+                unsetenv("WATCHDOG_PID");
+                _exit(opener_main(pair[1], &oc));
+        }
+        safe_close(pair[1]);
+
+        if (drop_privileges(uid, gid) < 0)
+                return EXIT_FAILURE;
+        log_set_ident("sockbrokerd[broker]");
+        return broker_main(listen_fd, pair[0], pid, &o.limits);
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * opener-proto.h - the vocabulary between the broker and the opener.
+ *
+ * Fixed-size C structs over a SOCK_SEQPACKET socketpair, one per message,
+ * versioned. The opener checks each message's length exactly against its
+ * type before reading a field; an unknown type, a wrong length or an
+ * unexpected descriptor from the broker is fatal to the opener, because
+ * its only peer is then not behaving as the broker does.
+ *
+ * broker -> opener
+ *   OPENER_MSG_OPEN    create a socket the way rule `rule_index` allows:
+ *                      create family/type/protocol, bind to (ifindex,
+ *                      protocol), pin to the device, attach a locked
+ *                      filter; which of these apply follows from the
+ *                      request and the rule, which the opener re-checks.
+ *   OPENER_MSG_RELOAD  parse and compile the policy files again.
+ *   OPENER_MSG_CLOSE   close the attached descriptor (a socket whose
+ *                      client went away; its last close may be slow).
+ *
+ * opener -> broker
+ *   OPENER_MSG_RESULT  the outcome of an OPEN, with the socket attached
+ *                      when error == 0.
+ *   OPENER_MSG_POLICY  a compiled policy image in a sealed memfd attached
+ *                      (error == 0), or why the policy was not loaded.
+ */
+#pragma once
+
+#include <net/if.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define OPENER_PROTO_VERSION 1u
+#define OPENER_MAX_MESSAGE 1024u
+#define OPENER_MAX_POLICY_IMAGE (256u * 1024u * 1024u)
+
+enum opener_msg_type {
+        OPENER_MSG_OPEN = 1,
+        OPENER_MSG_RELOAD = 2,
+        OPENER_MSG_CLOSE = 3,
+        OPENER_MSG_RESULT = 16,
+        OPENER_MSG_POLICY = 17,
+};
+
+enum opener_open_flags {
+        OPENER_OPEN_NONBLOCK = 1u << 0,
+};
+
+/* Where an OPEN failed, so the broker can say so. */
+enum opener_stage {
+        OPENER_STAGE_NONE = 0,
+        OPENER_STAGE_CREATE,
+        OPENER_STAGE_INTERFACE,
+        OPENER_STAGE_BIND,
+        OPENER_STAGE_PIN,
+        OPENER_STAGE_FILTER,
+};
+
+struct opener_hdr {
+        uint16_t version;
+        uint16_t type;
+        uint32_t seq;
+};
+
+struct opener_open {
+        struct opener_hdr hdr;
+        uint32_t generation;     /* policy the broker decided with */
+        uint32_t rule_index;     /* the allow rule it matched */
+        int32_t family;
+        int32_t type;
+        uint32_t protocol;       /* host order; EtherType for packet */
+        uint32_t flags;          /* enum opener_open_flags */
+        char ifname[IFNAMSIZ];   /* NUL-padded; empty for none */
+};
+
+struct opener_reload {
+        struct opener_hdr hdr;
+};
+
+struct opener_close {
+        struct opener_hdr hdr;   /* one descriptor attached */
+};
+
+struct opener_result {
+        struct opener_hdr hdr;
+        int32_t error;           /* 0 or a positive errno */
+        uint32_t stage;          /* enum opener_stage */
+};
+
+struct opener_policy {
+        struct opener_hdr hdr;
+        int32_t error;           /* 0 or a positive errno */
+        uint32_t generation;
+        uint64_t size;           /* image bytes in the memfd */
+        char message[512];       /* why, when error != 0; NUL-terminated */
+};
+
+/*
+ * Checks a received message: length exactly that of its type, this
+ * version, known type, the number of descriptors the type carries, and
+ * NUL-terminated strings. Returns the type, or a negative errno:
+ * -EBADMSG (length, version, strings), -EBADRQC (unknown type),
+ * -EBADF (descriptor count).
+ */
+int opener_msg_check(const void *buf, size_t len, size_t n_fds);
+
+/* Size of a message of the given type, or 0 for an unknown type. */
+size_t opener_msg_size(enum opener_msg_type type);
+
+const char *opener_stage_to_string(enum opener_stage stage);

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * opener.h - the privileged half of sockbrokerd.
+ */
+#pragma once
+
+#include <stdint.h>
+
+struct opener_config {
+        const char *policy_path;
+        const char *policy_dir;
+        uint64_t extra_caps;     /* capabilities kept beyond what the policy needs */
+};
+
+/* Runs the opener on its end of the socketpair until the broker hangs
+ * up. Returns the process exit status. */
+int opener_main(int sock, const struct opener_config *config);

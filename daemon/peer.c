@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * peer.c - peer identity, pinned by a pidfd.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "daemon/peer.h"
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+
+#define PEER_MAX_GROUPS 65536u
+#define PEER_MAX_CGROUP_FILE 65536u
+
+static int pidfd_open_compat(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+        return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+        errno = ENOSYS;
+        return -1;
+#endif
+}
+
+static bool pidfd_alive(int pidfd)
+{
+#ifdef SYS_pidfd_send_signal
+        return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0;
+#else
+        return false;
+#endif
+}
+
+static int read_groups(int fd, struct peer *p)
+{
+        socklen_t len = 32 * sizeof(gid_t);
+
+        for (;;) {
+                gid_t *g = realloc(p->groups, len);
+
+                if (!g)
+                        return -ENOMEM;
+                p->groups = g;
+                if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) == 0) {
+                        p->n_groups = len / sizeof(gid_t);
+                        return 0;
+                }
+                if (errno != ERANGE || len > PEER_MAX_GROUPS * sizeof(gid_t))
+                        return negative_errno();
+                /* len now holds the size the kernel needs. */
+        }
+}
+
+char *peer_cgroup_from_proc(const char *text, size_t len)
+{
+        const char *p = text, *end = text + len;
+
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t)(end - p));
+                const char *eol = nl ? nl : end;
+
+                if (eol - p > 3 && strneq(p, "0::", 3) && p[3] == '/')
+                        return strndup(p + 3, (size_t)(eol - p - 3));
+                p = eol + 1;
+        }
+        return NULL;
+}
+
+static bool endswith(const char *s, size_t n, const char *suffix)
+{
+        size_t k = strlen(suffix);
+
+        return n > k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+char *peer_unit_from_cgroup(const char *cgroup)
+{
+        const char *p = cgroup;
+
+        if (!cgroup || cgroup[0] != '/')
+                return NULL;
+
+        /* Walk the slices; the first non-slice component is the unit. */
+        while (*p == '/') {
+                const char *c = p + 1;
+                size_t n = strcspn(c, "/");
+
+                if (n == 0)
+                        return NULL;
+                if (endswith(c, n, ".slice")) {
+                        p = c + n;
+                        continue;
+                }
+                if (endswith(c, n, ".service") || endswith(c, n, ".scope"))
+                        return strndup(c, n);
+                return NULL;
+        }
+        return NULL;
+}
+
+static char *read_proc_cgroup(pid_t pid)
+{
+        char path[64], buf[PEER_MAX_CGROUP_FILE];
+        _cleanup_close_ int fd = -1;
+        size_t len = 0;
+
+        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return NULL;
+        while (len < sizeof(buf)) {
+                ssize_t n = read(fd, buf + len, sizeof(buf) - len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                len += (size_t)n;
+        }
+        return peer_cgroup_from_proc(buf, len);
+}
+
+int peer_from_socket(int fd, struct peer *p)
+{
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+        int pidfd = -1;
+
+        *p = (struct peer) { .pidfd = -1 };
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+                return negative_errno();
+        if (len != sizeof(cred))
+                return -EIO;
+        p->uid = cred.uid;
+        p->gid = cred.gid;
+        p->pid = cred.pid;
+
+        if (read_groups(fd, p) < 0) {
+                p->groups = mfree(p->groups);
+                p->n_groups = 0;
+        }
+
+        len = sizeof(pidfd);
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0 && pidfd >= 0) {
+                p->pidfd_from_socket = true;
+                /* The kernel's pidfd is not CLOEXEC on every version. */
+                (void)fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+        } else if (p->pid > 0) {
+                pidfd = pidfd_open_compat(p->pid);
+        }
+        p->pidfd = pidfd;
+
+        if (p->pidfd >= 0 && p->pid > 0) {
+                char *cg = read_proc_cgroup(p->pid);
+
+                /* Only if the process the pidfd pins is still alive can the
+                 * pid not have been recycled while we read /proc. */
+                if (cg && pidfd_alive(p->pidfd)) {
+                        p->cgroup = cg;
+                        p->unit = peer_unit_from_cgroup(cg);
+                } else {
+                        free(cg);
+                }
+        }
+        return 0;
+}
+
+void peer_done(struct peer *p)
+{
+        p->groups = mfree(p->groups);
+        p->cgroup = mfree(p->cgroup);
+        p->unit = mfree(p->unit);
+        p->pidfd = safe_close(p->pidfd);
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * peer.h - who is on the other end of a client connection.
+ *
+ * uid, gid and pid come from SO_PEERCRED and the supplementary groups from
+ * SO_PEERGROUPS; the kernel captured both at connect(), so they cannot be
+ * changed by the peer afterwards. The systemd unit and the cgroup come
+ * from /proc/PID/cgroup, which names a pid, and pids are recycled: the
+ * peer is therefore pinned with a pidfd (SO_PEERPIDFD on Linux 6.5 and
+ * later, else pidfd_open() right after accept()), and /proc is trusted
+ * only if that pidfd still refers to a live process after the read.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct peer {
+        uid_t uid;
+        gid_t gid;
+        pid_t pid;
+        gid_t *groups;
+        size_t n_groups;
+        int pidfd;               /* -1 when none could be had */
+        bool pidfd_from_socket;  /* SO_PEERPIDFD rather than pidfd_open() */
+        char *cgroup;            /* NULL when unknown */
+        char *unit;              /* NULL when unknown or not in a unit */
+};
+
+/* Fills *p from a connected AF_UNIX socket. Fails only when SO_PEERCRED
+ * does; missing groups, pidfd, cgroup or unit leave those fields empty. */
+int peer_from_socket(int fd, struct peer *p);
+void peer_done(struct peer *p);
+
+/*
+ * The unit a cgroup path belongs to: the last component ending in
+ * ".service" or ".scope" before any further nesting inside the unit, as
+ * systemd names it for system units ("/system.slice/foo.service/x" ->
+ * "foo.service"). Pure. Returns a new string, or NULL when none.
+ */
+char *peer_unit_from_cgroup(const char *cgroup);
+
+/* Parses the unified-hierarchy ("0::") line of /proc/PID/cgroup text.
+ * Pure. Returns a new string or NULL. */
+char *peer_cgroup_from_proc(const char *text, size_t len);
