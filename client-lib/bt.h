@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bt.h - the Bluetooth socket address ABI, for the client library only.
+ *
+ * The kernel keeps these definitions in include/net/bluetooth/, which is
+ * not exported as UAPI; userspace normally takes them from BlueZ's
+ * <bluetooth/bluetooth.h> and friends. sockbroker does not depend on
+ * libbluetooth-dev for a handful of structs, so they are spelled out
+ * here, with the layout pinned by static assertions. Do not include this
+ * together with BlueZ's headers: the names are the same on purpose.
+ */
+#pragma once
+
+#include <assert.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* Socket protocols of AF_BLUETOOTH (include/net/bluetooth/bluetooth.h). */
+#define BTPROTO_L2CAP   0
+#define BTPROTO_HCI     1
+#define BTPROTO_SCO     2
+#define BTPROTO_RFCOMM  3
+
+/* l2_bdaddr_type values (include/net/bluetooth/bluetooth.h). */
+#define BDADDR_BREDR            0x00
+#define BDADDR_LE_PUBLIC        0x01
+#define BDADDR_LE_RANDOM        0x02
+
+/* hci_dev of an HCI socket bound to no controller (monitor, control). */
+#define HCI_DEV_NONE            0xffff
+
+/* hci_channel values (include/net/bluetooth/hci_sock.h). */
+#define HCI_CHANNEL_RAW         0
+#define HCI_CHANNEL_USER        1
+#define HCI_CHANNEL_MONITOR     2
+#define HCI_CHANNEL_CONTROL     3
+#define HCI_CHANNEL_LOGGING     4
+
+/* RFCOMM server channels are 1..30 (net/bluetooth/rfcomm/core.c). */
+#define RFCOMM_CHANNEL_MAX      30
+
+/* A device address, least significant byte first. */
+typedef struct {
+        uint8_t b[6];
+} __attribute__((packed)) bdaddr_t;
+
+struct sockaddr_hci {
+        sa_family_t hci_family;
+        unsigned short hci_dev;
+        unsigned short hci_channel;
+};
+
+/* l2_psm and l2_cid are little-endian. */
+struct sockaddr_l2 {
+        sa_family_t l2_family;
+        uint16_t l2_psm;
+        bdaddr_t l2_bdaddr;
+        uint16_t l2_cid;
+        uint8_t l2_bdaddr_type;
+};
+
+struct sockaddr_rc {
+        sa_family_t rc_family;
+        bdaddr_t rc_bdaddr;
+        uint8_t rc_channel;
+};
+
+struct sockaddr_sco {
+        sa_family_t sco_family;
+        bdaddr_t sco_bdaddr;
+};
+
+static_assert(sizeof(bdaddr_t) == 6, "bdaddr_t ABI");
+static_assert(sizeof(struct sockaddr_hci) == 6, "sockaddr_hci ABI");
+static_assert(offsetof(struct sockaddr_hci, hci_dev) == 2, "sockaddr_hci ABI");
+static_assert(offsetof(struct sockaddr_hci, hci_channel) == 4, "sockaddr_hci ABI");
+static_assert(sizeof(struct sockaddr_l2) == 14, "sockaddr_l2 ABI");
+static_assert(offsetof(struct sockaddr_l2, l2_psm) == 2, "sockaddr_l2 ABI");
+static_assert(offsetof(struct sockaddr_l2, l2_bdaddr) == 4, "sockaddr_l2 ABI");
+static_assert(offsetof(struct sockaddr_l2, l2_cid) == 10, "sockaddr_l2 ABI");
+static_assert(offsetof(struct sockaddr_l2, l2_bdaddr_type) == 12, "sockaddr_l2 ABI");
+static_assert(sizeof(struct sockaddr_rc) == 10, "sockaddr_rc ABI");
+static_assert(offsetof(struct sockaddr_rc, rc_bdaddr) == 2, "sockaddr_rc ABI");
+static_assert(offsetof(struct sockaddr_rc, rc_channel) == 8, "sockaddr_rc ABI");
+static_assert(sizeof(struct sockaddr_sco) == 8, "sockaddr_sco ABI");
+static_assert(offsetof(struct sockaddr_sco, sco_bdaddr) == 2, "sockaddr_sco ABI");

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * client.c - libsockbroker: talking to the broker, sb_socket(), sb_open().
+ *
+ * Each request opens a connection of its own, close-on-exec, and closes
+ * it when the reply is in: no shared state, so nothing to lock, nothing
+ * to repair after fork() and nothing to leak into an exec'd program.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+
+#include "client-lib/client.h"
+#include "common/fdmsg.h"
+#include "common/names.h"
+#include "common/util.h"
+#include "sockbroker/sockbroker.h"
+
+#define SB_CLIENT_TIMEOUT_SEC 30
+
+static __thread char last_message[SB_PROTO_MAX_REASON];
+static __thread char last_rule[SB_PROTO_MAX_REASON];
+static __thread uint32_t next_id;
+static __thread bool reached;
+
+bool sb_client_reached(void)
+{
+        return reached;
+}
+
+void sb_client_set_message(const char *message, const char *rule)
+{
+        snprintf(last_message, sizeof(last_message), "%s", message ?: "");
+        snprintf(last_rule, sizeof(last_rule), "%s", rule ?: "");
+}
+
+SB_EXPORT const char *sb_broker_message(void)
+{
+        return last_message;
+}
+
+SB_EXPORT const char *sb_broker_rule(void)
+{
+        return last_rule;
+}
+
+const char *sb_client_socket_path(void)
+{
+        const char *p = secure_getenv("SOCKBROKER_SOCKET");
+
+        return p && p[0] ? p : SOCKBROKER_DEFAULT_SOCKET;
+}
+
+static int client_connect(void)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct timeval tv = { .tv_sec = SB_CLIENT_TIMEOUT_SEC };
+        const char *path = sb_client_socket_path();
+        _cleanup_close_ int fd = -1;
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return -ENAMETOOLONG;
+        memcpy(sa.sun_path, path, strlen(path));
+
+        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return negative_errno();
+        /* A broker that stops answering must not hang the caller forever. */
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                int r = negative_errno();
+                char msg[SB_PROTO_MAX_REASON];
+
+                snprintf(msg, sizeof(msg), "cannot reach sockbrokerd at %s: %s", path, strerror(-r));
+                sb_client_set_message(msg, NULL);
+                return r;
+        }
+        return TAKE_FD(fd);
+}
+
+int sb_client_call(SbRequest *req, int fd_in)
+{
+        uint8_t buf[SB_PROTO_MAX_MESSAGE];
+        char why[SB_PROTO_MAX_REASON];
+        _cleanup_close_ int sock = -1;
+        int fds[FDMSG_MAX_FDS];
+        SbReply *reply = NULL;
+        size_t n_fds;
+        ssize_t n;
+        int len, r;
+
+        sb_client_set_message(NULL, NULL);
+        reached = false;
+        req->has_version = true;
+        req->version = SB_PROTO_VERSION;
+        req->has_id = true;
+        req->id = ++next_id;
+
+        len = sb_proto_request_encode(req, buf, sizeof(buf));
+        if (len < 0)
+                return len;
+
+        sock = client_connect();
+        if (sock < 0)
+                return sock;
+        reached = true;
+
+        n = fdmsg_send(sock, buf, (size_t)len, &fd_in, fd_in >= 0 ? 1 : 0, 0);
+        if (n < 0)
+                return (int)n;
+        n = fdmsg_recv(sock, buf, sizeof(buf), fds, 1, &n_fds, 0);
+        if (n == 0)
+                return -ECONNRESET;
+        if (n < 0)
+                return n == -EAGAIN ? -ETIMEDOUT : (int)n;
+
+        r = sb_proto_reply_decode(buf, (size_t)n, n_fds, &reply, why, sizeof(why));
+        if (r < 0) {
+                fdmsg_close_all(fds, n_fds);
+                sb_client_set_message(why, NULL);
+                return -EPROTO;
+        }
+        sb_client_set_message(reply->message, reply->rule);
+
+        if (reply->has_id && reply->id != 0 && reply->id != req->id)
+                r = -EPROTO;
+        else if (reply->has_error && reply->error != 0)
+                r = -reply->error;
+        else if (n_fds == 1)
+                r = TAKE_FD(fds[0]);
+        else
+                r = 0;
+        if (r < 0)
+                fdmsg_close_all(fds, n_fds);
+        sb_proto_reply_free(reply);
+        return r;
+}
+
+int sb_client_open(const struct sb_spec *spec, int sock_flags)
+{
+        SbRequest req = SOCKBROKER__REQUEST__INIT;
+        Sockbroker__Open open = SOCKBROKER__OPEN__INIT;
+        Sockbroker__Address addr = SOCKBROKER__ADDRESS__INIT;
+        Sockbroker__PacketAddress packet = SOCKBROKER__PACKET_ADDRESS__INIT;
+        Sockbroker__InetAddress inet = SOCKBROKER__INET_ADDRESS__INIT;
+        char ifname[IFNAMSIZ];
+
+        open.has_family = open.has_type = open.has_protocol = true;
+        open.family = spec->family;
+        open.type = spec->type;
+        open.protocol = (int32_t)spec->protocol;
+        if (sock_flags & SOCK_NONBLOCK) {
+                open.has_flags = true;
+                open.flags = SOCKBROKER__OPEN_FLAGS__OPEN_FLAG_NONBLOCK;
+        }
+
+        if (spec->ifname[0]) {
+                memcpy(ifname, spec->ifname, sizeof(ifname));
+                if (spec->family == AF_PACKET) {
+                        packet.ifname = ifname;
+                        addr.kind_case = SOCKBROKER__ADDRESS__KIND_PACKET;
+                        addr.packet = &packet;
+                } else {
+                        inet.ifname = ifname;
+                        addr.kind_case = SOCKBROKER__ADDRESS__KIND_INET;
+                        addr.inet = &inet;
+                }
+                open.address = &addr;
+        }
+
+        req.op_case = SOCKBROKER__REQUEST__OP_OPEN;
+        req.open = &open;
+        return sb_client_call(&req, -1);
+}
+
+SB_EXPORT int sb_socket(int family, int type, int protocol)
+{
+        int flags = type & (SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct sb_spec spec = { .family = family, .type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC) };
+        int fd, saved;
+
+        fd = socket(family, type | SOCK_CLOEXEC, protocol);
+        if (fd >= 0 || (errno != EPERM && errno != EACCES))
+                return fd;
+        saved = errno;
+
+        if (protocol < 0 || protocol > 0xffff) {
+                errno = saved;
+                return -1;
+        }
+        /* socket(2) takes an EtherType in network byte order. */
+        spec.protocol = family == AF_PACKET ? ntohs((uint16_t)protocol) : (uint32_t)protocol;
+
+        fd = sb_client_open(&spec, flags);
+        if (fd < 0) {
+                /* The caller sees what the kernel said, as if no broker
+                 * existed; sb_broker_message() has the broker's side. */
+                errno = saved;
+                return -1;
+        }
+        return fd;
+}
+
+SB_EXPORT int sb_open(const char *spec_text, int flags)
+{
+        char why[SB_PROTO_MAX_REASON];
+        struct sb_spec spec;
+        int r;
+
+        if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) {
+                errno = EINVAL;
+                return -1;
+        }
+        r = sb_spec_parse(spec_text, &spec, why, sizeof(why));
+        if (r < 0) {
+                sb_client_set_message(why, NULL);
+                errno = -r;
+                return -1;
+        }
+        r = sb_client_open(&spec, flags);
+        if (r < 0) {
+                errno = -r;
+                return -1;
+        }
+        return r;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * client.h - libsockbroker internals: one request to the broker.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "client-lib/spec.h"
+#include "proto/protocol.h"
+
+/*
+ * Sends req (with fd_in when >= 0) to the broker on a connection of its
+ * own and waits for the reply. Returns the granted descriptor (or 0 when
+ * the operation grants none), or a negative errno: the broker's refusal,
+ * or the error reaching it (then -ENOENT, -ECONNREFUSED, ... from
+ * connect(2)). The broker's message and rule are kept per thread.
+ */
+int sb_client_call(SbRequest *req, int fd_in);
+
+/* Builds and sends an Open for a parsed spec; returns as sb_client_call. */
+int sb_client_open(const struct sb_spec *spec, int sock_flags);
+
+/* Path of the broker's socket: $SOCKBROKER_SOCKET or the default. */
+const char *sb_client_socket_path(void);
+
+void sb_client_set_message(const char *message, const char *rule);
+
+/* Whether this thread's last call got as far as the broker. */
+bool sb_client_reached(void);

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * sockbroker/sockbroker.h - libsockbroker: the socket API, with sockets
+ * the caller may not create itself obtained from sockbrokerd.
+ *
+ * Every function follows the convention of the call it mirrors: it
+ * returns a descriptor (or 0) on success and -1 with errno set on
+ * failure. Descriptors are close-on-exec unless the caller asks
+ * otherwise. The library keeps no state of its own about descriptors.
+ *
+ * The broker is reached at $SOCKBROKER_SOCKET, or at
+ * SOCKBROKER_DEFAULT_SOCKET; each request uses a connection of its own,
+ * so the library is safe in threads and across fork().
+ */
+#ifndef SOCKBROKER_SOCKBROKER_H
+#define SOCKBROKER_SOCKBROKER_H
+
+#include <sockbroker/addr.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef SB_EXPORT
+#define SB_EXPORT __attribute__((visibility("default")))
+#endif
+
+#define SOCKBROKER_DEFAULT_SOCKET "/run/sockbroker/sockbroker.sock"
+
+/*
+ * socket(2), falling back to the broker. The direct call goes first;
+ * only when the kernel refuses it with EPERM or EACCES is the broker
+ * asked, for the same family, type and protocol (for AF_PACKET in
+ * network byte order, as socket(2) takes it). SOCK_NONBLOCK is honoured,
+ * SOCK_CLOEXEC is always set. When the broker is absent or refuses, the
+ * kernel's errno comes back; sb_broker_message() says why.
+ */
+SB_EXPORT int sb_socket(int family, int type, int protocol);
+
+/*
+ * Asks the broker for the socket a spec describes, created and bound
+ * before it is handed over:
+ *
+ *     FAMILY/TYPE[/PROTOCOL][@ADDRESS]
+ *
+ * packet/raw/all@eth0, packet/dgram/0x88f7@eth1, inet/raw/icmp,
+ * inet6/raw/ipv6-icmp@eth0. FAMILY is inet, inet6 or packet; TYPE raw,
+ * dgram, stream or seqpacket; PROTOCOL a name or number (an EtherType
+ * for packet, default "all"; an IP protocol otherwise, default 0);
+ * ADDRESS an interface name, to which a packet socket is bound and a raw
+ * IP socket pinned. The descriptor is close-on-exec; flags may add
+ * SOCK_NONBLOCK.
+ */
+SB_EXPORT int sb_open(const char *spec, int flags);
+
+/* The broker's explanation of this thread's last request ("denied: no
+ * rule allows ..."), or "" when there was none. */
+SB_EXPORT const char *sb_broker_message(void);
+
+/* The rule that decided this thread's last request, "file:line", or "". */
+SB_EXPORT const char *sb_broker_rule(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * sockbroker - check and explain policies, and get sockets from
+ * sockbrokerd for programs that speak the socket-activation protocol.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "client-lib/client.h"
+#include "client-lib/spec.h"
+#include "common/fdmsg.h"
+#include "common/names.h"
+#include "common/util.h"
+#include "policy/policy.h"
+#include "sockbroker/sockbroker.h"
+
+/* Exit codes, documented in sockbroker(1). */
+enum {
+        EXIT_OK = 0,
+        EXIT_REFUSED = 1,        /* denied, invalid policy, or the operation failed */
+        EXIT_USAGE = 2,
+        EXIT_NO_POLICY = 3,      /* explain: the policy could not be loaded */
+        EXIT_UNREACHABLE = 4,    /* open: the broker could not be reached */
+};
+
+#define MAX_SPECS 64
+
+static void help_main(void)
+{
+        printf("Usage: sockbroker COMMAND [OPTION...] [ARG...]\n"
+               "Work with sockbrokerd, the socket broker.\n\n"
+               "Commands:\n"
+               "  check [FILE]          validate a policy\n"
+               "  explain [OPTION...] SPEC\n"
+               "                        say which rule decides SPEC for a peer\n"
+               "  open [--socket PATH] SPEC... [-- CMD [ARG...]]\n"
+               "                        get sockets; pass them to CMD as fds 3...\n\n"
+               "Run 'sockbroker COMMAND --help' for a command's options.\n"
+               "Exit status: 0 success, 1 denied or failed, 2 usage, 3 policy unreadable,\n"
+               "4 broker unreachable. See sockbroker(1).\n");
+}
+
+static void help_check(void)
+{
+        printf("Usage: sockbroker check [--policy-dir DIR] [--no-strict] [FILE]\n"
+               "Parse FILE (default %s) and its drop-ins,\n"
+               "and report the first error as FILE:LINE:COL: MESSAGE.\n\n"
+               "  -d, --policy-dir=DIR  drop-in directory (default: policy.d beside FILE)\n"
+               "      --no-strict       do not insist on root ownership and safe modes\n\n"
+               "Exit status: 0 valid, 1 invalid, 2 usage.\n", POLICY_DEFAULT_PATH);
+}
+
+static void help_explain(void)
+{
+        printf("Usage: sockbroker explain [OPTION...] SPEC\n"
+               "Say which rule of the policy decides SPEC for a peer, with file:line.\n\n"
+               "  -p, --policy=FILE     policy file (default %s)\n"
+               "  -d, --policy-dir=DIR  drop-in directory (default: policy.d beside FILE)\n"
+               "      --no-strict       do not insist on root ownership and safe modes\n"
+               "      --uid=N           peer uid (default: yours)\n"
+               "      --gid=N           peer primary gid (default: yours)\n"
+               "      --groups=G,...    supplementary gids (default: yours, or none with --uid)\n"
+               "      --unit=UNIT       peer's systemd unit\n"
+               "      --cgroup=PATH     peer's cgroup\n\n"
+               "Exit status: 0 allowed, 1 denied, 2 usage, 3 policy unreadable.\n",
+               POLICY_DEFAULT_PATH);
+}
+
+static void help_open(void)
+{
+        printf("Usage: sockbroker open [--socket PATH] SPEC... [-- CMD [ARG...]]\n"
+               "Ask sockbrokerd for the socket each SPEC describes\n"
+               "(FAMILY/TYPE[/PROTOCOL][@INTERFACE], e.g. packet/raw/all@eth0).\n\n"
+               "Without CMD, print one line per socket and close them. With CMD, pass\n"
+               "them as fds 3, 4, ... with LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES\n"
+               "set (the systemd socket-activation protocol) and execute CMD.\n\n"
+               "  -s, --socket=PATH     broker socket (default $SOCKBROKER_SOCKET or %s)\n"
+               "  -n, --nonblock        make the sockets non-blocking\n\n"
+               "Exit status: 0 success, 1 refused, 2 usage, 4 broker unreachable;\n"
+               "with CMD, CMD's own status once it runs.\n", SOCKBROKER_DEFAULT_SOCKET);
+}
+
+static char *default_dropin(const char *path)
+{
+        const char *slash = strrchr(path, '/');
+        char *d;
+
+        if (!slash)
+                return strdup("policy.d");
+        if (asprintf(&d, "%.*s/policy.d", (int)(slash - path), path) < 0)
+                return NULL;
+        return d;
+}
+
+static int load(const char *path, const char *dir, bool strict, policy **ret)
+{
+        struct policy_error err = {};
+        _cleanup_free_ char *dropin = NULL;
+        char msg[600];
+        int r;
+
+        if (!dir) {
+                dropin = default_dropin(path);
+                if (!dropin)
+                        return -ENOMEM;
+                dir = dropin;
+        }
+        r = policy_load(path, dir, strict, &policy_resolver_system, ret, &err);
+        if (r < 0) {
+                if (err.message[0])
+                        policy_error_format(&err, msg, sizeof(msg));
+                else
+                        snprintf(msg, sizeof(msg), "%s: %s", path, strerror(-r));
+                fprintf(stderr, "%s\n", msg);
+        }
+        return r;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "policy-dir", required_argument, NULL, 'd' },
+                { "no-strict", no_argument, NULL, 'S' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        const char *dir = NULL, *path = POLICY_DEFAULT_PATH;
+        bool strict = true;
+        policy *p = NULL;
+        int c;
+
+        while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) >= 0)
+                switch (c) {
+                case 'd':
+                        dir = optarg;
+                        break;
+                case 'S':
+                        strict = false;
+                        break;
+                case 'h':
+                        help_check();
+                        return EXIT_OK;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (argc - optind > 1) {
+                fprintf(stderr, "sockbroker check: one FILE at most\n");
+                return EXIT_USAGE;
+        }
+        if (optind < argc)
+                path = argv[optind];
+
+        if (load(path, dir, strict, &p) < 0)
+                return EXIT_REFUSED;
+        printf("%s: OK: %zu rule(s) in %zu file(s)\n", path, policy_n_rules(p), policy_n_files(p));
+        policy_free(p);
+        return EXIT_OK;
+}
+
+static int parse_id(const char *opt, const char *s, uint32_t *ret)
+{
+        uint64_t v;
+
+        if (names_parse_uint(s, UINT32_MAX - 1, &v) < 0) {
+                fprintf(stderr, "sockbroker explain: --%s: '%s' is not a number\n", opt, s);
+                return -EINVAL;
+        }
+        *ret = (uint32_t)v;
+        return 0;
+}
+
+static int cmd_explain(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "policy", required_argument, NULL, 'p' },
+                { "policy-dir", required_argument, NULL, 'd' },
+                { "no-strict", no_argument, NULL, 'S' },
+                { "uid", required_argument, NULL, 'U' },
+                { "gid", required_argument, NULL, 'G' },
+                { "groups", required_argument, NULL, 'g' },
+                { "unit", required_argument, NULL, 'u' },
+                { "cgroup", required_argument, NULL, 'c' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        const char *path = POLICY_DEFAULT_PATH, *dir = NULL;
+        gid_t groups[NGROUPS_MAX];
+        struct policy_peer peer = { .uid = getuid(), .gid = getgid() };
+        bool strict = true, uid_given = false, groups_given = false;
+        const struct policy_rule *rule = NULL;
+        struct policy_request req;
+        enum policy_verdict v;
+        struct sb_spec spec;
+        char why[256], what[128];
+        policy *p = NULL;
+        int c, n;
+
+        while ((c = getopt_long(argc, argv, "p:d:h", opts, NULL)) >= 0)
+                switch (c) {
+                case 'p':
+                        path = optarg;
+                        break;
+                case 'd':
+                        dir = optarg;
+                        break;
+                case 'S':
+                        strict = false;
+                        break;
+                case 'U':
+                        if (parse_id("uid", optarg, &peer.uid) < 0)
+                                return EXIT_USAGE;
+                        uid_given = true;
+                        break;
+                case 'G':
+                        if (parse_id("gid", optarg, &peer.gid) < 0)
+                                return EXIT_USAGE;
+                        break;
+                case 'g': {
+                        char *save = NULL, *tok, *copy = strdupa(optarg);
+
+                        peer.n_groups = 0;
+                        groups_given = true;
+                        for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+                                if (peer.n_groups >= ELEMENTSOF(groups) ||
+                                    parse_id("groups", tok, &groups[peer.n_groups]) < 0)
+                                        return EXIT_USAGE;
+                                peer.n_groups++;
+                        }
+                        break;
+                }
+                case 'u':
+                        peer.unit = optarg;
+                        break;
+                case 'c':
+                        peer.cgroup = optarg;
+                        break;
+                case 'h':
+                        help_explain();
+                        return EXIT_OK;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (argc - optind != 1) {
+                fprintf(stderr, "sockbroker explain: exactly one SPEC expected\n");
+                return EXIT_USAGE;
+        }
+        if (sb_spec_parse(argv[optind], &spec, why, sizeof(why)) < 0) {
+                fprintf(stderr, "sockbroker explain: %s\n", why);
+                return EXIT_USAGE;
+        }
+        if (!groups_given && !uid_given) {
+                n = getgroups((int)ELEMENTSOF(groups), groups);
+                peer.n_groups = n > 0 ? (size_t)n : 0;
+        }
+        peer.groups = groups;
+
+        if (load(path, dir, strict, &p) < 0)
+                return EXIT_NO_POLICY;
+
+        req = (struct policy_request) {
+                .family = spec.family,
+                .type = spec.type,
+                .protocol = spec.protocol,
+                .ifname = spec.ifname[0] ? spec.ifname : NULL,
+        };
+        policy_request_format(&req, what, sizeof(what));
+        v = policy_check(p, &peer, &req, &rule);
+        switch (v) {
+        case POLICY_VERDICT_ALLOW:
+                printf("allowed: %s for uid %u by %s:%u\n", what, peer.uid, rule->file, rule->line);
+                break;
+        case POLICY_VERDICT_DENY:
+                printf("denied: %s for uid %u by %s:%u\n", what, peer.uid, rule->file, rule->line);
+                break;
+        case POLICY_VERDICT_NO_MATCH:
+                printf("denied: no rule allows %s for uid %u (%zu rule(s) in %zu file(s))\n",
+                       what, peer.uid, policy_n_rules(p), policy_n_files(p));
+                break;
+        }
+        policy_free(p);
+        return v == POLICY_VERDICT_ALLOW ? EXIT_OK : EXIT_REFUSED;
+}
+
+/* Moves fds[0..n) to 3..3+n, without CLOEXEC, for the exec'd command. */
+static int move_fds(int *fds, size_t n)
+{
+        /* First above the target range, so no dup2() lands on a source. */
+        for (size_t i = 0; i < n; i++) {
+                int fd = fcntl(fds[i], F_DUPFD_CLOEXEC, (int)(3 + n));
+
+                if (fd < 0)
+                        return negative_errno();
+                close(fds[i]);
+                fds[i] = fd;
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (dup2(fds[i], (int)(3 + i)) < 0)
+                        return negative_errno();
+                close(fds[i]);
+                fds[i] = (int)(3 + i);
+        }
+        return 0;
+}
+
+static int cmd_open(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "socket", required_argument, NULL, 's' },
+                { "nonblock", no_argument, NULL, 'n' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        int fds[MAX_SPECS];
+        char names[MAX_SPECS * SB_SPEC_MAX] = "", canon[SB_SPEC_MAX], buf[32];
+        char **cmd = NULL;
+        size_t n = 0;
+        int c, flags = 0, n_specs;
+
+        while ((c = getopt_long(argc, argv, "+s:nh", opts, NULL)) >= 0)
+                switch (c) {
+                case 's':
+                        if (setenv("SOCKBROKER_SOCKET", optarg, 1) < 0)
+                                return EXIT_REFUSED;
+                        break;
+                case 'n':
+                        flags |= SOCK_NONBLOCK;
+                        break;
+                case 'h':
+                        help_open();
+                        return EXIT_OK;
+                default:
+                        return EXIT_USAGE;
+                }
+
+        n_specs = argc - optind;
+        for (int i = optind; i < argc; i++)
+                if (streq(argv[i], "--")) {
+                        n_specs = i - optind;
+                        cmd = argv + i + 1;
+                        if (!cmd[0]) {
+                                fprintf(stderr, "sockbroker open: '--' must be followed by a command\n");
+                                return EXIT_USAGE;
+                        }
+                        break;
+                }
+        if (n_specs <= 0 || n_specs > MAX_SPECS) {
+                fprintf(stderr, "sockbroker open: between 1 and %d SPECs expected\n", MAX_SPECS);
+                return EXIT_USAGE;
+        }
+
+        for (int i = 0; i < n_specs; i++) {
+                const char *text = argv[optind + i];
+                struct sb_spec spec;
+                char why[256];
+                int fd;
+
+                if (sb_spec_parse(text, &spec, why, sizeof(why)) < 0) {
+                        fprintf(stderr, "sockbroker open: %s: %s\n", text, why);
+                        fdmsg_close_all(fds, n);
+                        return EXIT_USAGE;
+                }
+                fd = sb_client_open(&spec, flags);
+                if (fd < 0) {
+                        const char *msg = sb_broker_message();
+
+                        fprintf(stderr, "sockbroker open: %s: %s\n", text,
+                                msg[0] ? msg : strerror(-fd));
+                        fdmsg_close_all(fds, n);
+                        return sb_client_reached() ? EXIT_REFUSED : EXIT_UNREACHABLE;
+                }
+                fds[n++] = fd;
+                sb_spec_format(&spec, canon, sizeof(canon));
+                if (!cmd)
+                        printf("%s fd=%d rule=%s\n", canon, fd, sb_broker_rule());
+                else {
+                        size_t used = strlen(names);
+
+                        snprintf(names + used, sizeof(names) - used, "%s%s", i > 0 ? ":" : "", canon);
+                }
+        }
+
+        if (!cmd) {
+                fdmsg_close_all(fds, n);
+                return EXIT_OK;
+        }
+
+        if (move_fds(fds, n) < 0) {
+                fprintf(stderr, "sockbroker open: cannot arrange descriptors: %m\n");
+                return EXIT_REFUSED;
+        }
+        snprintf(buf, sizeof(buf), "%zu", n);
+        setenv("LISTEN_FDS", buf, 1);
+        snprintf(buf, sizeof(buf), "%d", (int)getpid());
+        setenv("LISTEN_PID", buf, 1);
+        setenv("LISTEN_FDNAMES", names, 1);
+        execvp(cmd[0], cmd);
+        fprintf(stderr, "sockbroker open: cannot execute %s: %m\n", cmd[0]);
+        return errno == ENOENT ? 127 : 126;
+}
+
+int main(int argc, char **argv)
+{
+        const char *cmd;
+
+        if (argc < 2) {
+                help_main();
+                return EXIT_USAGE;
+        }
+        cmd = argv[1];
+        if (streq(cmd, "--help") || streq(cmd, "-h") || streq(cmd, "help")) {
+                help_main();
+                return EXIT_OK;
+        }
+        if (streq(cmd, "--version")) {
+                printf("sockbroker %s\n", PACKAGE_VERSION);
+                return EXIT_OK;
+        }
+        /* Each command parses its own options from argv[1] on. */
+        argv[1] = argv[0];
+        argc--;
+        argv++;
+        if (streq(cmd, "check"))
+                return cmd_check(argc, argv);
+        if (streq(cmd, "explain"))
+                return cmd_explain(argc, argv);
+        if (streq(cmd, "open"))
+                return cmd_open(argc, argv);
+        fprintf(stderr, "sockbroker: unknown command '%s'\nTry 'sockbroker --help'.\n", cmd);
+        return EXIT_USAGE;
+}
