@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * check-opener.c - the opener's exact message checks (daemon/opener-proto.c).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "daemon/opener-proto.h"
+#include "tests/check-suites.h"
+
+enum defect {
+        DEFECT_NONE,
+        DEFECT_SHORT,
+        DEFECT_LONG,
+        DEFECT_VERSION,
+        DEFECT_TYPE,
+        DEFECT_IFNAME_UNTERMINATED,
+        DEFECT_FLAGS,
+        DEFECT_ERROR_NEGATIVE,
+        DEFECT_ERROR_HUGE,
+        DEFECT_STAGE,
+        DEFECT_MESSAGE_UNTERMINATED,
+        DEFECT_IMAGE_TOO_BIG,
+        DEFECT_SET_ERROR,
+};
+
+static const struct opener_case {
+        const char *name;
+        enum opener_msg_type type;
+        enum defect defect;
+        size_t n_fds;
+        int expect;              /* the type, or a negative errno */
+} opener_cases[] = {
+        { "open", OPENER_MSG_OPEN, DEFECT_NONE, 0, OPENER_MSG_OPEN },
+        { "open with a descriptor", OPENER_MSG_OPEN, DEFECT_NONE, 1, -EBADF },
+        { "open one byte short", OPENER_MSG_OPEN, DEFECT_SHORT, 0, -EBADMSG },
+        { "open one byte long", OPENER_MSG_OPEN, DEFECT_LONG, 0, -EBADMSG },
+        { "open of version 2", OPENER_MSG_OPEN, DEFECT_VERSION, 0, -EBADMSG },
+        { "open, ifname not terminated", OPENER_MSG_OPEN, DEFECT_IFNAME_UNTERMINATED, 0, -EBADMSG },
+        { "open with unknown flags", OPENER_MSG_OPEN, DEFECT_FLAGS, 0, -EBADMSG },
+        { "unknown type 99", OPENER_MSG_OPEN, DEFECT_TYPE, 0, -EBADRQC },
+        { "reload", OPENER_MSG_RELOAD, DEFECT_NONE, 0, OPENER_MSG_RELOAD },
+        { "reload with a descriptor", OPENER_MSG_RELOAD, DEFECT_NONE, 1, -EBADF },
+        { "reload one byte long", OPENER_MSG_RELOAD, DEFECT_LONG, 0, -EBADMSG },
+        { "close with its descriptor", OPENER_MSG_CLOSE, DEFECT_NONE, 1, OPENER_MSG_CLOSE },
+        { "close without a descriptor", OPENER_MSG_CLOSE, DEFECT_NONE, 0, -EBADF },
+        { "close with two descriptors", OPENER_MSG_CLOSE, DEFECT_NONE, 2, -EBADF },
+        { "result with a socket", OPENER_MSG_RESULT, DEFECT_NONE, 1, OPENER_MSG_RESULT },
+        { "result without its socket", OPENER_MSG_RESULT, DEFECT_NONE, 0, -EBADF },
+        { "error result", OPENER_MSG_RESULT, DEFECT_SET_ERROR, 0, OPENER_MSG_RESULT },
+        { "error result with a socket", OPENER_MSG_RESULT, DEFECT_SET_ERROR, 1, -EBADF },
+        { "result, negative errno", OPENER_MSG_RESULT, DEFECT_ERROR_NEGATIVE, 0, -EBADMSG },
+        { "result, errno 5000", OPENER_MSG_RESULT, DEFECT_ERROR_HUGE, 0, -EBADMSG },
+        { "result, unknown stage", OPENER_MSG_RESULT, DEFECT_STAGE, 0, -EBADMSG },
+        { "result one byte short", OPENER_MSG_RESULT, DEFECT_SHORT, 1, -EBADMSG },
+        { "policy with its image", OPENER_MSG_POLICY, DEFECT_NONE, 1, OPENER_MSG_POLICY },
+        { "policy without its image", OPENER_MSG_POLICY, DEFECT_NONE, 0, -EBADF },
+        { "policy error", OPENER_MSG_POLICY, DEFECT_SET_ERROR, 0, OPENER_MSG_POLICY },
+        { "policy, message not terminated", OPENER_MSG_POLICY, DEFECT_MESSAGE_UNTERMINATED, 1, -EBADMSG },
+        { "policy, image too large", OPENER_MSG_POLICY, DEFECT_IMAGE_TOO_BIG, 1, -EBADMSG },
+};
+
+START_TEST(test_opener_table)
+{
+        const struct opener_case *c = &opener_cases[_i];
+        union {
+                struct opener_hdr hdr;
+                struct opener_open open;
+                struct opener_result result;
+                struct opener_policy policy;
+                char raw[OPENER_MAX_MESSAGE];
+        } m;
+        size_t len = opener_msg_size(c->type);
+        int r;
+
+        memset(&m, 0, sizeof(m));
+        m.hdr.version = OPENER_PROTO_VERSION;
+        m.hdr.type = (uint16_t)c->type;
+        if (c->type == OPENER_MSG_OPEN) {
+                m.open.family = AF_PACKET;
+                m.open.type = SOCK_RAW;
+                strcpy(m.open.ifname, "eth0");
+        }
+
+        switch (c->defect) {
+        case DEFECT_NONE:
+                break;
+        case DEFECT_SHORT:
+                len--;
+                break;
+        case DEFECT_LONG:
+                len++;
+                break;
+        case DEFECT_VERSION:
+                m.hdr.version = 2;
+                break;
+        case DEFECT_TYPE:
+                m.hdr.type = 99;
+                break;
+        case DEFECT_IFNAME_UNTERMINATED:
+                memset(m.open.ifname, 'a', sizeof(m.open.ifname));
+                break;
+        case DEFECT_FLAGS:
+                m.open.flags = 0x100;
+                break;
+        case DEFECT_ERROR_NEGATIVE:
+                m.result.error = -1;
+                break;
+        case DEFECT_ERROR_HUGE:
+                m.result.error = 5000;
+                break;
+        case DEFECT_STAGE:
+                m.result.error = EPERM;
+                m.result.stage = 99;
+                break;
+        case DEFECT_MESSAGE_UNTERMINATED:
+                memset(m.policy.message, 'x', sizeof(m.policy.message));
+                break;
+        case DEFECT_IMAGE_TOO_BIG:
+                m.policy.size = (uint64_t)OPENER_MAX_POLICY_IMAGE + 1;
+                break;
+        case DEFECT_SET_ERROR:
+                if (c->type == OPENER_MSG_RESULT)
+                        m.result.error = EPERM;
+                else
+                        m.policy.error = EINVAL;
+                break;
+        }
+
+        r = opener_msg_check(&m, len, c->n_fds);
+        ck_assert_msg(r == c->expect, "%s: got %d, expected %d", c->name, r, c->expect);
+}
+END_TEST
+
+START_TEST(test_every_length)
+{
+        char buf[OPENER_MAX_MESSAGE];
+        struct opener_hdr hdr = { OPENER_PROTO_VERSION, OPENER_MSG_OPEN, 0 };
+
+        memset(buf, 0, sizeof(buf));
+        memcpy(buf, &hdr, sizeof(hdr));
+        for (size_t len = 0; len <= sizeof(buf); len++) {
+                int r = opener_msg_check(buf, len, 0);
+
+                if (len == sizeof(struct opener_open))
+                        ck_assert_int_eq(r, OPENER_MSG_OPEN);
+                else
+                        ck_assert_int_lt(r, 0);
+        }
+}
+END_TEST
+
+START_TEST(test_stage_names)
+{
+        for (unsigned s = OPENER_STAGE_NONE; s <= OPENER_STAGE_FILTER; s++)
+                ck_assert_str_ne(opener_stage_to_string((enum opener_stage)s), "unknown");
+        ck_assert_str_eq(opener_stage_to_string((enum opener_stage)99), "unknown");
+}
+END_TEST
+
+Suite *make_opener_suite(void)
+{
+        Suite *s = suite_create("opener");
+        TCase *tc = tcase_create("messages");
+
+        tcase_add_loop_test(tc, test_opener_table, 0, (int)(sizeof(opener_cases) / sizeof(opener_cases[0])));
+        tcase_add_test(tc, test_every_length);
+        tcase_add_test(tc, test_stage_names);
+        suite_add_tcase(s, tc);
+        return s;
+}

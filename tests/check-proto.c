@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * check-proto.c - wire request/reply validation (proto/protocol.c).
+ *
+ * Each case starts from one valid request and breaks it in exactly one
+ * way, so a passing case shows that this one defect alone is refused.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "proto/protocol.h"
+#include "tests/check-suites.h"
+
+enum mutation {
+        MUT_NONE,
+        MUT_NO_VERSION,
+        MUT_VERSION_2,
+        MUT_NO_OP,
+        MUT_NO_FAMILY,
+        MUT_NEGATIVE_FAMILY,
+        MUT_HUGE_FAMILY,
+        MUT_TYPE_WITH_FLAGS,
+        MUT_ZERO_TYPE,
+        MUT_PROTOCOL_RANGE,
+        MUT_NEGATIVE_PROTOCOL,
+        MUT_UNKNOWN_FLAGS,
+        MUT_LONG_IFNAME,
+        MUT_SLASH_IFNAME,
+        MUT_EMPTY_IFNAME,
+        MUT_DOTDOT_IFNAME,
+        MUT_SPACE_IFNAME,
+        MUT_INET_ON_PACKET,
+        MUT_PACKET_ETHERTYPE_RANGE,
+        MUT_ADDRESS_NO_KIND,
+        MUT_INET_SHORT_ADDRESS,
+        MUT_INET_PORT_RANGE,
+        MUT_INET6_V4_ADDRESS,
+        MUT_CAN_PGN_RANGE,
+        MUT_CAN_ADDR_RANGE,
+        MUT_BT_SHORT_BDADDR,
+        MUT_BT_PSM_RANGE,
+        MUT_BIND_OP,
+        MUT_STATUS_OP,
+        MUT_NONBLOCK_FLAG,
+};
+
+static const struct proto_case {
+        const char *name;
+        enum mutation mutation;
+        size_t n_fds;
+        int expect;
+        const char *why;          /* a word the reason must contain */
+} proto_cases[] = {
+        { "valid open", MUT_NONE, 0, 0, NULL },
+        { "valid nonblocking open", MUT_NONBLOCK_FLAG, 0, 0, NULL },
+        { "open with a descriptor", MUT_NONE, 1, -EBADF, "descriptor" },
+        { "no version", MUT_NO_VERSION, 0, -EBADMSG, "version" },
+        { "version 2", MUT_VERSION_2, 0, -EPROTONOSUPPORT, "version 2" },
+        { "no operation", MUT_NO_OP, 0, -EOPNOTSUPP, "operation" },
+        { "no family", MUT_NO_FAMILY, 0, -EBADMSG, "family" },
+        { "negative family", MUT_NEGATIVE_FAMILY, 0, -EBADMSG, "family" },
+        { "family out of range", MUT_HUGE_FAMILY, 0, -EBADMSG, "family" },
+        { "type with SOCK_NONBLOCK", MUT_TYPE_WITH_FLAGS, 0, -EBADMSG, "type" },
+        { "type 0", MUT_ZERO_TYPE, 0, -EBADMSG, "type" },
+        { "protocol 0x10000", MUT_PROTOCOL_RANGE, 0, -EBADMSG, "protocol" },
+        { "protocol -1", MUT_NEGATIVE_PROTOCOL, 0, -EBADMSG, "protocol" },
+        { "unknown flags", MUT_UNKNOWN_FLAGS, 0, -EBADMSG, "flags" },
+        { "interface name of 16 bytes", MUT_LONG_IFNAME, 0, -EBADMSG, "interface" },
+        { "interface name with a slash", MUT_SLASH_IFNAME, 0, -EBADMSG, "interface" },
+        { "empty interface name", MUT_EMPTY_IFNAME, 0, -EBADMSG, "interface" },
+        { "interface name ..", MUT_DOTDOT_IFNAME, 0, -EBADMSG, "interface" },
+        { "interface name with a space", MUT_SPACE_IFNAME, 0, -EBADMSG, "interface" },
+        { "inet address on a packet socket", MUT_INET_ON_PACKET, 0, -EBADMSG, "match" },
+        { "EtherType 0x10000", MUT_PACKET_ETHERTYPE_RANGE, 0, -EBADMSG, "EtherType" },
+        { "address without a kind", MUT_ADDRESS_NO_KIND, 0, -EBADMSG, "kind" },
+        { "IPv4 address of 3 bytes", MUT_INET_SHORT_ADDRESS, 0, -EBADMSG, "bytes" },
+        { "port 65536", MUT_INET_PORT_RANGE, 0, -EBADMSG, "port" },
+        { "IPv4 address for inet6", MUT_INET6_V4_ADDRESS, 0, -EBADMSG, "bytes" },
+        { "J1939 PGN 0x40000", MUT_CAN_PGN_RANGE, 0, -EBADMSG, "PGN" },
+        { "J1939 address 256", MUT_CAN_ADDR_RANGE, 0, -EBADMSG, "address" },
+        { "bdaddr of 5 bytes", MUT_BT_SHORT_BDADDR, 0, -EBADMSG, "bdaddr" },
+        { "PSM 0x10000", MUT_BT_PSM_RANGE, 0, -EBADMSG, "PSM" },
+        { "bind with its socket", MUT_BIND_OP, 1, 0, NULL },
+        { "bind without a socket", MUT_BIND_OP, 0, -EBADF, "descriptor" },
+        { "bind with two sockets", MUT_BIND_OP, 2, -EBADF, "descriptor" },
+        { "status", MUT_STATUS_OP, 0, 0, NULL },
+        { "status with a descriptor", MUT_STATUS_OP, 1, -EBADF, "descriptor" },
+};
+
+static int build_and_decode(enum mutation m, size_t n_fds, char *why, size_t why_size)
+{
+        SbRequest req = SOCKBROKER__REQUEST__INIT;
+        Sockbroker__Open open = SOCKBROKER__OPEN__INIT;
+        Sockbroker__Bind bind = SOCKBROKER__BIND__INIT;
+        Sockbroker__Status status = SOCKBROKER__STATUS__INIT;
+        Sockbroker__Address addr = SOCKBROKER__ADDRESS__INIT;
+        Sockbroker__PacketAddress packet = SOCKBROKER__PACKET_ADDRESS__INIT;
+        Sockbroker__InetAddress inet = SOCKBROKER__INET_ADDRESS__INIT;
+        Sockbroker__CanAddress can = SOCKBROKER__CAN_ADDRESS__INIT;
+        Sockbroker__BluetoothAddress bt = SOCKBROKER__BLUETOOTH_ADDRESS__INIT;
+        uint8_t ip[16] = { 127, 0, 0, 1 }, bd[6] = { 1, 2, 3, 4, 5, 6 };
+        uint8_t buf[SB_PROTO_MAX_MESSAGE];
+        char ifname[32] = "eth0";
+        SbRequest *out = NULL;
+        int len, r;
+
+        req.has_version = true;
+        req.version = SB_PROTO_VERSION;
+        req.has_id = true;
+        req.id = 7;
+        req.op_case = SOCKBROKER__REQUEST__OP_OPEN;
+        req.open = &open;
+        open.has_family = open.has_type = open.has_protocol = true;
+        open.family = AF_PACKET;
+        open.type = SOCK_RAW;
+        open.protocol = ETH_P_ALL;
+        open.address = &addr;
+        addr.kind_case = SOCKBROKER__ADDRESS__KIND_PACKET;
+        addr.packet = &packet;
+        packet.ifname = ifname;
+
+        switch (m) {
+        case MUT_NONE:
+                break;
+        case MUT_NONBLOCK_FLAG:
+                open.has_flags = true;
+                open.flags = SOCKBROKER__OPEN_FLAGS__OPEN_FLAG_NONBLOCK;
+                break;
+        case MUT_NO_VERSION:
+                req.has_version = false;
+                break;
+        case MUT_VERSION_2:
+                req.version = 2;
+                break;
+        case MUT_NO_OP:
+                req.op_case = SOCKBROKER__REQUEST__OP__NOT_SET;
+                req.open = NULL;
+                break;
+        case MUT_NO_FAMILY:
+                open.has_family = false;
+                break;
+        case MUT_NEGATIVE_FAMILY:
+                open.family = -1;
+                break;
+        case MUT_HUGE_FAMILY:
+                open.family = 4096;
+                break;
+        case MUT_TYPE_WITH_FLAGS:
+                open.type = SOCK_RAW | SOCK_NONBLOCK;
+                break;
+        case MUT_ZERO_TYPE:
+                open.type = 0;
+                break;
+        case MUT_PROTOCOL_RANGE:
+                open.protocol = 0x10000;
+                break;
+        case MUT_NEGATIVE_PROTOCOL:
+                open.protocol = -1;
+                break;
+        case MUT_UNKNOWN_FLAGS:
+                open.has_flags = true;
+                open.flags = 0x80;
+                break;
+        case MUT_LONG_IFNAME:
+                strcpy(ifname, "abcdefghijklmnop");
+                break;
+        case MUT_SLASH_IFNAME:
+                strcpy(ifname, "eth/0");
+                break;
+        case MUT_EMPTY_IFNAME:
+                ifname[0] = 0;
+                break;
+        case MUT_DOTDOT_IFNAME:
+                strcpy(ifname, "..");
+                break;
+        case MUT_SPACE_IFNAME:
+                strcpy(ifname, "eth 0");
+                break;
+        case MUT_INET_ON_PACKET:
+                addr.kind_case = SOCKBROKER__ADDRESS__KIND_INET;
+                addr.inet = &inet;
+                break;
+        case MUT_PACKET_ETHERTYPE_RANGE:
+                packet.has_protocol = true;
+                packet.protocol = 0x10000;
+                break;
+        case MUT_ADDRESS_NO_KIND:
+                addr.kind_case = SOCKBROKER__ADDRESS__KIND__NOT_SET;
+                break;
+        case MUT_INET_SHORT_ADDRESS:
+        case MUT_INET_PORT_RANGE:
+        case MUT_INET6_V4_ADDRESS:
+                open.family = m == MUT_INET6_V4_ADDRESS ? AF_INET6 : AF_INET;
+                open.protocol = 1;
+                addr.kind_case = SOCKBROKER__ADDRESS__KIND_INET;
+                addr.inet = &inet;
+                inet.has_address = true;
+                inet.address.data = ip;
+                inet.address.len = m == MUT_INET_SHORT_ADDRESS ? 3 : 4;
+                if (m == MUT_INET_PORT_RANGE) {
+                        inet.has_port = true;
+                        inet.port = 65536;
+                }
+                break;
+        case MUT_CAN_PGN_RANGE:
+        case MUT_CAN_ADDR_RANGE:
+                open.family = AF_CAN;
+                open.protocol = 7;
+                addr.kind_case = SOCKBROKER__ADDRESS__KIND_CAN;
+                addr.can = &can;
+                can.has_pgn = m == MUT_CAN_PGN_RANGE;
+                can.pgn = 0x40000;
+                can.has_addr = m == MUT_CAN_ADDR_RANGE;
+                can.addr = 256;
+                break;
+        case MUT_BT_SHORT_BDADDR:
+        case MUT_BT_PSM_RANGE:
+                open.family = AF_BLUETOOTH;
+                open.protocol = 0;
+                addr.kind_case = SOCKBROKER__ADDRESS__KIND_BLUETOOTH;
+                addr.bluetooth = &bt;
+                bt.has_bdaddr = true;
+                bt.bdaddr.data = bd;
+                bt.bdaddr.len = m == MUT_BT_SHORT_BDADDR ? 5 : 6;
+                bt.has_psm = m == MUT_BT_PSM_RANGE;
+                bt.psm = 0x10000;
+                break;
+        case MUT_BIND_OP:
+                req.op_case = SOCKBROKER__REQUEST__OP_BIND;
+                req.bind = &bind;
+                break;
+        case MUT_STATUS_OP:
+                req.op_case = SOCKBROKER__REQUEST__OP_STATUS;
+                req.status = &status;
+                break;
+        }
+
+        len = sb_proto_request_encode(&req, buf, sizeof(buf));
+        ck_assert_int_gt(len, 0);
+        why[0] = 0;
+        r = sb_proto_request_decode(buf, (size_t)len, n_fds, &out, why, why_size);
+        if (r == 0) {
+                ck_assert_ptr_nonnull(out);
+                ck_assert_uint_eq(out->id, 7);
+                sb_proto_request_free(out);
+        }
+        return r;
+}
+
+START_TEST(test_request_table)
+{
+        const struct proto_case *c = &proto_cases[_i];
+        char why[SB_PROTO_MAX_REASON];
+        int r;
+
+        r = build_and_decode(c->mutation, c->n_fds, why, sizeof(why));
+        ck_assert_msg(r == c->expect, "%s: got %d (%s), expected %d", c->name, r, why, c->expect);
+        if (c->why)
+                ck_assert_msg(strstr(why, c->why), "%s: reason '%s' lacks '%s'", c->name, why, c->why);
+}
+END_TEST
+
+static const struct raw_case {
+        const char *name;
+        const char *bytes;
+        size_t len;
+        int expect;
+} raw_cases[] = {
+        { "empty", "", 0, -EBADMSG },
+        { "one zero byte", "\0", 1, -EBADMSG },
+        { "truncated varint", "\x08\xff", 2, -EBADMSG },
+        { "wrong wire type", "\x0d\x01\x00\x00\x00", 5, -EBADMSG },
+        { "length beyond end", "\x52\x7f\x01", 3, -EBADMSG },
+        { "text", "GET / HTTP/1.0\r\n", 16, -EBADMSG },
+        { "version only", "\x08\x01", 2, -EOPNOTSUPP },
+        { "unknown field only", "\xf8\x01\x01", 3, -EBADMSG },
+};
+
+START_TEST(test_raw_table)
+{
+        const struct raw_case *c = &raw_cases[_i];
+        char why[SB_PROTO_MAX_REASON] = "";
+        SbRequest *out = NULL;
+        int r;
+
+        r = sb_proto_request_decode(c->bytes, c->len, 0, &out, why, sizeof(why));
+        ck_assert_msg(r == c->expect, "%s: got %d (%s), expected %d", c->name, r, why, c->expect);
+        ck_assert_msg(r < 0 ? why[0] != 0 : 1, "%s: no reason given", c->name);
+        sb_proto_request_free(out);
+}
+END_TEST
+
+START_TEST(test_oversize)
+{
+        static uint8_t big[SB_PROTO_MAX_MESSAGE + 1];
+        char why[SB_PROTO_MAX_REASON];
+        SbRequest *out = NULL;
+
+        ck_assert_int_eq(sb_proto_request_decode(big, sizeof(big), 0, &out, why, sizeof(why)), -EMSGSIZE);
+        ck_assert_ptr_null(out);
+        ck_assert_ptr_nonnull(strstr(why, "4096"));
+}
+END_TEST
+
+START_TEST(test_every_truncation)
+{
+        SbRequest req = SOCKBROKER__REQUEST__INIT;
+        Sockbroker__Open open = SOCKBROKER__OPEN__INIT;
+        uint8_t buf[SB_PROTO_MAX_MESSAGE];
+        int len;
+
+        req.has_version = req.has_id = true;
+        req.version = SB_PROTO_VERSION;
+        req.id = 1;
+        req.op_case = SOCKBROKER__REQUEST__OP_OPEN;
+        req.open = &open;
+        open.has_family = open.has_type = open.has_protocol = true;
+        open.family = AF_INET;
+        open.type = SOCK_RAW;
+        open.protocol = 1;
+        len = sb_proto_request_encode(&req, buf, sizeof(buf));
+        ck_assert_int_gt(len, 0);
+
+        /* No prefix of a valid request may decode into something else
+         * than either an error or a request that validates. */
+        for (int i = 0; i < len; i++) {
+                char why[SB_PROTO_MAX_REASON];
+                SbRequest *out = NULL;
+                int r = sb_proto_request_decode(buf, (size_t)i, 0, &out, why, sizeof(why));
+
+                if (r == 0) {
+                        ck_assert_int_eq(out->version, SB_PROTO_VERSION);
+                        sb_proto_request_free(out);
+                } else {
+                        ck_assert_ptr_null(out);
+                }
+        }
+}
+END_TEST
+
+START_TEST(test_reply_round_trip)
+{
+        SbReply reply = SOCKBROKER__REPLY__INIT, *out = NULL;
+        uint8_t buf[SB_PROTO_MAX_MESSAGE];
+        char why[SB_PROTO_MAX_REASON];
+        char msg[] = "granted packet/raw/all@eth0", rule[] = "/etc/sockbroker/policy.conf:3";
+        int len;
+
+        reply.has_version = reply.has_id = reply.has_error = reply.has_n_fds = true;
+        reply.version = SB_PROTO_VERSION;
+        reply.id = 42;
+        reply.error = 0;
+        reply.n_fds = 1;
+        reply.message = msg;
+        reply.rule = rule;
+        len = sb_proto_reply_encode(&reply, buf, sizeof(buf));
+        ck_assert_int_gt(len, 0);
+
+        ck_assert_int_eq(sb_proto_reply_decode(buf, (size_t)len, 0, &out, why, sizeof(why)), -EBADF);
+        ck_assert_int_eq(sb_proto_reply_decode(buf, (size_t)len, 1, &out, why, sizeof(why)), 0);
+        ck_assert_uint_eq(out->id, 42);
+        ck_assert_str_eq(out->message, msg);
+        ck_assert_str_eq(out->rule, rule);
+        sb_proto_reply_free(out);
+
+        reply.error = -1;
+        reply.n_fds = 0;
+        len = sb_proto_reply_encode(&reply, buf, sizeof(buf));
+        ck_assert_int_eq(sb_proto_reply_decode(buf, (size_t)len, 0, &out, why, sizeof(why)), -EBADMSG);
+}
+END_TEST
+
+START_TEST(test_encode_too_large)
+{
+        static char huge[SB_PROTO_MAX_MESSAGE + 10];
+        SbReply reply = SOCKBROKER__REPLY__INIT;
+        uint8_t buf[SB_PROTO_MAX_MESSAGE];
+
+        memset(huge, 'x', sizeof(huge) - 1);
+        reply.has_version = true;
+        reply.version = SB_PROTO_VERSION;
+        reply.message = huge;
+        ck_assert_int_eq(sb_proto_reply_encode(&reply, buf, sizeof(buf)), -EMSGSIZE);
+}
+END_TEST
+
+static const struct ifname_case {
+        const char *name;
+        int valid;
+} ifname_cases[] = {
+        { "eth0", 1 }, { "veth-a0", 1 }, { "vcan0", 1 }, { "a", 1 },
+        { "abcdefghijklmno", 1 }, { "abcdefghijklmnop", 0 }, { "", 0 },
+        { ".", 0 }, { "..", 0 }, { "a/b", 0 }, { "a:b", 0 }, { "a b", 0 },
+        { "a\tb", 0 }, { "a\x7f", 0 }, { "wlp0s20f3", 1 }, { "br-lan.10", 1 },
+};
+
+START_TEST(test_ifname_table)
+{
+        ck_assert_int_eq(sb_proto_ifname_valid(ifname_cases[_i].name), ifname_cases[_i].valid);
+}
+END_TEST
+
+Suite *make_proto_suite(void)
+{
+        Suite *s = suite_create("proto");
+        TCase *tc = tcase_create("request");
+
+        tcase_add_loop_test(tc, test_request_table, 0, (int)(sizeof(proto_cases) / sizeof(proto_cases[0])));
+        tcase_add_loop_test(tc, test_raw_table, 0, (int)(sizeof(raw_cases) / sizeof(raw_cases[0])));
+        tcase_add_test(tc, test_oversize);
+        tcase_add_test(tc, test_every_truncation);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("reply");
+        tcase_add_test(tc, test_reply_round_trip);
+        tcase_add_test(tc, test_encode_too_large);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("ifname");
+        tcase_add_loop_test(tc, test_ifname_table, 0, (int)(sizeof(ifname_cases) / sizeof(ifname_cases[0])));
+        suite_add_tcase(s, tc);
+        return s;
+}
