@@ -383,6 +383,7 @@ static bool ifname_is_valid(const char *s, size_t n)
 static int parse_iface(Span s, bool allow_any, uint32_t max, uint32_t *ret)
 {
         char name[IF_NAMESIZE];
+        int saved_errno;
         unsigned idx;
 
         if (allow_any && (s.len == 0 || span_eq(s, "any"))) {
@@ -397,10 +398,12 @@ static int parse_iface(Span s, bool allow_any, uint32_t max, uint32_t *ret)
         memcpy(name, s.ptr, s.len);
         name[s.len] = '\0';
 
+        saved_errno = errno;
         errno = 0;
         idx = if_nametoindex(name);
         if (idx == 0)
                 return errno > 0 ? -errno : -ENODEV;
+        errno = saved_errno;
         if (idx > max)
                 return -EINVAL;
 
@@ -568,9 +571,12 @@ static int format_inet6(const struct sockaddr *sa, socklen_t len, Out *o)
  * abstract name or behind a path. */
 #define UNIX_NAME_MAX (sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1)
 
+/* "@NAME" is the longest text of all families. */
+static_assert(1 + UNIX_NAME_MAX < SB_ADDR_STRLEN, "SB_ADDR_STRLEN too small");
+
 static int parse_unix(Span s, struct sockaddr_storage *ss, socklen_t *len)
 {
-        struct sockaddr_un sun = { .sun_family = AF_UNIX };
+        struct sockaddr_un un = { .sun_family = AF_UNIX };
         size_t n;
 
         if (s.len == 0)
@@ -579,53 +585,53 @@ static int parse_unix(Span s, struct sockaddr_storage *ss, socklen_t *len)
         if (span_skip_prefix(&s, "@")) {
                 if (s.len > UNIX_NAME_MAX)
                         return -EINVAL;
-                memcpy(sun.sun_path + 1, s.ptr, s.len);
+                memcpy(un.sun_path + 1, s.ptr, s.len);
                 n = offsetof(struct sockaddr_un, sun_path) + 1 + s.len;
         } else {
                 if (s.len > UNIX_NAME_MAX)
                         return -EINVAL;
-                memcpy(sun.sun_path, s.ptr, s.len);
+                memcpy(un.sun_path, s.ptr, s.len);
                 n = offsetof(struct sockaddr_un, sun_path) + s.len + 1;
         }
 
-        return sa_store(ss, len, &sun, n);
+        return sa_store(ss, len, &un, n);
 }
 
 static int format_unix(const struct sockaddr *sa, socklen_t len, Out *o)
 {
         const size_t off = offsetof(struct sockaddr_un, sun_path);
-        struct sockaddr_un sun;
+        struct sockaddr_un un;
         size_t n;
 
         /* len == off is an unnamed socket, which has no text form; more
          * than the struct is refused by the kernel too. */
-        if (len <= off || len > sizeof(sun))
+        if (len <= off || len > sizeof(un))
                 return -EINVAL;
-        sa_load(&sun, sizeof(sun), sa, len);
+        sa_load(&un, sizeof(un), sa, len);
         n = len - off;
 
-        if (sun.sun_path[0] == '\0') {
-                if (memchr(sun.sun_path + 1, '\0', n - 1))
+        if (un.sun_path[0] == '\0') {
+                if (memchr(un.sun_path + 1, '\0', n - 1))
                         return -EINVAL;
                 out_putc(o, '@');
-                out_write(o, sun.sun_path + 1, n - 1);
+                out_write(o, un.sun_path + 1, n - 1);
         } else {
                 /* The kernel reads a path up to the first NUL, or to the
                  * end of len; a path filling all of sun_path cannot be
                  * parsed back, and one starting with '@' would read as
                  * abstract. */
-                n = strnlen(sun.sun_path, n);
-                if (n > UNIX_NAME_MAX || sun.sun_path[0] == '@')
+                n = strnlen(un.sun_path, n);
+                if (n > UNIX_NAME_MAX || un.sun_path[0] == '@')
                         return -EINVAL;
-                out_write(o, sun.sun_path, n);
+                out_write(o, un.sun_path, n);
         }
         return 0;
 }
 
 /* ---- AF_CAN -------------------------------------------------------------- */
 
-/* The shortest address the kernel accepts per protocol (the
- * *_MIN_NAMELEN of net/can/), which is also what getsockname() returns. */
+/* The shortest address the kernel accepts per protocol: the
+ * *_MIN_NAMELEN of net/can/, which getsockname() returns as well. */
 static int can_min_len(int protocol, size_t *ret)
 {
         switch (protocol) {
@@ -702,25 +708,26 @@ static int parse_can(Span s, int protocol, struct sockaddr_storage *ss, socklen_
         struct sockaddr_can can = { .can_family = AF_CAN };
         uint64_t name, pgn, addr;
         uint32_t ifindex;
-        size_t n, min_len;
+        size_t n_fields, n;
         Span f[4];
         int r;
 
-        r = can_min_len(protocol, &min_len);
-        if (r < 0)
-                return r;
-
         switch (protocol) {
+        case CAN_RAW:
+        case CAN_BCM:
+                n_fields = 1;
+                break;
         case CAN_ISOTP:
-                r = span_fields(s, false, f, 3, 3, &n);
+                n_fields = 3;
                 break;
         case CAN_J1939:
-                r = span_fields(s, false, f, 4, 4, &n);
+                n_fields = 4;
                 break;
         default:
-                r = span_fields(s, false, f, 1, 1, &n);
-                break;
+                return -EPROTONOSUPPORT;
         }
+
+        r = span_fields(s, false, f, n_fields, n_fields, &n);
         if (r < 0)
                 return r;
 
@@ -1394,6 +1401,11 @@ static bool alg_text_is_valid(const char *s, size_t n, bool nested)
         return depth == 0;
 }
 
+/* "TYPE,NAME,0xFEAT,0xMASK" */
+static_assert(sizeof(((struct sockaddr_alg *)NULL)->salg_type) - 1 + 1 +
+              sizeof(((struct sockaddr_alg *)NULL)->salg_name) - 1 + 2 * (1 + 10) <
+              SB_ADDR_STRLEN, "SB_ADDR_STRLEN too small");
+
 static int parse_alg(Span s, struct sockaddr_storage *ss, socklen_t *len)
 {
         struct sockaddr_alg alg = { .salg_family = AF_ALG };
@@ -1587,8 +1599,13 @@ int sb_addr_format(const struct sockaddr *sa, socklen_t len, int protocol, char 
         Out o = { .buf = buf, .size = size };
         int r;
 
-        if (!sa || (!buf && size > 0)) {
+        if (!buf && size > 0) {
                 errno = EINVAL;
+                return -1;
+        }
+        if (!sa) {
+                r = out_finish(&o, -EINVAL);
+                errno = -r;
                 return -1;
         }
 

@@ -152,6 +152,7 @@ int sb_client_open(const struct sb_spec *spec, int sock_flags)
         Sockbroker__PacketAddress packet = SOCKBROKER__PACKET_ADDRESS__INIT;
         Sockbroker__InetAddress inet = SOCKBROKER__INET_ADDRESS__INIT;
         char ifname[IFNAMSIZ];
+        int r;
 
         open.has_family = open.has_type = open.has_protocol = true;
         open.family = spec->family;
@@ -178,7 +179,9 @@ int sb_client_open(const struct sb_spec *spec, int sock_flags)
 
         req.op_case = SOCKBROKER__REQUEST__OP_OPEN;
         req.open = &open;
-        return sb_client_call(&req, -1);
+        r = sb_client_call(&req, -1);
+        /* A grant without a socket is not a grant. */
+        return r == 0 ? -EPROTO : r;
 }
 
 SB_EXPORT int sb_socket(int family, int type, int protocol)
@@ -187,6 +190,7 @@ SB_EXPORT int sb_socket(int family, int type, int protocol)
         struct sb_spec spec = { .family = family, .type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC) };
         int fd, saved;
 
+        sb_client_set_message(NULL, NULL);
         fd = socket(family, type | SOCK_CLOEXEC, protocol);
         if (fd >= 0 || (errno != EPERM && errno != EACCES))
                 return fd;
@@ -215,6 +219,7 @@ SB_EXPORT int sb_open(const char *spec_text, int flags)
         struct sb_spec spec;
         int r;
 
+        sb_client_set_message(NULL, NULL);
         if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) {
                 errno = EINVAL;
                 return -1;

@@ -51,12 +51,13 @@ int sb_spec_parse(const char *text, struct sb_spec *ret, char *why, size_t why_s
                 strcpy(s.ifname, at);
         }
 
-        family = strtok_r(buf, "/", &save);
-        type = strtok_r(NULL, "/", &save);
-        proto = strtok_r(NULL, "/", &save);
-        if (!family || !type)
+        save = buf;
+        family = strsep(&save, "/");
+        type = strsep(&save, "/");
+        proto = strsep(&save, "/");
+        if (!family || !type || !family[0] || !type[0] || (proto && !proto[0]))
                 return fail(-EINVAL, why, why_size, "'%s' is not FAMILY/TYPE[/PROTOCOL][@ADDRESS]", text);
-        if (strtok_r(NULL, "/", &save))
+        if (save)
                 return fail(-EINVAL, why, why_size, "'%s' has more than three parts before '@'", text);
 
         r = names_family_from_string(family);

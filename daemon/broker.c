@@ -36,6 +36,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <poll.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
@@ -104,10 +105,8 @@ struct broker {
 
 static void broker_set_status(struct broker *b)
 {
-        sd_notifyf(false, "STATUS=Serving %zu rules from %zu file(s); %u connection(s); "
-                          "%" PRIu64 " granted, %" PRIu64 " denied",
-                   policy_n_rules(b->policy), policy_n_files(b->policy), b->n_conns,
-                   b->n_granted, b->n_denied);
+        sd_notifyf(false, "STATUS=Serving %zu rules from %zu file(s), policy generation %u",
+                   policy_n_rules(b->policy), policy_n_files(b->policy), b->generation);
 }
 
 /* ---- replies ----------------------------------------------------------- */
@@ -330,14 +329,24 @@ static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *user
         case OPENER_MSG_RESULT:
                 broker_take_result(b, &buf.result, n_fds ? fds[0] : -1);
                 break;
-        case OPENER_MSG_POLICY:
+        case OPENER_MSG_POLICY: {
+                int r;
+
                 b->reloading = false;
-                if (broker_take_policy(b, &buf.policy, n_fds ? fds[0] : -1) < 0)
-                        log_warning("reload failed; still serving policy generation %u", b->generation);
+                r = broker_take_policy(b, &buf.policy, n_fds ? fds[0] : -1);
                 fdmsg_close_all(fds, n_fds);
+                if (r < 0 && buf.policy.error == 0) {
+                        /* The opener has switched to an image we cannot use. */
+                        log_error("cannot follow the opener to policy generation %u; exiting",
+                                  buf.policy.generation);
+                        return sd_event_exit(b->event, EXIT_FAILURE);
+                }
+                if (r < 0)
+                        log_warning("reload failed; still serving policy generation %u", b->generation);
                 sd_notify(false, "READY=1");
                 broker_set_status(b);
                 break;
+        }
         case OPENER_MSG_OPEN:
         case OPENER_MSG_RELOAD:
         case OPENER_MSG_CLOSE:
@@ -545,6 +554,7 @@ static bool conn_handle_message(struct conn *c)
         }
 
         (void)sd_event_source_set_time_relative(c->idle, b->limits.idle_timeout_sec * USEC_PER_SEC);
+        (void)sd_event_source_set_enabled(c->idle, SD_EVENT_ONESHOT);
 
         r = sb_proto_request_decode(buf, (size_t)n, n_fds, &req, why, sizeof(why));
         if (r < 0) {
@@ -621,8 +631,10 @@ static int on_conn_idle(sd_event_source *s, uint64_t usec, void *userdata)
 {
         struct conn *c = userdata;
 
-        if (c->n_pending > 0)
-                return sd_event_source_set_time_relative(s, c->broker->limits.idle_timeout_sec * USEC_PER_SEC);
+        if (c->n_pending > 0) {
+                (void)sd_event_source_set_time_relative(s, c->broker->limits.idle_timeout_sec * USEC_PER_SEC);
+                return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        }
         log_debug("uid=%u pid=%d: idle for %us; disconnecting", c->peer.uid, c->peer.pid,
                   c->broker->limits.idle_timeout_sec);
         conn_free(c);
@@ -728,7 +740,13 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
                 return 0;
         }
         b->reloading = true;
-        sd_notify(false, "RELOADING=1");
+        {
+                struct timespec ts;
+
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64,
+                           (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000);
+        }
         log_info("reloading the policy");
         return 0;
 }

@@ -105,13 +105,13 @@ const char *opener_stage_to_string(enum opener_stage stage)
         case OPENER_STAGE_CREATE:
                 return "create";
         case OPENER_STAGE_INTERFACE:
-                return "interface lookup";
+                return "interface";
         case OPENER_STAGE_BIND:
                 return "bind";
         case OPENER_STAGE_PIN:
-                return "pin to device";
+                return "pin";
         case OPENER_STAGE_FILTER:
-                return "attach filter";
+                return "filter";
         }
         return "unknown";
 }

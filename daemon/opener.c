@@ -145,28 +145,22 @@ static int image_memfd(const policy *p, int *ret_fd, uint64_t *ret_size)
         return 0;
 }
 
-static void send_policy(struct opener *o, int error, const char *message)
+/* Sends a policy image (fd >= 0) or why there is none (error != 0). */
+static void send_policy(struct opener *o, int error, const char *message, int fd, uint64_t size)
 {
         struct opener_policy m;
-        _cleanup_close_ int fd = -1;
         ssize_t n;
 
         memset(&m, 0, sizeof(m));
         m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_POLICY, 0 };
         m.generation = o->generation;
-        if (error == 0) {
-                int r = image_memfd(o->current, &fd, &m.size);
-
-                if (r < 0) {
-                        error = -r;
-                        message = "cannot export the compiled policy";
-                }
-        }
+        m.size = size;
         m.error = error;
         if (message)
                 snprintf(m.message, sizeof(m.message), "%s", message);
 
         n = fdmsg_send(o->sock, &m, sizeof(m), &fd, error == 0 ? 1 : 0, 0);
+        safe_close(fd);
         if (n < 0)
                 opener_fatal("cannot send the policy to the broker: %s", strerror((int)-n));
 }
@@ -187,30 +181,42 @@ static int load_policy(struct opener *o, policy **ret, char *why, size_t size)
         return r;
 }
 
+/*
+ * Loads the policy files and, only once the image is ready to send,
+ * makes the new policy current. The broker switches when it receives
+ * it; until then it may still name rules of the one before, which is
+ * therefore kept. A broker that cannot take an image exits, so the two
+ * never drift further apart than that.
+ */
 static void handle_reload(struct opener *o)
 {
         char why[512];
         policy *p = NULL;
-        uint64_t need;
-        int r;
+        uint64_t size;
+        int fd, r;
 
         r = load_policy(o, &p, why, sizeof(why));
         if (r < 0) {
-                send_policy(o, -r, why);
+                send_policy(o, -r, why, -1, 0);
                 return;
         }
-        need = policy_capabilities(p);
-        if (need & ~o->caps) {
+        if (policy_capabilities(p) & ~o->caps) {
                 policy_free(p);
                 send_policy(o, EPERM, "the new policy needs capabilities that were dropped at "
-                                      "start; restart sockbrokerd to load it");
+                                      "start; restart sockbrokerd to load it", -1, 0);
+                return;
+        }
+        r = image_memfd(p, &fd, &size);
+        if (r < 0) {
+                policy_free(p);
+                send_policy(o, -r, "cannot export the compiled policy", -1, 0);
                 return;
         }
         policy_free(o->previous);
         o->previous = o->current;
         o->current = p;
         o->generation++;
-        send_policy(o, 0, NULL);
+        send_policy(o, 0, NULL, fd, size);
 }
 
 /* ---- sockets ----------------------------------------------------------- */
@@ -391,27 +397,37 @@ int opener_main(int sock, const struct opener_config *config)
 {
         struct opener o = { .sock = sock, .config = config, .generation = 1 };
         char why[512];
-        int r;
+        uint64_t size = 0;
+        int fd = -1, r;
 
         log_set_ident("sockbrokerd[opener]");
 
         if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
                 return log_error_errno(EXIT_FAILURE, "PR_SET_PDEATHSIG: %m");
 
+        /* Signals are for the broker, the main process; the opener ends
+         * when the broker hangs up, or dies with it. */
+        signal(SIGTERM, SIG_IGN);
+        signal(SIGINT, SIG_IGN);
+        signal(SIGHUP, SIG_IGN);
+        signal(SIGPIPE, SIG_IGN);
+
         r = load_policy(&o, &o.current, why, sizeof(why));
         if (r < 0) {
-                send_policy(&o, -r, why);
+                send_policy(&o, -r, why, -1, 0);
                 return EXIT_FAILURE;
         }
 
         o.caps = policy_capabilities(o.current) | config->extra_caps;
         r = caps_restrict(o.caps);
+        if (r >= 0)
+                r = image_memfd(o.current, &fd, &size);
         if (r < 0) {
-                send_policy(&o, -r, "cannot drop capabilities");
+                send_policy(&o, -r, "cannot drop capabilities or export the policy", -1, 0);
                 opener_done(&o);
                 return EXIT_FAILURE;
         }
-        send_policy(&o, 0, NULL);
+        send_policy(&o, 0, NULL, fd, size);
 
         for (;;) {
                 union {

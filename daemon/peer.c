@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,13 +36,13 @@ static int pidfd_open_compat(pid_t pid)
 #endif
 }
 
+/* A pidfd polls readable once its process has exited; until then the
+ * pid cannot be reused. Needs no permission over the process. */
 static bool pidfd_alive(int pidfd)
 {
-#ifdef SYS_pidfd_send_signal
-        return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0;
-#else
-        return false;
-#endif
+        struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+        return poll(&pfd, 1, 0) == 0;
 }
 
 static int read_groups(int fd, struct peer *p)

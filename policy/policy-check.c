@@ -22,29 +22,6 @@
 #include "common/util.h"
 #include "policy/policy-internal.h"
 
-/* The same order as rule_families in policy.c. */
-static int family_slot(int family)
-{
-        switch (family) {
-        case AF_INET:
-                return 0;
-        case AF_INET6:
-                return 1;
-        case AF_PACKET:
-                return 2;
-        case AF_CAN:
-                return 3;
-        case AF_BLUETOOTH:
-                return 4;
-        default:
-                return -1;
-        }
-}
-
-static const int slot_family[POLICY_N_FAMILIES] = {
-        AF_INET, AF_INET6, AF_PACKET, AF_CAN, AF_BLUETOOTH,
-};
-
 struct id_rule {
         uint32_t id;
         uint32_t rule;
@@ -153,7 +130,7 @@ static int index_build(struct policy_index *idx, const policy *p, int family)
 int policy_index_init(policy *p)
 {
         for (size_t i = 0; i < POLICY_N_FAMILIES; i++) {
-                int r = index_build(&p->index[i], p, slot_family[i]);
+                int r = index_build(&p->index[i], p, policy_families[i]);
 
                 if (r < 0)
                         return r;
@@ -311,7 +288,7 @@ enum policy_verdict policy_check(const policy *p, const struct policy_peer *peer
                 *ret_rule = NULL;
         if (!p || !peer || !req)
                 return POLICY_VERDICT_NO_MATCH;
-        slot = family_slot(req->family);
+        slot = policy_family_index(req->family);
         if (slot < 0)
                 return POLICY_VERDICT_NO_MATCH;
         idx = &p->index[slot];

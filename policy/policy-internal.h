@@ -78,8 +78,10 @@ _Static_assert(sizeof(struct policy_image_rule) == 4 * (11 + 2 * POLICY_MAX_LIST
          (size_t)POLICY_MAX_RULES * sizeof(struct policy_image_rule) +          \
          (size_t)POLICY_IMAGE_MAX_STRINGS)
 
-/* inet, inet6, packet, can, bluetooth: the families a rule can name. */
+/* inet, inet6, packet, can, bluetooth: the families a rule can name, in
+ * the order of struct policy's index. */
 #define POLICY_N_FAMILIES 5
+extern const int policy_families[POLICY_N_FAMILIES];
 
 /* A run of entries[] with the rule indexes, ascending, for one uid/gid. */
 struct policy_bucket {
@@ -123,6 +125,7 @@ void policy_index_deinit(policy *p);
  * The *_check() functions return NULL when s is valid, else a short
  * reason for an error message.
  */
+int policy_family_index(int family);        /* into policy_families[], or -1 */
 bool policy_family_is_valid(int family);
 bool policy_type_is_valid(int family, int type);
 const char *policy_iface_glob_check(const char *s);

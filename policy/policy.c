@@ -26,17 +26,21 @@
 #include "common/util.h"
 #include "policy/policy-internal.h"
 
-/* The rule families in index order: policy-check.c uses the same order. */
-static const int rule_families[POLICY_N_FAMILIES] = {
+const int policy_families[POLICY_N_FAMILIES] = {
         AF_INET, AF_INET6, AF_PACKET, AF_CAN, AF_BLUETOOTH,
 };
 
+int policy_family_index(int family)
+{
+        for (size_t i = 0; i < ELEMENTSOF(policy_families); i++)
+                if (policy_families[i] == family)
+                        return (int)i;
+        return -1;
+}
+
 bool policy_family_is_valid(int family)
 {
-        for (size_t i = 0; i < ELEMENTSOF(rule_families); i++)
-                if (rule_families[i] == family)
-                        return true;
-        return false;
+        return policy_family_index(family) >= 0;
 }
 
 /* The socket types a rule can name, and which families take them.
@@ -68,9 +72,11 @@ const char *policy_iface_glob_check(const char *s)
         if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
                 return "not an interface name";
         for (const char *c = s; *c; c++) {
-                if (*c <= ' ' || *c >= 0x7f)
-                        return "contains a space or a control character";
-                if (*c == '/' || *c == ':' || *c == ',')
+                unsigned char u = (unsigned char)*c;
+
+                if (u <= ' ' || u >= 0x7f)
+                        return "contains whitespace or a byte that is not printable ASCII";
+                if (u == '/' || u == ':' || u == ',')
                         return "contains '/', ':' or ','";
         }
         return NULL;
@@ -109,8 +115,8 @@ const char *policy_cgroup_check(const char *s)
         if (n >= POLICY_MAX_STRING)
                 return "too long";
         for (const char *c = s; *c; c++)
-                if (*c <= ' ' || *c >= 0x7f)
-                        return "contains a space or a control character";
+                if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f)
+                        return "contains whitespace or a byte that is not printable ASCII";
         if (n == 1)
                 return NULL;
         for (const char *c = s; *c; ) {
@@ -336,6 +342,8 @@ static int builder_add_rule(struct builder *b, const struct policy_image_rule *r
 
                 if (n > POLICY_MAX_RULES)
                         n = POLICY_MAX_RULES;
+                if (n <= b->n_rules)
+                        return -E2BIG;
                 p = reallocarray(b->rules, n, sizeof(*p));
                 if (!p)
                         return -ENOMEM;
@@ -384,6 +392,7 @@ static int builder_finish(struct builder *b, void **ret, size_t *ret_len)
 struct word {
         char *s;
         unsigned col;
+        unsigned len;           /* before any in-place split at '=' */
 };
 
 struct parser {
@@ -461,7 +470,7 @@ static unsigned parser_end_col(const struct parser *p)
         if (p->n_words == 0)
                 return 1;
         w = &p->words[p->n_words - 1];
-        return w->col + (unsigned)strlen(w->s);
+        return w->col + w->len;
 }
 
 static unsigned parser_col_of(const struct parser *p, size_t i)
@@ -492,8 +501,13 @@ static int parser_tokenize(struct parser *p, size_t len)
                         if (c <= ' ' || c >= 0x7f)
                                 return parser_error(p, (unsigned)i + 1, "invalid character 0x%02x", c);
                 }
-                s[i++] = '\0';
-                p->words[p->n_words++] = (struct word){ s + start, (unsigned)start + 1 };
+                s[i] = '\0';
+                p->words[p->n_words++] = (struct word){
+                        .s = s + start,
+                        .col = (unsigned)start + 1,
+                        .len = (unsigned)(i - start),
+                };
+                i++;
         }
         return 0;
 }
@@ -592,6 +606,7 @@ static int resolve(struct parser *p, const struct word *w, const char *value, bo
         const char *what = group ? "group" : "user";
         uid_t uid = 0;
         gid_t gid = 0;
+        uint32_t id;
         int r;
 
         if (strlen(value) >= POLICY_MAX_STRING)
@@ -610,10 +625,11 @@ static int resolve(struct parser *p, const struct word *w, const char *value, bo
                 return error_set(p->err, r, p->file, p->line, w->col,
                                  "cannot resolve %s '%s': %m", what, value);
         }
-        if ((group ? (uint32_t)gid : (uint32_t)uid) == UINT32_MAX)
+        id = group ? (uint32_t)gid : (uint32_t)uid;
+        if (id == UINT32_MAX)
                 return parser_error(p, w->col, "%s '%s' resolves to an invalid id", what, value);
 
-        *ret = group ? (uint32_t)gid : (uint32_t)uid;
+        *ret = id;
         return 0;
 }
 

@@ -13,8 +13,8 @@
 
 #include "common/names.h"
 #include "common/util.h"
+#include "tests/check-suites.h"
 
-Suite *make_names_suite(void);
 
 static const struct {
         const char *name;

@@ -53,6 +53,10 @@ static const struct spec_case {
         { "packet/raw/all@a b", -EINVAL, 0, 0, 0, NULL, NULL },
         { "unix/stream", -EINVAL, 0, 0, 0, NULL, NULL },
         { "inet/raw/icmp ", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "packet//raw", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "/packet/raw", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "packet/raw/", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "packet/raw/all/", -EINVAL, 0, 0, 0, NULL, NULL },
 };
 
 START_TEST(test_spec_table)

@@ -283,7 +283,7 @@ static int cmd_explain(int argc, char **argv)
                 printf("denied: %s for uid %u by %s:%u\n", what, peer.uid, rule->file, rule->line);
                 break;
         case POLICY_VERDICT_NO_MATCH:
-                printf("denied: no rule allows %s for uid %u (%zu rule(s) in %zu file(s))\n",
+                printf("denied: no rule allows %s for uid %u (%zu rules in %zu file(s))\n",
                        what, peer.uid, policy_n_rules(p), policy_n_files(p));
                 break;
         }
@@ -404,8 +404,12 @@ static int cmd_open(int argc, char **argv)
         setenv("LISTEN_PID", buf, 1);
         setenv("LISTEN_FDNAMES", names, 1);
         execvp(cmd[0], cmd);
-        fprintf(stderr, "sockbroker open: cannot execute %s: %m\n", cmd[0]);
-        return errno == ENOENT ? 127 : 126;
+        {
+                int e = errno;
+
+                fprintf(stderr, "sockbroker open: cannot execute %s: %s\n", cmd[0], strerror(e));
+                return e == ENOENT ? 127 : 126;
+        }
 }
 
 int main(int argc, char **argv)

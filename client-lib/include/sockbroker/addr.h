@@ -9,7 +9,8 @@
  * turns an address from the kernel (getsockname(2), recvfrom(2), ...) back
  * into text. Both are pure: no DNS, no service names, no files. The only
  * lookups are interface names, through if_nametoindex(3) and
- * if_indextoname(3), in the caller's network namespace.
+ * if_indextoname(3), in the caller's network namespace. Both functions
+ * are thread-safe and allocate nothing.
  *
  * Round trip
  * ----------
@@ -18,17 +19,22 @@
  * such as padding, come back zeroed), and format(parse(t)) is the
  * canonical spelling of t. An address that has no text form here (for
  * example an AF_UNIX name with a NUL byte inside it) fails to format with
- * EINVAL instead of being written lossily.
+ * EINVAL instead of being written lossily. Interface names tie a text to
+ * the network namespace it was written in; indexes are written where a
+ * name does not resolve.
  *
  * Common rules
  * ------------
  * NUMBER   Decimal without sign, spaces or leading zeros ("0" itself is
  *          fine, "010" is not: it would read as octal elsewhere), or
  *          hexadecimal with a 0x or 0X prefix ("0x0800"; leading zeros are
- *          fine there). Each field has a range; outside it is EINVAL.
+ *          fine there), at most 31 characters. Each field has a range;
+ *          outside it is EINVAL. This is the number syntax of the
+ *          sockbroker policy language.
  * IFACE    An interface name, or a decimal interface index. A field that is
- *          all digits is always an index. Where noted, "any" or the empty
- *          string is index 0 (all interfaces). Names are 1 to IF_NAMESIZE-1
+ *          all digits is always an index, and is not checked for existence
+ *          (bind(2) does that). Where noted, "any" or the empty string is
+ *          index 0 (all interfaces). Names are 1 to IF_NAMESIZE-1
  *          printable ASCII characters other than / : , % [ ]; an interface
  *          whose name breaks these rules (or is "any" or all digits) is
  *          written as its index. Formatting writes the name when the index
@@ -77,22 +83,29 @@
  *               (29-bit) id and CAN_EFF_FLAG is set; an extended id below
  *               0x800 is written with the flag itself, 0x80000000 | id.
  *               Written in hex ("vcan0,0x123,0x80000456"). NAME is the
- *               64-bit J1939 NAME; PGN is 0..0x3ffff; ADDR is 0..255.
- *               "-" stands for J1939_NO_NAME (0), J1939_NO_PGN and
- *               J1939_NO_ADDR (255) respectively, and is how those are
- *               written. The length written by sb_addr_parse() is
- *               sizeof(struct sockaddr_can).
+ *               64-bit J1939 NAME; PGN is 0..0x3ffff (the PDU rules are
+ *               left to the kernel); ADDR is 0..255. "-" stands for
+ *               J1939_NO_NAME (0), J1939_NO_PGN and J1939_NO_ADDR (255)
+ *               respectively, and is how those are written; other values
+ *               are written in hex ("can0,0x1122334455667788,0xef00,0x80").
+ *               The length written by sb_addr_parse() is
+ *               sizeof(struct sockaddr_can); sb_addr_format() needs the
+ *               protocol's minimum (8, 16 and 24 bytes, as getsockname(2)
+ *               returns).
  *
  * AF_PACKET     IFACE,PROTO[,PKTTYPE[,HATYPE[,HWADDR]]]
  *               IFACE may be "any" or empty (index 0). PROTO is an
  *               EtherType in host byte order, as a NUMBER up to 0xffff or
  *               a protocol name of the sockbroker policy language ("all",
- *               "ip", "arp", "ipv6", ...); it is written as 0x%04x.
+ *               "ip", "arp", "ipv6", ...; a name wins over a number, so
+ *               "1588" is PTP); it is written as 0x%04x.
  *               PKTTYPE is host, broadcast, multicast, otherhost, outgoing,
  *               loopback, user, kernel, or a NUMBER up to 255 (default
  *               host). HATYPE is an ARPHRD_* NUMBER up to 0xffff (default
  *               0). HWADDR is 1 to 8 bytes as two hex digits each,
  *               separated by ':' ("02:00:5e:10:00:01"); none by default.
+ *               sb_addr_format() accepts the short length the kernel
+ *               returns, offsetof(struct sockaddr_ll, sll_addr) + halen.
  *
  * AF_BLUETOOTH  protocol BTPROTO_L2CAP (0):   BDADDR,PSM[,CID[,ADDRTYPE]]
  *               protocol BTPROTO_HCI (1):     DEV[,CHANNEL]
@@ -103,8 +116,8 @@
  *               stored reversed, little-endian); "any" is BDADDR_ANY
  *               (00:00:00:00:00:00) and "local" is BDADDR_LOCAL
  *               (00:00:00:FF:FF:FF). Written in upper case hex. PSM and CID
- *               are 0..0xffff; only the range is checked (the kernel
- *               checks the PSM rules). ADDRTYPE is bredr (default),
+ *               are 0..0xffff, written in decimal; only the range is
+ *               checked (the kernel checks the PSM rules). ADDRTYPE is bredr (default),
  *               le-public or le-random. The RFCOMM CHANNEL is 0..30 (0
  *               lets listen(2) pick one). DEV is "hciN" or N (0..0xffff),
  *               or "none" for HCI_DEV_NONE (0xffff); it is written "hciN".
@@ -127,8 +140,9 @@
  *               The fields are 32-bit NUMBERs, in the order of the Python
  *               tuple (addr_type, v1, v2, v3). DOMAIN and NODE are written
  *               in hex. SCOPE is zone (1), cluster (2), node (3), or a
- *               decimal number -128..127 (negative scopes withdraw a
- *               binding); default 0, which the kernel treats as cluster.
+ *               NUMBER with an optional '-' in -128..127 (a negative
+ *               scope withdraws a binding); default 0, which the kernel
+ *               treats as cluster. Other scopes are written in decimal.
  *
  * AF_ALG        TYPE,NAME[,FEAT[,MASK]]
  *               TYPE ("hash", "skcipher", ...) is 1 to 13 printable ASCII
@@ -186,9 +200,10 @@ SB_EXPORT int sb_addr_parse(int family, int protocol, const char *text,
  * with errno set; on failure buf holds an empty string if size > 0:
  *   ENOSPC           buf is too small for the whole text (buf may be NULL
  *                    when size is 0); nothing is ever truncated
- *   EINVAL           len is too short for the family (or protocol), a
- *                    field holds a value that has no text form, or sa is
- *                    NULL
+ *   EINVAL           len is too short (or, for AF_UNIX, too long) for the
+ *                    family and protocol, a field holds a value that has
+ *                    no text form, sa is NULL, or buf is NULL with a
+ *                    size
  *   EAFNOSUPPORT     a family without a text form here
  *   EPROTONOSUPPORT  a protocol without a text form (AF_CAN, AF_BLUETOOTH)
  */

@@ -5,8 +5,8 @@
  *
  * Every function follows the convention of the call it mirrors: it
  * returns a descriptor (or 0) on success and -1 with errno set on
- * failure. Descriptors are close-on-exec unless the caller asks
- * otherwise. The library keeps no state of its own about descriptors.
+ * failure. Descriptors are always close-on-exec. The library keeps no
+ * state of its own about descriptors.
  *
  * The broker is reached at $SOCKBROKER_SOCKET, or at
  * SOCKBROKER_DEFAULT_SOCKET; each request uses a connection of its own,

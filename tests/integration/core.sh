@@ -1,0 +1,238 @@
+#!/bin/bash
+# core.sh - the first complete path, end to end: the real sockbrokerd,
+# clients as uid 65534, real sockets carrying real frames, in network
+# namespaces this test creates and removes.
+#
+#   A: the daemon and its clients; interfaces va0 and va1
+#   B: the far ends vb0 and vb1, from which frames are sent
+set -u
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+
+[ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces, the daemon)"
+command -v ip >/dev/null && command -v setpriv >/dev/null || skip_all "needs ip and setpriv"
+ensure_broker_user
+
+T=$(mktemp -d /tmp/sockbroker-core.XXXXXX)
+chmod 0755 "$T"
+A=sbta$$
+B=sbtb$$
+DPID=
+
+cleanup() {
+        [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+        ip netns del "$A" 2>/dev/null
+        ip netns del "$B" 2>/dev/null
+        rm -rf "$T"
+}
+trap cleanup EXIT
+
+ip netns add "$A" && ip netns add "$B" || skip_all "cannot create network namespaces"
+ip -n "$A" link set lo up
+for i in 0 1; do
+        ip -n "$A" link add "va$i" type veth peer name "vb$i" netns "$B"
+        ip -n "$A" link set "va$i" up
+        ip -n "$B" link set "vb$i" up
+done
+
+# Unprivileged users must be able to run the clients from here.
+install -m 0755 "$SBTEST" "$T/sbtest"
+install -m 0755 "$SOCKBROKER" "$T/sockbroker"
+
+write_policy() {
+        cat >"$T/policy.conf"
+        chmod 0644 "$T/policy.conf"
+}
+
+write_policy <<'P'
+# The test's policy: one interface's EtherType 0x88b5, ping, no IPv6.
+allow uid=65534 packet raw proto=0x88b5 iface=va0
+allow uid=65534 inet   raw proto=icmp
+deny  uid=65534 inet6  any
+P
+
+# nsenter execs in place (ip netns exec forks), so $! is the daemon.
+in_a() { nsenter --net="/run/netns/$A" "$@"; }
+in_b() { ip netns exec "$B" "$@"; }
+as_nobody() {
+        in_a setpriv --reuid=65534 --regid=65534 --clear-groups \
+                env SOCKBROKER_SOCKET="$T/sock" "$@"
+}
+
+start_daemon() {
+        nsenter --net="/run/netns/$A" "$SOCKBROKERD" -p "$T/policy.conf" -d "$T/policy.d" \
+                -s "$T/sock" </dev/null >/dev/null 2>>"$T/daemon.log" &
+        DPID=$!
+        wait_for 10 grep -q 'ready:' "$T/daemon.log"
+}
+
+fd_count() { find "/proc/$DPID/fd" -mindepth 1 | wc -l; }
+status_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+
+if ! start_daemon; then
+        not_ok "sockbrokerd starts"
+        diag "$(cat "$T/daemon.log")"
+        finish
+        exit
+fi
+ok "sockbrokerd starts and is ready"
+
+# --- the two processes ---------------------------------------------------------
+broker_uid=$(status_field "$DPID" Uid)
+check "broker runs as the sockbroker user (uid $broker_uid)" \
+        test "$broker_uid" = "$(id -u sockbroker)"
+check "broker has CapEff 0" test "$(status_field "$DPID" CapEff)" = 0000000000000000
+check "broker has CapPrm 0 and an empty bounding set" \
+        test "$(status_field "$DPID" CapPrm)$(status_field "$DPID" CapBnd)" = 00000000000000000000000000000000
+check "broker has NoNewPrivs" test "$(status_field "$DPID" NoNewPrivs)" = 1
+OPID=$(pgrep -P "$DPID" | head -n1)
+check "opener keeps only CAP_NET_RAW" test "$(status_field "$OPID" CapEff)" = 0000000000002000
+check "opener's bounding set is only CAP_NET_RAW" test "$(status_field "$OPID" CapBnd)" = 0000000000002000
+check "opener has NoNewPrivs" test "$(status_field "$OPID" NoNewPrivs)" = 1
+
+# --- a granted packet socket receives a frame from the far end ----------------------
+as_nobody "$T/sbtest" recv packet/raw/0x88b5@va0 0x88b5 5000 >"$T/recv.out" 2>&1 &
+rp=$!
+sleep 0.3
+in_b "$T/sbtest" send vb0 0x88b5 40 100 &
+sp=$!
+wait "$rp"
+rc=$?
+wait "$sp"
+check "uid 65534 receives a frame sent on the far end of va0 (rc=$rc)" \
+        grep -q 'received .* of 0x88b5 on va0' "$T/recv.out"
+diag "$(cat "$T/recv.out")"
+
+# --- confinement: after re-binding to va1 the socket still gets nothing from va1 ---------
+as_nobody "$T/sbtest" recv packet/raw/0x88b5@va0 0x88b5 2500 va1 >"$T/confine.out" 2>&1 &
+rp=$!
+sleep 0.3
+in_b "$T/sbtest" send vb1 0x88b5 25 100 &
+sp=$!
+wait "$rp"
+rc=$?
+wait "$sp"
+check "the client may re-bind its packet socket to va1" grep -q 'rebound to va1' "$T/confine.out"
+check "but receives nothing from va1: the locked filter holds (rc=$rc)" test "$rc" = 3
+diag "$(cat "$T/confine.out")"
+
+in_a "$T/sbtest" recv --direct va1 0x88b5 5000 >"$T/control.out" 2>&1 &
+rp=$!
+sleep 0.3
+in_b "$T/sbtest" send vb1 0x88b5 40 100 &
+sp=$!
+wait "$rp"
+rc=$?
+wait "$sp"
+check "control: the same frames do arrive on va1 for an unconfined socket (rc=$rc)" test "$rc" = 0
+
+# --- raw ICMP ----------------------------------------------------------------------------
+out=$(as_nobody "$T/sbtest" ping inet/raw/icmp 127.0.0.1 2>&1)
+check "a brokered raw ICMP socket gets an echo reply from 127.0.0.1" grep -q 'echo reply' <<<"$out"
+diag "$out"
+
+out=$(in_a setpriv --reuid=65534 --regid=65534 --clear-groups \
+        env SOCKBROKER_SOCKET="$T/none" "$T/sbtest" socket inet raw 1 2>&1)
+check "without the broker, sb_socket returns the kernel's EPERM" grep -q 'refused errno=1 ' <<<"$out"
+
+out=$(as_nobody "$T/sbtest" socket inet raw 1 2>&1)
+check "sb_socket falls back to the broker on EPERM, close-on-exec" grep -q 'granted fd=[0-9]* cloexec=1' <<<"$out"
+
+# --- denials carry their reason --------------------------------------------------------------
+out=$(as_nobody "$T/sbtest" open inet6/raw/ipv6-icmp 2>&1)
+rc=$?
+check "a deny rule refuses with EPERM and names itself (rc=$rc)" \
+        grep -q "refused errno=1 .*denied by rule.*rule=\"$T/policy.conf:4\"" <<<"$out"
+diag "$out"
+out=$(as_nobody "$T/sbtest" open packet/raw/0x88b5@va1 2>&1)
+check "no matching rule: the reason names the request and the uid" \
+        grep -q 'denied: no rule allows packet/raw/0x88b5@va1 for uid 65534 (3 rules in 1 file' <<<"$out"
+diag "$out"
+out=$(as_nobody "$T/sbtest" open packet/raw/0x88b5 2>&1)
+check "an iface= rule does not grant an unbound packet socket" grep -q 'denied: no rule allows' <<<"$out"
+
+# --- malformed requests ----------------------------------------------------------------------
+before=$(fd_count)
+while IFS= read -r line; do
+        case $line in
+        "ok - "*) ok "malformed: ${line#ok - }" ;;
+        "not ok - "*) not_ok "malformed: ${line#not ok - }" ;;
+        esac
+done < <(as_nobody "$T/sbtest" malformed 2>&1)
+sleep 0.2
+after=$(fd_count)
+check "the daemon's descriptor count is unchanged after them ($before -> $after)" test "$before" = "$after"
+check "and it keeps serving" as_nobody "$T/sbtest" ping inet/raw/icmp 127.0.0.1 >/dev/null
+
+# --- reload ------------------------------------------------------------------------------------------
+write_policy <<'P'
+allow uid=65534 packet raw proto=0x88b5 iface=va0
+allow uid=65534 inet   raw proto=icmp
+allow uid=65534 inet6  raw proto=ipv6-icmp
+deny  uid=65534 inet6  any
+P
+kill -HUP "$DPID"
+check "SIGHUP loads a good policy (generation 2)" wait_for 10 grep -q 'policy generation 2' "$T/daemon.log"
+out=$(as_nobody "$T/sbtest" open inet6/raw/ipv6-icmp 2>&1)
+check "the new rule takes effect" grep -q "granted .*rule=\"$T/policy.conf:3\"" <<<"$out"
+
+write_policy <<'P'
+allow uid=65534 inet raw proto=icmp bogus=1
+P
+kill -HUP "$DPID"
+check "SIGHUP with a bad policy is refused, with file:line:col" \
+        wait_for 10 grep -q "policy not loaded: $T/policy.conf:1:[0-9]*:" "$T/daemon.log"
+out=$(as_nobody "$T/sbtest" open inet6/raw/ipv6-icmp 2>&1)
+check "and the old policy keeps serving" grep -q granted <<<"$out"
+diag "$(grep -E 'policy not loaded|reload' "$T/daemon.log")"
+
+# --- the command-line tool ---------------------------------------------------------------------
+out=$(as_nobody "$T/sockbroker" open inet/raw/icmp -- sh -c 'echo "$LISTEN_FDS $LISTEN_FDNAMES $LISTEN_PID $$"; test -S /proc/self/fd/3 || readlink /proc/self/fd/3' 2>&1)
+check "sockbroker open -- CMD passes the socket as fd 3 with LISTEN_FDS/FDNAMES/PID" \
+        grep -Eq '^1 inet/raw/icmp ([0-9]+) \1$' <<<"$(head -n1 <<<"$out")"
+diag "$out"
+out=$(as_nobody "$T/sockbroker" open packet/raw/0x88b5@va0 inet/raw/icmp 2>&1)
+check "sockbroker open prints one line per socket" \
+        test "$(grep -c "^[a-z0-9/]*@*[a-z0-9]* fd=[0-9]* rule=$T/policy.conf:[0-9]*$" <<<"$out")" = 2
+diag "$out"
+as_nobody "$T/sockbroker" open inet6/raw/udp >/dev/null 2>&1
+check "sockbroker open exits 1 on a denial" test $? = 1
+SOCKBROKER_SOCKET=$T/none "$T/sockbroker" open inet/raw/icmp >/dev/null 2>&1
+check "sockbroker open exits 4 when the broker is unreachable" test $? = 4
+"$T/sockbroker" open >/dev/null 2>&1
+check "sockbroker open without a spec is a usage error (2)" test $? = 2
+
+# --- bad command lines and bad policies at start ----------------------------------------------------
+out=$("$SOCKBROKERD" --bogus 2>&1)
+rc=$?
+check "sockbrokerd --bogus exits 2 with a hint (rc=$rc)" test "$rc" = 2 -a -n "$out"
+out=$("$SOCKBROKERD" --max-connections=0 2>&1)
+rc=$?
+check "sockbrokerd --max-connections=0 exits 2 and says why" \
+        bash -c "test $rc = 2 && grep -q 'max-connections' <<<'$out'"
+
+mkdir -p "$T/bad"
+printf 'allow uid=65534 inet raw proto=icmp\nallow nobody@ inet raw\n' >"$T/bad/policy.conf"
+chmod 0644 "$T/bad/policy.conf"
+out=$(timeout 20 "$SOCKBROKERD" -p "$T/bad/policy.conf" -d "$T/bad/policy.d" -s "$T/bad/sock" 2>&1)
+rc=$?
+check "a policy error at start exits 1 with file:line:col (rc=$rc)" \
+        bash -c "test $rc = 1 && grep -q '$T/bad/policy.conf:2:[0-9]*: ' <<<'$out'"
+diag "$out"
+
+printf 'allow uid=65534 inet raw proto=icmp\n' >"$T/bad/policy.conf"
+chmod 0664 "$T/bad/policy.conf"
+out=$(timeout 20 "$SOCKBROKERD" -p "$T/bad/policy.conf" -d "$T/bad/policy.d" -s "$T/bad/sock" 2>&1)
+rc=$?
+check "a group-writable policy is refused at start (rc=$rc)" \
+        bash -c "test $rc = 1 && grep -q 'writable by group or others' <<<'$out'"
+diag "$out"
+
+# --- clean stop ------------------------------------------------------------------------------------------
+kill -TERM "$DPID"
+wait "$DPID"
+rc=$?
+check "SIGTERM stops the daemon cleanly (rc=$rc)" test "$rc" = 0
+check "and the opener with it" bash -c "! kill -0 $OPID 2>/dev/null"
+DPID=
+
+finish

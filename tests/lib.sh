@@ -1,0 +1,66 @@
+# shellcheck shell=bash
+# lib.sh - TAP helpers for sockbroker's shell tests.
+#
+# Each test script sources this, calls ok/not_ok/check for every
+# assertion, and ends with finish, which prints the plan last (TAP
+# allows a trailing plan) and exits non-zero if anything failed.
+
+tap_n=0
+tap_failed=0
+
+ok() {
+        tap_n=$((tap_n + 1))
+        echo "ok $tap_n - $*"
+}
+
+not_ok() {
+        tap_n=$((tap_n + 1))
+        tap_failed=$((tap_failed + 1))
+        echo "not ok $tap_n - $*"
+}
+
+# check DESCRIPTION COMMAND...: one test point for a command's success.
+check() {
+        local desc=$1
+        shift
+        if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# diag TEXT...: a comment line in the TAP stream.
+diag() {
+        sed 's/^/# /' <<<"$*"
+}
+
+skip_all() {
+        echo "1..0 # SKIP $*"
+        exit 0
+}
+
+finish() {
+        echo "1..$tap_n"
+        [ "$tap_failed" -eq 0 ]
+}
+
+# The broker runs as this user; the install creates it (systemd/sysusers).
+ensure_broker_user() {
+        getent passwd sockbroker >/dev/null ||
+                useradd --system --no-create-home --home-dir / \
+                        --shell /usr/sbin/nologin sockbroker
+}
+
+# wait_for SECONDS COMMAND...: polls COMMAND every 50 ms.
+wait_for() {
+        local deadline=$((SECONDS + $1))
+        shift
+        until "$@"; do
+                [ "$SECONDS" -lt "$deadline" ] || return 1
+                sleep 0.05
+        done
+}
+
+: "${abs_top_builddir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${abs_top_srcdir:=$abs_top_builddir}"
+SOCKBROKERD=$abs_top_builddir/sockbrokerd
+SOCKBROKER=$abs_top_builddir/sockbroker
+SBTEST=$abs_top_builddir/tests/sbtest
+export SOCKBROKERD SOCKBROKER SBTEST
