@@ -161,7 +161,8 @@ done < <(as_nobody "$T/sbtest" malformed 2>&1)
 sleep 0.2
 after=$(fd_count)
 check "the daemon's descriptor count is unchanged after them ($before -> $after)" test "$before" = "$after"
-check "and it keeps serving" as_nobody "$T/sbtest" ping inet/raw/icmp 127.0.0.1 >/dev/null
+out=$(as_nobody "$T/sbtest" ping inet/raw/icmp 127.0.0.1 2>&1)
+check "and it keeps serving" grep -q 'echo reply' <<<"$out"
 
 # --- reload ------------------------------------------------------------------------------------------
 write_policy <<'P'

@@ -1,0 +1,33 @@
+#!/bin/bash
+# install-deps.sh - installs what sockbroker needs to build and test, from
+# Debian's archive, and creates the sockbroker system user. Idempotent;
+# run as root.
+set -euo pipefail
+
+packages=(
+        # build
+        build-essential autoconf automake libtool pkg-config
+        libsystemd-dev libprotobuf-c-dev protobuf-c-compiler libcap-dev libmnl-dev check
+        # tests
+        iproute2 util-linux procps python3 mandoc valgrind clang libclang-rt-14-dev
+        # the VM tier (CAN and Bluetooth on a real kernel)
+        qemu-system-x86 busybox-static cpio kmod can-utils bluez bluez-test-tools
+)
+
+[ "$(id -u)" = 0 ] || { echo "install-deps.sh: run as root" >&2; exit 1; }
+
+missing=()
+for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+                missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+        echo "install-deps.sh: installing ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+                "${missing[@]}" >/dev/null
+fi
+
+# The broker's own user, as systemd-sysusers would create it on install.
+getent passwd sockbroker >/dev/null ||
+        useradd --system --no-create-home --home-dir / --shell /usr/sbin/nologin sockbroker

@@ -1,0 +1,81 @@
+#!/bin/bash
+# test.sh - installs what is missing, builds, and runs every test:
+#   1. make check (Check suites, integration tests, the VM tier) with -Werror
+#   2. the same under AddressSanitizer and UndefinedBehaviorSanitizer
+#   3. the Check suites under valgrind
+#   4. make distcheck
+# and ends with one line: "tests: N passed, N failed". Run as root.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+jobs=$(nproc)
+passed=0
+failed=0
+
+step() { printf '\n=== %s\n' "$*"; }
+
+# Adds a build's automake test totals to the count.
+count_suite() {
+        local log=$1/test-suite.log p f
+        if [ ! -f "$log" ]; then
+                failed=$((failed + 1))
+                return
+        fi
+        p=$(awk '/^# PASS:/ { print $3 }' "$log")
+        f=$(awk '/^# (FAIL|ERROR|XPASS):/ { s += $3 } END { print s + 0 }' "$log")
+        passed=$((passed + ${p:-0}))
+        failed=$((failed + ${f:-0}))
+}
+
+# A step that is one test of its own.
+count_step() {
+        if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+
+summary() {
+        echo
+        echo "tests: $passed passed, $failed failed"
+        [ "$failed" -eq 0 ]
+}
+
+step "dependencies"
+"$top/contrib/install-deps.sh" || { failed=1; summary; exit 1; }
+
+step "autogen"
+(cd "$top" && ./autogen.sh >/dev/null 2>&1) || { echo "autogen failed"; failed=1; summary; exit 1; }
+
+build() {
+        local dir=$1
+        shift
+        rm -rf "$dir" && mkdir -p "$dir" &&
+                (cd "$dir" && "$top/configure" -q "$@" && make -s -j"$jobs")
+}
+
+step "build with -Werror, make check"
+if build "$top/build" --enable-werror; then
+        (cd "$top/build" && make -s -j"$jobs" check) || cat "$top/build/test-suite.log"
+        count_suite "$top/build"
+else
+        failed=$((failed + 1))
+fi
+
+step "ASan + UBSan build, make check"
+if build "$top/build-asan" --enable-werror --enable-asan --enable-ubsan; then
+        # The broker drops privileges and becomes undumpable, so LeakSanitizer
+        # cannot stop its threads; leaks are checked under valgrind below.
+        (cd "$top/build-asan" &&
+                ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+                make -s -j"$jobs" check) || cat "$top/build-asan/test-suite.log"
+        count_suite "$top/build-asan"
+else
+        failed=$((failed + 1))
+fi
+
+step "Check suites under valgrind"
+count_step env CK_FORK=no valgrind -q --error-exitcode=1 --leak-check=full \
+        --errors-for-leak-kinds=definite "$top/build/tests/check-all" >/dev/null
+
+step "make distcheck"
+count_step bash -c "cd '$top/build' && make -s distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >/dev/null"
+
+summary
