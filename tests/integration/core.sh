@@ -202,6 +202,32 @@ check "sockbroker open exits 4 when the broker is unreachable" test $? = 4
 "$T/sockbroker" open >/dev/null 2>&1
 check "sockbroker open without a spec is a usage error (2)" test $? = 2
 
+# --- check and explain ---------------------------------------------------------------------------
+cat >"$T/explain.conf" <<'P'
+allow uid=65534 packet raw proto=0x88b5 iface=va0
+allow uid=65534 inet   raw proto=icmp
+allow uid=65534 inet6  raw proto=ipv6-icmp
+deny  uid=65534 inet6  any
+P
+chmod 0644 "$T/explain.conf"
+out=$("$SOCKBROKER" check "$T/explain.conf" 2>&1)
+check "sockbroker check accepts the test policy" grep -q "OK: 4 rule(s) in 1 file(s)" <<<"$out"
+printf 'allow uid=65534 inet raw proto=icmp iface=\n' >"$T/broken.conf"
+chmod 0644 "$T/broken.conf"
+out=$("$SOCKBROKER" check "$T/broken.conf" 2>&1)
+rc=$?
+check "sockbroker check reports file:line:col and exits 1 (rc=$rc)" \
+        bash -c "test $rc = 1 && grep -q '^$T/broken.conf:1:[0-9]*: ' <<<'$out'"
+diag "$out"
+out=$("$SOCKBROKER" explain -p "$T/explain.conf" --uid 65534 --gid 65534 inet/raw/icmp 2>&1)
+check "sockbroker explain names the allowing rule" grep -q "^allowed: inet/raw/icmp for uid 65534 by $T/explain.conf:2" <<<"$out"
+out=$("$SOCKBROKER" explain -p "$T/explain.conf" --uid 65534 inet6/raw/udp 2>&1)
+rc=$?
+check "sockbroker explain names the denying rule and exits 1 (rc=$rc)" \
+        bash -c "test $rc = 1 && grep -q 'denied: inet6/raw/udp for uid 65534 by $T/explain.conf:4' <<<'$out'"
+out=$("$SOCKBROKER" explain -p "$T/explain.conf" --uid 1000 packet/raw/all@va0 2>&1)
+check "sockbroker explain says why nothing matched" grep -q "denied: no rule allows packet/raw/all@va0 for uid 1000 (4 rules in 1 file(s))" <<<"$out"
+
 # --- bad command lines and bad policies at start ----------------------------------------------------
 out=$("$SOCKBROKERD" --bogus 2>&1)
 rc=$?
