@@ -240,17 +240,6 @@ static int parse_keyword_or_u32(Span s, const Keyword *table, size_t n, uint32_t
         return parse_u32(s, max, ret);
 }
 
-static int hex_digit(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 /* "xx:xx:...": 1..max bytes of exactly two hex digits each. */
 static int parse_hex_bytes(Span s, uint8_t *bytes, size_t max, size_t *ret_n)
 {
@@ -261,8 +250,8 @@ static int parse_hex_bytes(Span s, uint8_t *bytes, size_t max, size_t *ret_n)
 
                 if (n == max || s.len - i < 2)
                         return -EINVAL;
-                hi = hex_digit(s.ptr[i]);
-                lo = hex_digit(s.ptr[i + 1]);
+                hi = unhexchar(s.ptr[i]);
+                lo = unhexchar(s.ptr[i + 1]);
                 if (hi < 0 || lo < 0)
                         return -EINVAL;
                 bytes[n++] = (uint8_t)(hi << 4 | lo);

@@ -16,19 +16,6 @@
 #include "common/util.h"
 #include "proto/protocol.h"
 
-_printf_(4, 5)
-static int fail(int r, char *why, size_t size, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (why && size > 0) {
-                va_start(ap, fmt);
-                vsnprintf(why, size, fmt, ap);
-                va_end(ap);
-        }
-        return r;
-}
-
 int sb_spec_parse(const char *text, struct sb_spec *ret, char *why, size_t why_size)
 {
         char buf[SB_SPEC_MAX], *at, *family, *type, *proto, *save = NULL;
@@ -36,18 +23,18 @@ int sb_spec_parse(const char *text, struct sb_spec *ret, char *why, size_t why_s
         int r;
 
         if (!text || !text[0])
-                return fail(-EINVAL, why, why_size, "empty spec");
+                return refuse(-EINVAL, why, why_size, "empty spec");
         if (strlen(text) >= sizeof(buf))
-                return fail(-EINVAL, why, why_size, "spec longer than %u bytes", SB_SPEC_MAX - 1);
+                return refuse(-EINVAL, why, why_size, "spec longer than %u bytes", SB_SPEC_MAX - 1);
         strcpy(buf, text);
 
         at = strchr(buf, '@');
         if (at) {
                 *at++ = 0;
                 if (strchr(at, '@'))
-                        return fail(-EINVAL, why, why_size, "'%s' has more than one '@'", text);
+                        return refuse(-EINVAL, why, why_size, "'%s' has more than one '@'", text);
                 if (!sb_proto_ifname_valid(at))
-                        return fail(-EINVAL, why, why_size, "'%s' is not a valid interface name", at);
+                        return refuse(-EINVAL, why, why_size, "'%s' is not a valid interface name", at);
                 strcpy(s.ifname, at);
         }
 
@@ -56,25 +43,25 @@ int sb_spec_parse(const char *text, struct sb_spec *ret, char *why, size_t why_s
         type = strsep(&save, "/");
         proto = strsep(&save, "/");
         if (!family || !type || !family[0] || !type[0] || (proto && !proto[0]))
-                return fail(-EINVAL, why, why_size, "'%s' is not FAMILY/TYPE[/PROTOCOL][@ADDRESS]", text);
+                return refuse(-EINVAL, why, why_size, "'%s' is not FAMILY/TYPE[/PROTOCOL][@ADDRESS]", text);
         if (save)
-                return fail(-EINVAL, why, why_size, "'%s' has more than three parts before '@'", text);
+                return refuse(-EINVAL, why, why_size, "'%s' has more than three parts before '@'", text);
 
         r = names_family_from_string(family);
         if (r < 0)
-                return fail(-EINVAL, why, why_size, "unknown family '%s'", family);
+                return refuse(-EINVAL, why, why_size, "unknown family '%s'", family);
         s.family = r;
         if (s.family != AF_INET && s.family != AF_INET6 && s.family != AF_PACKET)
-                return fail(-EINVAL, why, why_size, "family '%s' has no spec form in this version", family);
+                return refuse(-EINVAL, why, why_size, "family '%s' has no spec form in this version", family);
 
         r = names_type_from_string(type);
         if (r < 0)
-                return fail(-EINVAL, why, why_size, "unknown socket type '%s'", type);
+                return refuse(-EINVAL, why, why_size, "unknown socket type '%s'", type);
         s.type = r;
 
         if (proto) {
                 if (names_protocol_from_string(s.family, proto, &s.protocol) < 0)
-                        return fail(-EINVAL, why, why_size, "unknown %s protocol '%s'", family, proto);
+                        return refuse(-EINVAL, why, why_size, "unknown %s protocol '%s'", family, proto);
         } else if (s.family == AF_PACKET) {
                 s.protocol = ETH_P_ALL;
         }

@@ -255,17 +255,6 @@ const char *names_type_to_string(int type)
         return name_of(type_names, ELEMENTSOF(type_names), (uint32_t)type);
 }
 
-static int hex_digit(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 /*
  * Deliberately not strtoull(): that accepts leading whitespace, signs and
  * (with base 0) octal, none of which belongs in a policy. A decimal number
@@ -289,7 +278,7 @@ int names_parse_uint(const char *s, uint64_t max, uint64_t *ret)
                 return -EINVAL;
 
         for (; *s; s++) {
-                int d = base == 16 ? hex_digit(*s) : (*s >= '0' && *s <= '9' ? *s - '0' : -1);
+                int d = base == 16 ? unhexchar(*s) : (*s >= '0' && *s <= '9' ? *s - '0' : -1);
 
                 if (d < 0)
                         return -EINVAL;

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -83,4 +85,31 @@ static inline void *mfree(void *p)
 {
         free(p);
         return NULL;
+}
+
+/* The value of a hexadecimal digit, or -1. */
+static inline int unhexchar(char c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+/* Writes the reason for a refusal into why (if not NULL) and returns r,
+ * the refusal's negative errno: "return refuse(-EINVAL, why, n, ...);". */
+_printf_(4, 5)
+static inline int refuse(int r, char *why, size_t size, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (why && size > 0) {
+                va_start(ap, fmt);
+                vsnprintf(why, size, fmt, ap);
+                va_end(ap);
+        }
+        return r;
 }

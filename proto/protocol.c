@@ -20,20 +20,6 @@
 #include "common/util.h"
 #include "proto/protocol.h"
 
-/* Writes the reason for a refusal and returns r, the refusal's errno. */
-_printf_(4, 5)
-static int fail(int r, char *why, size_t size, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (why && size > 0) {
-                va_start(ap, fmt);
-                vsnprintf(why, size, fmt, ap);
-                va_end(ap);
-        }
-        return r;
-}
-
 int sb_proto_ifname_valid(const char *s)
 {
         size_t n;
@@ -58,62 +44,62 @@ static int address_validate(const Sockbroker__Address *a, int family, char *why,
                 if (family != AF_PACKET)
                         break;
                 if (a->packet->ifname && !sb_proto_ifname_valid(a->packet->ifname))
-                        return fail(-EBADMSG, why, size, "invalid interface name");
+                        return refuse(-EBADMSG, why, size, "invalid interface name");
                 if (a->packet->has_protocol && a->packet->protocol > 0xffff)
-                        return fail(-EBADMSG, why, size, "EtherType %u out of range", a->packet->protocol);
+                        return refuse(-EBADMSG, why, size, "EtherType %u out of range", a->packet->protocol);
                 return 0;
         case SOCKBROKER__ADDRESS__KIND_INET:
                 if (family != AF_INET && family != AF_INET6)
                         break;
                 if (a->inet->ifname && !sb_proto_ifname_valid(a->inet->ifname))
-                        return fail(-EBADMSG, why, size, "invalid interface name");
+                        return refuse(-EBADMSG, why, size, "invalid interface name");
                 if (a->inet->has_address &&
                     a->inet->address.len != (family == AF_INET ? 4u : 16u))
-                        return fail(-EBADMSG, why, size, "address is %zu bytes, expected %u",
+                        return refuse(-EBADMSG, why, size, "address is %zu bytes, expected %u",
                                     a->inet->address.len, family == AF_INET ? 4u : 16u);
                 if (a->inet->has_port && a->inet->port > 0xffff)
-                        return fail(-EBADMSG, why, size, "port %u out of range", a->inet->port);
+                        return refuse(-EBADMSG, why, size, "port %u out of range", a->inet->port);
                 return 0;
         case SOCKBROKER__ADDRESS__KIND_CAN:
                 if (family != AF_CAN)
                         break;
                 if (a->can->ifname && !sb_proto_ifname_valid(a->can->ifname))
-                        return fail(-EBADMSG, why, size, "invalid interface name");
+                        return refuse(-EBADMSG, why, size, "invalid interface name");
                 if (a->can->has_pgn && a->can->pgn > 0x3ffff)
-                        return fail(-EBADMSG, why, size, "PGN 0x%x out of range", a->can->pgn);
+                        return refuse(-EBADMSG, why, size, "PGN 0x%x out of range", a->can->pgn);
                 if (a->can->has_addr && a->can->addr > 0xff)
-                        return fail(-EBADMSG, why, size, "J1939 address %u out of range", a->can->addr);
+                        return refuse(-EBADMSG, why, size, "J1939 address %u out of range", a->can->addr);
                 return 0;
         case SOCKBROKER__ADDRESS__KIND_BLUETOOTH:
                 if (family != AF_BLUETOOTH)
                         break;
                 if (a->bluetooth->has_bdaddr && a->bluetooth->bdaddr.len != 6)
-                        return fail(-EBADMSG, why, size, "bdaddr is %zu bytes, expected 6",
+                        return refuse(-EBADMSG, why, size, "bdaddr is %zu bytes, expected 6",
                                     a->bluetooth->bdaddr.len);
                 if (a->bluetooth->has_dev && a->bluetooth->dev > 0xffff)
-                        return fail(-EBADMSG, why, size, "device index %u out of range", a->bluetooth->dev);
+                        return refuse(-EBADMSG, why, size, "device index %u out of range", a->bluetooth->dev);
                 if (a->bluetooth->has_psm && a->bluetooth->psm > 0xffff)
-                        return fail(-EBADMSG, why, size, "PSM %u out of range", a->bluetooth->psm);
+                        return refuse(-EBADMSG, why, size, "PSM %u out of range", a->bluetooth->psm);
                 return 0;
         case SOCKBROKER__ADDRESS__KIND__NOT_SET:
         case _SOCKBROKER__ADDRESS__KIND__CASE_IS_INT_SIZE:
-                return fail(-EBADMSG, why, size, "address has no kind");
+                return refuse(-EBADMSG, why, size, "address has no kind");
         }
-        return fail(-EBADMSG, why, size, "address kind does not match family %d", family);
+        return refuse(-EBADMSG, why, size, "address kind does not match family %d", family);
 }
 
 static int open_validate(const Sockbroker__Open *o, char *why, size_t size)
 {
         if (!o->has_family || !o->has_type)
-                return fail(-EBADMSG, why, size, "open: family and type are required");
+                return refuse(-EBADMSG, why, size, "open: family and type are required");
         if (o->family <= 0 || o->family >= AF_MAX)
-                return fail(-EBADMSG, why, size, "open: family %d out of range", o->family);
+                return refuse(-EBADMSG, why, size, "open: family %d out of range", o->family);
         if (o->type <= 0 || o->type > SOCK_PACKET)
-                return fail(-EBADMSG, why, size, "open: type %d out of range (flags go in 'flags')", o->type);
+                return refuse(-EBADMSG, why, size, "open: type %d out of range (flags go in 'flags')", o->type);
         if (o->has_protocol && (o->protocol < 0 || o->protocol > 0xffff))
-                return fail(-EBADMSG, why, size, "open: protocol %d out of range", o->protocol);
+                return refuse(-EBADMSG, why, size, "open: protocol %d out of range", o->protocol);
         if (o->has_flags && (o->flags & ~(uint32_t)SOCKBROKER__OPEN_FLAGS__OPEN_FLAG_NONBLOCK))
-                return fail(-EBADMSG, why, size, "open: unknown flags 0x%x", o->flags);
+                return refuse(-EBADMSG, why, size, "open: unknown flags 0x%x", o->flags);
         if (o->address)
                 return address_validate(o->address, o->family, why, size);
         return 0;
@@ -143,23 +129,23 @@ int sb_proto_request_decode(const void *buf, size_t len, size_t n_fds,
         int e = 0;
 
         if (len > SB_PROTO_MAX_MESSAGE)
-                return fail(-EMSGSIZE, why, why_size, "request of %zu bytes exceeds %u", len, SB_PROTO_MAX_MESSAGE);
+                return refuse(-EMSGSIZE, why, why_size, "request of %zu bytes exceeds %u", len, SB_PROTO_MAX_MESSAGE);
         if (len == 0)
-                return fail(-EBADMSG, why, why_size, "empty request");
+                return refuse(-EBADMSG, why, why_size, "empty request");
 
         r = sockbroker__request__unpack(NULL, len, buf);
         if (!r)
-                return fail(-EBADMSG, why, why_size, "malformed request: not a sockbroker Request");
+                return refuse(-EBADMSG, why, why_size, "malformed request: not a sockbroker Request");
 
         if (!r->has_version)
-                e = fail(-EBADMSG, why, why_size, "request has no version");
+                e = refuse(-EBADMSG, why, why_size, "request has no version");
         else if (r->version != SB_PROTO_VERSION)
-                e = fail(-EPROTONOSUPPORT, why, why_size, "protocol version %u not supported (daemon speaks %u)",
+                e = refuse(-EPROTONOSUPPORT, why, why_size, "protocol version %u not supported (daemon speaks %u)",
                          r->version, SB_PROTO_VERSION);
         else if (r->op_case == SOCKBROKER__REQUEST__OP__NOT_SET)
-                e = fail(-EOPNOTSUPP, why, why_size, "request names no operation");
+                e = refuse(-EOPNOTSUPP, why, why_size, "request names no operation");
         else if (n_fds != sb_proto_request_fds(r))
-                e = fail(-EBADF, why, why_size, "request carries %zu descriptor(s), operation takes %u",
+                e = refuse(-EBADF, why, why_size, "request carries %zu descriptor(s), operation takes %u",
                          n_fds, sb_proto_request_fds(r));
         else if (r->op_case == SOCKBROKER__REQUEST__OP_OPEN)
                 e = open_validate(r->open, why, why_size);
@@ -204,18 +190,18 @@ int sb_proto_reply_decode(const void *buf, size_t len, size_t n_fds,
         int e = 0;
 
         if (len > SB_PROTO_MAX_MESSAGE)
-                return fail(-EMSGSIZE, why, why_size, "reply of %zu bytes exceeds %u", len, SB_PROTO_MAX_MESSAGE);
+                return refuse(-EMSGSIZE, why, why_size, "reply of %zu bytes exceeds %u", len, SB_PROTO_MAX_MESSAGE);
 
         r = sockbroker__reply__unpack(NULL, len, buf);
         if (!r)
-                return fail(-EBADMSG, why, why_size, "malformed reply");
+                return refuse(-EBADMSG, why, why_size, "malformed reply");
 
         if (!r->has_version || r->version != SB_PROTO_VERSION)
-                e = fail(-EPROTONOSUPPORT, why, why_size, "reply of another protocol version");
+                e = refuse(-EPROTONOSUPPORT, why, why_size, "reply of another protocol version");
         else if (r->has_error && (r->error < 0 || r->error > 4095))
-                e = fail(-EBADMSG, why, why_size, "reply error %d out of range", r->error);
+                e = refuse(-EBADMSG, why, why_size, "reply error %d out of range", r->error);
         else if (n_fds != (r->has_n_fds ? r->n_fds : 0))
-                e = fail(-EBADF, why, why_size, "reply announces %u descriptor(s), carries %zu",
+                e = refuse(-EBADF, why, why_size, "reply announces %u descriptor(s), carries %zu",
                          r->has_n_fds ? r->n_fds : 0, n_fds);
 
         if (e < 0) {
