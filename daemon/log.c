@@ -33,6 +33,7 @@ void log_set_ident(const char *ident)
         log_ident = ident;
 }
 
+_printf_(2, 0)
 static void log_va(int priority, const char *fmt, va_list ap)
 {
         char line[2048];

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * fuzz-opener-msg.c - opener_msg_check(), the exact check the opener
+ * and the broker apply to every message from each other.
+ *
+ * Input: one byte for the number of descriptors that came along (its
+ * value modulo 3: none, one, or one too many for any message), then the
+ * message. The message is copied to a buffer of exactly its length, so a
+ * field read before the length is checked is an overflow ASan sees. An
+ * accepted message must have exactly the size of its type, the version,
+ * the descriptor count of its type and terminated strings.
+ */
+#include "config.h"
+
+#include "daemon/opener-proto.h"
+#include "fuzz/fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        struct opener_hdr hdr;
+        size_t n_fds, len;
+        uint8_t *msg;
+        int r;
+
+        if (size < 1)
+                return 0;
+        n_fds = data[0] % 3;
+        len = size - 1;
+        msg = calloc(1, len > 0 ? len : 1);
+        if (!msg)
+                return 0;
+        if (len > 0)
+                memcpy(msg, data + 1, len);
+
+        r = opener_msg_check(msg, len, n_fds);
+        if (r < 0) {
+                free(msg);
+                return 0;
+        }
+
+        FUZZ_ASSERT(len >= sizeof(hdr), "accepted %zu bytes, shorter than a header", len);
+        memcpy(&hdr, msg, sizeof(hdr));
+        FUZZ_ASSERT(hdr.version == OPENER_PROTO_VERSION, "accepted version %u", hdr.version);
+        FUZZ_ASSERT(r == hdr.type, "returned %d for type %u", r, hdr.type);
+        FUZZ_ASSERT(len == opener_msg_size((enum opener_msg_type)r) && len <= OPENER_MAX_MESSAGE,
+                    "accepted %zu bytes for type %d", len, r);
+
+        switch ((enum opener_msg_type)r) {
+        case OPENER_MSG_OPEN: {
+                struct opener_open m;
+
+                memcpy(&m, msg, sizeof(m));
+                FUZZ_ASSERT(n_fds == 0, "open with %zu fds", n_fds);
+                FUZZ_ASSERT(memchr(m.ifname, '\0', sizeof(m.ifname)), "open: ifname not terminated");
+                FUZZ_ASSERT(!(m.flags & ~(uint32_t)OPENER_OPEN_NONBLOCK), "open: flags 0x%x", m.flags);
+                break;
+        }
+        case OPENER_MSG_RELOAD:
+                FUZZ_ASSERT(n_fds == 0, "reload with %zu fds", n_fds);
+                break;
+        case OPENER_MSG_CLOSE:
+                FUZZ_ASSERT(n_fds == 1, "close with %zu fds", n_fds);
+                break;
+        case OPENER_MSG_RESULT: {
+                struct opener_result m;
+
+                memcpy(&m, msg, sizeof(m));
+                FUZZ_ASSERT(m.error >= 0 && m.error <= 4095, "result: error %d", m.error);
+                FUZZ_ASSERT(n_fds == (m.error == 0 ? 1u : 0u), "result %d with %zu fds", m.error, n_fds);
+                FUZZ_ASSERT(strcmp(opener_stage_to_string((enum opener_stage)m.stage), "unknown") != 0,
+                            "result: stage %u", m.stage);
+                break;
+        }
+        case OPENER_MSG_POLICY: {
+                struct opener_policy m;
+
+                memcpy(&m, msg, sizeof(m));
+                FUZZ_ASSERT(m.error >= 0 && m.error <= 4095, "policy: error %d", m.error);
+                FUZZ_ASSERT(n_fds == (m.error == 0 ? 1u : 0u), "policy %d with %zu fds", m.error, n_fds);
+                FUZZ_ASSERT(memchr(m.message, '\0', sizeof(m.message)), "policy: message not terminated");
+                FUZZ_ASSERT(m.size <= OPENER_MAX_POLICY_IMAGE, "policy: image of %ju bytes",
+                            (uintmax_t)m.size);
+                break;
+        }
+        }
+
+        free(msg);
+        return 0;
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * fuzz-request.c - sb_proto_request_decode(), the first code in the daemon
+ * that sees a client's bytes.
+ *
+ * The input is one message as it arrives on the socket. It is decoded as
+ * if it came with no descriptor and with one, so operations that take the
+ * client's socket (Bind, SetOption) get past the descriptor check too.
+ * Whatever is accepted must survive a round trip: encoded again and
+ * decoded with the same descriptor count, it is accepted, and encoding
+ * that gives the same bytes (protobuf-c writes one canonical form).
+ *
+ * The round trip leaves out unknown fields, which protobuf-c keeps and
+ * writes back verbatim but does not judge: libprotobuf-c 1.4.1 accepts
+ * field number 0 when its tag is written overlong ("80 00"), keeps it as
+ * an unknown field, writes it back as "00" and then refuses that. The
+ * daemon never re-encodes a request, so only the known fields matter.
+ */
+#include "config.h"
+
+#include <errno.h>
+
+#include "fuzz/fuzz.h"
+#include "proto/protocol.h"
+
+/* Request > Open > Address > PacketAddress is the deepest nesting. */
+#define MAX_MESSAGES 8
+
+struct hidden {
+        ProtobufCMessage *m;
+        unsigned n_unknown_fields;
+};
+
+/* Sets n_unknown_fields to 0 in m and every message below it, and
+ * records the old counts in h[] for unknown_fields_restore(). */
+static void unknown_fields_hide(ProtobufCMessage *m, struct hidden *h, size_t *n)
+{
+        const ProtobufCMessageDescriptor *d = m->descriptor;
+
+        FUZZ_ASSERT(*n < MAX_MESSAGES, "messages nested deeper than %u", MAX_MESSAGES);
+        h[(*n)++] = (struct hidden){ m, m->n_unknown_fields };
+        m->n_unknown_fields = 0;
+
+        for (unsigned i = 0; i < d->n_fields; i++) {
+                const ProtobufCFieldDescriptor *f = &d->fields[i];
+                ProtobufCMessage *sub;
+
+                if (f->type != PROTOBUF_C_TYPE_MESSAGE || f->label == PROTOBUF_C_LABEL_REPEATED)
+                        continue;
+                if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+                        uint32_t which;
+
+                        memcpy(&which, (const char *)m + f->quantifier_offset, sizeof(which));
+                        if (which != f->id)
+                                continue;
+                }
+                memcpy(&sub, (const char *)m + f->offset, sizeof(sub));
+                if (sub)
+                        unknown_fields_hide(sub, h, n);
+        }
+}
+
+static void unknown_fields_restore(struct hidden *h, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                h[i].m->n_unknown_fields = h[i].n_unknown_fields;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        for (size_t n_fds = 0; n_fds <= SB_PROTO_MAX_FDS; n_fds++) {
+                SbRequest *req = NULL, *again = NULL;
+                struct hidden hidden[MAX_MESSAGES];
+                size_t n_hidden = 0;
+                uint8_t buf[SB_PROTO_MAX_MESSAGE], buf2[SB_PROTO_MAX_MESSAGE];
+                char why[SB_PROTO_MAX_REASON] = "";
+                int r, len, len2;
+
+                r = sb_proto_request_decode(data, size, n_fds, &req, why, sizeof(why));
+                if (r < 0) {
+                        FUZZ_ASSERT(why[0] != '\0', "refused with %d and no reason", r);
+                        continue;
+                }
+                FUZZ_ASSERT(req, "accepted without a request");
+                FUZZ_ASSERT(sb_proto_request_fds(req) == n_fds, "accepted with %zu fds, op takes %u",
+                            n_fds, sb_proto_request_fds(req));
+
+                /* A field protobuf-c writes longer than it may be read
+                 * (a negative int32 sent as 5 bytes) can push the
+                 * canonical form over the limit; that is not a fault. */
+                unknown_fields_hide(&req->base, hidden, &n_hidden);
+                len = sb_proto_request_encode(req, buf, sizeof(buf));
+                unknown_fields_restore(hidden, n_hidden);
+                if (len == -EMSGSIZE) {
+                        sb_proto_request_free(req);
+                        continue;
+                }
+                FUZZ_ASSERT(len >= 0, "re-encoding failed: %d", len);
+
+                r = sb_proto_request_decode(buf, (size_t)len, n_fds, &again, why, sizeof(why));
+                FUZZ_ASSERT(r == 0, "re-encoded request refused: %d (%s)", r, why);
+                len2 = sb_proto_request_encode(again, buf2, sizeof(buf2));
+                FUZZ_ASSERT(len2 == len && memcmp(buf, buf2, (size_t)len) == 0,
+                            "encoding is not stable: %d then %d bytes", len, len2);
+
+                sb_proto_request_free(again);
+                sb_proto_request_free(req);
+        }
+        return 0;
+}
