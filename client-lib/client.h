@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/socket.h>
 
 #include "client-lib/spec.h"
 #include "proto/protocol.h"
@@ -28,3 +29,12 @@ void sb_client_set_message(const char *message, const char *rule);
 
 /* Whether this thread's last call got as far as the broker. */
 bool sb_client_reached(void);
+
+/*
+ * Privileged operations on a socket the caller already holds; the socket
+ * travels with the request, and the daemon checks the real socket's
+ * SO_DOMAIN, SO_TYPE and SO_PROTOCOL and the policy before it performs
+ * exactly this one operation. Return 0 or a negative errno.
+ */
+int sb_client_bind(int fd, const struct sockaddr *sa, socklen_t len);
+int sb_client_setsockopt(int fd, int level, int name, const void *value, socklen_t len);

@@ -73,12 +73,85 @@ struct policy_error {
 /* Formats "file:line:col: message" (or less when line/col are 0). */
 int policy_error_format(const struct policy_error *e, char *buf, size_t size);
 
-/* What a peer asks for, in kernel terms. */
+/* The operations a rule can allow. A rule allows POLICY_OP_OPEN by its
+ * family/type/proto/iface words alone; every other operation needs the
+ * word that names it (bind=, option=, link=, command=) or, for
+ * POLICY_OP_STATUS, the family word "admin". */
+enum policy_op {
+        POLICY_OP_OPEN,          /* create, bind and confine a socket */
+        POLICY_OP_BIND,          /* bind a client's socket to a port or PSM */
+        POLICY_OP_SETOPT,        /* set a privileged option on a client's socket */
+        POLICY_OP_LINK,          /* configure a link: up, down, bitrate */
+        POLICY_OP_HCI_COMMAND,   /* send an HCI command on the client's behalf */
+        POLICY_OP_STATUS,        /* read the daemon's status and grants */
+};
+
+/* Socket options a rule can allow with option=NAME[:RANGE]. */
+enum policy_sockopt {
+        POLICY_SOCKOPT_NONE,
+        POLICY_SOCKOPT_MARK,         /* "mark": SO_MARK, value range */
+        POLICY_SOCKOPT_PRIORITY,     /* "priority": SO_PRIORITY, value range */
+        POLICY_SOCKOPT_RCVBUFFORCE,  /* "rcvbufforce": bytes range */
+        POLICY_SOCKOPT_SNDBUFFORCE,  /* "sndbufforce": bytes range */
+        POLICY_SOCKOPT_BINDTODEVICE, /* "bindtodevice": no range; the device must
+                                      * match the rule's iface= (any without it) */
+        _POLICY_SOCKOPT_MAX,
+};
+
+/* Link operations a rule can allow with link=up,down,bitrate. */
+enum policy_link_op {
+        POLICY_LINK_UP = 1u << 0,
+        POLICY_LINK_DOWN = 1u << 1,
+        POLICY_LINK_BITRATE = 1u << 2,
+};
+
+/* Where the socket is created: netns=client|host. */
+enum policy_netns {
+        POLICY_NETNS_DEFAULT,    /* client for inet/inet6/packet, host for can/bluetooth */
+        POLICY_NETNS_CLIENT,
+        POLICY_NETNS_HOST,
+};
+
+/* An inclusive range of numbers, lo <= hi. */
+struct policy_range {
+        uint64_t lo;
+        uint64_t hi;
+};
+
+/* What a peer asks for, in kernel terms. Zero-initialised fields mean
+ * "not part of the request". */
 struct policy_request {
+        enum policy_op op;
         int family;              /* AF_INET, AF_INET6, AF_PACKET, ... */
         int type;                /* SOCK_RAW, SOCK_DGRAM, ... (no flags) */
         uint32_t protocol;       /* host order; EtherType for AF_PACKET */
-        const char *ifname;      /* requested interface, NULL for none */
+        const char *ifname;      /* interface (OPEN, SETOPT bindtodevice, LINK) */
+
+        /* POLICY_OP_OPEN of CAN and Bluetooth sockets, and POLICY_OP_BIND */
+        bool has_port;
+        uint32_t port;           /* BIND: inet port or L2CAP PSM; OPEN: L2CAP PSM */
+        bool has_channel;
+        uint32_t channel;        /* RFCOMM channel, or HCI channel (HCI_CHANNEL_*) */
+        bool has_dev;
+        uint32_t dev;            /* HCI device index */
+        bool has_can_ids;
+        uint32_t rx_id, tx_id;   /* ISO-TP */
+        bool has_j1939;
+        uint64_t j1939_name;
+        uint32_t j1939_pgn;
+        uint32_t j1939_addr;
+        bool can_fd;             /* CAN FD frames wanted (CAN_RAW_FD_FRAMES) */
+
+        /* POLICY_OP_SETOPT */
+        enum policy_sockopt sockopt;
+        uint64_t value;
+
+        /* POLICY_OP_LINK (ifname is the link) */
+        enum policy_link_op link_op;
+        uint32_t bitrate;
+
+        /* POLICY_OP_HCI_COMMAND (dev is the controller) */
+        uint32_t opcode;         /* OGF << 10 | OCF */
 };
 
 /* Who asks. unit and cgroup are NULL when unknown; a rule that selects
@@ -115,7 +188,56 @@ struct policy_rule {
         uint32_t protocols[POLICY_MAX_LIST];
         uint32_t n_ifaces;       /* 0: no interface constraint */
         const char *ifaces[POLICY_MAX_LIST]; /* fnmatch(3) globs */
+
+        bool admin;              /* family word "admin": allows POLICY_OP_STATUS only */
+        enum policy_netns netns; /* netns= */
+
+        /* bind=RANGES: ports (inet) or PSMs (L2CAP) a client may have its
+         * socket bound to (POLICY_OP_BIND; for L2CAP also the PSM of OPEN) */
+        uint32_t n_ports;
+        struct policy_range ports[POLICY_MAX_LIST];
+        /* option=NAME[:RANGE],...: for each allowed option, its range */
+        uint32_t sockopts;       /* mask of 1u << enum policy_sockopt */
+        struct policy_range sockopt_range[_POLICY_SOCKOPT_MAX];
+        /* link=up,down,bitrate and bitrate=RANGES */
+        uint32_t link_ops;       /* mask of enum policy_link_op */
+        uint32_t n_bitrates;
+        struct policy_range bitrates[POLICY_MAX_LIST];
+
+        /* CAN: rx=RANGES tx=RANGES (ISO-TP ids), addr=RANGES pgn=RANGES
+         * name=RANGES (J1939), fd=yes|no (CAN FD, default no) */
+        uint32_t n_rx, n_tx, n_addrs, n_pgns, n_names;
+        struct policy_range rx[POLICY_MAX_LIST], tx[POLICY_MAX_LIST];
+        struct policy_range addrs[POLICY_MAX_LIST], pgns[POLICY_MAX_LIST];
+        struct policy_range names[POLICY_MAX_LIST];
+        bool can_fd;
+
+        /* Bluetooth: dev=RANGES (HCI indexes), hci=raw,user,monitor,control
+         * (HCI channels), channel=RANGES (RFCOMM), psm= is bind=,
+         * events=LIST (HCI event codes the broker's HCI_FILTER passes),
+         * command=LIST (HCI opcodes, e.g. 0x200b or le-set-scan-parameters,
+         * the HciCommand operation may send) */
+        uint32_t n_devs, n_channels;
+        struct policy_range devs[POLICY_MAX_LIST];
+        uint32_t hci_channels;   /* mask of 1u << HCI_CHANNEL_* */
+        struct policy_range channels[POLICY_MAX_LIST];
+        uint32_t n_events;
+        uint8_t events[POLICY_MAX_LIST];
+        uint32_t n_commands;
+        uint16_t commands[POLICY_MAX_LIST];
 };
+
+/* Whether r covers v. */
+static inline bool policy_ranges_contain(const struct policy_range *r, uint32_t n, uint64_t v)
+{
+        for (uint32_t i = 0; i < n; i++)
+                if (r[i].lo <= v && v <= r[i].hi)
+                        return true;
+        return false;
+}
+
+/* The namespace a rule's sockets are created in, its default resolved. */
+enum policy_netns policy_rule_netns(const struct policy_rule *rule);
 
 /* Parses and compiles the sources, in order. On a parse error returns
  * -EINVAL and fills *err (if not NULL). */
@@ -156,7 +278,11 @@ enum policy_verdict policy_check(const policy *p, const struct policy_peer *peer
                                  const struct policy_rule **ret_rule);
 
 /* True when rule is an allow rule whose family, type, protocol and
- * interface constraints cover req. Identity is not looked at. */
+ * interface constraints and, for req->op, operation words cover req.
+ * Identity is not looked at. A rule matches a request in policy_check()
+ * exactly when its selectors match the peer and, for an allow rule, this
+ * holds; a deny rule matches by family/type/protocol/interface alone, for
+ * every operation. */
 bool policy_rule_permits(const struct policy_rule *rule, const struct policy_request *req);
 
 /* The Linux capabilities (CAP_* bit numbers as a mask, 1ULL << CAP_X)
