@@ -237,3 +237,88 @@ SB_EXPORT int sb_open(const char *spec_text, int flags)
         }
         return r;
 }
+
+int sb_client_bind(int fd, const struct sockaddr *sa, socklen_t len)
+{
+        SbRequest req = SOCKBROKER__REQUEST__INIT;
+        Sockbroker__Bind bind = SOCKBROKER__BIND__INIT;
+        Sockbroker__Address addr = SOCKBROKER__ADDRESS__INIT;
+        Sockbroker__InetAddress inet = SOCKBROKER__INET_ADDRESS__INIT;
+        struct sockaddr_in in;
+        struct sockaddr_in6 in6;
+
+        if (!sa || len < (socklen_t)sizeof(sa_family_t))
+                return -EINVAL;
+        switch (sa->sa_family) {
+        case AF_INET:
+                if (len < (socklen_t)sizeof(in))
+                        return -EINVAL;
+                memcpy(&in, sa, sizeof(in));
+                inet.has_address = true;
+                inet.address.data = (uint8_t *)&in.sin_addr;
+                inet.address.len = 4;
+                inet.port = ntohs(in.sin_port);
+                break;
+        case AF_INET6:
+                if (len < (socklen_t)sizeof(in6))
+                        return -EINVAL;
+                memcpy(&in6, sa, sizeof(in6));
+                inet.has_address = true;
+                inet.address.data = (uint8_t *)&in6.sin6_addr;
+                inet.address.len = 16;
+                inet.port = ntohs(in6.sin6_port);
+                inet.has_scope_id = in6.sin6_scope_id != 0;
+                inet.scope_id = in6.sin6_scope_id;
+                break;
+        default:
+                return -EAFNOSUPPORT;
+        }
+        inet.has_port = true;
+        addr.kind_case = SOCKBROKER__ADDRESS__KIND_INET;
+        addr.inet = &inet;
+        bind.address = &addr;
+        req.op_case = SOCKBROKER__REQUEST__OP_BIND;
+        req.bind = &bind;
+        return sb_client_call(&req, fd);
+}
+
+int sb_client_setsockopt(int fd, int level, int name, const void *value, socklen_t len)
+{
+        SbRequest req = SOCKBROKER__REQUEST__INIT;
+        Sockbroker__SetOption opt = SOCKBROKER__SET_OPTION__INIT;
+        char ifname[IFNAMSIZ];
+        int v;
+
+        if (level != SOL_SOCKET)
+                return -EOPNOTSUPP;
+        opt.has_level = opt.has_name = true;
+        opt.level = level;
+        opt.name = name;
+        switch (name) {
+        case SO_MARK:
+        case SO_PRIORITY:
+        case SO_RCVBUFFORCE:
+        case SO_SNDBUFFORCE:
+                if (!value || len < (socklen_t)sizeof(int))
+                        return -EINVAL;
+                memcpy(&v, value, sizeof(v));
+                opt.has_value = true;
+                /* SO_MARK is a u32 carried in an int. */
+                opt.value = name == SO_MARK ? (int64_t)(uint32_t)v : v;
+                break;
+        case SO_BINDTODEVICE:
+                if (!value || len == 0 || len > IFNAMSIZ)
+                        return -EINVAL;
+                memset(ifname, 0, sizeof(ifname));
+                memcpy(ifname, value, len);
+                if (ifname[IFNAMSIZ - 1])
+                        return -EINVAL;
+                opt.ifname = ifname;
+                break;
+        default:
+                return -EOPNOTSUPP;
+        }
+        req.op_case = SOCKBROKER__REQUEST__OP_SET_OPTION;
+        req.set_option = &opt;
+        return sb_client_call(&req, fd);
+}

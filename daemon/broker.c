@@ -48,6 +48,7 @@
 #include "daemon/log.h"
 #include "daemon/opener-proto.h"
 #include "daemon/peer.h"
+#include "daemon/sockinfo.h"
 #include "policy/policy.h"
 #include "proto/protocol.h"
 
@@ -70,6 +71,7 @@ struct conn {
 /* A request the opener is working on. */
 struct pending {
         struct conn *conn;       /* NULL once the client has gone */
+        bool grants_socket;      /* OPEN: the answer is a RESULT with a socket */
         uint32_t seq;
         uint32_t request_id;
         char what[128];          /* "packet/raw/all@eth0" */
@@ -243,20 +245,61 @@ static void conn_resume(struct conn *c)
                 (void)sd_event_source_set_enabled(c->io, SD_EVENT_ON);
 }
 
+/* Takes the oldest request in flight, which the opener's answer with
+ * seq must be about. NULL (and the loop ends) when it is not. */
+static struct pending *pending_pop(struct broker *b, uint32_t seq, bool grants_socket)
+{
+        struct pending *p;
+
+        if (b->n_pending == 0 || b->pending[b->pending_head].seq != seq ||
+            b->pending[b->pending_head].grants_socket != grants_socket) {
+                log_error("opener answered request %u out of order", seq);
+                sd_event_exit(b->event, EXIT_FAILURE);
+                return NULL;
+        }
+        p = &b->pending[b->pending_head];
+        b->pending_head = (b->pending_head + 1) % b->limits.max_inflight;
+        b->n_pending--;
+        return p;
+}
+
+static void broker_take_done(struct broker *b, const struct opener_done *m)
+{
+        struct pending *p = pending_pop(b, m->hdr.seq, false);
+        struct conn *c;
+        char msg[SB_PROTO_MAX_REASON];
+
+        if (!p || !p->conn)
+                return;
+        c = p->conn;
+        c->n_pending--;
+        if (m->error != 0) {
+                b->n_failed++;
+                snprintf(msg, sizeof(msg), "failed: %s allowed by %s, but %s failed: %s",
+                         p->what, p->rule, opener_stage_to_string(m->stage), strerror(m->error));
+                log_warning("decision=failed uid=%u pid=%d unit=%s request=\"%s\" rule=%s stage=%s errno=%d",
+                            c->peer.uid, c->peer.pid, strna(c->peer.unit), p->what, p->rule,
+                            opener_stage_to_string(m->stage), m->error);
+        } else {
+                b->n_granted++;
+                snprintf(msg, sizeof(msg), "done: %s by %s", p->what, p->rule);
+                log_info("decision=operation uid=%u gid=%u pid=%d unit=%s request=\"%s\" rule=%s",
+                         c->peer.uid, c->peer.gid, c->peer.pid, strna(c->peer.unit), p->what, p->rule);
+        }
+        if (conn_reply(c, p->request_id, m->error, msg, p->rule, -1))
+                conn_resume(c);
+}
+
 static void broker_take_result(struct broker *b, const struct opener_result *m, int fd)
 {
         struct pending *p;
         struct conn *c;
 
-        if (b->n_pending == 0 || b->pending[b->pending_head].seq != m->hdr.seq) {
-                log_error("opener answered request %u out of order", m->hdr.seq);
+        p = pending_pop(b, m->hdr.seq, true);
+        if (!p) {
                 safe_close(fd);
-                sd_event_exit(b->event, EXIT_FAILURE);
                 return;
         }
-        p = &b->pending[b->pending_head];
-        b->pending_head = (b->pending_head + 1) % b->limits.max_inflight;
-        b->n_pending--;
 
         c = p->conn;
         if (!c) {
@@ -302,6 +345,7 @@ static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *user
         union {
                 struct opener_hdr hdr;
                 struct opener_result result;
+                struct opener_done done;
                 struct opener_policy policy;
                 char raw[OPENER_MAX_MESSAGE];
         } buf;
@@ -329,6 +373,9 @@ static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *user
         case OPENER_MSG_RESULT:
                 broker_take_result(b, &buf.result, n_fds ? fds[0] : -1);
                 break;
+        case OPENER_MSG_DONE:
+                broker_take_done(b, &buf.done);
+                break;
         case OPENER_MSG_POLICY: {
                 int r;
 
@@ -350,6 +397,8 @@ static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *user
         case OPENER_MSG_OPEN:
         case OPENER_MSG_RELOAD:
         case OPENER_MSG_CLOSE:
+        case OPENER_MSG_BIND:
+        case OPENER_MSG_SETOPT:
                 fdmsg_close_all(fds, n_fds);
                 log_error("opener sent a broker-to-opener message (type %d)", type);
                 return sd_event_exit(b->event, EXIT_FAILURE);
@@ -473,6 +522,7 @@ static void conn_handle_open(struct conn *c, const SbRequest *req)
         /* Cannot fail: n_pending < max_inflight was checked above. */
         p = pending_push(b);
         assert(p);
+        p->grants_socket = true;
         p->conn = c;
         p->seq = b->next_seq++;
         p->request_id = req->id;
@@ -481,6 +531,176 @@ static void conn_handle_open(struct conn *c, const SbRequest *req)
 
         if (++c->n_pending >= b->limits.max_pending)
                 (void)sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
+}
+
+/*
+ * Decides a request about a client's own socket (fd) and, when allowed,
+ * hands msg (an opener_bind or opener_setopt, whose generation and
+ * rule_index it fills) with the socket to the opener. Replies itself
+ * otherwise. Takes no ownership of fd.
+ */
+static void conn_forward_op(struct conn *c, uint32_t id, const struct policy_request *pr,
+                            void *msg, size_t size, uint32_t *generation, uint32_t *rule_index,
+                            int fd)
+{
+        struct broker *b = c->broker;
+        const struct policy_rule *rule = NULL;
+        struct policy_peer peer = {
+                .uid = c->peer.uid,
+                .gid = c->peer.gid,
+                .groups = c->peer.groups,
+                .n_groups = c->peer.n_groups,
+                .unit = c->peer.unit,
+                .cgroup = c->peer.cgroup,
+        };
+        struct opener_hdr *hdr = msg;
+        char what[160], where[300] = "";
+        struct pending *p;
+        enum policy_verdict v;
+
+        policy_request_format(pr, what, sizeof(what));
+        v = policy_check(b->policy, &peer, pr, &rule);
+        if (rule)
+                snprintf(where, sizeof(where), "%s:%u", rule->file, rule->line);
+        switch (v) {
+        case POLICY_VERDICT_NO_MATCH:
+                b->n_denied++;
+                log_notice("decision=denied uid=%u gid=%u pid=%d unit=%s request=\"%s\" rule=none",
+                           c->peer.uid, c->peer.gid, c->peer.pid, strna(c->peer.unit), what);
+                conn_refuse(c, id, EPERM, "denied: no rule allows %s for uid %u (%zu rules in %zu file(s))",
+                            what, c->peer.uid, policy_n_rules(b->policy), policy_n_files(b->policy));
+                return;
+        case POLICY_VERDICT_DENY:
+                b->n_denied++;
+                log_notice("decision=denied uid=%u gid=%u pid=%d unit=%s request=\"%s\" rule=%s",
+                           c->peer.uid, c->peer.gid, c->peer.pid, strna(c->peer.unit), what, where);
+                conn_reply(c, id, EPERM, "denied by rule", where, -1);
+                return;
+        case POLICY_VERDICT_ALLOW:
+                break;
+        }
+
+        if (b->n_pending >= b->limits.max_inflight) {
+                conn_refuse(c, id, EAGAIN, "busy: %u requests in flight; try again", b->n_pending);
+                return;
+        }
+        hdr->seq = b->next_seq;
+        *generation = b->generation;
+        *rule_index = rule->index;
+        if (fdmsg_send(b->opener_fd, msg, size, &fd, 1, MSG_DONTWAIT) < 0) {
+                conn_refuse(c, id, EAGAIN, "busy: the opener is not keeping up; try again");
+                return;
+        }
+        p = pending_push(b);
+        assert(p);
+        p->conn = c;
+        p->seq = b->next_seq++;
+        p->request_id = id;
+        snprintf(p->what, sizeof(p->what), "%s", what);
+        snprintf(p->rule, sizeof(p->rule), "%s", where);
+        if (++c->n_pending >= b->limits.max_pending)
+                (void)sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
+}
+
+static void conn_handle_bind(struct conn *c, const SbRequest *req, int fd)
+{
+        const Sockbroker__Address *a = req->bind->address;
+        struct policy_request pr = { .op = POLICY_OP_BIND };
+        struct opener_bind m;
+        int r;
+
+        r = sockinfo_read(fd, &pr);
+        if (r < 0) {
+                conn_refuse(c, req->id, -r, "bad request: the descriptor sent is not a socket");
+                return;
+        }
+        if (pr.family != AF_INET && pr.family != AF_INET6) {
+                conn_refuse(c, req->id, EAFNOSUPPORT, "unsupported: the broker binds inet and "
+                            "inet6 sockets only (this one is family %d)", pr.family);
+                return;
+        }
+        if (!a || a->kind_case != SOCKBROKER__ADDRESS__KIND_INET || !a->inet->has_port) {
+                conn_refuse(c, req->id, EINVAL, "invalid: bind needs an inet address with a port");
+                return;
+        }
+        if (a->inet->has_address && a->inet->address.len != (pr.family == AF_INET ? 4u : 16u)) {
+                conn_refuse(c, req->id, EAFNOSUPPORT, "invalid: the address does not match the "
+                            "socket's family");
+                return;
+        }
+
+        memset(&m, 0, sizeof(m));
+        m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_BIND, 0 };
+        m.family = pr.family;
+        m.port = a->inet->port;
+        if (a->inet->has_address)
+                memcpy(m.address, a->inet->address.data, a->inet->address.len);
+        m.scope_id = a->inet->has_scope_id ? a->inet->scope_id : 0;
+        pr.has_port = true;
+        pr.port = m.port;
+        conn_forward_op(c, req->id, &pr, &m, sizeof(m), &m.generation, &m.rule_index, fd);
+}
+
+static void conn_handle_setopt(struct conn *c, const SbRequest *req, int fd)
+{
+        const Sockbroker__SetOption *o = req->set_option;
+        struct policy_request pr = { .op = POLICY_OP_SETOPT };
+        struct opener_setopt m;
+        int r;
+
+        r = sockinfo_read(fd, &pr);
+        if (r < 0) {
+                conn_refuse(c, req->id, -r, "bad request: the descriptor sent is not a socket");
+                return;
+        }
+        memset(&m, 0, sizeof(m));
+        m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_SETOPT, 0 };
+
+        if (!o->has_level || o->level != SOL_SOCKET || !o->has_name) {
+                conn_refuse(c, req->id, EOPNOTSUPP, "unsupported: only SOL_SOCKET options are brokered");
+                return;
+        }
+        switch (o->name) {
+        case SO_MARK:
+                pr.sockopt = POLICY_SOCKOPT_MARK;
+                break;
+        case SO_PRIORITY:
+                pr.sockopt = POLICY_SOCKOPT_PRIORITY;
+                break;
+        case SO_RCVBUFFORCE:
+                pr.sockopt = POLICY_SOCKOPT_RCVBUFFORCE;
+                break;
+        case SO_SNDBUFFORCE:
+                pr.sockopt = POLICY_SOCKOPT_SNDBUFFORCE;
+                break;
+        case SO_BINDTODEVICE:
+                pr.sockopt = POLICY_SOCKOPT_BINDTODEVICE;
+                break;
+        default:
+                conn_refuse(c, req->id, EOPNOTSUPP, "unsupported: socket option %d is not brokered "
+                            "(mark, priority, rcvbufforce, sndbufforce, bindtodevice are)", o->name);
+                return;
+        }
+
+        if (pr.sockopt == POLICY_SOCKOPT_BINDTODEVICE) {
+                if (!o->ifname || !sb_proto_ifname_valid(o->ifname)) {
+                        conn_refuse(c, req->id, EINVAL, "invalid: bindtodevice needs an interface name");
+                        return;
+                }
+                snprintf(m.ifname, sizeof(m.ifname), "%s", o->ifname);
+                pr.ifname = m.ifname;
+        } else {
+                int64_t max = pr.sockopt == POLICY_SOCKOPT_MARK ? UINT32_MAX : INT32_MAX;
+
+                if (!o->has_value || o->value < 0 || o->value > max) {
+                        conn_refuse(c, req->id, EINVAL, "invalid: option value out of range 0..%" PRId64, max);
+                        return;
+                }
+                pr.value = (uint64_t)o->value;
+        }
+        m.option = pr.sockopt;
+        m.value = pr.value;
+        conn_forward_op(c, req->id, &pr, &m, sizeof(m), &m.generation, &m.rule_index, fd);
 }
 
 static const char *op_name(const SbRequest *r)
@@ -570,7 +790,13 @@ static bool conn_handle_message(struct conn *c)
                 conn_handle_open(c, req);
                 break;
         case SOCKBROKER__REQUEST__OP_BIND:
+                conn_handle_bind(c, req, fds[0]);
+                fdmsg_close_all(fds, n_fds);
+                break;
         case SOCKBROKER__REQUEST__OP_SET_OPTION:
+                conn_handle_setopt(c, req, fds[0]);
+                fdmsg_close_all(fds, n_fds);
+                break;
         case SOCKBROKER__REQUEST__OP_LINK_CONFIG:
         case SOCKBROKER__REQUEST__OP_HCI_COMMAND:
         case SOCKBROKER__REQUEST__OP_STATUS:

@@ -6,8 +6,10 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "daemon/opener-proto.h"
+#include "policy/policy.h"
 
 size_t opener_msg_size(enum opener_msg_type type)
 {
@@ -18,6 +20,12 @@ size_t opener_msg_size(enum opener_msg_type type)
                 return sizeof(struct opener_reload);
         case OPENER_MSG_CLOSE:
                 return sizeof(struct opener_close);
+        case OPENER_MSG_BIND:
+                return sizeof(struct opener_bind);
+        case OPENER_MSG_SETOPT:
+                return sizeof(struct opener_setopt);
+        case OPENER_MSG_DONE:
+                return sizeof(struct opener_done);
         case OPENER_MSG_RESULT:
                 return sizeof(struct opener_result);
         case OPENER_MSG_POLICY:
@@ -31,8 +39,11 @@ static size_t expected_fds(enum opener_msg_type type, const void *buf)
         switch (type) {
         case OPENER_MSG_OPEN:
         case OPENER_MSG_RELOAD:
+        case OPENER_MSG_DONE:
                 return 0;
         case OPENER_MSG_CLOSE:
+        case OPENER_MSG_BIND:
+        case OPENER_MSG_SETOPT:
                 return 1;
         case OPENER_MSG_RESULT:
                 return ((const struct opener_result *)buf)->error == 0 ? 1 : 0;
@@ -74,10 +85,33 @@ int opener_msg_check(const void *buf, size_t len, size_t n_fds)
                         return -EBADMSG;
                 break;
         }
+        case OPENER_MSG_BIND: {
+                const struct opener_bind *m = buf;
+
+                if ((m->family != AF_INET && m->family != AF_INET6) || m->port > 0xffff ||
+                    m->reserved != 0)
+                        return -EBADMSG;
+                break;
+        }
+        case OPENER_MSG_SETOPT: {
+                const struct opener_setopt *m = buf;
+
+                if (m->option == POLICY_SOCKOPT_NONE || m->option >= _POLICY_SOCKOPT_MAX ||
+                    m->reserved != 0 || memchr(m->ifname, 0, sizeof(m->ifname)) == NULL)
+                        return -EBADMSG;
+                break;
+        }
         case OPENER_MSG_RESULT: {
                 const struct opener_result *m = buf;
 
-                if (m->error < 0 || m->error > 4095 || m->stage > OPENER_STAGE_FILTER)
+                if (m->error < 0 || m->error > 4095 || m->stage > OPENER_STAGE_SETOPT)
+                        return -EBADMSG;
+                break;
+        }
+        case OPENER_MSG_DONE: {
+                const struct opener_done *m = buf;
+
+                if (m->error < 0 || m->error > 4095 || m->stage > OPENER_STAGE_SETOPT)
                         return -EBADMSG;
                 break;
         }
@@ -112,6 +146,8 @@ const char *opener_stage_to_string(enum opener_stage stage)
                 return "pin";
         case OPENER_STAGE_FILTER:
                 return "filter";
+        case OPENER_STAGE_SETOPT:
+                return "setsockopt";
         }
         return "unknown";
 }

@@ -17,12 +17,18 @@
  *   OPENER_MSG_RELOAD  parse and compile the policy files again.
  *   OPENER_MSG_CLOSE   close the attached descriptor (a socket whose
  *                      client went away; its last close may be slow).
+ *   OPENER_MSG_BIND    bind the attached client socket to a port, as rule
+ *                      `rule_index` allows for the socket's real family,
+ *                      type and protocol, which the opener reads itself.
+ *   OPENER_MSG_SETOPT  set one privileged option on the attached socket,
+ *                      likewise re-checked.
  *
  * opener -> broker
  *   OPENER_MSG_RESULT  the outcome of an OPEN, with the socket attached
  *                      when error == 0.
  *   OPENER_MSG_POLICY  a compiled policy image in a sealed memfd attached
  *                      (error == 0), or why the policy was not loaded.
+ *   OPENER_MSG_DONE    the outcome of a BIND or SETOPT; no descriptor.
  */
 #pragma once
 
@@ -38,8 +44,11 @@ enum opener_msg_type {
         OPENER_MSG_OPEN = 1,
         OPENER_MSG_RELOAD = 2,
         OPENER_MSG_CLOSE = 3,
+        OPENER_MSG_BIND = 4,
+        OPENER_MSG_SETOPT = 5,
         OPENER_MSG_RESULT = 16,
         OPENER_MSG_POLICY = 17,
+        OPENER_MSG_DONE = 18,
 };
 
 enum opener_open_flags {
@@ -54,6 +63,7 @@ enum opener_stage {
         OPENER_STAGE_BIND,
         OPENER_STAGE_PIN,
         OPENER_STAGE_FILTER,
+        OPENER_STAGE_SETOPT,
 };
 
 struct opener_hdr {
@@ -73,6 +83,27 @@ struct opener_open {
         char ifname[IFNAMSIZ];   /* NUL-padded; empty for none */
 };
 
+struct opener_bind {
+        struct opener_hdr hdr;   /* one descriptor attached: the client's socket */
+        uint32_t generation;
+        uint32_t rule_index;
+        int32_t family;          /* AF_INET or AF_INET6, as the broker read it */
+        uint32_t port;
+        uint8_t address[16];     /* network order; the first 4 bytes for AF_INET */
+        uint32_t scope_id;
+        uint32_t reserved;       /* zero */
+};
+
+struct opener_setopt {
+        struct opener_hdr hdr;   /* one descriptor attached: the client's socket */
+        uint32_t generation;
+        uint32_t rule_index;
+        uint32_t option;         /* enum policy_sockopt */
+        uint32_t reserved;       /* zero */
+        uint64_t value;
+        char ifname[IFNAMSIZ];   /* POLICY_SOCKOPT_BINDTODEVICE; NUL-padded */
+};
+
 struct opener_reload {
         struct opener_hdr hdr;
 };
@@ -82,6 +113,12 @@ struct opener_close {
 };
 
 struct opener_result {
+        struct opener_hdr hdr;
+        int32_t error;           /* 0 or a positive errno */
+        uint32_t stage;          /* enum opener_stage */
+};
+
+struct opener_done {
         struct opener_hdr hdr;
         int32_t error;           /* 0 or a positive errno */
         uint32_t stage;          /* enum opener_stage */

@@ -41,6 +41,7 @@
 #include "daemon/log.h"
 #include "daemon/opener-proto.h"
 #include "daemon/opener.h"
+#include "daemon/sockinfo.h"
 #include "policy/policy.h"
 
 #ifndef SO_LOCK_FILTER
@@ -219,6 +220,33 @@ static void handle_reload(struct opener *o)
         send_policy(o, 0, NULL, fd, size);
 }
 
+/* The policy the broker decided with, or the end of the opener. */
+static const policy *decided_with(struct opener *o, uint32_t generation)
+{
+        if (generation == o->generation)
+                return o->current;
+        if (generation + 1 == o->generation && o->previous)
+                return o->previous;
+        opener_fatal("broker used policy generation %u, opener has %u", generation, o->generation);
+}
+
+static const struct policy_rule *named_rule(const policy *p, uint32_t index)
+{
+        if (index >= policy_n_rules(p))
+                opener_fatal("broker named rule %u of %zu", index, policy_n_rules(p));
+        return policy_get_rule(p, index);
+}
+
+__attribute__((noreturn))
+static void refuse_unpermitted(const struct policy_request *req, const struct policy_rule *rule)
+{
+        char what[160];
+
+        policy_request_format(req, what, sizeof(what));
+        opener_fatal("broker asked for %s under %s:%u, which does not allow it",
+                     what, rule->file, rule->line);
+}
+
 /* ---- sockets ----------------------------------------------------------- */
 
 /*
@@ -339,21 +367,10 @@ static void handle_open(struct opener *o, const struct opener_open *m)
         struct policy_request req;
         enum opener_stage stage = OPENER_STAGE_NONE;
         _cleanup_close_ int fd = -1;
-        const policy *p;
         ssize_t n;
         int r;
 
-        if (m->generation == o->generation)
-                p = o->current;
-        else if (m->generation + 1 == o->generation && o->previous)
-                p = o->previous;
-        else
-                opener_fatal("broker used policy generation %u, opener has %u",
-                             m->generation, o->generation);
-
-        if (m->rule_index >= policy_n_rules(p))
-                opener_fatal("broker named rule %u of %zu", m->rule_index, policy_n_rules(p));
-        rule = policy_get_rule(p, m->rule_index);
+        rule = named_rule(decided_with(o, m->generation), m->rule_index);
 
         req = (struct policy_request) {
                 .family = m->family,
@@ -361,13 +378,8 @@ static void handle_open(struct opener *o, const struct opener_open *m)
                 .protocol = m->protocol,
                 .ifname = m->ifname[0] ? m->ifname : NULL,
         };
-        if (!policy_rule_permits(rule, &req)) {
-                char what[128];
-
-                policy_request_format(&req, what, sizeof(what));
-                opener_fatal("broker asked for %s under %s:%u, which does not allow it",
-                             what, rule->file, rule->line);
-        }
+        if (!policy_rule_permits(rule, &req))
+                refuse_unpermitted(&req, rule);
 
         switch (m->family) {
         case AF_PACKET:
@@ -389,6 +401,106 @@ static void handle_open(struct opener *o, const struct opener_open *m)
         n = fdmsg_send(o->sock, &res, sizeof(res), &fd, r < 0 ? 0 : 1, 0);
         if (n < 0)
                 opener_fatal("cannot send a result to the broker: %s", strerror((int)-n));
+}
+
+/* ---- operations on a client's socket --------------------------------------- */
+
+static void send_done(struct opener *o, uint32_t seq, int r, enum opener_stage stage)
+{
+        struct opener_done d;
+        ssize_t n;
+
+        memset(&d, 0, sizeof(d));
+        d.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_DONE, seq };
+        d.error = r < 0 ? -r : 0;
+        d.stage = r < 0 ? stage : OPENER_STAGE_NONE;
+        n = fdmsg_send(o->sock, &d, sizeof(d), NULL, 0, 0);
+        if (n < 0)
+                opener_fatal("cannot send a result to the broker: %s", strerror((int)-n));
+}
+
+static void handle_bind(struct opener *o, const struct opener_bind *m, int fd)
+{
+        const struct policy_rule *rule = named_rule(decided_with(o, m->generation), m->rule_index);
+        struct policy_request req = { .op = POLICY_OP_BIND, .has_port = true, .port = m->port };
+        union {
+                struct sockaddr sa;
+                struct sockaddr_in in;
+                struct sockaddr_in6 in6;
+        } addr = {};
+        socklen_t len;
+        int r;
+
+        r = sockinfo_read(fd, &req);
+        if (r < 0) {
+                send_done(o, m->hdr.seq, r, OPENER_STAGE_BIND);
+                return;
+        }
+        /* The broker read the same socket; a different answer is a lie. */
+        if (req.family != m->family || !policy_rule_permits(rule, &req))
+                refuse_unpermitted(&req, rule);
+
+        if (m->family == AF_INET) {
+                addr.in.sin_family = AF_INET;
+                addr.in.sin_port = htons((uint16_t)m->port);
+                memcpy(&addr.in.sin_addr, m->address, 4);
+                len = sizeof(addr.in);
+        } else {
+                addr.in6.sin6_family = AF_INET6;
+                addr.in6.sin6_port = htons((uint16_t)m->port);
+                memcpy(&addr.in6.sin6_addr, m->address, 16);
+                addr.in6.sin6_scope_id = m->scope_id;
+                len = sizeof(addr.in6);
+        }
+        r = bind(fd, &addr.sa, len) < 0 ? negative_errno() : 0;
+        send_done(o, m->hdr.seq, r, OPENER_STAGE_BIND);
+}
+
+static void handle_setopt(struct opener *o, const struct opener_setopt *m, int fd)
+{
+        const struct policy_rule *rule = named_rule(decided_with(o, m->generation), m->rule_index);
+        struct policy_request req = {
+                .op = POLICY_OP_SETOPT,
+                .sockopt = (enum policy_sockopt)m->option,
+                .value = m->value,
+                .ifname = m->ifname[0] ? m->ifname : NULL,
+        };
+        int r, v, name = 0;
+
+        r = sockinfo_read(fd, &req);
+        if (r < 0) {
+                send_done(o, m->hdr.seq, r, OPENER_STAGE_SETOPT);
+                return;
+        }
+        if (!policy_rule_permits(rule, &req))
+                refuse_unpermitted(&req, rule);
+
+        switch ((enum policy_sockopt)m->option) {
+        case POLICY_SOCKOPT_BINDTODEVICE:
+                r = setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, m->ifname,
+                               (socklen_t)strlen(m->ifname)) < 0 ? negative_errno() : 0;
+                send_done(o, m->hdr.seq, r, OPENER_STAGE_SETOPT);
+                return;
+        case POLICY_SOCKOPT_MARK:
+                name = SO_MARK;
+                break;
+        case POLICY_SOCKOPT_PRIORITY:
+                name = SO_PRIORITY;
+                break;
+        case POLICY_SOCKOPT_RCVBUFFORCE:
+                name = SO_RCVBUFFORCE;
+                break;
+        case POLICY_SOCKOPT_SNDBUFFORCE:
+                name = SO_SNDBUFFORCE;
+                break;
+        case POLICY_SOCKOPT_NONE:
+        case _POLICY_SOCKOPT_MAX:
+                opener_fatal("broker sent socket option %u", m->option);
+        }
+        /* SO_MARK is a u32 the kernel takes through an int. */
+        v = (int)(uint32_t)m->value;
+        r = setsockopt(fd, SOL_SOCKET, name, &v, sizeof(v)) < 0 ? negative_errno() : 0;
+        send_done(o, m->hdr.seq, r, OPENER_STAGE_SETOPT);
 }
 
 /* ---- main loop ----------------------------------------------------------- */
@@ -433,6 +545,8 @@ int opener_main(int sock, const struct opener_config *config)
                 union {
                         struct opener_hdr hdr;
                         struct opener_open open;
+                        struct opener_bind bind;
+                        struct opener_setopt setopt;
                         char raw[OPENER_MAX_MESSAGE];
                 } buf;
                 int fds[FDMSG_MAX_FDS];
@@ -465,8 +579,17 @@ int opener_main(int sock, const struct opener_config *config)
                          * the broker's event loop. */
                         fdmsg_close_all(fds, n_fds);
                         break;
+                case OPENER_MSG_BIND:
+                        handle_bind(&o, &buf.bind, fds[0]);
+                        fdmsg_close_all(fds, n_fds);
+                        break;
+                case OPENER_MSG_SETOPT:
+                        handle_setopt(&o, &buf.setopt, fds[0]);
+                        fdmsg_close_all(fds, n_fds);
+                        break;
                 case OPENER_MSG_RESULT:
                 case OPENER_MSG_POLICY:
+                case OPENER_MSG_DONE:
                         fdmsg_close_all(fds, n_fds);
                         opener_fatal("broker sent an opener-to-broker message (type %d)", type);
                 }

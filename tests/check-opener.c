@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "daemon/opener-proto.h"
+#include "policy/policy.h"
 #include "tests/check-suites.h"
 
 enum defect {
@@ -25,6 +26,11 @@ enum defect {
         DEFECT_MESSAGE_UNTERMINATED,
         DEFECT_IMAGE_TOO_BIG,
         DEFECT_SET_ERROR,
+        DEFECT_RESERVED,
+        DEFECT_PORT,
+        DEFECT_FAMILY,
+        DEFECT_OPTION_ZERO,
+        DEFECT_OPTION_HUGE,
 };
 
 static const struct opener_case {
@@ -61,6 +67,20 @@ static const struct opener_case {
         { "policy error", OPENER_MSG_POLICY, DEFECT_SET_ERROR, 0, OPENER_MSG_POLICY },
         { "policy, message not terminated", OPENER_MSG_POLICY, DEFECT_MESSAGE_UNTERMINATED, 1, -EBADMSG },
         { "policy, image too large", OPENER_MSG_POLICY, DEFECT_IMAGE_TOO_BIG, 1, -EBADMSG },
+        { "bind with its socket", OPENER_MSG_BIND, DEFECT_NONE, 1, OPENER_MSG_BIND },
+        { "bind without a socket", OPENER_MSG_BIND, DEFECT_NONE, 0, -EBADF },
+        { "bind, reserved field set", OPENER_MSG_BIND, DEFECT_RESERVED, 1, -EBADMSG },
+        { "bind, port 65536", OPENER_MSG_BIND, DEFECT_PORT, 1, -EBADMSG },
+        { "bind, family packet", OPENER_MSG_BIND, DEFECT_FAMILY, 1, -EBADMSG },
+        { "setopt with its socket", OPENER_MSG_SETOPT, DEFECT_NONE, 1, OPENER_MSG_SETOPT },
+        { "setopt without a socket", OPENER_MSG_SETOPT, DEFECT_NONE, 0, -EBADF },
+        { "setopt, option 0", OPENER_MSG_SETOPT, DEFECT_OPTION_ZERO, 1, -EBADMSG },
+        { "setopt, option 99", OPENER_MSG_SETOPT, DEFECT_OPTION_HUGE, 1, -EBADMSG },
+        { "setopt, reserved field set", OPENER_MSG_SETOPT, DEFECT_RESERVED, 1, -EBADMSG },
+        { "setopt, ifname not terminated", OPENER_MSG_SETOPT, DEFECT_IFNAME_UNTERMINATED, 1, -EBADMSG },
+        { "done", OPENER_MSG_DONE, DEFECT_NONE, 0, OPENER_MSG_DONE },
+        { "done with a descriptor", OPENER_MSG_DONE, DEFECT_NONE, 1, -EBADF },
+        { "done, errno 5000", OPENER_MSG_DONE, DEFECT_ERROR_HUGE, 0, -EBADMSG },
 };
 
 START_TEST(test_opener_table)
@@ -71,6 +91,9 @@ START_TEST(test_opener_table)
                 struct opener_open open;
                 struct opener_result result;
                 struct opener_policy policy;
+                struct opener_bind bind;
+                struct opener_setopt setopt;
+                struct opener_done done;
                 char raw[OPENER_MAX_MESSAGE];
         } m;
         size_t len = opener_msg_size(c->type);
@@ -84,6 +107,12 @@ START_TEST(test_opener_table)
                 m.open.type = SOCK_RAW;
                 strcpy(m.open.ifname, "eth0");
         }
+        if (c->type == OPENER_MSG_BIND) {
+                m.bind.family = AF_INET;
+                m.bind.port = 80;
+        }
+        if (c->type == OPENER_MSG_SETOPT)
+                m.setopt.option = POLICY_SOCKOPT_MARK;
 
         switch (c->defect) {
         case DEFECT_NONE:
@@ -101,7 +130,28 @@ START_TEST(test_opener_table)
                 m.hdr.type = 99;
                 break;
         case DEFECT_IFNAME_UNTERMINATED:
-                memset(m.open.ifname, 'a', sizeof(m.open.ifname));
+                if (c->type == OPENER_MSG_SETOPT)
+                        memset(m.setopt.ifname, 'a', sizeof(m.setopt.ifname));
+                else
+                        memset(m.open.ifname, 'a', sizeof(m.open.ifname));
+                break;
+        case DEFECT_RESERVED:
+                if (c->type == OPENER_MSG_BIND)
+                        m.bind.reserved = 1;
+                else
+                        m.setopt.reserved = 1;
+                break;
+        case DEFECT_PORT:
+                m.bind.port = 65536;
+                break;
+        case DEFECT_FAMILY:
+                m.bind.family = AF_PACKET;
+                break;
+        case DEFECT_OPTION_ZERO:
+                m.setopt.option = POLICY_SOCKOPT_NONE;
+                break;
+        case DEFECT_OPTION_HUGE:
+                m.setopt.option = 99;
                 break;
         case DEFECT_FLAGS:
                 m.open.flags = 0x100;
@@ -110,7 +160,10 @@ START_TEST(test_opener_table)
                 m.result.error = -1;
                 break;
         case DEFECT_ERROR_HUGE:
-                m.result.error = 5000;
+                if (c->type == OPENER_MSG_DONE)
+                        m.done.error = 5000;
+                else
+                        m.result.error = 5000;
                 break;
         case DEFECT_STAGE:
                 m.result.error = EPERM;
@@ -155,7 +208,7 @@ END_TEST
 
 START_TEST(test_stage_names)
 {
-        for (unsigned s = OPENER_STAGE_NONE; s <= OPENER_STAGE_FILTER; s++)
+        for (unsigned s = OPENER_STAGE_NONE; s <= OPENER_STAGE_SETOPT; s++)
                 ck_assert_str_ne(opener_stage_to_string((enum opener_stage)s), "unknown");
         ck_assert_str_eq(opener_stage_to_string((enum opener_stage)99), "unknown");
 }

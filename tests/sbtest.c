@@ -268,6 +268,111 @@ static int cmd_ping(int argc, char **argv)
         return 3;
 }
 
+/* bind PORT: a TCP socket on 127.0.0.1:PORT, through the broker when the
+ * kernel refuses the port. */
+static int cmd_bind(int argc, char **argv)
+{
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof(sa);
+        _cleanup_close_ int fd = -1, peer = -1;
+        int r;
+
+        if (argc != 1)
+                return 2;
+        sa.sin_port = htons((uint16_t)parse_num(argv[0]));
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return 1;
+        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+                printf("bound directly (no broker needed)\n");
+        } else {
+                printf("direct bind: %m\n");
+                r = sb_client_bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+                if (r < 0) {
+                        printf("refused errno=%d message=\"%s\" rule=\"%s\"\n", -r,
+                               sb_broker_message(), sb_broker_rule());
+                        return 1;
+                }
+        }
+        if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0 || listen(fd, 1) < 0)
+                return 1;
+        peer = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (peer < 0 || connect(peer, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                printf("connect to the bound port failed: %m\n");
+                return 1;
+        }
+        printf("bound to 127.0.0.1:%u and accepting connections\n", ntohs(sa.sin_port));
+        return 0;
+}
+
+/* setopt mark|priority|rcvbufforce|bindtodevice VALUE on a UDP socket */
+static int cmd_setopt(int argc, char **argv)
+{
+        static const struct {
+                const char *name;
+                int opt;
+                int readback;
+        } opts[] = {
+                { "mark", SO_MARK, SO_MARK },
+                { "priority", SO_PRIORITY, SO_PRIORITY },
+                { "rcvbufforce", SO_RCVBUFFORCE, SO_RCVBUF },
+                { "sndbufforce", SO_SNDBUFFORCE, SO_SNDBUF },
+        };
+        _cleanup_close_ int fd = -1;
+        socklen_t len;
+        int r, v, got = 0;
+
+        if (argc != 2)
+                return 2;
+        fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return 1;
+
+        if (streq(argv[0], "bindtodevice")) {
+                char dev[IFNAMSIZ] = "";
+
+                /* The first binding needs no privilege; changing it does. */
+                if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3) < 0)
+                        return 1;
+                if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, argv[1], (socklen_t)strlen(argv[1]) + 1) == 0) {
+                        printf("changed directly (no broker needed)\n");
+                        return 0;
+                }
+                printf("direct setsockopt: %m\n");
+                r = sb_client_setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, argv[1],
+                                         (socklen_t)strlen(argv[1]) + 1);
+                if (r < 0) {
+                        printf("refused errno=%d message=\"%s\"\n", -r, sb_broker_message());
+                        return 1;
+                }
+                len = sizeof(dev);
+                getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, &len);
+                printf("bindtodevice now %s\n", dev);
+                return 0;
+        }
+
+        for (size_t i = 0; i < ELEMENTSOF(opts); i++) {
+                if (!streq(argv[0], opts[i].name))
+                        continue;
+                v = (int)parse_num(argv[1]);
+                if (setsockopt(fd, SOL_SOCKET, opts[i].opt, &v, sizeof(v)) == 0) {
+                        printf("set directly (no broker needed)\n");
+                        return 0;
+                }
+                printf("direct setsockopt: %m\n");
+                r = sb_client_setsockopt(fd, SOL_SOCKET, opts[i].opt, &v, sizeof(v));
+                if (r < 0) {
+                        printf("refused errno=%d message=\"%s\"\n", -r, sb_broker_message());
+                        return 1;
+                }
+                len = sizeof(got);
+                getsockopt(fd, SOL_SOCKET, opts[i].readback, &got, &len);
+                printf("%s now %d\n", opts[i].name, got);
+                return 0;
+        }
+        return 2;
+}
+
 /* ---- malformed requests ---------------------------------------------------- */
 
 static int broker_connect(void)
@@ -544,6 +649,8 @@ int main(int argc, char **argv)
                 { "send", cmd_send },
                 { "ping", cmd_ping },
                 { "malformed", cmd_malformed },
+                { "bind", cmd_bind },
+                { "setopt", cmd_setopt },
         };
 
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -551,6 +658,6 @@ int main(int argc, char **argv)
                 for (size_t i = 0; i < ELEMENTSOF(cmds); i++)
                         if (streq(argv[1], cmds[i].name))
                                 return cmds[i].fn(argc - 2, argv + 2);
-        fprintf(stderr, "usage: sbtest open|socket|recv|send|ping|malformed ARGS...\n");
+        fprintf(stderr, "usage: sbtest open|socket|recv|send|ping|malformed|bind|setopt ARGS...\n");
         return 2;
 }

@@ -44,10 +44,14 @@ write_policy() {
 }
 
 write_policy <<'P'
-# The test's policy: one interface's EtherType 0x88b5, ping, no IPv6.
+# The test's policy: one interface's EtherType 0x88b5, ping, no IPv6,
+# and privileged operations on the client's own sockets.
 allow uid=65534 packet raw proto=0x88b5 iface=va0
 allow uid=65534 inet   raw proto=icmp
 deny  uid=65534 inet6  any
+allow uid=65534 inet   stream proto=tcp bind=80,443
+allow uid=65534 inet   dgram option=mark:1-100,rcvbufforce:0-4194304
+allow uid=65534 inet   dgram option=bindtodevice iface=va*
 P
 
 # nsenter execs in place (ip netns exec forks), so $! is the daemon.
@@ -145,7 +149,7 @@ check "a deny rule refuses with EPERM and names itself (rc=$rc)" \
 diag "$out"
 out=$(as_nobody "$T/sbtest" open packet/raw/0x88b5@va1 2>&1)
 check "no matching rule: the reason names the request and the uid" \
-        grep -q 'denied: no rule allows packet/raw/0x88b5@va1 for uid 65534 (3 rules in 1 file' <<<"$out"
+        grep -q 'denied: no rule allows packet/raw/0x88b5@va1 for uid 65534 (6 rules in 1 file' <<<"$out"
 diag "$out"
 out=$(as_nobody "$T/sbtest" open packet/raw/0x88b5 2>&1)
 check "an iface= rule does not grant an unbound packet socket" grep -q 'denied: no rule allows' <<<"$out"
@@ -163,6 +167,31 @@ after=$(fd_count)
 check "the daemon's descriptor count is unchanged after them ($before -> $after)" test "$before" = "$after"
 out=$(as_nobody "$T/sbtest" ping inet/raw/icmp 127.0.0.1 2>&1)
 check "and it keeps serving" grep -q 'echo reply' <<<"$out"
+
+# --- privileged operations on the client's own sockets ---------------------------------
+out=$(as_nobody "$T/sbtest" bind 80 2>&1)
+check "bind=80: the broker binds the client's TCP socket to port 80" \
+        grep -q 'bound to 127.0.0.1:80 and accepting' <<<"$out"
+diag "$out"
+out=$(as_nobody "$T/sbtest" bind 81 2>&1)
+check "port 81 is not in bind= and is refused with the reason" \
+        grep -q 'refused errno=1 .*no rule allows bind inet/stream/tcp port 81' <<<"$out"
+diag "$out"
+out=$(as_nobody "$T/sbtest" setopt mark 42 2>&1)
+check "option=mark: SO_MARK 42 set through the broker" grep -q 'mark now 42' <<<"$out"
+out=$(as_nobody "$T/sbtest" setopt mark 500 2>&1)
+check "SO_MARK 500 is outside mark:1-100 and refused" grep -q 'refused errno=1' <<<"$out"
+out=$(as_nobody "$T/sbtest" setopt rcvbufforce 1048576 2>&1)
+check "option=rcvbufforce: SO_RCVBUFFORCE set through the broker" \
+        grep -Eq 'rcvbufforce now (2097152|1048576)' <<<"$out"
+diag "$out"
+out=$(as_nobody "$T/sbtest" setopt bindtodevice va1 2>&1)
+check "option=bindtodevice: the device is changed to va1 through the broker" \
+        grep -q 'bindtodevice now va1' <<<"$out"
+out=$(as_nobody "$T/sbtest" setopt bindtodevice lo 2>&1)
+check "a device outside iface= is refused" grep -q 'refused errno=1' <<<"$out"
+out=$(as_nobody "$T/sbtest" setopt priority 7 2>&1)
+check "an option no rule names is refused" grep -q 'refused errno=1' <<<"$out"
 
 # --- reload ------------------------------------------------------------------------------------------
 write_policy <<'P'
