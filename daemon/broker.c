@@ -44,6 +44,7 @@
 #include "common/fdmsg.h"
 #include "common/names.h"
 #include "common/util.h"
+#include "daemon/audit.h"
 #include "daemon/broker.h"
 #include "daemon/log.h"
 #include "daemon/opener-proto.h"
@@ -74,8 +75,10 @@ struct pending {
         bool grants_socket;      /* OPEN: the answer is a RESULT with a socket */
         uint32_t seq;
         uint32_t request_id;
-        char what[128];          /* "packet/raw/all@eth0" */
+        char what[160];          /* "packet/raw/all@eth0" */
         char rule[300];          /* "file:line" */
+        struct policy_request request; /* for the record; ifname points below */
+        char ifname[IFNAMSIZ];
 };
 
 struct broker {
@@ -239,6 +242,31 @@ static struct pending *pending_push(struct broker *b)
         return p;
 }
 
+/* Keeps the request in p for the record of its outcome. */
+static void pending_set_request(struct pending *p, const struct policy_request *req)
+{
+        p->request = *req;
+        p->request.ifname = NULL;
+        if (req->ifname) {
+                snprintf(p->ifname, sizeof(p->ifname), "%s", req->ifname);
+                p->request.ifname = p->ifname;
+        }
+}
+
+static void audit(enum audit_kind kind, const struct conn *c, const struct policy_request *req,
+                  const char *what, const char *rule, int error, const char *reason)
+{
+        audit_log(&(struct audit_record) {
+                .kind = kind,
+                .peer = &c->peer,
+                .request = req,
+                .what = what,
+                .rule = rule && rule[0] ? rule : NULL,
+                .error = error,
+                .reason = reason,
+        });
+}
+
 static void conn_resume(struct conn *c)
 {
         if (c->n_pending < c->broker->limits.max_pending)
@@ -277,14 +305,11 @@ static void broker_take_done(struct broker *b, const struct opener_done *m)
                 b->n_failed++;
                 snprintf(msg, sizeof(msg), "failed: %s allowed by %s, but %s failed: %s",
                          p->what, p->rule, opener_stage_to_string(m->stage), strerror(m->error));
-                log_warning("decision=failed uid=%u pid=%d unit=%s request=\"%s\" rule=%s stage=%s errno=%d",
-                            c->peer.uid, c->peer.pid, strna(c->peer.unit), p->what, p->rule,
-                            opener_stage_to_string(m->stage), m->error);
+                audit(AUDIT_FAILED, c, &p->request, p->what, p->rule, m->error, msg);
         } else {
                 b->n_granted++;
                 snprintf(msg, sizeof(msg), "done: %s by %s", p->what, p->rule);
-                log_info("decision=operation uid=%u gid=%u pid=%d unit=%s request=\"%s\" rule=%s",
-                         c->peer.uid, c->peer.gid, c->peer.pid, strna(c->peer.unit), p->what, p->rule);
+                audit(AUDIT_OPERATION, c, &p->request, p->what, p->rule, 0, NULL);
         }
         if (conn_reply(c, p->request_id, m->error, msg, p->rule, -1))
                 conn_resume(c);
@@ -315,17 +340,14 @@ static void broker_take_result(struct broker *b, const struct opener_result *m, 
                 b->n_failed++;
                 snprintf(msg, sizeof(msg), "failed: %s allowed by %s, but %s failed: %s",
                          p->what, p->rule, opener_stage_to_string(m->stage), strerror(m->error));
-                log_warning("decision=failed uid=%u pid=%d unit=%s request=%s rule=%s stage=%s errno=%d",
-                            c->peer.uid, c->peer.pid, strna(c->peer.unit), p->what, p->rule,
-                            opener_stage_to_string(m->stage), m->error);
+                audit(AUDIT_FAILED, c, &p->request, p->what, p->rule, m->error, msg);
                 if (conn_reply(c, p->request_id, m->error, msg, p->rule, -1))
                         conn_resume(c);
                 return;
         }
 
         b->n_granted++;
-        log_info("decision=granted uid=%u gid=%u pid=%d unit=%s request=%s rule=%s",
-                 c->peer.uid, c->peer.gid, c->peer.pid, strna(c->peer.unit), p->what, p->rule);
+        audit(AUDIT_GRANTED, c, &p->request, p->what, p->rule, 0, NULL);
         {
                 char msg[SB_PROTO_MAX_REASON];
                 bool alive;
@@ -474,15 +496,13 @@ static void conn_handle_open(struct conn *c, const SbRequest *req)
         switch (v) {
         case POLICY_VERDICT_NO_MATCH:
                 b->n_denied++;
-                log_notice("decision=denied uid=%u gid=%u pid=%d unit=%s request=%s rule=none",
-                           c->peer.uid, c->peer.gid, c->peer.pid, strna(c->peer.unit), what);
+                audit(AUDIT_DENIED, c, &pr, what, NULL, EPERM, NULL);
                 conn_refuse(c, req->id, EPERM, "denied: no rule allows %s for uid %u (%zu rules in %zu file(s))",
                             what, c->peer.uid, policy_n_rules(b->policy), policy_n_files(b->policy));
                 return;
         case POLICY_VERDICT_DENY:
                 b->n_denied++;
-                log_notice("decision=denied uid=%u gid=%u pid=%d unit=%s request=%s rule=%s",
-                           c->peer.uid, c->peer.gid, c->peer.pid, strna(c->peer.unit), what, where);
+                audit(AUDIT_DENIED, c, &pr, what, where, EPERM, NULL);
                 conn_reply(c, req->id, EPERM, "denied by rule", where, -1) ;
                 return;
         case POLICY_VERDICT_ALLOW:
@@ -523,6 +543,7 @@ static void conn_handle_open(struct conn *c, const SbRequest *req)
         p = pending_push(b);
         assert(p);
         p->grants_socket = true;
+        pending_set_request(p, &pr);
         p->conn = c;
         p->seq = b->next_seq++;
         p->request_id = req->id;
@@ -565,15 +586,13 @@ static void conn_forward_op(struct conn *c, uint32_t id, const struct policy_req
         switch (v) {
         case POLICY_VERDICT_NO_MATCH:
                 b->n_denied++;
-                log_notice("decision=denied uid=%u gid=%u pid=%d unit=%s request=\"%s\" rule=none",
-                           c->peer.uid, c->peer.gid, c->peer.pid, strna(c->peer.unit), what);
+                audit(AUDIT_DENIED, c, pr, what, NULL, EPERM, NULL);
                 conn_refuse(c, id, EPERM, "denied: no rule allows %s for uid %u (%zu rules in %zu file(s))",
                             what, c->peer.uid, policy_n_rules(b->policy), policy_n_files(b->policy));
                 return;
         case POLICY_VERDICT_DENY:
                 b->n_denied++;
-                log_notice("decision=denied uid=%u gid=%u pid=%d unit=%s request=\"%s\" rule=%s",
-                           c->peer.uid, c->peer.gid, c->peer.pid, strna(c->peer.unit), what, where);
+                audit(AUDIT_DENIED, c, pr, what, where, EPERM, NULL);
                 conn_reply(c, id, EPERM, "denied by rule", where, -1);
                 return;
         case POLICY_VERDICT_ALLOW:
@@ -593,6 +612,7 @@ static void conn_forward_op(struct conn *c, uint32_t id, const struct policy_req
         }
         p = pending_push(b);
         assert(p);
+        pending_set_request(p, pr);
         p->conn = c;
         p->seq = b->next_seq++;
         p->request_id = id;
@@ -750,6 +770,7 @@ static bool conn_handle_message(struct conn *c)
                         return false;
                 }
                 b->n_bad++;
+                audit(AUDIT_BAD_REQUEST, c, NULL, NULL, NULL, EBADMSG, "empty message");
                 return conn_refuse(c, 0, EBADMSG, "bad request: empty message");
         }
         if (n == -ECONNRESET) {
@@ -758,11 +779,13 @@ static bool conn_handle_message(struct conn *c)
         }
         if (n == -EMSGSIZE) {
                 b->n_bad++;
+                audit(AUDIT_BAD_REQUEST, c, NULL, NULL, NULL, EMSGSIZE, "larger than the maximum");
                 return conn_refuse(c, 0, EMSGSIZE, "bad request: larger than %u bytes",
                                    SB_PROTO_MAX_MESSAGE);
         }
         if (n == -EBADMSG) {
                 b->n_bad++;
+                audit(AUDIT_BAD_REQUEST, c, NULL, NULL, NULL, EBADMSG, "too many descriptors");
                 return conn_refuse(c, 0, EBADMSG, "bad request: more than %u descriptors attached",
                                    SB_PROTO_MAX_FDS);
         }
@@ -780,8 +803,7 @@ static bool conn_handle_message(struct conn *c)
         if (r < 0) {
                 fdmsg_close_all(fds, n_fds);
                 b->n_bad++;
-                log_notice("decision=bad-request uid=%u pid=%d unit=%s errno=%d reason=\"%s\"",
-                           c->peer.uid, c->peer.pid, strna(c->peer.unit), -r, why);
+                audit(AUDIT_BAD_REQUEST, c, NULL, NULL, NULL, -r, why);
                 return conn_refuse(c, 0, -r, "bad request: %s", why);
         }
 
@@ -1039,6 +1061,8 @@ int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
 
         if (broker_first_policy(&b) < 0)
                 goto finish;
+
+        audit_init(getenv("JOURNAL_STREAM") != NULL, b.limits.log_rate, b.limits.log_rate * 5);
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);

@@ -14,6 +14,7 @@ struct broker_limits {
         unsigned max_pending;            /* requests in flight per connection */
         unsigned max_inflight;           /* requests in flight to the opener */
         unsigned idle_timeout_sec;       /* close a connection quiet this long */
+        unsigned log_rate;               /* denial records per second (burst: 5x) */
 };
 
 #define BROKER_LIMITS_DEFAULT                                   \
@@ -23,6 +24,7 @@ struct broker_limits {
                 .max_pending = 4,                               \
                 .max_inflight = 128,                            \
                 .idle_timeout_sec = 60,                         \
+                .log_rate = 20,                                 \
         })
 
 /* Runs the event loop on the listening socket until SIGTERM/SIGINT.

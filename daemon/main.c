@@ -67,6 +67,7 @@ static void help(void)
                "      --max-pending=N            requests in flight per connection (default %u)\n"
                "      --max-inflight=N           requests in flight in all (default %u)\n"
                "      --idle-timeout=SECONDS     close quiet connections (default %u)\n"
+               "      --log-rate=N               denial records per second, burst 5N (default %u)\n"
                "  -h, --help                     show this help\n"
                "      --version                  show the version\n\n"
                "Exit status: 0 on a clean stop, 1 on a runtime or policy error,\n"
@@ -74,7 +75,7 @@ static void help(void)
                POLICY_DEFAULT_PATH, POLICY_DEFAULT_DROPIN_DIR, DEFAULT_SOCKET, SOCKBROKER_USER,
                BROKER_LIMITS_DEFAULT.max_connections, BROKER_LIMITS_DEFAULT.max_connections_per_uid,
                BROKER_LIMITS_DEFAULT.max_pending, BROKER_LIMITS_DEFAULT.max_inflight,
-               BROKER_LIMITS_DEFAULT.idle_timeout_sec);
+               BROKER_LIMITS_DEFAULT.idle_timeout_sec, BROKER_LIMITS_DEFAULT.log_rate);
 }
 
 static int parse_limit(const char *opt, const char *s, unsigned *ret)
@@ -99,6 +100,7 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 ARG_MAX_PENDING,
                 ARG_MAX_INFLIGHT,
                 ARG_IDLE_TIMEOUT,
+                ARG_LOG_RATE,
                 ARG_VERSION,
         };
         static const struct option longopts[] = {
@@ -112,6 +114,7 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 { "max-pending", required_argument, NULL, ARG_MAX_PENDING },
                 { "max-inflight", required_argument, NULL, ARG_MAX_INFLIGHT },
                 { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
+                { "log-rate", required_argument, NULL, ARG_LOG_RATE },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 {}
@@ -172,6 +175,10 @@ static int parse_argv(int argc, char **argv, struct options *o)
                         break;
                 case ARG_IDLE_TIMEOUT:
                         if (parse_limit("idle-timeout", optarg, &o->limits.idle_timeout_sec) < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_LOG_RATE:
+                        if (parse_limit("log-rate", optarg, &o->limits.log_rate) < 0)
                                 return -EINVAL;
                         break;
                 case 'h':

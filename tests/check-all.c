@@ -20,6 +20,7 @@ int main(void)
         srunner_add_suite(sr, make_opener_suite());
         srunner_add_suite(sr, make_spec_suite());
         srunner_add_suite(sr, make_peer_suite());
+        srunner_add_suite(sr, make_audit_suite());
 
         /* TAP on stdout for the test driver; the summary goes to stderr. */
         srunner_set_tap(sr, "-");

@@ -13,3 +13,4 @@ Suite *make_proto_suite(void);
 Suite *make_opener_suite(void);
 Suite *make_spec_suite(void);
 Suite *make_peer_suite(void);
+Suite *make_audit_suite(void);
