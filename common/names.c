@@ -178,6 +178,51 @@ static const struct name_entry netlink_protocol_names[] = {
         { "smc",        NETLINK_SMC },
 };
 
+/* HCI event codes (Bluetooth Core, Vol 4, Part E, 7.7): the ones a
+ * scanner or a controller tool filters on. */
+static const struct name_entry hci_event_names[] = {
+        { "inquiry-complete",           0x01 },
+        { "inquiry-result",             0x02 },
+        { "connection-complete",        0x03 },
+        { "connection-request",         0x04 },
+        { "disconnection-complete",     0x05 },
+        { "authentication-complete",    0x06 },
+        { "remote-name-request-complete", 0x07 },
+        { "encryption-change",          0x08 },
+        { "command-complete",           0x0e },
+        { "command-status",             0x0f },
+        { "hardware-error",             0x10 },
+        { "number-of-completed-packets", 0x13 },
+        { "inquiry-result-with-rssi",   0x22 },
+        { "extended-inquiry-result",    0x2f },
+        { "le-meta",                    0x3e },
+        { "vendor",                     0xff },
+};
+
+/* HCI command opcodes, OGF << 10 | OCF (Bluetooth Core, Vol 4, Part E,
+ * 7.1-7.8): what scanning and controller set-up send. */
+static const struct name_entry hci_command_names[] = {
+        { "inquiry",                    0x0401 },
+        { "inquiry-cancel",             0x0402 },
+        { "set-event-mask",             0x0c01 },
+        { "reset",                      0x0c03 },
+        { "read-local-version",         0x1001 },
+        { "read-local-commands",        0x1002 },
+        { "read-local-features",        0x1003 },
+        { "read-bd-addr",               0x1009 },
+        { "le-set-event-mask",          0x2001 },
+        { "le-read-buffer-size",        0x2002 },
+        { "le-read-local-features",     0x2003 },
+        { "le-set-random-address",      0x2005 },
+        { "le-set-advertising-parameters", 0x2006 },
+        { "le-set-advertising-data",    0x2008 },
+        { "le-set-advertise-enable",    0x200a },
+        { "le-set-scan-parameters",     0x200b },
+        { "le-set-scan-enable",         0x200c },
+        { "le-set-ext-scan-parameters", 0x2041 },
+        { "le-set-ext-scan-enable",     0x2042 },
+};
+
 /*
  * The protocol ranges. IP protocols are one byte in the header and
  * EtherTypes two. CAN and Bluetooth protocol numbers are small indexes
@@ -354,4 +399,47 @@ int names_protocol_to_string(int family, uint32_t protocol, char *buf, size_t si
         if (n < 0 || (size_t)n >= size)
                 return -ENOBUFS;
         return 0;
+}
+
+/* A name from table, else a number up to max. */
+static int name_or_number(const struct name_entry *table, size_t n, uint64_t max, const char *s,
+                          uint32_t *ret)
+{
+        const struct name_entry *e;
+        uint64_t v;
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        e = name_lookup(table, n, s);
+        if (e) {
+                v = e->value;
+        } else {
+                r = names_parse_uint(s, max, &v);
+                if (r < 0)
+                        return r;
+        }
+        if (ret)
+                *ret = (uint32_t)v;
+        return 0;
+}
+
+int names_hci_event_from_string(const char *s, uint32_t *ret)
+{
+        return name_or_number(hci_event_names, ELEMENTSOF(hci_event_names), 0xff, s, ret);
+}
+
+const char *names_hci_event_to_string(uint32_t code)
+{
+        return name_of(hci_event_names, ELEMENTSOF(hci_event_names), code);
+}
+
+int names_hci_command_from_string(const char *s, uint32_t *ret)
+{
+        return name_or_number(hci_command_names, ELEMENTSOF(hci_command_names), 0xffff, s, ret);
+}
+
+const char *names_hci_command_to_string(uint32_t opcode)
+{
+        return name_of(hci_command_names, ELEMENTSOF(hci_command_names), opcode);
 }

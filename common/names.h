@@ -41,3 +41,15 @@ int names_protocol_to_string(int family, uint32_t protocol, char *buf, size_t si
 
 /* Parses an unsigned number (decimal or 0x-hex) up to max. 0 or -EINVAL/-ERANGE. */
 int names_parse_uint(const char *s, uint64_t max, uint64_t *ret);
+
+/*
+ * HCI event codes (0..0xff) and command opcodes (OGF << 10 | OCF,
+ * 0..0xffff) by name, as the policy words events= and command= take
+ * them: "le-meta" is 0x3e, "le-set-scan-enable" 0x200c. Numbers are
+ * accepted too. Return 0 and set *ret, or -EINVAL / -ERANGE.
+ */
+int names_hci_event_from_string(const char *s, uint32_t *ret);
+/* The name of an event code or opcode, or NULL when it has none here. */
+const char *names_hci_event_to_string(uint32_t code);
+int names_hci_command_from_string(const char *s, uint32_t *ret);
+const char *names_hci_command_to_string(uint32_t opcode);

@@ -11,7 +11,9 @@
  * what was checked. The layout is in policy-internal.h.
  */
 #include <limits.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common/names.h"
 #include "common/util.h"
@@ -101,6 +103,175 @@ static bool all_zero(const uint32_t *v, size_t n)
         return true;
 }
 
+/* A list of { lo, hi } ranges: at most POLICY_MAX_LIST, none unless
+ * allowed, each ordered and within lim, unused slots zero. */
+static int image_ranges(const uint32_t (*slots)[2], uint32_t n, bool allowed,
+                        struct policy_limits lim, struct policy_range *out, uint32_t *ret_n)
+{
+        if (n > POLICY_MAX_LIST || (n > 0 && !allowed))
+                return -EBADMSG;
+        if (!all_zero(&slots[0][0] + 2 * n, 2 * (POLICY_MAX_LIST - n)))
+                return -EBADMSG;
+        for (uint32_t i = 0; i < n; i++) {
+                uint64_t lo = slots[i][0], hi = slots[i][1];
+
+                if (lo > hi || lo < lim.min || hi > lim.max)
+                        return -EBADMSG;
+                out[i] = (struct policy_range){ lo, hi };
+        }
+        *ret_n = n;
+        return 0;
+}
+
+/* The same for 64-bit ranges, stored as { lo low, lo high, hi low, hi high }. */
+static int image_ranges64(const uint32_t (*slots)[4], uint32_t n, bool allowed,
+                          struct policy_limits lim, struct policy_range *out, uint32_t *ret_n)
+{
+        if (n > POLICY_MAX_LIST || (n > 0 && !allowed))
+                return -EBADMSG;
+        if (!all_zero(&slots[0][0] + 4 * n, 4 * (POLICY_MAX_LIST - n)))
+                return -EBADMSG;
+        for (uint32_t i = 0; i < n; i++) {
+                uint64_t lo = (uint64_t)slots[i][1] << 32 | slots[i][0];
+                uint64_t hi = (uint64_t)slots[i][3] << 32 | slots[i][2];
+
+                if (lo > hi || lo < lim.min || hi > lim.max)
+                        return -EBADMSG;
+                out[i] = (struct policy_range){ lo, hi };
+        }
+        *ret_n = n;
+        return 0;
+}
+
+/* A list of single numbers up to max. */
+static int image_numbers(const uint32_t *v, uint32_t n, bool allowed, uint32_t max)
+{
+        if (n > POLICY_MAX_LIST || (n > 0 && !allowed))
+                return -EBADMSG;
+        if (!all_zero(v + n, POLICY_MAX_LIST - n))
+                return -EBADMSG;
+        for (uint32_t i = 0; i < n; i++)
+                if (v[i] > max)
+                        return -EBADMSG;
+        return 0;
+}
+
+/* option=: known options only, on a rule with a family; each allowed
+ * option with a range has one within its limits, everything else zero. */
+static int image_sockopts(const struct policy_image_rule *rec, int family, struct policy_rule *rule)
+{
+        if (rec->sockopts & ~(uint32_t)POLICY_SOCKOPTS_ALL || (rec->sockopts && family == 0))
+                return -EBADMSG;
+        for (size_t i = 0; i < _POLICY_SOCKOPT_MAX; i++) {
+                const struct policy_sockopt_info *info = &policy_sockopts[i];
+                uint64_t lo = rec->sockopt_range[i][0], hi = rec->sockopt_range[i][1];
+
+                if (!(rec->sockopts & (1u << i)) || !info->has_range) {
+                        if (lo != 0 || hi != 0)
+                                return -EBADMSG;
+                        continue;
+                }
+                if (lo > hi || lo < info->limits.min || hi > info->limits.max)
+                        return -EBADMSG;
+                rule->sockopt_range[i] = (struct policy_range){ lo, hi };
+        }
+        rule->sockopts = rec->sockopts;
+        return 0;
+}
+
+/* The words of image version 2. */
+static int image_decode_words(const struct policy_image_rule *rec, int family,
+                              struct policy_rule *rule)
+{
+        bool can = family == AF_CAN, bt = family == AF_BLUETOOTH;
+        int r;
+
+        if (rec->netns > POLICY_NETNS_HOST || (bt && rec->netns == POLICY_NETNS_CLIENT))
+                return -EBADMSG;
+        rule->netns = (enum policy_netns)rec->netns;
+
+        r = image_ranges(rec->ports, rec->n_ports, policy_family_has_ports(family),
+                         POLICY_LIMITS_PORT, rule->ports, &rule->n_ports);
+        if (r < 0)
+                return r;
+
+        r = image_sockopts(rec, family, rule);
+        if (r < 0)
+                return r;
+
+        if (rec->link_ops & ~(uint32_t)POLICY_LINK_OPS_ALL || (rec->link_ops && !can))
+                return -EBADMSG;
+        /* bitrate= exactly when link=bitrate */
+        if (!(rec->link_ops & POLICY_LINK_BITRATE) != (rec->n_bitrates == 0))
+                return -EBADMSG;
+        rule->link_ops = rec->link_ops;
+        r = image_ranges(rec->bitrates, rec->n_bitrates, can, POLICY_LIMITS_BITRATE,
+                         rule->bitrates, &rule->n_bitrates);
+        if (r < 0)
+                return r;
+
+        r = image_ranges(rec->rx, rec->n_rx, can, POLICY_LIMITS_CAN_ID, rule->rx, &rule->n_rx);
+        if (r >= 0)
+                r = image_ranges(rec->tx, rec->n_tx, can, POLICY_LIMITS_CAN_ID, rule->tx, &rule->n_tx);
+        if (r >= 0)
+                r = image_ranges(rec->addrs, rec->n_addrs, can, POLICY_LIMITS_J1939_ADDR,
+                                 rule->addrs, &rule->n_addrs);
+        if (r >= 0)
+                r = image_ranges(rec->pgns, rec->n_pgns, can, POLICY_LIMITS_J1939_PGN,
+                                 rule->pgns, &rule->n_pgns);
+        if (r >= 0)
+                r = image_ranges64(rec->names, rec->n_names, can, POLICY_LIMITS_J1939_NAME,
+                                   rule->names, &rule->n_names);
+        if (r < 0)
+                return r;
+        if ((rec->flags & POLICY_IMAGE_RULE_CAN_FD) && !can)
+                return -EBADMSG;
+        rule->can_fd = rec->flags & POLICY_IMAGE_RULE_CAN_FD;
+
+        r = image_ranges(rec->devs, rec->n_devs, bt, POLICY_LIMITS_HCI_DEV, rule->devs, &rule->n_devs);
+        if (r >= 0)
+                r = image_ranges(rec->channels, rec->n_channels, bt, POLICY_LIMITS_RFCOMM_CHANNEL,
+                                 rule->channels, &rule->n_channels);
+        if (r < 0)
+                return r;
+        if (rec->hci_channels & ~(uint32_t)POLICY_HCI_CHANNELS_ALL || (rec->hci_channels && !bt))
+                return -EBADMSG;
+        rule->hci_channels = rec->hci_channels;
+
+        r = image_numbers(rec->events, rec->n_events, bt, (uint32_t)POLICY_LIMITS_HCI_EVENT.max);
+        if (r < 0)
+                return r;
+        for (uint32_t i = 0; i < rec->n_events; i++)
+                rule->events[i] = (uint8_t)rec->events[i];
+        rule->n_events = rec->n_events;
+
+        r = image_numbers(rec->commands, rec->n_commands, bt, (uint32_t)POLICY_LIMITS_HCI_OPCODE.max);
+        if (r < 0)
+                return r;
+        for (uint32_t i = 0; i < rec->n_commands; i++)
+                rule->commands[i] = (uint16_t)rec->commands[i];
+        rule->n_commands = rec->n_commands;
+
+        return 0;
+}
+
+/* Whether any word of version 2 is used: none may be on a deny rule or
+ * an admin rule. They are the fields from netns to the end. */
+_Static_assert(offsetof(struct policy_image_rule, netns) == 4 * (11 + 2 * POLICY_MAX_LIST),
+               "netns is the first field of version 2");
+static bool image_has_words(const struct policy_image_rule *rec)
+{
+        const uint8_t *start = (const uint8_t *)&rec->netns;
+        const uint8_t *end = (const uint8_t *)(rec + 1);
+
+        if (rec->flags & POLICY_IMAGE_RULE_CAN_FD)
+                return true;
+        for (const uint8_t *b = start; b < end; b++)
+                if (*b != 0)
+                        return true;
+        return false;
+}
+
 static int image_decode_rule(const struct policy_image_rule *rec, const struct string_table *t,
                              const policy *p, struct policy_rule *rule)
 {
@@ -179,7 +350,14 @@ static int image_decode_rule(const struct policy_image_rule *rec, const struct s
         }
         rule->n_ifaces = rec->n_ifaces;
 
-        return 0;
+        /* admin: no family, type, protocol, interface or other word. */
+        rule->admin = rec->flags & POLICY_IMAGE_RULE_ADMIN;
+        if (rule->admin && (family != 0 || type != 0 || rec->n_ifaces != 0))
+                return -EBADMSG;
+        if ((rule->admin || !rule->allow) && image_has_words(rec))
+                return -EBADMSG;
+
+        return image_decode_words(rec, family, rule);
 }
 
 int policy_import_take(void *image, size_t len, policy **ret)

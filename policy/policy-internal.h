@@ -20,13 +20,19 @@
  *   struct policy_image_rule rule[n_rules]
  *   char strings[strings_size]              NUL-terminated strings
  *
- * Its length is exactly the sum of those parts. Every field is a uint32_t,
- * so the layout has no padding and does not depend on the compiler.
- * Fields that a rule does not use (an absent selector, list slots past
- * n_protocols or n_ifaces) are zero, so each policy has exactly one image.
+ * Its length is exactly the sum of those parts. Every field is a uint32_t
+ * (arrays of them included), so the layout has no padding and does not
+ * depend on the compiler. A range is { lo, hi }; a 64-bit range (J1939
+ * NAMEs) is { lo & 0xffffffff, lo >> 32, hi & 0xffffffff, hi >> 32 }.
+ * Fields that a rule does not use (an absent selector or word, list
+ * slots past their count, the range of an option not allowed) are zero,
+ * so each policy has exactly one image.
+ *
+ * Version 2 added the operation words (bind=, option=, link=, bitrate=),
+ * netns=, the CAN and Bluetooth address words and the family word admin.
  */
 #define POLICY_IMAGE_MAGIC "SBPOLICY"
-#define POLICY_IMAGE_VERSION 1u
+#define POLICY_IMAGE_VERSION 2u
 /* Bounds the string table; the other parts are bounded by the counts. */
 #define POLICY_IMAGE_MAX_STRINGS (64u << 20)
 /* A file name in the image, with its NUL. */
@@ -39,7 +45,9 @@ enum {
         POLICY_IMAGE_RULE_GID           = 1u << 3,
         POLICY_IMAGE_RULE_UNIT          = 1u << 4,
         POLICY_IMAGE_RULE_CGROUP        = 1u << 5,
-        POLICY_IMAGE_RULE_FLAGS         = (1u << 6) - 1,
+        POLICY_IMAGE_RULE_ADMIN         = 1u << 6,      /* family word "admin" */
+        POLICY_IMAGE_RULE_CAN_FD        = 1u << 7,      /* fd=yes */
+        POLICY_IMAGE_RULE_FLAGS         = (1u << 8) - 1,
 };
 
 struct policy_image_header {
@@ -64,10 +72,48 @@ struct policy_image_rule {
         uint32_t protocols[POLICY_MAX_LIST];
         uint32_t n_ifaces;
         uint32_t ifaces[POLICY_MAX_LIST]; /* string offsets */
+
+        /* version 2 */
+        uint32_t netns;                 /* enum policy_netns as written */
+        uint32_t n_ports;
+        uint32_t ports[POLICY_MAX_LIST][2];
+        uint32_t sockopts;              /* mask of 1u << enum policy_sockopt */
+        uint32_t sockopt_range[_POLICY_SOCKOPT_MAX][2];
+        uint32_t link_ops;              /* mask of enum policy_link_op */
+        uint32_t n_bitrates;
+        uint32_t bitrates[POLICY_MAX_LIST][2];
+        uint32_t n_rx;
+        uint32_t rx[POLICY_MAX_LIST][2];
+        uint32_t n_tx;
+        uint32_t tx[POLICY_MAX_LIST][2];
+        uint32_t n_addrs;
+        uint32_t addrs[POLICY_MAX_LIST][2];
+        uint32_t n_pgns;
+        uint32_t pgns[POLICY_MAX_LIST][2];
+        uint32_t n_names;
+        uint32_t names[POLICY_MAX_LIST][4];
+        uint32_t n_devs;
+        uint32_t devs[POLICY_MAX_LIST][2];
+        uint32_t hci_channels;          /* mask of 1u << POLICY_HCI_CHANNEL_* */
+        uint32_t n_channels;
+        uint32_t channels[POLICY_MAX_LIST][2];
+        uint32_t n_events;
+        uint32_t events[POLICY_MAX_LIST];
+        uint32_t n_commands;
+        uint32_t commands[POLICY_MAX_LIST];
 };
 
 _Static_assert(sizeof(struct policy_image_header) == 24, "image header has padding");
-_Static_assert(sizeof(struct policy_image_rule) == 4 * (11 + 2 * POLICY_MAX_LIST),
+_Static_assert(sizeof(struct policy_image_rule) ==
+               4 * (11 + 2 * POLICY_MAX_LIST +                  /* version 1 */
+                    1 + (1 + 2 * POLICY_MAX_LIST) +             /* netns, ports */
+                    1 + 2 * _POLICY_SOCKOPT_MAX +               /* option= */
+                    2 + 2 * POLICY_MAX_LIST +                   /* link=, bitrate= */
+                    4 * (1 + 2 * POLICY_MAX_LIST) +             /* rx, tx, addr, pgn */
+                    1 + 4 * POLICY_MAX_LIST +                   /* name */
+                    1 + 2 * POLICY_MAX_LIST + 1 +               /* dev, hci */
+                    1 + 2 * POLICY_MAX_LIST +                   /* channel */
+                    2 * (1 + POLICY_MAX_LIST)),                 /* events, command */
                "image rule has padding");
 
 /* The largest image any policy can have: larger input is refused before
@@ -82,6 +128,8 @@ _Static_assert(sizeof(struct policy_image_rule) == 4 * (11 + 2 * POLICY_MAX_LIST
  * the order of struct policy's index. */
 #define POLICY_N_FAMILIES 5
 extern const int policy_families[POLICY_N_FAMILIES];
+/* The index slot after the families: admin rules, for POLICY_OP_STATUS. */
+#define POLICY_INDEX_ADMIN POLICY_N_FAMILIES
 
 /* A run of entries[] with the rule indexes, ascending, for one uid/gid. */
 struct policy_bucket {
@@ -90,7 +138,8 @@ struct policy_bucket {
         uint32_t n;
 };
 
-/* The rules that can match requests of one family. */
+/* The rules that can match requests of one family (or, in the admin
+ * slot, STATUS requests). */
 struct policy_index {
         struct policy_bucket *uids;     /* sorted by id */
         size_t n_uids;
@@ -108,7 +157,7 @@ struct policy {
         size_t n_rules;
         const char **files;
         size_t n_files;
-        struct policy_index index[POLICY_N_FAMILIES];
+        struct policy_index index[POLICY_N_FAMILIES + 1];
 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(policy *, policy_free)
@@ -131,3 +180,52 @@ bool policy_type_is_valid(int family, int type);
 const char *policy_iface_glob_check(const char *s);
 const char *policy_unit_check(const char *s);
 const char *policy_cgroup_check(const char *s);
+
+/*
+ * The numbers the words take, shared by the compiler, the importer and
+ * the evaluator. The kernel's own headers for Bluetooth are BlueZ's, so
+ * those numbers are spelled out here.
+ */
+#define POLICY_BTPROTO_L2CAP 0u
+#define POLICY_BTPROTO_HCI 1u
+#define POLICY_BTPROTO_RFCOMM 3u
+
+#define POLICY_HCI_CHANNEL_RAW 0u
+#define POLICY_HCI_CHANNEL_USER 1u
+#define POLICY_HCI_CHANNEL_MONITOR 2u
+#define POLICY_HCI_CHANNEL_CONTROL 3u
+#define POLICY_HCI_CHANNELS_ALL ((1u << 4) - 1)
+
+#define POLICY_LINK_OPS_ALL (POLICY_LINK_UP | POLICY_LINK_DOWN | POLICY_LINK_BITRATE)
+#define POLICY_SOCKOPTS_ALL (((1u << _POLICY_SOCKOPT_MAX) - 1) & ~(1u << POLICY_SOCKOPT_NONE))
+
+/* The limits of each number list; lo <= hi within [min, max]. */
+struct policy_limits {
+        uint64_t min;
+        uint64_t max;
+};
+
+#define POLICY_LIMITS_PORT ((struct policy_limits){ 0, 0xffff })           /* port or PSM */
+#define POLICY_LIMITS_BITRATE ((struct policy_limits){ 1, 16000000 })
+#define POLICY_LIMITS_CAN_ID ((struct policy_limits){ 0, 0x1fffffff })     /* ISO-TP, 29 bits */
+#define POLICY_LIMITS_J1939_ADDR ((struct policy_limits){ 0, 0xff })
+#define POLICY_LIMITS_J1939_PGN ((struct policy_limits){ 0, 0x3ffff })
+#define POLICY_LIMITS_J1939_NAME ((struct policy_limits){ 0, UINT64_MAX })
+#define POLICY_LIMITS_HCI_DEV ((struct policy_limits){ 0, 0xffff })
+#define POLICY_LIMITS_RFCOMM_CHANNEL ((struct policy_limits){ 1, 30 })
+#define POLICY_LIMITS_HCI_EVENT ((struct policy_limits){ 0, 0xff })
+#define POLICY_LIMITS_HCI_OPCODE ((struct policy_limits){ 0, 0xffff })
+
+/* option=NAME[:RANGE]: the option's name and value limits; has_range is
+ * false for options that take no value range (bindtodevice). */
+struct policy_sockopt_info {
+        const char *name;
+        bool has_range;
+        struct policy_limits limits;
+};
+
+/* Indexed by enum policy_sockopt; the NONE entry has no name. */
+extern const struct policy_sockopt_info policy_sockopts[_POLICY_SOCKOPT_MAX];
+
+/* bind= takes ports for inet and inet6 and PSMs for bluetooth. */
+bool policy_family_has_ports(int family);

@@ -13,7 +13,14 @@
  * A line is split into words at spaces and tabs. Outside comments only
  * printable ASCII is allowed, so words can go into messages as they are.
  * Errors point at the offending word, or for an item of a comma list
- * (proto=, iface=) at that item; columns count bytes from 1.
+ * (proto=, iface=, bind=, option=, ...) at that item; columns count bytes
+ * from 1.
+ *
+ * The words after the family are rows of options[], each with the
+ * families it is valid for and whether it may appear on a deny rule.
+ * Operation and address words narrow what an allow rule grants; a deny
+ * rule matches by family, type, proto and iface alone (policy-check.c),
+ * so those words are refused on it rather than silently ignored.
  */
 #include <inttypes.h>
 #include <net/if.h>
@@ -58,6 +65,22 @@ bool policy_type_is_valid(int family, int type)
                 return false;
         }
 }
+
+bool policy_family_has_ports(int family)
+{
+        return family == AF_INET || family == AF_INET6 || family == AF_BLUETOOTH;
+}
+
+/* SO_MARK is a u32; SO_PRIORITY and the buffer sizes are ints the kernel
+ * takes as non-negative. */
+const struct policy_sockopt_info policy_sockopts[_POLICY_SOCKOPT_MAX] = {
+        [POLICY_SOCKOPT_NONE]           = { NULL,               false, { 0, 0 } },
+        [POLICY_SOCKOPT_MARK]           = { "mark",             true,  { 0, UINT32_MAX } },
+        [POLICY_SOCKOPT_PRIORITY]       = { "priority",         true,  { 0, INT32_MAX } },
+        [POLICY_SOCKOPT_RCVBUFFORCE]    = { "rcvbufforce",      true,  { 0, INT32_MAX } },
+        [POLICY_SOCKOPT_SNDBUFFORCE]    = { "sndbufforce",      true,  { 0, INT32_MAX } },
+        [POLICY_SOCKOPT_BINDTODEVICE]   = { "bindtodevice",     false, { 0, 0 } },
+};
 
 /* Linux' dev_valid_name(), plus fnmatch(3) metacharacters, which are
  * printable anyway. ',' cannot come out of a comma list. */
@@ -182,44 +205,163 @@ int policy_error_format(const struct policy_error *e, char *buf, size_t size)
         return t.truncated ? -ENOBUFS : 0;
 }
 
+/* The interface name comes from the client: escape it so a message
+ * cannot be made to look like something else. */
+static void text_buf_ifname(struct text_buf *t, const char *ifname)
+{
+        for (const char *c = ifname; *c; c++) {
+                unsigned char u = (unsigned char)*c;
+
+                if (u > ' ' && u < 0x7f && u != '\\')
+                        text_buf_printf(t, "%c", u);
+                else
+                        text_buf_printf(t, "\\x%02x", u);
+        }
+}
+
+/* "family/type/protocol", numbers for what has no name. */
+static void text_buf_socket(struct text_buf *t, const struct policy_request *req)
+{
+        const char *family, *type;
+        char protocol[32];
+
+        family = names_family_to_string(req->family);
+        if (family)
+                text_buf_printf(t, "%s/", family);
+        else
+                text_buf_printf(t, "%d/", req->family);
+
+        type = names_type_to_string(req->type);
+        if (type)
+                text_buf_printf(t, "%s/", type);
+        else
+                text_buf_printf(t, "%d/", req->type);
+
+        if (names_protocol_to_string(req->family, req->protocol, protocol, sizeof(protocol)) < 0)
+                (void)snprintf(protocol, sizeof(protocol), "%" PRIu32, req->protocol);
+        text_buf_printf(t, "%s", protocol);
+}
+
+/* Names of bits in a mask, for list words such as link= and hci=. */
+struct mask_name {
+        const char *name;
+        uint32_t bit;
+};
+
+static const struct mask_name hci_channel_names[] = {
+        { "raw",        1u << POLICY_HCI_CHANNEL_RAW },
+        { "user",       1u << POLICY_HCI_CHANNEL_USER },
+        { "monitor",    1u << POLICY_HCI_CHANNEL_MONITOR },
+        { "control",    1u << POLICY_HCI_CHANNEL_CONTROL },
+};
+
+static const char *hci_channel_name(uint32_t channel)
+{
+        for (size_t i = 0; i < ELEMENTSOF(hci_channel_names); i++)
+                if (channel < 32 && hci_channel_names[i].bit == 1u << channel)
+                        return hci_channel_names[i].name;
+        return NULL;
+}
+
+/* The address parts of an OPEN: what the socket is bound to. */
+static void text_buf_open_address(struct text_buf *t, const struct policy_request *req)
+{
+        bool bt = req->family == AF_BLUETOOTH;
+
+        if (req->has_port)
+                text_buf_printf(t, bt ? " psm=0x%04" PRIx32 : " port=%" PRIu32, req->port);
+        if (req->has_channel) {
+                const char *name = bt && req->protocol == POLICY_BTPROTO_HCI
+                                           ? hci_channel_name(req->channel) : NULL;
+
+                if (name)
+                        text_buf_printf(t, " channel=%s", name);
+                else
+                        text_buf_printf(t, " channel=%" PRIu32, req->channel);
+        }
+        if (req->has_dev)
+                text_buf_printf(t, " dev=%" PRIu32, req->dev);
+        if (req->has_can_ids)
+                text_buf_printf(t, " rx=0x%" PRIx32 " tx=0x%" PRIx32, req->rx_id, req->tx_id);
+        if (req->has_j1939)
+                text_buf_printf(t, " name=0x%" PRIx64 " pgn=0x%" PRIx32 " addr=0x%" PRIx32,
+                                req->j1939_name, req->j1939_pgn, req->j1939_addr);
+        if (req->can_fd)
+                text_buf_printf(t, " fd=yes");
+}
+
 int policy_request_format(const struct policy_request *req, char *buf, size_t size)
 {
         struct text_buf t = { .buf = buf, .size = size };
-        const char *family, *type;
-        char protocol[32];
 
         if (!req || !buf || size == 0)
                 return -ENOBUFS;
         buf[0] = '\0';
 
-        family = names_family_to_string(req->family);
-        if (family)
-                text_buf_printf(&t, "%s/", family);
-        else
-                text_buf_printf(&t, "%d/", req->family);
-
-        type = names_type_to_string(req->type);
-        if (type)
-                text_buf_printf(&t, "%s/", type);
-        else
-                text_buf_printf(&t, "%d/", req->type);
-
-        if (names_protocol_to_string(req->family, req->protocol, protocol, sizeof(protocol)) < 0)
-                (void)snprintf(protocol, sizeof(protocol), "%" PRIu32, req->protocol);
-        text_buf_printf(&t, "%s", protocol);
-
-        /* The interface name comes from the client: escape it so a message
-         * cannot be made to look like something else. */
-        if (req->ifname) {
-                text_buf_printf(&t, "@");
-                for (const char *c = req->ifname; *c; c++) {
-                        unsigned char u = (unsigned char)*c;
-
-                        if (u > ' ' && u < 0x7f && u != '\\')
-                                text_buf_printf(&t, "%c", u);
-                        else
-                                text_buf_printf(&t, "\\x%02x", u);
+        if ((unsigned)req->op > POLICY_OP_STATUS) {
+                text_buf_printf(&t, "op-%d", (int)req->op);
+                return t.truncated ? -ENOBUFS : 0;
+        }
+        switch (req->op) {
+        case POLICY_OP_OPEN:
+                text_buf_socket(&t, req);
+                if (req->ifname) {
+                        text_buf_printf(&t, "@");
+                        text_buf_ifname(&t, req->ifname);
                 }
+                text_buf_open_address(&t, req);
+                break;
+        case POLICY_OP_BIND:
+                text_buf_printf(&t, "bind ");
+                text_buf_socket(&t, req);
+                if (req->family == AF_BLUETOOTH)
+                        text_buf_printf(&t, " psm 0x%04" PRIx32, req->port);
+                else
+                        text_buf_printf(&t, " port %" PRIu32, req->port);
+                break;
+        case POLICY_OP_SETOPT:
+                text_buf_printf(&t, "setopt ");
+                text_buf_socket(&t, req);
+                if (req->sockopt == POLICY_SOCKOPT_BINDTODEVICE) {
+                        text_buf_printf(&t, " bindtodevice=");
+                        if (req->ifname)
+                                text_buf_ifname(&t, req->ifname);
+                } else if ((unsigned)req->sockopt < _POLICY_SOCKOPT_MAX &&
+                           policy_sockopts[req->sockopt].name) {
+                        text_buf_printf(&t, " %s=%" PRIu64, policy_sockopts[req->sockopt].name,
+                                        req->value);
+                } else {
+                        text_buf_printf(&t, " option-%d=%" PRIu64, (int)req->sockopt, req->value);
+                }
+                break;
+        case POLICY_OP_LINK:
+                text_buf_printf(&t, "link ");
+                if (req->ifname)
+                        text_buf_ifname(&t, req->ifname);
+                else
+                        text_buf_printf(&t, "-");
+                switch ((unsigned)req->link_op) {
+                case POLICY_LINK_UP:
+                        text_buf_printf(&t, " up");
+                        break;
+                case POLICY_LINK_DOWN:
+                        text_buf_printf(&t, " down");
+                        break;
+                case POLICY_LINK_BITRATE:
+                        text_buf_printf(&t, " bitrate %" PRIu32, req->bitrate);
+                        break;
+                default:
+                        text_buf_printf(&t, " op-0x%x", (unsigned)req->link_op);
+                        break;
+                }
+                break;
+        case POLICY_OP_HCI_COMMAND:
+                text_buf_printf(&t, "hci-command hci%" PRIu32 " opcode 0x%04" PRIx32, req->dev,
+                                req->opcode);
+                break;
+        case POLICY_OP_STATUS:
+                text_buf_printf(&t, "status");
+                break;
         }
 
         return t.truncated ? -ENOBUFS : 0;
@@ -534,11 +676,11 @@ static const char *family_name(int family)
 }
 
 /* A comma list: each item is handed to fn with its column and position. */
-typedef int (*list_item_fn)(struct parser *p, const char *item, unsigned col, uint32_t i,
-                            struct policy_image_rule *rule);
+typedef int (*list_item_fn)(struct parser *p, char *item, unsigned col, uint32_t i,
+                            void *userdata);
 
 static int parse_list(struct parser *p, char *value, unsigned col, list_item_fn fn,
-                      struct policy_image_rule *rule, uint32_t *ret_n)
+                      void *userdata, uint32_t *ret_n)
 {
         uint32_t n = 0;
 
@@ -554,7 +696,7 @@ static int parse_list(struct parser *p, char *value, unsigned col, list_item_fn 
                 if (n >= POLICY_MAX_LIST)
                         return parser_error(p, item_col, "too many items in list (max %u)",
                                             POLICY_MAX_LIST);
-                r = fn(p, s, item_col, n, rule);
+                r = fn(p, s, item_col, n, userdata);
                 if (r < 0)
                         return r;
                 n++;
@@ -708,15 +850,54 @@ static const struct selector selectors[] = {
  * Options: what a rule covers beyond family and type. A new word is a new
  * row here and a new field in the rule and its image record.
  */
+enum {
+        OPTION_FAMILY_ANY       = 1u << 0,
+        OPTION_FAMILY_INET      = 1u << 1,
+        OPTION_FAMILY_INET6     = 1u << 2,
+        OPTION_FAMILY_PACKET    = 1u << 3,
+        OPTION_FAMILY_CAN       = 1u << 4,
+        OPTION_FAMILY_BLUETOOTH = 1u << 5,
+        OPTION_FAMILIES         = OPTION_FAMILY_INET | OPTION_FAMILY_INET6 | OPTION_FAMILY_PACKET |
+                                  OPTION_FAMILY_CAN | OPTION_FAMILY_BLUETOOTH,
+        OPTION_FAMILY_ALL       = OPTION_FAMILY_ANY | OPTION_FAMILIES,
+};
+
+static unsigned option_family_bit(int family)
+{
+        switch (family) {
+        case 0:
+                return OPTION_FAMILY_ANY;
+        case AF_INET:
+                return OPTION_FAMILY_INET;
+        case AF_INET6:
+                return OPTION_FAMILY_INET6;
+        case AF_PACKET:
+                return OPTION_FAMILY_PACKET;
+        case AF_CAN:
+                return OPTION_FAMILY_CAN;
+        case AF_BLUETOOTH:
+                return OPTION_FAMILY_BLUETOOTH;
+        default:
+                return 0;
+        }
+}
+
 struct option {
         const char *key;
+        unsigned families;      /* OPTION_FAMILY_* the option is valid for */
+        const char *needs;      /* "proto= needs <needs>" when it is not */
+        /* Operation and address words narrow what an allow rule grants. A
+         * deny rule matches by family, type, proto and iface alone, so on
+         * a deny rule such a word would promise a narrower deny than the
+         * rule is: an error. */
+        bool allow_only;
         int (*parse)(struct parser *p, const struct word *w, char *value,
                      struct policy_image_rule *rule);
 };
 
-static int proto_item(struct parser *p, const char *item, unsigned col, uint32_t i,
-                      struct policy_image_rule *rule)
+static int proto_item(struct parser *p, char *item, unsigned col, uint32_t i, void *userdata)
 {
+        struct policy_image_rule *rule = userdata;
         int family = (int)rule->family;
         int r;
 
@@ -733,15 +914,13 @@ static int proto_item(struct parser *p, const char *item, unsigned col, uint32_t
 static int option_parse_proto(struct parser *p, const struct word *w, char *value,
                               struct policy_image_rule *rule)
 {
-        if (rule->family == 0)
-                return parser_error(p, w->col, "proto= needs a family");
         return parse_list(p, value, word_value_col(w, value), proto_item, rule,
                           &rule->n_protocols);
 }
 
-static int iface_item(struct parser *p, const char *item, unsigned col, uint32_t i,
-                      struct policy_image_rule *rule)
+static int iface_item(struct parser *p, char *item, unsigned col, uint32_t i, void *userdata)
 {
+        struct policy_image_rule *rule = userdata;
         const char *why = policy_iface_glob_check(item);
 
         if (why)
@@ -755,10 +934,361 @@ static int option_parse_iface(struct parser *p, const struct word *w, char *valu
         return parse_list(p, value, word_value_col(w, value), iface_item, rule, &rule->n_ifaces);
 }
 
-static const struct option options[] = {
-        { "proto",      option_parse_proto },
-        { "iface",      option_parse_iface },
+/* ---- Number ranges: "N" or "N-M", N <= M, within a word's limits. ---- */
+
+struct range_word {
+        const char *what;       /* for messages: "port", "bitrate", ... */
+        struct policy_limits limits;
+        bool hex;               /* print the limits in hex */
 };
+
+static const struct range_word range_port = { "port", POLICY_LIMITS_PORT, false };
+static const struct range_word range_psm = { "PSM", POLICY_LIMITS_PORT, true };
+static const struct range_word range_bitrate = { "bitrate", POLICY_LIMITS_BITRATE, false };
+static const struct range_word range_can_id = { "ISO-TP id", POLICY_LIMITS_CAN_ID, true };
+static const struct range_word range_j1939_addr = { "J1939 address", POLICY_LIMITS_J1939_ADDR, true };
+static const struct range_word range_j1939_pgn = { "PGN", POLICY_LIMITS_J1939_PGN, true };
+static const struct range_word range_j1939_name = { "J1939 NAME", POLICY_LIMITS_J1939_NAME, true };
+static const struct range_word range_hci_dev = { "HCI device", POLICY_LIMITS_HCI_DEV, false };
+static const struct range_word range_rfcomm_channel = {
+        "RFCOMM channel", POLICY_LIMITS_RFCOMM_CHANNEL, false,
+};
+
+static int range_out_of_range(struct parser *p, unsigned col, const struct range_word *rw,
+                              const char *number, int len)
+{
+        if (rw->hex)
+                return parser_error(p, col, "%s '%.*s' is out of range (0x%" PRIx64 " to 0x%" PRIx64 ")",
+                                    rw->what, len, number, rw->limits.min, rw->limits.max);
+        return parser_error(p, col, "%s '%.*s' is out of range (%" PRIu64 " to %" PRIu64 ")",
+                            rw->what, len, number, rw->limits.min, rw->limits.max);
+}
+
+static bool range_fits(const struct range_word *rw, int r, uint64_t v)
+{
+        return r == 0 && v >= rw->limits.min && v <= rw->limits.max;
+}
+
+/* "N" or "N-M". Numbers have no '-', so the first one splits. */
+static int parse_range(struct parser *p, char *item, unsigned col, const struct range_word *rw,
+                       struct policy_range *ret)
+{
+        char *dash = strchr(item, '-');
+        uint64_t lo = 0, hi = 0;
+        int r_lo, r_hi;
+
+        if (dash)
+                *dash = '\0';
+        r_lo = names_parse_uint(item, UINT64_MAX, &lo);
+        r_hi = dash ? names_parse_uint(dash + 1, UINT64_MAX, &hi) : r_lo;
+        if (dash)
+                *dash = '-';
+        else
+                hi = lo;
+
+        /* Syntax first: "1-x" is invalid, whatever 1 is. */
+        if (r_lo == -EINVAL || r_hi == -EINVAL)
+                return parser_error(p, col, "invalid %s range '%s'", rw->what, item);
+        if (!range_fits(rw, r_lo, lo))
+                return range_out_of_range(p, col, rw, item, dash ? (int)(dash - item) : (int)strlen(item));
+        if (!range_fits(rw, r_hi, hi))
+                return range_out_of_range(p, col, rw, dash + 1, (int)strlen(dash + 1));
+        if (lo > hi)
+                return parser_error(p, col, "reversed %s range '%s'", rw->what, item);
+
+        *ret = (struct policy_range){ lo, hi };
+        return 0;
+}
+
+/* Where a list of ranges goes in the image record. */
+struct ranges_target {
+        const struct range_word *rw;
+        uint32_t (*slots)[2];           /* { lo, hi } */
+        uint32_t (*slots64)[4];         /* { lo low, lo high, hi low, hi high } */
+};
+
+static int range_item(struct parser *p, char *item, unsigned col, uint32_t i, void *userdata)
+{
+        const struct ranges_target *t = userdata;
+        struct policy_range range;
+        int r;
+
+        r = parse_range(p, item, col, t->rw, &range);
+        if (r < 0)
+                return r;
+        if (t->slots64) {
+                t->slots64[i][0] = (uint32_t)range.lo;
+                t->slots64[i][1] = (uint32_t)(range.lo >> 32);
+                t->slots64[i][2] = (uint32_t)range.hi;
+                t->slots64[i][3] = (uint32_t)(range.hi >> 32);
+        } else {
+                t->slots[i][0] = (uint32_t)range.lo;
+                t->slots[i][1] = (uint32_t)range.hi;
+        }
+        return 0;
+}
+
+static int parse_ranges(struct parser *p, const struct word *w, char *value,
+                        const struct range_word *rw, uint32_t (*slots)[2], uint32_t *ret_n)
+{
+        struct ranges_target t = { .rw = rw, .slots = slots };
+
+        return parse_list(p, value, word_value_col(w, value), range_item, &t, ret_n);
+}
+
+/* ---- Operation words. ---- */
+
+static int option_parse_bind(struct parser *p, const struct word *w, char *value,
+                             struct policy_image_rule *rule)
+{
+        const struct range_word *rw = rule->family == AF_BLUETOOTH ? &range_psm : &range_port;
+
+        return parse_ranges(p, w, value, rw, rule->ports, &rule->n_ports);
+}
+
+static int sockopt_item(struct parser *p, char *item, unsigned col, uint32_t i, void *userdata)
+{
+        struct policy_image_rule *rule = userdata;
+        const struct policy_sockopt_info *info = NULL;
+        struct range_word rw;
+        struct policy_range range;
+        char *colon = strchr(item, ':');
+        size_t opt;
+        int r;
+
+        (void)i;
+        if (colon)
+                *colon = '\0';
+        for (opt = 0; opt < ELEMENTSOF(policy_sockopts); opt++)
+                if (policy_sockopts[opt].name && streq(policy_sockopts[opt].name, item)) {
+                        info = &policy_sockopts[opt];
+                        break;
+                }
+        if (!info)
+                return parser_error(p, col, "unknown socket option '%s'", item);
+        if (rule->sockopts & (1u << opt))
+                return parser_error(p, col, "socket option '%s' given twice", item);
+        rule->sockopts |= 1u << opt;
+
+        if (!info->has_range) {
+                if (colon)
+                        return parser_error(p, col, "socket option '%s' takes no range", item);
+                return 0;
+        }
+
+        range = (struct policy_range){ info->limits.min, info->limits.max };
+        if (colon) {
+                rw = (struct range_word){ info->name, info->limits, false };
+                r = parse_range(p, colon + 1, col, &rw, &range);
+                if (r < 0)
+                        return r;
+        }
+        rule->sockopt_range[opt][0] = (uint32_t)range.lo;
+        rule->sockopt_range[opt][1] = (uint32_t)range.hi;
+        return 0;
+}
+
+static int option_parse_option(struct parser *p, const struct word *w, char *value,
+                               struct policy_image_rule *rule)
+{
+        uint32_t n;
+
+        return parse_list(p, value, word_value_col(w, value), sockopt_item, rule, &n);
+}
+
+/* A list of names that sets bits in a mask, each name at most once. */
+struct mask_target {
+        const char *what;               /* "link operation", "HCI channel" */
+        const struct mask_name *names;
+        size_t n_names;
+        uint32_t *mask;
+};
+
+static int mask_item(struct parser *p, char *item, unsigned col, uint32_t i, void *userdata)
+{
+        const struct mask_target *t = userdata;
+
+        (void)i;
+        for (size_t k = 0; k < t->n_names; k++) {
+                if (!streq(t->names[k].name, item))
+                        continue;
+                if (*t->mask & t->names[k].bit)
+                        return parser_error(p, col, "%s '%s' given twice", t->what, item);
+                *t->mask |= t->names[k].bit;
+                return 0;
+        }
+        return parser_error(p, col, "unknown %s '%s'", t->what, item);
+}
+
+static const struct mask_name link_op_names[] = {
+        { "up",         POLICY_LINK_UP },
+        { "down",       POLICY_LINK_DOWN },
+        { "bitrate",    POLICY_LINK_BITRATE },
+};
+
+static int option_parse_link(struct parser *p, const struct word *w, char *value,
+                             struct policy_image_rule *rule)
+{
+        struct mask_target t = { "link operation", link_op_names, ELEMENTSOF(link_op_names),
+                                 &rule->link_ops };
+        uint32_t n;
+
+        return parse_list(p, value, word_value_col(w, value), mask_item, &t, &n);
+}
+
+static int option_parse_bitrate(struct parser *p, const struct word *w, char *value,
+                                struct policy_image_rule *rule)
+{
+        return parse_ranges(p, w, value, &range_bitrate, rule->bitrates, &rule->n_bitrates);
+}
+
+static int option_parse_netns(struct parser *p, const struct word *w, char *value,
+                              struct policy_image_rule *rule)
+{
+        if (streq(value, "client"))
+                rule->netns = POLICY_NETNS_CLIENT;
+        else if (streq(value, "host"))
+                rule->netns = POLICY_NETNS_HOST;
+        else
+                return parser_error(p, w->col, "invalid value '%s' for netns=: expected 'client' or 'host'",
+                                    value);
+        if (rule->netns == POLICY_NETNS_CLIENT && rule->family == AF_BLUETOOTH)
+                return parser_error(p, w->col, "Bluetooth sockets exist only in the host network namespace");
+        return 0;
+}
+
+/* ---- CAN addresses. ---- */
+
+static int option_parse_rx(struct parser *p, const struct word *w, char *value,
+                           struct policy_image_rule *rule)
+{
+        return parse_ranges(p, w, value, &range_can_id, rule->rx, &rule->n_rx);
+}
+
+static int option_parse_tx(struct parser *p, const struct word *w, char *value,
+                           struct policy_image_rule *rule)
+{
+        return parse_ranges(p, w, value, &range_can_id, rule->tx, &rule->n_tx);
+}
+
+static int option_parse_addr(struct parser *p, const struct word *w, char *value,
+                             struct policy_image_rule *rule)
+{
+        return parse_ranges(p, w, value, &range_j1939_addr, rule->addrs, &rule->n_addrs);
+}
+
+static int option_parse_pgn(struct parser *p, const struct word *w, char *value,
+                            struct policy_image_rule *rule)
+{
+        return parse_ranges(p, w, value, &range_j1939_pgn, rule->pgns, &rule->n_pgns);
+}
+
+static int option_parse_name(struct parser *p, const struct word *w, char *value,
+                             struct policy_image_rule *rule)
+{
+        struct ranges_target t = { .rw = &range_j1939_name, .slots64 = rule->names };
+
+        return parse_list(p, value, word_value_col(w, value), range_item, &t, &rule->n_names);
+}
+
+static int option_parse_fd(struct parser *p, const struct word *w, char *value,
+                           struct policy_image_rule *rule)
+{
+        if (streq(value, "yes"))
+                rule->flags |= POLICY_IMAGE_RULE_CAN_FD;
+        else if (!streq(value, "no"))
+                return parser_error(p, w->col, "invalid value '%s' for fd=: expected 'yes' or 'no'", value);
+        return 0;
+}
+
+/* ---- Bluetooth. ---- */
+
+static int option_parse_dev(struct parser *p, const struct word *w, char *value,
+                            struct policy_image_rule *rule)
+{
+        return parse_ranges(p, w, value, &range_hci_dev, rule->devs, &rule->n_devs);
+}
+
+static int option_parse_hci(struct parser *p, const struct word *w, char *value,
+                            struct policy_image_rule *rule)
+{
+        struct mask_target t = { "HCI channel", hci_channel_names, ELEMENTSOF(hci_channel_names),
+                                 &rule->hci_channels };
+        uint32_t n;
+
+        return parse_list(p, value, word_value_col(w, value), mask_item, &t, &n);
+}
+
+static int option_parse_channel(struct parser *p, const struct word *w, char *value,
+                                struct policy_image_rule *rule)
+{
+        return parse_ranges(p, w, value, &range_rfcomm_channel, rule->channels, &rule->n_channels);
+}
+
+static int event_item(struct parser *p, char *item, unsigned col, uint32_t i, void *userdata)
+{
+        struct policy_image_rule *rule = userdata;
+        int r = names_hci_event_from_string(item, &rule->events[i]);
+
+        if (r == -ERANGE)
+                return parser_error(p, col, "HCI event '%s' is out of range (0x0 to 0xff)", item);
+        if (r < 0)
+                return parser_error(p, col, "unknown HCI event '%s'", item);
+        return 0;
+}
+
+static int option_parse_events(struct parser *p, const struct word *w, char *value,
+                               struct policy_image_rule *rule)
+{
+        return parse_list(p, value, word_value_col(w, value), event_item, rule, &rule->n_events);
+}
+
+static int command_item(struct parser *p, char *item, unsigned col, uint32_t i, void *userdata)
+{
+        struct policy_image_rule *rule = userdata;
+        int r = names_hci_command_from_string(item, &rule->commands[i]);
+
+        if (r == -ERANGE)
+                return parser_error(p, col, "HCI command '%s' is out of range (0x0 to 0xffff)", item);
+        if (r < 0)
+                return parser_error(p, col, "unknown HCI command '%s'", item);
+        return 0;
+}
+
+static int option_parse_command(struct parser *p, const struct word *w, char *value,
+                                struct policy_image_rule *rule)
+{
+        return parse_list(p, value, word_value_col(w, value), command_item, rule, &rule->n_commands);
+}
+
+#define INET_OR_BT (OPTION_FAMILY_INET | OPTION_FAMILY_INET6 | OPTION_FAMILY_BLUETOOTH)
+#define CAN OPTION_FAMILY_CAN
+#define BT OPTION_FAMILY_BLUETOOTH
+
+static const struct option options[] = {
+        { "proto",   OPTION_FAMILIES,   "a family",                         false, option_parse_proto },
+        { "iface",   OPTION_FAMILY_ALL, NULL,                               false, option_parse_iface },
+        { "bind",    INET_OR_BT,        "family inet, inet6 or bluetooth",  true,  option_parse_bind },
+        { "option",  OPTION_FAMILIES,   "a family",                         true,  option_parse_option },
+        { "link",    CAN,               "family can",                       true,  option_parse_link },
+        { "bitrate", CAN,               "family can",                       true,  option_parse_bitrate },
+        { "netns",   OPTION_FAMILY_ALL, NULL,                               true,  option_parse_netns },
+        { "rx",      CAN,               "family can",                       true,  option_parse_rx },
+        { "tx",      CAN,               "family can",                       true,  option_parse_tx },
+        { "addr",    CAN,               "family can",                       true,  option_parse_addr },
+        { "pgn",     CAN,               "family can",                       true,  option_parse_pgn },
+        { "name",    CAN,               "family can",                       true,  option_parse_name },
+        { "fd",      CAN,               "family can",                       true,  option_parse_fd },
+        { "dev",     BT,                "family bluetooth",                 true,  option_parse_dev },
+        { "hci",     BT,                "family bluetooth",                 true,  option_parse_hci },
+        { "channel", BT,                "family bluetooth",                 true,  option_parse_channel },
+        { "events",  BT,                "family bluetooth",                 true,  option_parse_events },
+        { "command", BT,                "family bluetooth",                 true,  option_parse_command },
+};
+
+#undef INET_OR_BT
+#undef CAN
+#undef BT
 
 _Static_assert(ELEMENTSOF(options) <= 32, "options are tracked in a 32-bit mask");
 
@@ -844,6 +1374,11 @@ static int parse_family(struct parser *p, const struct word *w, struct policy_im
                 rule->family = 0;
                 return 0;
         }
+        if (strcmp(w->s, "admin") == 0) {
+                rule->family = 0;
+                rule->flags |= POLICY_IMAGE_RULE_ADMIN;
+                return 0;
+        }
         family = names_family_from_string(w->s);
         if (family < 0)
                 return parser_error(p, w->col, "unknown family '%s'", w->s);
@@ -874,7 +1409,7 @@ static int parse_type(struct parser *p, const struct word *w, struct policy_imag
         return 0;
 }
 
-static int parse_option(struct parser *p, const struct word *w, uint32_t *seen,
+static int parse_option(struct parser *p, const struct word *w, uint32_t *seen, unsigned *cols,
                         struct policy_image_rule *rule)
 {
         const struct option *opt;
@@ -897,8 +1432,31 @@ static int parse_option(struct parser *p, const struct word *w, uint32_t *seen,
         if (*seen & (1u << i))
                 return parser_error(p, w->col, "duplicate option '%s'", w->s);
         *seen |= 1u << i;
+        cols[i] = w->col;
+
+        if (opt->allow_only && !(rule->flags & POLICY_IMAGE_RULE_ALLOW))
+                return parser_error(p, w->col, "%s= cannot be used in a deny rule, which matches by "
+                                    "family, type, proto and iface alone", w->s);
+        if (!(opt->families & option_family_bit((int)rule->family)))
+                return parser_error(p, w->col, "%s= needs %s", w->s, opt->needs);
 
         return opt->parse(p, w, value, rule);
+}
+
+/* What one option needs of another, once all are read. */
+static int check_options(struct parser *p, uint32_t seen, const unsigned *cols,
+                         const struct policy_image_rule *rule)
+{
+        size_t link = 0, bitrate = 0;
+
+        (void)option_find("link", &link);
+        (void)option_find("bitrate", &bitrate);
+
+        if ((seen & (1u << bitrate)) && !(rule->link_ops & POLICY_LINK_BITRATE))
+                return parser_error(p, cols[bitrate], "bitrate= needs link=bitrate");
+        if ((rule->link_ops & POLICY_LINK_BITRATE) && !(seen & (1u << bitrate)))
+                return parser_error(p, cols[link], "link=bitrate needs bitrate=");
+        return 0;
 }
 
 static int parse_rule(struct parser *p)
@@ -907,7 +1465,7 @@ static int parse_rule(struct parser *p)
                 .file = p->file_index,
                 .line = p->line,
         };
-        unsigned seen_selectors = 0;
+        unsigned seen_selectors = 0, option_cols[ELEMENTSOF(options)] = {};
         uint32_t seen_options = 0;
         size_t i = 0;
         int r;
@@ -935,6 +1493,8 @@ static int parse_rule(struct parser *p)
         r = parse_family(p, &p->words[i++], &rule);
         if (r < 0)
                 return r;
+        if ((rule.flags & POLICY_IMAGE_RULE_ADMIN) && i < p->n_words)
+                return parser_error(p, p->words[i].col, "the family word 'admin' takes no type or options");
 
         if (i < p->n_words && !strchr(p->words[i].s, '=')) {
                 r = parse_type(p, &p->words[i++], &rule);
@@ -943,10 +1503,13 @@ static int parse_rule(struct parser *p)
         }
 
         for (; i < p->n_words; i++) {
-                r = parse_option(p, &p->words[i], &seen_options, &rule);
+                r = parse_option(p, &p->words[i], &seen_options, option_cols, &rule);
                 if (r < 0)
                         return r;
         }
+        r = check_options(p, seen_options, option_cols, &rule);
+        if (r < 0)
+                return r;
 
         if (p->builder.n_rules >= POLICY_MAX_RULES)
                 return parser_error(p, p->words[0].col, "too many rules (max %u)", POLICY_MAX_RULES);

@@ -285,6 +285,10 @@ enum policy_verdict policy_check(const policy *p, const struct policy_peer *peer
  * every operation. */
 bool policy_rule_permits(const struct policy_rule *rule, const struct policy_request *req);
 
+/* True when rule, allow or deny, covers req, identity aside: what
+ * policy_check() asks of each candidate whose selectors match. */
+bool policy_rule_matches(const struct policy_rule *rule, const struct policy_request *req);
+
 /* The Linux capabilities (CAP_* bit numbers as a mask, 1ULL << CAP_X)
  * the opener needs to serve every allow rule. */
 uint64_t policy_capabilities(const policy *p);

@@ -323,6 +323,8 @@ Suite *make_names_suite(void)
         Suite *s = suite_create("names");
         TCase *tc = tcase_create("names");
 
+        tcase_set_timeout(tc, 60);
+
         tcase_add_loop_test(tc, test_family_from_string, 0, ELEMENTSOF(family_cases));
         tcase_add_loop_test(tc, test_family_to_string, 0, ELEMENTSOF(family_name_cases));
         tcase_add_loop_test(tc, test_type_from_string, 0, ELEMENTSOF(type_cases));

@@ -9,10 +9,14 @@
 #endif
 #include <check.h>
 #include <fcntl.h>
+#include <fnmatch.h>
+#include <inttypes.h>
 #include <ftw.h>
 #include <limits.h>
+#include <linux/can.h>
 #include <linux/capability.h>
 #include <linux/if_ether.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -20,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "common/names.h"
 #include "common/util.h"
 #include "policy/policy-internal.h"
 #include "policy/policy.h"
@@ -101,6 +106,42 @@ static policy *compile_ok(const char *text)
         ck_assert_ptr_nonnull(p);
         return p;
 }
+
+/* Requests, by operation. */
+#define OPEN(f, t, p, i) \
+        { .op = POLICY_OP_OPEN, .family = (f), .type = (t), .protocol = (p), .ifname = (i) }
+#define BIND(f, t, p, n) \
+        { .op = POLICY_OP_BIND, .family = (f), .type = (t), .protocol = (p), .has_port = true, .port = (n) }
+#define SETOPT(f, t, p, opt, v) \
+        { .op = POLICY_OP_SETOPT, .family = (f), .type = (t), .protocol = (p), \
+          .sockopt = POLICY_SOCKOPT_##opt, .value = (v) }
+#define SETDEV(f, t, p, i) \
+        { .op = POLICY_OP_SETOPT, .family = (f), .type = (t), .protocol = (p), \
+          .sockopt = POLICY_SOCKOPT_BINDTODEVICE, .ifname = (i) }
+#define LINK(i, lop, rate) \
+        { .op = POLICY_OP_LINK, .family = AF_CAN, .ifname = (i), .link_op = (lop), .bitrate = (rate) }
+#define HCI_COMMAND(d, opc) \
+        { .op = POLICY_OP_HCI_COMMAND, .family = AF_BLUETOOTH, .dev = (d), .opcode = (opc) }
+#define STATUS { .op = POLICY_OP_STATUS }
+#define OPEN_ISOTP(i, rx, tx) \
+        { .family = AF_CAN, .type = SOCK_DGRAM, .protocol = CAN_ISOTP, .ifname = (i), \
+          .has_can_ids = true, .rx_id = (rx), .tx_id = (tx) }
+#define OPEN_J1939(i, n, p, a) \
+        { .family = AF_CAN, .type = SOCK_DGRAM, .protocol = CAN_J1939, .ifname = (i), \
+          .has_j1939 = true, .j1939_name = (n), .j1939_pgn = (p), .j1939_addr = (a) }
+#define OPEN_L2CAP(psm, d) \
+        { .family = AF_BLUETOOTH, .type = SOCK_SEQPACKET, .protocol = BTPROTO_L2CAP, \
+          .has_port = true, .port = (psm), .has_dev = true, .dev = (d) }
+#define OPEN_HCI(c, d) \
+        { .family = AF_BLUETOOTH, .type = SOCK_RAW, .protocol = BTPROTO_HCI, \
+          .has_channel = true, .channel = (c), .has_dev = true, .dev = (d) }
+#define OPEN_RFCOMM(c) \
+        { .family = AF_BLUETOOTH, .type = SOCK_STREAM, .protocol = BTPROTO_RFCOMM, \
+          .has_channel = true, .channel = (c) }
+
+/* BlueZ's numbers, which the kernel UAPI headers do not have. */
+enum { BTPROTO_L2CAP = 0, BTPROTO_HCI = 1, BTPROTO_RFCOMM = 3 };
+enum { HCI_RAW = 0, HCI_USER = 1, HCI_MONITOR = 2, HCI_CONTROL = 3 };
 
 /* ---- Valid rules: what each word compiles to. ---- */
 
@@ -272,6 +313,240 @@ START_TEST(test_parse_round_trip)
 }
 END_TEST
 
+/* ---- The words of operations, namespaces and addresses. ---- */
+
+#define MAX_EXPECT 8
+#define R(lo, hi) { (lo), (hi) }
+#define CLIENT POLICY_NETNS_CLIENT
+#define HOST POLICY_NETNS_HOST
+#define BIT(opt) (1u << POLICY_SOCKOPT_##opt)
+#define ALL_U32 R(0, UINT32_MAX)
+#define ALL_INT R(0, INT32_MAX)
+
+struct ranges_expect {
+        uint32_t n;
+        struct policy_range r[MAX_EXPECT];
+};
+
+static const struct word_case {
+        const char *text;
+        enum policy_netns effective;    /* policy_rule_netns() */
+        bool admin;
+        enum policy_netns netns;
+        struct ranges_expect ports, bitrates, rx, tx, addrs, pgns, names, devs, channels;
+        uint32_t sockopts;
+        struct policy_range sockopt_range[_POLICY_SOCKOPT_MAX];
+        uint32_t link_ops;
+        bool can_fd;
+        uint32_t hci_channels;
+        uint32_t n_events;
+        uint8_t events[MAX_EXPECT];
+        uint32_t n_commands;
+        uint16_t commands[MAX_EXPECT];
+} word_cases[] = {
+        /* defaults */
+        { "allow everyone inet raw", CLIENT },
+        { "allow everyone inet6 dgram", CLIENT },
+        { "allow everyone packet raw", CLIENT },
+        { "allow everyone any", CLIENT },
+        { "allow everyone can raw", HOST },
+        { "allow everyone bluetooth raw", HOST },
+        { "deny everyone inet raw", CLIENT },
+        /* netns= */
+        { "allow everyone inet raw netns=host", HOST, .netns = HOST },
+        { "allow everyone inet raw netns=client", CLIENT, .netns = CLIENT },
+        { "allow everyone packet raw netns=host", HOST, .netns = HOST },
+        { "allow everyone any netns=host", HOST, .netns = HOST },
+        { "allow everyone can raw netns=client", CLIENT, .netns = CLIENT },
+        { "allow everyone can raw netns=host", HOST, .netns = HOST },
+        { "allow everyone bluetooth raw netns=host", HOST, .netns = HOST },
+        /* admin */
+        { "allow everyone admin", HOST, .admin = true },
+        { "deny uid=5 admin", HOST, .admin = true },
+        { "allow group=wireshark admin # status", HOST, .admin = true },
+        /* bind= */
+        { "allow everyone inet stream bind=80", CLIENT, .ports = { 1, { R(80, 80) } } },
+        { "allow everyone inet6 stream proto=tcp bind=80,443,8000-8080,0x1f90", CLIENT,
+          .ports = { 4, { R(80, 80), R(443, 443), R(8000, 8080), R(8080, 8080) } } },
+        { "allow everyone inet dgram bind=0-65535,0,65535", CLIENT,
+          .ports = { 3, { R(0, 65535), R(0, 0), R(65535, 65535) } } },
+        { "allow everyone bluetooth seqpacket proto=l2cap bind=0x1001-0x10ff,0x19", HOST,
+          .ports = { 2, { R(0x1001, 0x10ff), R(0x19, 0x19) } } },
+        { "allow everyone bt seqpacket bind=0xffff", HOST, .ports = { 1, { R(0xffff, 0xffff) } } },
+        { "allow everyone inet stream bind=80 netns=host iface=eth0 proto=tcp", HOST, .netns = HOST,
+          .ports = { 1, { R(80, 80) } } },
+        /* option= */
+        { "allow everyone inet raw option=mark", CLIENT, .sockopts = BIT(MARK),
+          .sockopt_range = { [POLICY_SOCKOPT_MARK] = ALL_U32 } },
+        { "allow everyone inet raw option=mark:1-10,priority:6,rcvbufforce,sndbufforce:0-0x100000,bindtodevice",
+          CLIENT,
+          .sockopts = BIT(MARK) | BIT(PRIORITY) | BIT(RCVBUFFORCE) | BIT(SNDBUFFORCE) | BIT(BINDTODEVICE),
+          .sockopt_range = { [POLICY_SOCKOPT_MARK] = R(1, 10), [POLICY_SOCKOPT_PRIORITY] = R(6, 6),
+                             [POLICY_SOCKOPT_RCVBUFFORCE] = ALL_INT,
+                             [POLICY_SOCKOPT_SNDBUFFORCE] = R(0, 0x100000) } },
+        { "allow everyone packet raw option=bindtodevice iface=eth*", CLIENT, .sockopts = BIT(BINDTODEVICE) },
+        { "allow everyone can raw option=priority:0-7", HOST, .sockopts = BIT(PRIORITY),
+          .sockopt_range = { [POLICY_SOCKOPT_PRIORITY] = R(0, 7) } },
+        { "allow everyone bluetooth seqpacket option=priority", HOST, .sockopts = BIT(PRIORITY),
+          .sockopt_range = { [POLICY_SOCKOPT_PRIORITY] = ALL_INT } },
+        { "allow everyone inet6 raw option=mark:4294967295,priority:2147483647", CLIENT,
+          .sockopts = BIT(MARK) | BIT(PRIORITY),
+          .sockopt_range = { [POLICY_SOCKOPT_MARK] = R(UINT32_MAX, UINT32_MAX),
+                             [POLICY_SOCKOPT_PRIORITY] = R(INT32_MAX, INT32_MAX) } },
+        /* link= and bitrate= */
+        { "allow everyone can link=up,down", HOST, .link_ops = POLICY_LINK_UP | POLICY_LINK_DOWN },
+        { "allow everyone can link=bitrate,up bitrate=125000,250000-500000,1000000", HOST,
+          .link_ops = POLICY_LINK_BITRATE | POLICY_LINK_UP,
+          .bitrates = { 3, { R(125000, 125000), R(250000, 500000), R(1000000, 1000000) } } },
+        { "allow everyone can raw link=bitrate bitrate=1-16000000 iface=can*", HOST,
+          .link_ops = POLICY_LINK_BITRATE, .bitrates = { 1, { R(1, 16000000) } } },
+        /* CAN addresses */
+        { "allow everyone can dgram proto=isotp rx=0x7e8 tx=0x7e0", HOST,
+          .rx = { 1, { R(0x7e8, 0x7e8) } }, .tx = { 1, { R(0x7e0, 0x7e0) } } },
+        { "allow everyone can dgram proto=isotp rx=0x700-0x7ff,0x18da00f1 tx=0-0x1fffffff", HOST,
+          .rx = { 2, { R(0x700, 0x7ff), R(0x18da00f1, 0x18da00f1) } },
+          .tx = { 1, { R(0, 0x1fffffff) } } },
+        { "allow everyone can dgram proto=j1939 addr=0x80-0x8f,0xfe pgn=0xfeca,0xef00-0xefff "
+          "name=0x1234,0x8000000000000000-0xffffffffffffffff", HOST,
+          .addrs = { 2, { R(0x80, 0x8f), R(0xfe, 0xfe) } },
+          .pgns = { 2, { R(0xfeca, 0xfeca), R(0xef00, 0xefff) } },
+          .names = { 2, { R(0x1234, 0x1234), R(UINT64_C(0x8000000000000000), UINT64_MAX) } } },
+        { "allow everyone can dgram proto=j1939 addr=255 pgn=0x3ffff name=18446744073709551615", HOST,
+          .addrs = { 1, { R(255, 255) } }, .pgns = { 1, { R(0x3ffff, 0x3ffff) } },
+          .names = { 1, { R(UINT64_MAX, UINT64_MAX) } } },
+        { "allow everyone can raw fd=yes", HOST, .can_fd = true },
+        { "allow everyone can raw fd=no", HOST },
+        /* Bluetooth */
+        { "allow everyone bluetooth raw proto=hci dev=0,2-3 hci=raw,user,monitor,control", HOST,
+          .devs = { 2, { R(0, 0), R(2, 3) } }, .hci_channels = 0xf },
+        { "allow everyone bt raw proto=hci hci=monitor", HOST, .hci_channels = 1u << HCI_MONITOR },
+        { "allow everyone bluetooth stream proto=rfcomm channel=1,5-30", HOST,
+          .channels = { 2, { R(1, 1), R(5, 30) } } },
+        { "allow everyone bluetooth raw proto=hci events=le-meta,command-complete,command-status,"
+          "inquiry-result,0x05,255", HOST,
+          .n_events = 6, .events = { 0x3e, 0x0e, 0x0f, 0x02, 0x05, 0xff } },
+        { "allow everyone bluetooth raw proto=hci command=le-set-scan-parameters,le-set-scan-enable,"
+          "read-bd-addr,reset,read-local-version,le-set-ext-scan-parameters,le-set-ext-scan-enable,0xfc00",
+          HOST, .n_commands = 8,
+          .commands = { 0x200b, 0x200c, 0x1009, 0x0c03, 0x1001, 0x2041, 0x2042, 0xfc00 } },
+        { "allow group=wireshark bluetooth raw proto=hci hci=raw events=le-meta,command-complete,"
+          "command-status command=le-set-scan-parameters,le-set-scan-enable dev=0", HOST,
+          .hci_channels = 1u << HCI_RAW, .devs = { 1, { R(0, 0) } },
+          .n_events = 3, .events = { 0x3e, 0x0e, 0x0f },
+          .n_commands = 2, .commands = { 0x200b, 0x200c } },
+};
+
+static void assert_ranges(const char *what, const struct policy_range *r, uint32_t n,
+                          const struct ranges_expect *e)
+{
+        ck_assert_msg(n == e->n, "%s: %u ranges, expected %u", what, n, e->n);
+        for (uint32_t i = 0; i < n; i++) {
+                ck_assert_msg(r[i].lo == e->r[i].lo && r[i].hi == e->r[i].hi,
+                              "%s[%u]: %" PRIu64 "-%" PRIu64 ", expected %" PRIu64 "-%" PRIu64,
+                              what, i, r[i].lo, r[i].hi, e->r[i].lo, e->r[i].hi);
+        }
+}
+
+static void assert_words(const struct policy_rule *rule, const struct word_case *c)
+{
+        ck_assert_int_eq(rule->admin, c->admin);
+        if (c->admin)
+                ck_assert_int_eq(rule->family, 0);
+        ck_assert_int_eq(rule->netns, c->netns);
+        ck_assert_int_eq(policy_rule_netns(rule), c->effective);
+        assert_ranges("ports", rule->ports, rule->n_ports, &c->ports);
+        ck_assert_uint_eq(rule->sockopts, c->sockopts);
+        for (size_t i = 0; i < _POLICY_SOCKOPT_MAX; i++) {
+                ck_assert_uint_eq(rule->sockopt_range[i].lo, c->sockopt_range[i].lo);
+                ck_assert_uint_eq(rule->sockopt_range[i].hi, c->sockopt_range[i].hi);
+        }
+        ck_assert_uint_eq(rule->link_ops, c->link_ops);
+        assert_ranges("bitrates", rule->bitrates, rule->n_bitrates, &c->bitrates);
+        assert_ranges("rx", rule->rx, rule->n_rx, &c->rx);
+        assert_ranges("tx", rule->tx, rule->n_tx, &c->tx);
+        assert_ranges("addrs", rule->addrs, rule->n_addrs, &c->addrs);
+        assert_ranges("pgns", rule->pgns, rule->n_pgns, &c->pgns);
+        assert_ranges("names", rule->names, rule->n_names, &c->names);
+        ck_assert_int_eq(rule->can_fd, c->can_fd);
+        assert_ranges("devs", rule->devs, rule->n_devs, &c->devs);
+        ck_assert_uint_eq(rule->hci_channels, c->hci_channels);
+        assert_ranges("channels", rule->channels, rule->n_channels, &c->channels);
+        ck_assert_uint_eq(rule->n_events, c->n_events);
+        for (uint32_t i = 0; i < c->n_events; i++)
+                ck_assert_uint_eq(rule->events[i], c->events[i]);
+        ck_assert_uint_eq(rule->n_commands, c->n_commands);
+        for (uint32_t i = 0; i < c->n_commands; i++)
+                ck_assert_uint_eq(rule->commands[i], c->commands[i]);
+}
+
+START_TEST(test_words)
+{
+        const struct word_case *c = &word_cases[_i];
+        _cleanup_(policy_freep) policy *p = compile_ok(c->text);
+
+        ck_assert_uint_eq(policy_n_rules(p), 1);
+        assert_words(policy_get_rule(p, 0), c);
+}
+END_TEST
+
+/* The new words survive export and import, and their image is canonical. */
+START_TEST(test_words_round_trip)
+{
+        const struct word_case *c = &word_cases[_i];
+        _cleanup_(policy_freep) policy *p = compile_ok(c->text);
+        _cleanup_(policy_freep) policy *q = NULL;
+        _cleanup_free_ void *a = NULL, *b = NULL;
+        size_t a_len, b_len;
+
+        ck_assert_int_eq(policy_export(p, &a, &a_len), 0);
+        ck_assert_int_eq(policy_import(a, a_len, &q), 0);
+        assert_words(policy_get_rule(q, 0), c);
+        ck_assert_int_eq(policy_export(q, &b, &b_len), 0);
+        ck_assert_uint_eq(a_len, b_len);
+        ck_assert_mem_eq(a, b, a_len);
+        ck_assert_uint_eq(policy_capabilities(q), policy_capabilities(p));
+}
+END_TEST
+
+/* The HCI names of events= and command=, both ways. */
+START_TEST(test_hci_names)
+{
+        static const struct {
+                const char *name;
+                uint32_t value;
+        } events[] = {
+                { "le-meta", 0x3e }, { "command-complete", 0x0e }, { "command-status", 0x0f },
+                { "inquiry-result", 0x02 }, { "vendor", 0xff },
+        }, commands[] = {
+                { "le-set-scan-parameters", 0x200b }, { "le-set-scan-enable", 0x200c },
+                { "read-bd-addr", 0x1009 }, { "reset", 0x0c03 }, { "read-local-version", 0x1001 },
+                { "le-set-ext-scan-parameters", 0x2041 }, { "le-set-ext-scan-enable", 0x2042 },
+        };
+        uint32_t v;
+
+        for (size_t i = 0; i < ELEMENTSOF(events); i++) {
+                ck_assert_int_eq(names_hci_event_from_string(events[i].name, &v), 0);
+                ck_assert_uint_eq(v, events[i].value);
+                ck_assert_str_eq(names_hci_event_to_string(events[i].value), events[i].name);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
+                ck_assert_int_eq(names_hci_command_from_string(commands[i].name, &v), 0);
+                ck_assert_uint_eq(v, commands[i].value);
+                ck_assert_str_eq(names_hci_command_to_string(commands[i].value), commands[i].name);
+        }
+        ck_assert_int_eq(names_hci_event_from_string("0xff", &v), 0);
+        ck_assert_uint_eq(v, 0xff);
+        ck_assert_int_eq(names_hci_event_from_string("0x100", &v), -ERANGE);
+        ck_assert_int_eq(names_hci_event_from_string("LE-META", &v), -EINVAL);
+        ck_assert_int_eq(names_hci_event_from_string(NULL, &v), -EINVAL);
+        ck_assert_int_eq(names_hci_command_from_string("0xffff", NULL), 0);
+        ck_assert_int_eq(names_hci_command_from_string("65536", &v), -ERANGE);
+        ck_assert_int_eq(names_hci_command_from_string("", &v), -EINVAL);
+        ck_assert_ptr_null(names_hci_event_to_string(0x00));
+        ck_assert_ptr_null(names_hci_command_to_string(0xfc00));
+}
+END_TEST
+
 /* ---- Errors: exact position and text. ---- */
 
 static const struct {
@@ -398,6 +673,191 @@ static const struct {
           "test.conf:4:1: expected 'allow' or 'deny', got 'bad'" },
         { "# comment \xc3\xa9 \x01 is fine\nallow everyone\n", 0, "test.conf:2:15: missing family" },
         { "allow everyone inet\r\nallow everyone inet\r\n", 0, "test.conf:1:20: invalid character 0x0d" },
+        { "allow everyone packet raw bind=80", 0,
+          "test.conf:1:27: bind= needs family inet, inet6 or bluetooth" },
+        { "allow everyone can raw bind=80", 0,
+          "test.conf:1:24: bind= needs family inet, inet6 or bluetooth" },
+        { "allow everyone any bind=80", 0,
+          "test.conf:1:20: bind= needs family inet, inet6 or bluetooth" },
+        { "allow everyone inet stream bind=", 0,
+          "test.conf:1:33: empty item in list" },
+        { "allow everyone inet stream bind=80,,81", 0,
+          "test.conf:1:36: empty item in list" },
+        { "allow everyone inet stream bind=80,", 0,
+          "test.conf:1:36: empty item in list" },
+        { "allow everyone inet stream bind=http", 0,
+          "test.conf:1:33: invalid port range 'http'" },
+        { "allow everyone inet stream bind=80,65536", 0,
+          "test.conf:1:36: port '65536' is out of range (0 to 65535)" },
+        { "allow everyone inet stream bind=90-80", 0,
+          "test.conf:1:33: reversed port range '90-80'" },
+        { "allow everyone inet stream bind=80-", 0,
+          "test.conf:1:33: invalid port range '80-'" },
+        { "allow everyone inet stream bind=-80", 0,
+          "test.conf:1:33: invalid port range '-80'" },
+        { "allow everyone inet stream bind=1-2-3", 0,
+          "test.conf:1:33: invalid port range '1-2-3'" },
+        { "allow everyone inet stream bind=1-x", 0,
+          "test.conf:1:33: invalid port range '1-x'" },
+        { "allow everyone inet stream bind=99999999999999999999999-x", 0,
+          "test.conf:1:33: invalid port range '99999999999999999999999-x'" },
+        { "allow everyone inet stream bind=070", 0,
+          "test.conf:1:33: invalid port range '070'" },
+        { "allow everyone inet stream bind=0x", 0,
+          "test.conf:1:33: invalid port range '0x'" },
+        { "allow everyone inet stream bind=+80", 0,
+          "test.conf:1:33: invalid port range '+80'" },
+        { "allow everyone inet stream bind=99999999999999999999999", 0,
+          "test.conf:1:33: port '99999999999999999999999' is out of range (0 to 65535)" },
+        { "allow everyone inet stream bind=1-70000", 0,
+          "test.conf:1:33: port '70000' is out of range (0 to 65535)" },
+        { "allow everyone inet stream bind=70000-1", 0,
+          "test.conf:1:33: port '70000' is out of range (0 to 65535)" },
+        { "allow everyone bt seqpacket bind=0x10000", 0,
+          "test.conf:1:34: PSM '0x10000' is out of range (0x0 to 0xffff)" },
+        { "allow everyone inet stream bind=80 bind=81", 0,
+          "test.conf:1:36: duplicate option 'bind'" },
+        { "deny everyone inet stream bind=80", 0,
+          "test.conf:1:27: bind= cannot be used in a deny rule, which matches by family, type, proto and iface alone" },
+        { "allow everyone bind=80", 0,
+          "test.conf:1:16: missing family before option 'bind'" },
+        { "allow everyone any option=mark", 0,
+          "test.conf:1:20: option= needs a family" },
+        { "allow everyone inet raw option=foo", 0,
+          "test.conf:1:32: unknown socket option 'foo'" },
+        { "allow everyone inet raw option=mark:1,MARK", 0,
+          "test.conf:1:39: unknown socket option 'MARK'" },
+        { "allow everyone inet raw option=mark,mark:1", 0,
+          "test.conf:1:37: socket option 'mark' given twice" },
+        { "allow everyone inet raw option=bindtodevice:1", 0,
+          "test.conf:1:32: socket option 'bindtodevice' takes no range" },
+        { "allow everyone inet raw option=mark:", 0,
+          "test.conf:1:32: invalid mark range ''" },
+        { "allow everyone inet raw option=mark:4294967296", 0,
+          "test.conf:1:32: mark '4294967296' is out of range (0 to 4294967295)" },
+        { "allow everyone inet raw option=priority:0x80000000", 0,
+          "test.conf:1:32: priority '0x80000000' is out of range (0 to 2147483647)" },
+        { "allow everyone inet raw option=rcvbufforce:10-1", 0,
+          "test.conf:1:32: reversed rcvbufforce range '10-1'" },
+        { "allow everyone inet raw option=sndbufforce:1,sndbufforce:-1", 0,
+          "test.conf:1:46: socket option 'sndbufforce' given twice" },
+        { "allow everyone inet raw option=,mark", 0,
+          "test.conf:1:32: empty item in list" },
+        { "deny everyone inet raw option=mark", 0,
+          "test.conf:1:24: option= cannot be used in a deny rule, which matches by family, type, proto and iface alone" },
+        { "allow everyone inet link=up", 0,
+          "test.conf:1:21: link= needs family can" },
+        { "allow everyone can link=sideways", 0,
+          "test.conf:1:25: unknown link operation 'sideways'" },
+        { "allow everyone can link=up,up", 0,
+          "test.conf:1:28: link operation 'up' given twice" },
+        { "allow everyone can link=bitrate", 0,
+          "test.conf:1:20: link=bitrate needs bitrate=" },
+        { "allow everyone can link=up,bitrate iface=can0", 0,
+          "test.conf:1:20: link=bitrate needs bitrate=" },
+        { "allow everyone can link=up bitrate=500000", 0,
+          "test.conf:1:28: bitrate= needs link=bitrate" },
+        { "allow everyone can bitrate=500000", 0,
+          "test.conf:1:20: bitrate= needs link=bitrate" },
+        { "allow everyone inet bitrate=1", 0,
+          "test.conf:1:21: bitrate= needs family can" },
+        { "allow everyone can link=bitrate bitrate=0", 0,
+          "test.conf:1:41: bitrate '0' is out of range (1 to 16000000)" },
+        { "allow everyone can link=bitrate bitrate=500000,16000001", 0,
+          "test.conf:1:48: bitrate '16000001' is out of range (1 to 16000000)" },
+        { "allow everyone can link=", 0,
+          "test.conf:1:25: empty item in list" },
+        { "deny everyone can link=up", 0,
+          "test.conf:1:19: link= cannot be used in a deny rule, which matches by family, type, proto and iface alone" },
+        { "allow everyone inet raw netns=guest", 0,
+          "test.conf:1:25: invalid value 'guest' for netns=: expected 'client' or 'host'" },
+        { "allow everyone inet raw netns=", 0,
+          "test.conf:1:25: invalid value '' for netns=: expected 'client' or 'host'" },
+        { "allow everyone bluetooth raw netns=client", 0,
+          "test.conf:1:30: Bluetooth sockets exist only in the host network namespace" },
+        { "allow everyone inet raw netns=host netns=client", 0,
+          "test.conf:1:36: duplicate option 'netns'" },
+        { "deny everyone inet netns=host", 0,
+          "test.conf:1:20: netns= cannot be used in a deny rule, which matches by family, type, proto and iface alone" },
+        { "allow everyone inet rx=1", 0,
+          "test.conf:1:21: rx= needs family can" },
+        { "allow everyone bluetooth tx=1", 0,
+          "test.conf:1:26: tx= needs family can" },
+        { "allow everyone any addr=1", 0,
+          "test.conf:1:20: addr= needs family can" },
+        { "allow everyone packet pgn=1", 0,
+          "test.conf:1:23: pgn= needs family can" },
+        { "allow everyone inet6 name=1", 0,
+          "test.conf:1:22: name= needs family can" },
+        { "allow everyone inet fd=yes", 0,
+          "test.conf:1:21: fd= needs family can" },
+        { "allow everyone can dgram rx=0x20000000", 0,
+          "test.conf:1:29: ISO-TP id '0x20000000' is out of range (0x0 to 0x1fffffff)" },
+        { "allow everyone can dgram rx=1 tx=0x7e0,0x7e8-0x7e0", 0,
+          "test.conf:1:40: reversed ISO-TP id range '0x7e8-0x7e0'" },
+        { "allow everyone can dgram addr=256", 0,
+          "test.conf:1:31: J1939 address '256' is out of range (0x0 to 0xff)" },
+        { "allow everyone can dgram pgn=0x40000", 0,
+          "test.conf:1:30: PGN '0x40000' is out of range (0x0 to 0x3ffff)" },
+        { "allow everyone can dgram name=0x10000000000000000", 0,
+          "test.conf:1:31: J1939 NAME '0x10000000000000000' is out of range (0x0 to 0xffffffffffffffff)" },
+        { "allow everyone can dgram name=2-1", 0,
+          "test.conf:1:31: reversed J1939 NAME range '2-1'" },
+        { "allow everyone can dgram name=x", 0,
+          "test.conf:1:31: invalid J1939 NAME range 'x'" },
+        { "allow everyone can raw fd=maybe", 0,
+          "test.conf:1:24: invalid value 'maybe' for fd=: expected 'yes' or 'no'" },
+        { "allow everyone can raw fd=", 0,
+          "test.conf:1:24: invalid value '' for fd=: expected 'yes' or 'no'" },
+        { "allow everyone can raw fd=no fd=yes", 0,
+          "test.conf:1:30: duplicate option 'fd'" },
+        { "deny everyone can rx=1", 0,
+          "test.conf:1:19: rx= cannot be used in a deny rule, which matches by family, type, proto and iface alone" },
+        { "allow everyone can dev=0", 0,
+          "test.conf:1:20: dev= needs family bluetooth" },
+        { "allow everyone inet hci=raw", 0,
+          "test.conf:1:21: hci= needs family bluetooth" },
+        { "allow everyone any channel=1", 0,
+          "test.conf:1:20: channel= needs family bluetooth" },
+        { "allow everyone packet events=le-meta", 0,
+          "test.conf:1:23: events= needs family bluetooth" },
+        { "allow everyone can command=reset", 0,
+          "test.conf:1:20: command= needs family bluetooth" },
+        { "allow everyone bluetooth dev=0x10000", 0,
+          "test.conf:1:30: HCI device '0x10000' is out of range (0 to 65535)" },
+        { "allow everyone bluetooth hci=bogus", 0,
+          "test.conf:1:30: unknown HCI channel 'bogus'" },
+        { "allow everyone bluetooth hci=raw,raw", 0,
+          "test.conf:1:34: HCI channel 'raw' given twice" },
+        { "allow everyone bluetooth channel=0", 0,
+          "test.conf:1:34: RFCOMM channel '0' is out of range (1 to 30)" },
+        { "allow everyone bluetooth channel=1,31", 0,
+          "test.conf:1:36: RFCOMM channel '31' is out of range (1 to 30)" },
+        { "allow everyone bluetooth channel=5-1", 0,
+          "test.conf:1:34: reversed RFCOMM channel range '5-1'" },
+        { "allow everyone bluetooth events=le-meta,foo", 0,
+          "test.conf:1:41: unknown HCI event 'foo'" },
+        { "allow everyone bluetooth events=256", 0,
+          "test.conf:1:33: HCI event '256' is out of range (0x0 to 0xff)" },
+        { "allow everyone bluetooth events=le-meta,,x", 0,
+          "test.conf:1:41: empty item in list" },
+        { "allow everyone bluetooth command=le-set-scan", 0,
+          "test.conf:1:34: unknown HCI command 'le-set-scan'" },
+        { "allow everyone bluetooth command=reset,0x10000", 0,
+          "test.conf:1:40: HCI command '0x10000' is out of range (0x0 to 0xffff)" },
+        { "deny everyone bluetooth hci=user", 0,
+          "test.conf:1:25: hci= cannot be used in a deny rule, which matches by family, type, proto and iface alone" },
+        { "allow everyone admin raw", 0,
+          "test.conf:1:22: the family word 'admin' takes no type or options" },
+        { "allow everyone admin iface=eth0", 0,
+          "test.conf:1:22: the family word 'admin' takes no type or options" },
+        { "deny everyone admin netns=host", 0,
+          "test.conf:1:21: the family word 'admin' takes no type or options" },
+        { "allow admin", 0,
+          "test.conf:1:7: rule has no selector; use 'everyone' to match every peer" },
+        { "allow everyone inet admin", 0,
+          "test.conf:1:21: unknown type 'admin'" },
+
 };
 
 START_TEST(test_error)
@@ -479,6 +939,27 @@ START_TEST(test_list_limit)
                 len += (size_t)snprintf(text + len, sizeof(text) - len, "%se%u", i > 0 ? "," : "", i);
         ck_assert_int_eq(compile(text, &p, msg, sizeof(msg)), -EINVAL);
         ck_assert_ptr_nonnull(strstr(msg, "too many items in list (max 32)"));
+
+        /* Range lists and name lists have the same limit. */
+        len = (size_t)snprintf(text, sizeof(text), "allow everyone inet stream bind=");
+        for (unsigned i = 1; i <= POLICY_MAX_LIST; i++)
+                len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%u-%u", i > 1 ? "," : "",
+                                        i, i + 1);
+        p = compile_ok(text);
+        ck_assert_uint_eq(policy_get_rule(p, 0)->n_ports, POLICY_MAX_LIST);
+        ck_assert_uint_eq(policy_get_rule(p, 0)->ports[POLICY_MAX_LIST - 1].hi, POLICY_MAX_LIST + 1);
+        p = policy_free(p);
+        (void)snprintf(text + len, sizeof(text) - len, ",1");
+        ck_assert_int_eq(compile(text, &p, msg, sizeof(msg)), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(msg, "too many items in list (max 32)"));
+
+        len = (size_t)snprintf(text, sizeof(text), "allow everyone bluetooth command=");
+        for (unsigned i = 0; i <= POLICY_MAX_LIST; i++)
+                len += (size_t)snprintf(text + len, sizeof(text) - len, "%sreset", i > 0 ? "," : "");
+        ck_assert_int_eq(compile(text, &p, msg, sizeof(msg)), -EINVAL);
+        (void)snprintf(expected, sizeof(expected), "test.conf:1:%zu: too many items in list (max 32)",
+                       len - strlen("reset") + 1);
+        ck_assert_str_eq(msg, expected);
 }
 END_TEST
 
@@ -569,7 +1050,7 @@ START_TEST(test_compile_arguments)
         ck_assert_uint_eq(policy_n_rules(p), 0);
         ck_assert_uint_eq(policy_n_files(p), 0);
         ck_assert_int_eq(policy_check(p, &(struct policy_peer){ .uid = 0 },
-                                      &(struct policy_request){ AF_INET, SOCK_RAW, 1, NULL }, NULL),
+                                      &(struct policy_request)OPEN(AF_INET, SOCK_RAW, 1, NULL), NULL),
                          POLICY_VERDICT_NO_MATCH);
         p = policy_free(p);
 
@@ -657,6 +1138,24 @@ static const char *const eval_policies[] = {
         "deny uid=1000 inet raw\n"                                              /* 3 */
         "allow uid=1000 inet raw proto=udp\n"                                   /* 4 */
         "allow uid=1000 group=staff inet6 raw\n",                               /* 5 */
+        /* 4: operations other than OPEN, and the addresses of OPEN */
+        "allow group=netmon inet stream proto=tcp bind=80,443\n"                /* 0 */
+        "deny  user=guest any\n"                                                /* 1 */
+        "allow user=alice inet any option=mark:1-100,bindtodevice iface=eth*\n" /* 2 */
+        "deny  user=alice inet raw\n"                                           /* 3 */
+        "allow everyone can link=up,down,bitrate bitrate=125000,500000 iface=can*,vcan*\n" /* 4 */
+        "allow group=wireshark admin\n"                                         /* 5 */
+        "allow everyone bluetooth raw proto=hci hci=raw "
+        "command=le-set-scan-parameters,le-set-scan-enable dev=0\n"             /* 6 */
+        "deny  everyone admin\n"                                                /* 7 */
+        "allow everyone admin\n"                                                /* 8 */
+        "allow user=bob inet6 stream bind=1-1023\n"                             /* 9 */
+        "allow everyone bluetooth seqpacket proto=l2cap bind=0x1001-0x10ff\n"   /* 10 */
+        "allow user=ptp can dgram proto=isotp rx=0x7e8 tx=0x7e0\n"              /* 11 */
+        "allow user=ptp can dgram proto=j1939 addr=0x80-0x8f pgn=0xfeca "
+        "name=0x1000-0x1fff fd=yes\n"                                           /* 12 */
+        "allow user=ptp bluetooth stream proto=rfcomm channel=1-5\n"            /* 13 */
+        "allow user=ptp can raw fd=yes iface=can0\n",                           /* 14 */
 };
 
 static const gid_t groups_netmon[] = { 201 };
@@ -714,72 +1213,233 @@ static const struct {
         enum policy_verdict verdict;
         int rule;
 } eval_cases[] = {
-        { 0, PEER_ALICE, { AF_INET, SOCK_RAW, IPPROTO_ICMP, "eth0" }, POLICY_VERDICT_ALLOW, 0 },
-        { 0, PEER_ALICE, { AF_INET, SOCK_RAW, IPPROTO_ICMP, "eth1" }, POLICY_VERDICT_DENY, 1 },
-        { 0, PEER_ALICE, { AF_INET, SOCK_RAW, IPPROTO_ICMP, NULL }, POLICY_VERDICT_DENY, 1 },
-        { 0, PEER_ALICE, { AF_INET, SOCK_RAW, IPPROTO_TCP, "eth0" }, POLICY_VERDICT_DENY, 1 },
-        { 0, PEER_ALICE, { AF_INET6, SOCK_RAW, 58, NULL }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 0, PEER_ALICE, { AF_INET, SOCK_DGRAM, IPPROTO_UDP, NULL }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 0, PEER_BOB, { AF_INET, SOCK_RAW, IPPROTO_ICMP, NULL }, POLICY_VERDICT_ALLOW, 2 },
-        { 0, PEER_BOB, { AF_INET, SOCK_RAW, 58, "eth9" }, POLICY_VERDICT_ALLOW, 2 },
-        { 0, PEER_BOB, { AF_INET, SOCK_RAW, IPPROTO_TCP, NULL }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 0, PEER_BOB_PRIMARY, { AF_INET, SOCK_RAW, IPPROTO_ICMP, NULL }, POLICY_VERDICT_ALLOW, 2 },
-        { 0, PEER_BOB_NULL_GROUPS, { AF_INET, SOCK_RAW, IPPROTO_ICMP, NULL }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 0, PEER_SHARK, { AF_PACKET, SOCK_RAW, ETH_P_ALL, "eth0" }, POLICY_VERDICT_ALLOW, 3 },
-        { 0, PEER_SHARK, { AF_PACKET, SOCK_RAW, ETH_P_ALL, "veth12" }, POLICY_VERDICT_ALLOW, 3 },
-        { 0, PEER_SHARK, { AF_PACKET, SOCK_RAW, ETH_P_ALL, "veth" }, POLICY_VERDICT_ALLOW, 3 },
-        { 0, PEER_SHARK, { AF_PACKET, SOCK_RAW, ETH_P_ALL, "eth1" }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 0, PEER_SHARK, { AF_PACKET, SOCK_RAW, ETH_P_ALL, "eth00" }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 0, PEER_SHARK, { AF_PACKET, SOCK_RAW, ETH_P_IP, "eth0" }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 0, PEER_SHARK, { AF_PACKET, SOCK_RAW, ETH_P_ALL, NULL }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 0, PEER_SHARK, { AF_PACKET, SOCK_RAW, ETH_P_ALL, "" }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 0, PEER_SHARK, { AF_PACKET, SOCK_DGRAM, ETH_P_ALL, "eth0" }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 0, PEER_PTP, { AF_PACKET, SOCK_DGRAM, ETH_P_1588, "eth1" }, POLICY_VERDICT_ALLOW, 4 },
-        { 0, PEER_PTP, { AF_PACKET, SOCK_DGRAM, ETH_P_1588, "eth10" }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 0, PEER_MON, { AF_INET6, SOCK_RAW, 58, NULL }, POLICY_VERDICT_ALLOW, 5 },
-        { 0, PEER_MON, { AF_INET, SOCK_RAW, IPPROTO_ICMP, NULL }, POLICY_VERDICT_ALLOW, 2 },
-        { 0, PEER_MON, { AF_CAN, SOCK_RAW, 1, "can0" }, POLICY_VERDICT_ALLOW, 8 },
-        { 0, PEER_BOB, { AF_CAN, SOCK_RAW, 1, "can0" }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 0, PEER_CAP, { AF_PACKET, SOCK_DGRAM, ETH_P_LLDP, "eth0" }, POLICY_VERDICT_ALLOW, 6 },
-        { 0, PEER_CAP_EXACT, { AF_PACKET, SOCK_DGRAM, ETH_P_LLDP, NULL }, POLICY_VERDICT_ALLOW, 6 },
-        { 0, PEER_CAP_SIBLING, { AF_PACKET, SOCK_DGRAM, ETH_P_LLDP, NULL }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 0, PEER_NOBODY, { AF_PACKET, SOCK_DGRAM, ETH_P_LLDP, NULL }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 0, PEER_GUEST, { AF_INET, SOCK_RAW, IPPROTO_ICMP, NULL }, POLICY_VERDICT_ALLOW, 2 },
-        { 0, PEER_GUEST, { AF_INET6, SOCK_RAW, 58, NULL }, POLICY_VERDICT_DENY, 7 },
-        { 0, PEER_GUEST, { AF_PACKET, SOCK_RAW, ETH_P_ALL, "eth0" }, POLICY_VERDICT_DENY, 7 },
-        { 0, PEER_GUEST, { AF_BLUETOOTH, SOCK_SEQPACKET, 0, NULL }, POLICY_VERDICT_DENY, 7 },
-        { 0, PEER_NOBODY, { AF_INET, SOCK_RAW, IPPROTO_ICMP, "lo" }, POLICY_VERDICT_ALLOW, 9 },
-        { 0, PEER_NOBODY, { AF_INET, SOCK_RAW, IPPROTO_ICMP, "eth0" }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 0, PEER_NOBODY, { AF_BLUETOOTH, SOCK_SEQPACKET, 0, NULL }, POLICY_VERDICT_ALLOW, 10 },
-        { 0, PEER_NOBODY, { AF_BLUETOOTH, SOCK_STREAM, 0, NULL }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 0, PEER_NOBODY, { AF_UNIX, SOCK_STREAM, 0, NULL }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 0, PEER_NOBODY, { AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP, "lo" }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 0, PEER_MANY, { AF_INET, SOCK_RAW, 58, NULL }, POLICY_VERDICT_ALLOW, 2 },
-        { 0, PEER_MANY, { AF_PACKET, SOCK_RAW, ETH_P_ALL, "veth0" }, POLICY_VERDICT_ALLOW, 3 },
-        { 1, PEER_ALICE_NETMON, { AF_INET, SOCK_RAW, 1, NULL }, POLICY_VERDICT_ALLOW, 0 },
-        { 1, PEER_ALICE, { AF_INET, SOCK_RAW, 1, NULL }, POLICY_VERDICT_DENY, 1 },
-        { 1, PEER_NOBODY, { AF_INET, SOCK_RAW, 1, NULL }, POLICY_VERDICT_DENY, 2 },
-        { 1, PEER_BOB, { AF_INET, SOCK_RAW, 1, NULL }, POLICY_VERDICT_ALLOW, 0 },
-        { 1, PEER_ALICE_NETMON, { AF_INET6, SOCK_RAW, 58, NULL }, POLICY_VERDICT_ALLOW, 3 },
-        { 1, PEER_BOB, { AF_INET6, SOCK_RAW, 58, NULL }, POLICY_VERDICT_DENY, 4 },
-        { 1, PEER_NOBODY, { AF_INET6, SOCK_RAW, 58, NULL }, POLICY_VERDICT_ALLOW, 5 },
-        { 1, PEER_BOB, { AF_PACKET, SOCK_RAW, ETH_P_ALL, "eth0" }, POLICY_VERDICT_DENY, 4 },
-        { 1, PEER_BOB, { AF_CAN, SOCK_DGRAM, 2, NULL }, POLICY_VERDICT_DENY, 4 },
-        { 1, PEER_NOBODY, { AF_PACKET, SOCK_RAW, ETH_P_ALL, "eth0" }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 1, PEER_ALICE, { AF_INET6, SOCK_DGRAM, 17, NULL }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 2, PEER_ALICE_UNIT_X, { AF_INET, SOCK_RAW, 1, NULL }, POLICY_VERDICT_DENY, 0 },
-        { 2, PEER_ALICE_CGROUP, { AF_INET, SOCK_RAW, 1, NULL }, POLICY_VERDICT_ALLOW, 1 },
-        { 2, PEER_ALICE, { AF_INET, SOCK_RAW, 1, NULL }, POLICY_VERDICT_DENY, 2 },
-        { 2, PEER_NOBODY, { AF_INET, SOCK_RAW, 1, NULL }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 3, PEER_ALICE, { AF_INET, SOCK_RAW, IPPROTO_ICMP, "eth0" }, POLICY_VERDICT_ALLOW, 0 },
-        { 3, PEER_ALICE, { AF_INET, SOCK_RAW, IPPROTO_TCP, NULL }, POLICY_VERDICT_ALLOW, 1 },
-        { 3, PEER_ALICE, { AF_INET, SOCK_RAW, IPPROTO_UDP, NULL }, POLICY_VERDICT_DENY, 3 },
-        { 3, PEER_ALICE, { AF_INET, SOCK_RAW, IPPROTO_ICMP, "eth1" }, POLICY_VERDICT_DENY, 3 },
-        { 3, PEER_BOB, { AF_INET, SOCK_RAW, IPPROTO_UDP, NULL }, POLICY_VERDICT_ALLOW, 2 },
-        { 3, PEER_NOBODY, { AF_INET, SOCK_RAW, IPPROTO_UDP, NULL }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 3, PEER_ALICE, { AF_INET6, SOCK_RAW, 58, NULL }, POLICY_VERDICT_NO_MATCH, NO_RULE },
-        { 3, PEER_ALICE_STAFF, { AF_INET6, SOCK_RAW, 58, NULL }, POLICY_VERDICT_ALLOW, 5 },
+        { 0, PEER_ALICE, OPEN(AF_INET, SOCK_RAW, IPPROTO_ICMP, "eth0"), POLICY_VERDICT_ALLOW, 0 },
+        { 0, PEER_ALICE, OPEN(AF_INET, SOCK_RAW, IPPROTO_ICMP, "eth1"), POLICY_VERDICT_DENY, 1 },
+        { 0, PEER_ALICE, OPEN(AF_INET, SOCK_RAW, IPPROTO_ICMP, NULL), POLICY_VERDICT_DENY, 1 },
+        { 0, PEER_ALICE, OPEN(AF_INET, SOCK_RAW, IPPROTO_TCP, "eth0"), POLICY_VERDICT_DENY, 1 },
+        { 0, PEER_ALICE, OPEN(AF_INET6, SOCK_RAW, 58, NULL), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 0, PEER_ALICE, OPEN(AF_INET, SOCK_DGRAM, IPPROTO_UDP, NULL), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 0, PEER_BOB, OPEN(AF_INET, SOCK_RAW, IPPROTO_ICMP, NULL), POLICY_VERDICT_ALLOW, 2 },
+        { 0, PEER_BOB, OPEN(AF_INET, SOCK_RAW, 58, "eth9"), POLICY_VERDICT_ALLOW, 2 },
+        { 0, PEER_BOB, OPEN(AF_INET, SOCK_RAW, IPPROTO_TCP, NULL), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 0, PEER_BOB_PRIMARY, OPEN(AF_INET, SOCK_RAW, IPPROTO_ICMP, NULL), POLICY_VERDICT_ALLOW, 2 },
+        { 0, PEER_BOB_NULL_GROUPS, OPEN(AF_INET, SOCK_RAW, IPPROTO_ICMP, NULL), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 0, PEER_SHARK, OPEN(AF_PACKET, SOCK_RAW, ETH_P_ALL, "eth0"), POLICY_VERDICT_ALLOW, 3 },
+        { 0, PEER_SHARK, OPEN(AF_PACKET, SOCK_RAW, ETH_P_ALL, "veth12"), POLICY_VERDICT_ALLOW, 3 },
+        { 0, PEER_SHARK, OPEN(AF_PACKET, SOCK_RAW, ETH_P_ALL, "veth"), POLICY_VERDICT_ALLOW, 3 },
+        { 0, PEER_SHARK, OPEN(AF_PACKET, SOCK_RAW, ETH_P_ALL, "eth1"), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 0, PEER_SHARK, OPEN(AF_PACKET, SOCK_RAW, ETH_P_ALL, "eth00"), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 0, PEER_SHARK, OPEN(AF_PACKET, SOCK_RAW, ETH_P_IP, "eth0"), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 0, PEER_SHARK, OPEN(AF_PACKET, SOCK_RAW, ETH_P_ALL, NULL), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 0, PEER_SHARK, OPEN(AF_PACKET, SOCK_RAW, ETH_P_ALL, ""), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 0, PEER_SHARK, OPEN(AF_PACKET, SOCK_DGRAM, ETH_P_ALL, "eth0"), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 0, PEER_PTP, OPEN(AF_PACKET, SOCK_DGRAM, ETH_P_1588, "eth1"), POLICY_VERDICT_ALLOW, 4 },
+        { 0, PEER_PTP, OPEN(AF_PACKET, SOCK_DGRAM, ETH_P_1588, "eth10"), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 0, PEER_MON, OPEN(AF_INET6, SOCK_RAW, 58, NULL), POLICY_VERDICT_ALLOW, 5 },
+        { 0, PEER_MON, OPEN(AF_INET, SOCK_RAW, IPPROTO_ICMP, NULL), POLICY_VERDICT_ALLOW, 2 },
+        { 0, PEER_MON, OPEN(AF_CAN, SOCK_RAW, 1, "can0"), POLICY_VERDICT_ALLOW, 8 },
+        { 0, PEER_BOB, OPEN(AF_CAN, SOCK_RAW, 1, "can0"), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 0, PEER_CAP, OPEN(AF_PACKET, SOCK_DGRAM, ETH_P_LLDP, "eth0"), POLICY_VERDICT_ALLOW, 6 },
+        { 0, PEER_CAP_EXACT, OPEN(AF_PACKET, SOCK_DGRAM, ETH_P_LLDP, NULL), POLICY_VERDICT_ALLOW, 6 },
+        { 0, PEER_CAP_SIBLING, OPEN(AF_PACKET, SOCK_DGRAM, ETH_P_LLDP, NULL), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 0, PEER_NOBODY, OPEN(AF_PACKET, SOCK_DGRAM, ETH_P_LLDP, NULL), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 0, PEER_GUEST, OPEN(AF_INET, SOCK_RAW, IPPROTO_ICMP, NULL), POLICY_VERDICT_ALLOW, 2 },
+        { 0, PEER_GUEST, OPEN(AF_INET6, SOCK_RAW, 58, NULL), POLICY_VERDICT_DENY, 7 },
+        { 0, PEER_GUEST, OPEN(AF_PACKET, SOCK_RAW, ETH_P_ALL, "eth0"), POLICY_VERDICT_DENY, 7 },
+        { 0, PEER_GUEST, OPEN(AF_BLUETOOTH, SOCK_SEQPACKET, 0, NULL), POLICY_VERDICT_DENY, 7 },
+        { 0, PEER_NOBODY, OPEN(AF_INET, SOCK_RAW, IPPROTO_ICMP, "lo"), POLICY_VERDICT_ALLOW, 9 },
+        { 0, PEER_NOBODY, OPEN(AF_INET, SOCK_RAW, IPPROTO_ICMP, "eth0"), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 0, PEER_NOBODY, OPEN(AF_BLUETOOTH, SOCK_SEQPACKET, 0, NULL), POLICY_VERDICT_ALLOW, 10 },
+        { 0, PEER_NOBODY, OPEN(AF_BLUETOOTH, SOCK_STREAM, 0, NULL), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 0, PEER_NOBODY, OPEN(AF_UNIX, SOCK_STREAM, 0, NULL), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 0, PEER_NOBODY, OPEN(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP, "lo"), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 0, PEER_MANY, OPEN(AF_INET, SOCK_RAW, 58, NULL), POLICY_VERDICT_ALLOW, 2 },
+        { 0, PEER_MANY, OPEN(AF_PACKET, SOCK_RAW, ETH_P_ALL, "veth0"), POLICY_VERDICT_ALLOW, 3 },
+        { 1, PEER_ALICE_NETMON, OPEN(AF_INET, SOCK_RAW, 1, NULL), POLICY_VERDICT_ALLOW, 0 },
+        { 1, PEER_ALICE, OPEN(AF_INET, SOCK_RAW, 1, NULL), POLICY_VERDICT_DENY, 1 },
+        { 1, PEER_NOBODY, OPEN(AF_INET, SOCK_RAW, 1, NULL), POLICY_VERDICT_DENY, 2 },
+        { 1, PEER_BOB, OPEN(AF_INET, SOCK_RAW, 1, NULL), POLICY_VERDICT_ALLOW, 0 },
+        { 1, PEER_ALICE_NETMON, OPEN(AF_INET6, SOCK_RAW, 58, NULL), POLICY_VERDICT_ALLOW, 3 },
+        { 1, PEER_BOB, OPEN(AF_INET6, SOCK_RAW, 58, NULL), POLICY_VERDICT_DENY, 4 },
+        { 1, PEER_NOBODY, OPEN(AF_INET6, SOCK_RAW, 58, NULL), POLICY_VERDICT_ALLOW, 5 },
+        { 1, PEER_BOB, OPEN(AF_PACKET, SOCK_RAW, ETH_P_ALL, "eth0"), POLICY_VERDICT_DENY, 4 },
+        { 1, PEER_BOB, OPEN(AF_CAN, SOCK_DGRAM, 2, NULL), POLICY_VERDICT_DENY, 4 },
+        { 1, PEER_NOBODY, OPEN(AF_PACKET, SOCK_RAW, ETH_P_ALL, "eth0"), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 1, PEER_ALICE, OPEN(AF_INET6, SOCK_DGRAM, 17, NULL), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 2, PEER_ALICE_UNIT_X, OPEN(AF_INET, SOCK_RAW, 1, NULL), POLICY_VERDICT_DENY, 0 },
+        { 2, PEER_ALICE_CGROUP, OPEN(AF_INET, SOCK_RAW, 1, NULL), POLICY_VERDICT_ALLOW, 1 },
+        { 2, PEER_ALICE, OPEN(AF_INET, SOCK_RAW, 1, NULL), POLICY_VERDICT_DENY, 2 },
+        { 2, PEER_NOBODY, OPEN(AF_INET, SOCK_RAW, 1, NULL), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 3, PEER_ALICE, OPEN(AF_INET, SOCK_RAW, IPPROTO_ICMP, "eth0"), POLICY_VERDICT_ALLOW, 0 },
+        { 3, PEER_ALICE, OPEN(AF_INET, SOCK_RAW, IPPROTO_TCP, NULL), POLICY_VERDICT_ALLOW, 1 },
+        { 3, PEER_ALICE, OPEN(AF_INET, SOCK_RAW, IPPROTO_UDP, NULL), POLICY_VERDICT_DENY, 3 },
+        { 3, PEER_ALICE, OPEN(AF_INET, SOCK_RAW, IPPROTO_ICMP, "eth1"), POLICY_VERDICT_DENY, 3 },
+        { 3, PEER_BOB, OPEN(AF_INET, SOCK_RAW, IPPROTO_UDP, NULL), POLICY_VERDICT_ALLOW, 2 },
+        { 3, PEER_NOBODY, OPEN(AF_INET, SOCK_RAW, IPPROTO_UDP, NULL), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 3, PEER_ALICE, OPEN(AF_INET6, SOCK_RAW, 58, NULL), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 3, PEER_ALICE_STAFF, OPEN(AF_INET6, SOCK_RAW, 58, NULL), POLICY_VERDICT_ALLOW, 5 },
+        /* STATUS matches admin rules only */
+        { 0, PEER_GUEST, STATUS, POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 1, PEER_BOB, STATUS, POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_GUEST, STATUS, POLICY_VERDICT_DENY, 7 },
+        { 4, PEER_SHARK, STATUS, POLICY_VERDICT_ALLOW, 5 },
+        { 4, PEER_NOBODY, STATUS, POLICY_VERDICT_DENY, 7 },
+        /* BIND */
+        { 4, PEER_BOB, BIND(AF_INET, SOCK_STREAM, IPPROTO_TCP, 80), POLICY_VERDICT_ALLOW, 0 },
+        { 4, PEER_BOB, BIND(AF_INET, SOCK_STREAM, IPPROTO_TCP, 443), POLICY_VERDICT_ALLOW, 0 },
+        { 4, PEER_BOB, BIND(AF_INET, SOCK_STREAM, IPPROTO_TCP, 81), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_BOB, BIND(AF_INET, SOCK_DGRAM, IPPROTO_UDP, 80), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_BOB, BIND(AF_INET6, SOCK_STREAM, IPPROTO_TCP, 22), POLICY_VERDICT_ALLOW, 9 },
+        { 4, PEER_BOB, BIND(AF_INET6, SOCK_STREAM, IPPROTO_TCP, 1024), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_GUEST, BIND(AF_INET, SOCK_STREAM, IPPROTO_TCP, 80), POLICY_VERDICT_ALLOW, 0 },
+        { 4, PEER_GUEST, BIND(AF_INET6, SOCK_STREAM, IPPROTO_TCP, 22), POLICY_VERDICT_DENY, 1 },
+        { 4, PEER_NOBODY, BIND(AF_BLUETOOTH, SOCK_SEQPACKET, BTPROTO_L2CAP, 0x1003), POLICY_VERDICT_ALLOW, 10 },
+        { 4, PEER_NOBODY, BIND(AF_BLUETOOTH, SOCK_SEQPACKET, BTPROTO_L2CAP, 0x1100), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        /* OPEN is allowed by a rule with operation words too */
+        { 4, PEER_GUEST, OPEN(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL), POLICY_VERDICT_ALLOW, 0 },
+        { 4, PEER_GUEST, OPEN(AF_INET, SOCK_RAW, IPPROTO_ICMP, NULL), POLICY_VERDICT_DENY, 1 },
+        { 4, PEER_ALICE, OPEN(AF_INET, SOCK_RAW, IPPROTO_ICMP, NULL), POLICY_VERDICT_DENY, 3 },
+        { 4, PEER_ALICE, OPEN(AF_INET, SOCK_RAW, IPPROTO_ICMP, "eth0"), POLICY_VERDICT_ALLOW, 2 },
+        /* SETOPT */
+        { 4, PEER_ALICE, SETOPT(AF_INET, SOCK_RAW, IPPROTO_ICMP, MARK, 5), POLICY_VERDICT_ALLOW, 2 },
+        { 4, PEER_ALICE, SETOPT(AF_INET, SOCK_RAW, IPPROTO_ICMP, MARK, 100), POLICY_VERDICT_ALLOW, 2 },
+        { 4, PEER_ALICE, SETOPT(AF_INET, SOCK_RAW, IPPROTO_ICMP, MARK, 101), POLICY_VERDICT_DENY, 3 },
+        { 4, PEER_ALICE, SETOPT(AF_INET, SOCK_RAW, IPPROTO_ICMP, MARK, 0), POLICY_VERDICT_DENY, 3 },
+        { 4, PEER_ALICE, SETOPT(AF_INET, SOCK_DGRAM, IPPROTO_UDP, MARK, 101), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_ALICE, SETOPT(AF_INET, SOCK_RAW, IPPROTO_ICMP, PRIORITY, 1), POLICY_VERDICT_DENY, 3 },
+        { 4, PEER_ALICE, SETOPT(AF_INET, SOCK_RAW, IPPROTO_ICMP, NONE, 1), POLICY_VERDICT_DENY, 3 },
+        { 4, PEER_ALICE, SETDEV(AF_INET, SOCK_RAW, IPPROTO_ICMP, "eth1"), POLICY_VERDICT_ALLOW, 2 },
+        { 4, PEER_ALICE, SETDEV(AF_INET, SOCK_RAW, IPPROTO_ICMP, "wlan0"), POLICY_VERDICT_DENY, 3 },
+        { 4, PEER_ALICE, SETDEV(AF_INET, SOCK_RAW, IPPROTO_ICMP, NULL), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_ALICE, SETDEV(AF_INET, SOCK_DGRAM, IPPROTO_UDP, "eth0"), POLICY_VERDICT_ALLOW, 2 },
+        { 4, PEER_ALICE, SETOPT(AF_INET6, SOCK_RAW, 58, MARK, 5), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        /* LINK */
+        { 4, PEER_NOBODY, LINK("vcan0", POLICY_LINK_UP, 0), POLICY_VERDICT_ALLOW, 4 },
+        { 4, PEER_NOBODY, LINK("can1", POLICY_LINK_DOWN, 0), POLICY_VERDICT_ALLOW, 4 },
+        { 4, PEER_NOBODY, LINK("eth0", POLICY_LINK_UP, 0), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_NOBODY, LINK("can0", POLICY_LINK_BITRATE, 500000), POLICY_VERDICT_ALLOW, 4 },
+        { 4, PEER_NOBODY, LINK("can0", POLICY_LINK_BITRATE, 250000), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_NOBODY, LINK(NULL, POLICY_LINK_DOWN, 0), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_NOBODY, LINK("can0", POLICY_LINK_UP | POLICY_LINK_DOWN, 0), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_GUEST, LINK("can0", POLICY_LINK_UP, 0), POLICY_VERDICT_DENY, 1 },
+        { 4, PEER_GUEST, { .op = POLICY_OP_LINK, .ifname = "can0", .link_op = POLICY_LINK_UP },
+          POLICY_VERDICT_DENY, 1 },
+        { 4, PEER_NOBODY, { .op = POLICY_OP_LINK, .ifname = "can0", .link_op = POLICY_LINK_UP },
+          POLICY_VERDICT_ALLOW, 4 },
+        { 4, PEER_NOBODY, { .op = POLICY_OP_LINK, .family = AF_INET, .ifname = "can0",
+                            .link_op = POLICY_LINK_UP }, POLICY_VERDICT_NO_MATCH, NO_RULE },
+        /* HCI_COMMAND */
+        { 4, PEER_NOBODY, HCI_COMMAND(0, 0x200c), POLICY_VERDICT_ALLOW, 6 },
+        { 4, PEER_NOBODY, HCI_COMMAND(0, 0x200b), POLICY_VERDICT_ALLOW, 6 },
+        { 4, PEER_NOBODY, HCI_COMMAND(0, 0x0c03), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_NOBODY, HCI_COMMAND(1, 0x200b), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_GUEST, HCI_COMMAND(0, 0x200c), POLICY_VERDICT_DENY, 1 },
+        { 4, PEER_NOBODY, { .op = POLICY_OP_HCI_COMMAND, .opcode = 0x200c }, POLICY_VERDICT_ALLOW, 6 },
+        { 4, PEER_GUEST, { .op = POLICY_OP_HCI_COMMAND, .opcode = 0x200c }, POLICY_VERDICT_DENY, 1 },
+        { 4, PEER_NOBODY, { .op = POLICY_OP_HCI_COMMAND, .family = AF_CAN, .opcode = 0x200c },
+          POLICY_VERDICT_NO_MATCH, NO_RULE },
+        /* OPEN with addresses */
+        { 4, PEER_NOBODY, OPEN_HCI(HCI_RAW, 0), POLICY_VERDICT_ALLOW, 6 },
+        { 4, PEER_NOBODY, OPEN_HCI(HCI_USER, 0), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_NOBODY, OPEN_HCI(HCI_RAW, 1), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_NOBODY, OPEN_L2CAP(0x1001, 0), POLICY_VERDICT_ALLOW, 10 },
+        { 4, PEER_NOBODY, OPEN_L2CAP(0x0001, 0), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_PTP, OPEN_ISOTP("vcan0", 0x7e8, 0x7e0), POLICY_VERDICT_ALLOW, 4 },
+        { 4, PEER_PTP, OPEN_ISOTP("slcan0", 0x7e8, 0x7e0), POLICY_VERDICT_ALLOW, 11 },
+        { 4, PEER_PTP, OPEN_ISOTP("slcan0", 0x7e0, 0x7e8), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_PTP, OPEN_ISOTP("vcan0", 0x7e0, 0x7e8), POLICY_VERDICT_ALLOW, 4 },
+        { 4, PEER_PTP, OPEN_ISOTP("eth0", 0x7e0, 0x7e8), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_PTP, OPEN(AF_CAN, SOCK_DGRAM, CAN_ISOTP, "eth0"), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_PTP, OPEN_J1939("eth0", 0x1234, 0xfeca, 0x85), POLICY_VERDICT_ALLOW, 12 },
+        { 4, PEER_PTP, OPEN_J1939("eth0", 0x1234, 0xfeca, 0x90), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_PTP, OPEN_RFCOMM(3), POLICY_VERDICT_ALLOW, 13 },
+        { 4, PEER_PTP, OPEN_RFCOMM(6), POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_PTP, { .family = AF_CAN, .type = SOCK_RAW, .protocol = CAN_RAW, .ifname = "can0",
+                         .can_fd = true }, POLICY_VERDICT_ALLOW, 14 },
+        { 4, PEER_NOBODY, { .family = AF_CAN, .type = SOCK_RAW, .protocol = CAN_RAW, .ifname = "can0",
+                            .can_fd = true }, POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_NOBODY, OPEN(AF_CAN, SOCK_RAW, CAN_RAW, "can0"), POLICY_VERDICT_ALLOW, 4 },
+        /* operations outside the vocabulary */
+        { 4, PEER_NOBODY, { .op = (enum policy_op)42, .family = AF_CAN, .ifname = "can0" },
+          POLICY_VERDICT_NO_MATCH, NO_RULE },
+        { 4, PEER_GUEST, { .op = (enum policy_op)-1, .family = AF_INET, .type = SOCK_RAW },
+          POLICY_VERDICT_NO_MATCH, NO_RULE },
 };
+
+/* The reference for deny rules, written out on its own: a deny rule
+ * matches by family, type, protocol and interface, for every operation. */
+static bool ref_type_valid(int family, int type)
+{
+        if (family != AF_INET && family != AF_INET6 && family != AF_PACKET && family != AF_CAN &&
+            family != AF_BLUETOOTH)
+                return false;
+        if (type == SOCK_RAW || type == SOCK_DGRAM)
+                return true;
+        return (type == SOCK_STREAM || type == SOCK_SEQPACKET) && family != AF_PACKET &&
+               family != AF_CAN;
+}
+
+static bool ref_deny_matches(const struct policy_rule *rule, const struct policy_request *req)
+{
+        bool socket = true, check_iface = false, need_iface = false, found;
+        bool ifname_ok = req->ifname && req->ifname[0] && strlen(req->ifname) < IFNAMSIZ;
+        int family = req->family;
+
+        if (req->op == POLICY_OP_STATUS)
+                return rule->admin;
+        if (rule->admin)
+                return false;
+        switch (req->op) {
+        case POLICY_OP_OPEN:
+                check_iface = true;
+                break;
+        case POLICY_OP_BIND:
+                break;
+        case POLICY_OP_SETOPT:
+                check_iface = need_iface = req->sockopt == POLICY_SOCKOPT_BINDTODEVICE;
+                break;
+        case POLICY_OP_LINK:
+                if (req->family != 0 && req->family != AF_CAN)
+                        return false;
+                family = AF_CAN;
+                socket = false;
+                check_iface = need_iface = true;
+                break;
+        case POLICY_OP_HCI_COMMAND:
+                if (req->family != 0 && req->family != AF_BLUETOOTH)
+                        return false;
+                family = AF_BLUETOOTH;
+                socket = false;
+                break;
+        case POLICY_OP_STATUS:
+        default:
+                return false;
+        }
+
+        if (socket && !ref_type_valid(family, req->type))
+                return false;
+        if (rule->family != 0 && rule->family != family)
+                return false;
+        if (socket && rule->type != 0 && rule->type != req->type)
+                return false;
+        if (socket && rule->n_protocols > 0) {
+                found = false;
+                for (uint32_t i = 0; i < rule->n_protocols; i++)
+                        found = found || rule->protocols[i] == req->protocol;
+                if (!found)
+                        return false;
+        }
+        if (need_iface && !ifname_ok)
+                return false;
+        if (check_iface && rule->n_ifaces > 0) {
+                found = false;
+                for (uint32_t i = 0; ifname_ok && i < rule->n_ifaces; i++)
+                        found = found || fnmatch(rule->ifaces[i], req->ifname, 0) == 0;
+                if (!found)
+                        return false;
+        }
+        return true;
+}
 
 /* The reference: a plain first-match scan over every rule. */
 static enum policy_verdict linear_check(const policy *p, const struct policy_peer *peer,
@@ -787,7 +1447,6 @@ static enum policy_verdict linear_check(const policy *p, const struct policy_pee
 {
         for (size_t i = 0; i < policy_n_rules(p); i++) {
                 const struct policy_rule *rule = policy_get_rule(p, i);
-                struct policy_rule as_allow = *rule;
                 bool in_group = rule->has_gid && peer->gid == rule->gid;
 
                 for (size_t k = 0; peer->groups && k < peer->n_groups; k++)
@@ -809,8 +1468,7 @@ static enum policy_verdict linear_check(const policy *p, const struct policy_pee
                                         continue;
                         }
                 }
-                as_allow.allow = true;
-                if (!policy_rule_permits(&as_allow, req))
+                if (rule->allow ? !policy_rule_permits(rule, req) : !ref_deny_matches(rule, req))
                         continue;
                 *ret_rule = (int)i;
                 return rule->allow ? POLICY_VERDICT_ALLOW : POLICY_VERDICT_DENY;
@@ -850,7 +1508,7 @@ END_TEST
 START_TEST(test_eval_null)
 {
         _cleanup_(policy_freep) policy *p = compile_ok("allow everyone any");
-        const struct policy_request req = { AF_INET, SOCK_RAW, 1, NULL };
+        const struct policy_request req = OPEN(AF_INET, SOCK_RAW, 1, NULL);
         const struct policy_rule *rule = (void *)1;
 
         ck_assert_int_eq(policy_check(NULL, &peers[0], &req, &rule), POLICY_VERDICT_NO_MATCH);
@@ -887,9 +1545,8 @@ START_TEST(test_eval_many)
 
         for (size_t i = 0; i < ELEMENTSOF(uids); i++) {
                 struct policy_peer peer = { .uid = uids[i], .gid = 100000 };
-                struct policy_request req = {
-                        AF_INET, SOCK_RAW, uids[i] % 2 ? IPPROTO_ICMP : IPPROTO_TCP, NULL,
-                };
+                struct policy_request req =
+                        OPEN(AF_INET, SOCK_RAW, uids[i] % 2 ? IPPROTO_ICMP : IPPROTO_TCP, NULL);
                 const struct policy_rule *rule;
                 enum policy_verdict v = policy_check(p, &peer, &req, &rule);
 
@@ -907,10 +1564,10 @@ START_TEST(test_eval_many)
         }
 
         ck_assert_int_eq(policy_check(p, &(struct policy_peer){ .uid = N, .gid = N },
-                                      &(struct policy_request){ AF_INET, SOCK_RAW, 1, NULL }, NULL),
+                                      &(struct policy_request)OPEN(AF_INET, SOCK_RAW, 1, NULL), NULL),
                          POLICY_VERDICT_ALLOW);
         ck_assert_int_eq(policy_check(p, &(struct policy_peer){ .uid = 5, .gid = 5 },
-                                      &(struct policy_request){ AF_INET6, SOCK_RAW, 1, NULL }, NULL),
+                                      &(struct policy_request)OPEN(AF_INET6, SOCK_RAW, 1, NULL), NULL),
                          POLICY_VERDICT_NO_MATCH);
 }
 END_TEST
@@ -934,7 +1591,7 @@ START_TEST(test_eval_many_groups)
 
         for (unsigned proto = 0; proto < N; proto += 37) {
                 struct policy_peer peer = { .uid = 1, .gid = 5, .groups = groups, .n_groups = ELEMENTSOF(groups) };
-                struct policy_request req = { AF_PACKET, SOCK_RAW, proto, "eth0" };
+                struct policy_request req = OPEN(AF_PACKET, SOCK_RAW, proto, "eth0");
                 const struct policy_rule *rule;
                 enum policy_verdict v = policy_check(p, &peer, &req, &rule);
                 int expect, linear;
@@ -955,39 +1612,183 @@ static const struct {
         struct policy_request req;
         bool permits;
 } permit_cases[] = {
-        { "allow everyone inet raw proto=icmp", { AF_INET, SOCK_RAW, 1, NULL }, true },
-        { "allow everyone inet raw proto=icmp", { AF_INET, SOCK_RAW, 6, NULL }, false },
-        { "allow everyone inet raw proto=icmp", { AF_INET6, SOCK_RAW, 1, NULL }, false },
-        { "allow everyone inet raw proto=icmp", { AF_INET, SOCK_DGRAM, 1, NULL }, false },
-        { "allow everyone inet raw proto=icmp", { AF_INET, SOCK_RAW, 1, "eth0" }, true },
-        { "deny everyone inet raw", { AF_INET, SOCK_RAW, 1, NULL }, false },
-        { "allow uid=5 any", { AF_PACKET, SOCK_RAW, ETH_P_ALL, "eth0" }, true },
-        { "allow uid=5 any", { AF_CAN, SOCK_RAW, 1, NULL }, true },
-        { "allow uid=5 any", { AF_UNIX, SOCK_STREAM, 0, NULL }, false },
-        { "allow uid=5 any", { AF_NETLINK, SOCK_RAW, 0, NULL }, false },
-        { "allow uid=5 any", { 0, SOCK_RAW, 0, NULL }, false },
-        { "allow uid=5 any", { AF_PACKET, SOCK_STREAM, 0, NULL }, false },
-        { "allow uid=5 any", { AF_INET, SOCK_RDM, 0, NULL }, false },
-        { "allow uid=5 any", { AF_INET, 0, 0, NULL }, false },
-        { "allow uid=5 inet any", { AF_INET, SOCK_SEQPACKET, 132, NULL }, true },
-        { "allow everyone inet raw", { AF_INET, SOCK_RAW | SOCK_NONBLOCK, 1, NULL }, false },
-        { "allow everyone packet raw iface=eth*", { AF_PACKET, SOCK_RAW, 3, "eth0" }, true },
-        { "allow everyone packet raw iface=eth*", { AF_PACKET, SOCK_RAW, 3, NULL }, false },
-        { "allow everyone packet raw iface=eth*", { AF_PACKET, SOCK_RAW, 3, "" }, false },
-        { "allow everyone packet raw iface=eth*", { AF_PACKET, SOCK_RAW, 3, "wlan0" }, false },
-        { "allow everyone packet raw iface=eth*", { AF_PACKET, SOCK_RAW, 3, "eth0123456789ab" }, true },
-        { "allow everyone packet raw iface=eth*", { AF_PACKET, SOCK_RAW, 3, "eth0123456789abc" }, false },
-        { "allow everyone packet raw iface=eth[0-9]", { AF_PACKET, SOCK_RAW, 3, "eth5" }, true },
-        { "allow everyone packet raw iface=eth[0-9]", { AF_PACKET, SOCK_RAW, 3, "ethx" }, false },
-        { "allow everyone packet raw iface=eth[0-9]", { AF_PACKET, SOCK_RAW, 3, "eth10" }, false },
-        { "allow everyone packet raw iface=?", { AF_PACKET, SOCK_RAW, 3, "a" }, true },
-        { "allow everyone packet raw iface=?", { AF_PACKET, SOCK_RAW, 3, "ab" }, false },
-        { "allow everyone packet raw iface=*", { AF_PACKET, SOCK_RAW, 3, ".hidden" }, true },
-        { "allow everyone packet raw proto=all", { AF_PACKET, SOCK_RAW, ETH_P_IP, NULL }, false },
-        { "allow everyone packet raw proto=all", { AF_PACKET, SOCK_RAW, ETH_P_ALL, NULL }, true },
-        { "allow everyone packet raw proto=all,ip", { AF_PACKET, SOCK_RAW, ETH_P_IP, NULL }, true },
-        { "allow everyone any iface=lo", { AF_INET6, SOCK_DGRAM, 17, "lo" }, true },
-        { "allow everyone any iface=lo", { AF_INET6, SOCK_DGRAM, 17, NULL }, false },
+        { "allow everyone inet raw proto=icmp", OPEN(AF_INET, SOCK_RAW, 1, NULL), true },
+        { "allow everyone inet raw proto=icmp", OPEN(AF_INET, SOCK_RAW, 6, NULL), false },
+        { "allow everyone inet raw proto=icmp", OPEN(AF_INET6, SOCK_RAW, 1, NULL), false },
+        { "allow everyone inet raw proto=icmp", OPEN(AF_INET, SOCK_DGRAM, 1, NULL), false },
+        { "allow everyone inet raw proto=icmp", OPEN(AF_INET, SOCK_RAW, 1, "eth0"), true },
+        { "deny everyone inet raw", OPEN(AF_INET, SOCK_RAW, 1, NULL), false },
+        { "allow uid=5 any", OPEN(AF_PACKET, SOCK_RAW, ETH_P_ALL, "eth0"), true },
+        { "allow uid=5 any", OPEN(AF_CAN, SOCK_RAW, 1, NULL), true },
+        { "allow uid=5 any", OPEN(AF_UNIX, SOCK_STREAM, 0, NULL), false },
+        { "allow uid=5 any", OPEN(AF_NETLINK, SOCK_RAW, 0, NULL), false },
+        { "allow uid=5 any", OPEN(0, SOCK_RAW, 0, NULL), false },
+        { "allow uid=5 any", OPEN(AF_PACKET, SOCK_STREAM, 0, NULL), false },
+        { "allow uid=5 any", OPEN(AF_INET, SOCK_RDM, 0, NULL), false },
+        { "allow uid=5 any", OPEN(AF_INET, 0, 0, NULL), false },
+        { "allow uid=5 inet any", OPEN(AF_INET, SOCK_SEQPACKET, 132, NULL), true },
+        { "allow everyone inet raw", OPEN(AF_INET, SOCK_RAW | SOCK_NONBLOCK, 1, NULL), false },
+        { "allow everyone packet raw iface=eth*", OPEN(AF_PACKET, SOCK_RAW, 3, "eth0"), true },
+        { "allow everyone packet raw iface=eth*", OPEN(AF_PACKET, SOCK_RAW, 3, NULL), false },
+        { "allow everyone packet raw iface=eth*", OPEN(AF_PACKET, SOCK_RAW, 3, ""), false },
+        { "allow everyone packet raw iface=eth*", OPEN(AF_PACKET, SOCK_RAW, 3, "wlan0"), false },
+        { "allow everyone packet raw iface=eth*", OPEN(AF_PACKET, SOCK_RAW, 3, "eth0123456789ab"), true },
+        { "allow everyone packet raw iface=eth*", OPEN(AF_PACKET, SOCK_RAW, 3, "eth0123456789abc"), false },
+        { "allow everyone packet raw iface=eth[0-9]", OPEN(AF_PACKET, SOCK_RAW, 3, "eth5"), true },
+        { "allow everyone packet raw iface=eth[0-9]", OPEN(AF_PACKET, SOCK_RAW, 3, "ethx"), false },
+        { "allow everyone packet raw iface=eth[0-9]", OPEN(AF_PACKET, SOCK_RAW, 3, "eth10"), false },
+        { "allow everyone packet raw iface=?", OPEN(AF_PACKET, SOCK_RAW, 3, "a"), true },
+        { "allow everyone packet raw iface=?", OPEN(AF_PACKET, SOCK_RAW, 3, "ab"), false },
+        { "allow everyone packet raw iface=*", OPEN(AF_PACKET, SOCK_RAW, 3, ".hidden"), true },
+        { "allow everyone packet raw proto=all", OPEN(AF_PACKET, SOCK_RAW, ETH_P_IP, NULL), false },
+        { "allow everyone packet raw proto=all", OPEN(AF_PACKET, SOCK_RAW, ETH_P_ALL, NULL), true },
+        { "allow everyone packet raw proto=all,ip", OPEN(AF_PACKET, SOCK_RAW, ETH_P_IP, NULL), true },
+        { "allow everyone any iface=lo", OPEN(AF_INET6, SOCK_DGRAM, 17, "lo"), true },
+        { "allow everyone any iface=lo", OPEN(AF_INET6, SOCK_DGRAM, 17, NULL), false },
+        /* every operation but OPEN needs its word */
+        { "allow everyone any", BIND(AF_INET, SOCK_STREAM, 6, 80), false },
+        { "allow everyone any", SETOPT(AF_INET, SOCK_RAW, 1, MARK, 1), false },
+        { "allow everyone any", LINK("can0", POLICY_LINK_UP, 0), false },
+        { "allow everyone any", HCI_COMMAND(0, 0x0c03), false },
+        { "allow everyone any", STATUS, false },
+        { "allow everyone inet stream", STATUS, false },
+        { "allow everyone admin", STATUS, true },
+        { "deny everyone admin", STATUS, false },
+        { "allow everyone admin", OPEN(AF_INET, SOCK_RAW, 1, NULL), false },
+        { "allow everyone admin", LINK("can0", POLICY_LINK_UP, 0), false },
+        { "allow everyone admin", { .op = POLICY_OP_STATUS, .family = AF_INET }, true },
+        /* BIND */
+        { "allow everyone inet stream bind=80", BIND(AF_INET, SOCK_STREAM, 6, 80), true },
+        { "allow everyone inet stream bind=80", BIND(AF_INET, SOCK_STREAM, 6, 81), false },
+        { "allow everyone inet stream bind=80", BIND(AF_INET6, SOCK_STREAM, 6, 80), false },
+        { "allow everyone inet stream bind=80", BIND(AF_INET, SOCK_DGRAM, 17, 80), false },
+        { "allow everyone inet stream bind=80", OPEN(AF_INET, SOCK_STREAM, 6, NULL), true },
+        { "allow everyone inet bind=1-1023 iface=eth0", BIND(AF_INET, SOCK_DGRAM, 17, 1023), true },
+        { "allow everyone inet bind=1-1023 iface=eth0", BIND(AF_INET, SOCK_DGRAM, 17, 0), false },
+        { "allow everyone inet bind=1-1023 iface=eth0", BIND(AF_INET, SOCK_DGRAM, 17, 65536 + 80), false },
+        { "allow everyone inet stream", BIND(AF_INET, SOCK_STREAM, 6, 80), false },
+        { "allow everyone inet stream bind=80", { .op = POLICY_OP_BIND, .family = AF_INET, .type = SOCK_STREAM }, false },
+        { "allow everyone bluetooth bind=0x1001", BIND(AF_BLUETOOTH, SOCK_SEQPACKET, BTPROTO_L2CAP, 0x1001), true },
+        { "allow everyone bluetooth bind=0x1001", BIND(AF_BLUETOOTH, SOCK_STREAM, BTPROTO_RFCOMM, 0x1001), false },
+        { "allow everyone bluetooth bind=0x1001", BIND(AF_BLUETOOTH, SOCK_SEQPACKET, BTPROTO_L2CAP, 0x1003), false },
+        /* SETOPT */
+        { "allow everyone inet raw option=mark", SETOPT(AF_INET, SOCK_RAW, 1, MARK, UINT32_MAX), true },
+        { "allow everyone inet raw option=mark", SETOPT(AF_INET, SOCK_RAW, 1, MARK, UINT64_C(1) << 32), false },
+        { "allow everyone inet raw option=mark", SETOPT(AF_INET, SOCK_RAW, 1, PRIORITY, 0), false },
+        { "allow everyone inet raw option=mark:5-6", SETOPT(AF_INET, SOCK_RAW, 1, MARK, 6), true },
+        { "allow everyone inet raw option=mark:5-6", SETOPT(AF_INET, SOCK_RAW, 1, MARK, 7), false },
+        { "allow everyone inet raw option=priority:0-6", SETOPT(AF_INET, SOCK_RAW, 1, PRIORITY, 6), true },
+        { "allow everyone inet raw option=priority:0-6", SETOPT(AF_INET, SOCK_RAW, 1, PRIORITY, 7), false },
+        { "allow everyone inet raw option=rcvbufforce", SETOPT(AF_INET, SOCK_RAW, 1, RCVBUFFORCE, INT32_MAX), true },
+        { "allow everyone inet raw option=rcvbufforce", SETOPT(AF_INET, SOCK_RAW, 1, RCVBUFFORCE, UINT32_MAX), false },
+        { "allow everyone inet raw option=rcvbufforce", SETOPT(AF_INET, SOCK_RAW, 1, SNDBUFFORCE, 1), false },
+        { "allow everyone inet raw option=sndbufforce:4096", SETOPT(AF_INET, SOCK_RAW, 1, SNDBUFFORCE, 4096), true },
+        { "allow everyone inet raw option=mark", SETOPT(AF_INET, SOCK_RAW, 1, NONE, 0), false },
+        { "allow everyone inet raw option=mark", { .op = POLICY_OP_SETOPT, .family = AF_INET, .type = SOCK_RAW,
+                                                   .sockopt = _POLICY_SOCKOPT_MAX }, false },
+        { "allow everyone inet raw option=mark", { .op = POLICY_OP_SETOPT, .family = AF_INET, .type = SOCK_RAW,
+                                                   .sockopt = (enum policy_sockopt)-1 }, false },
+        { "allow everyone inet raw option=mark", SETOPT(AF_INET, SOCK_DGRAM, 17, MARK, 1), false },
+        { "allow everyone packet raw option=bindtodevice", SETDEV(AF_PACKET, SOCK_RAW, 3, "eth1"), true },
+        { "allow everyone packet raw option=bindtodevice", SETDEV(AF_PACKET, SOCK_RAW, 3, NULL), false },
+        { "allow everyone packet raw option=bindtodevice", SETDEV(AF_PACKET, SOCK_RAW, 3, ""), false },
+        { "allow everyone packet raw option=bindtodevice", SETDEV(AF_PACKET, SOCK_RAW, 3, "eth0123456789abc"), false },
+        { "allow everyone packet raw option=bindtodevice iface=eth*", SETDEV(AF_PACKET, SOCK_RAW, 3, "eth1"), true },
+        { "allow everyone packet raw option=bindtodevice iface=eth*", SETDEV(AF_PACKET, SOCK_RAW, 3, "wlan0"), false },
+        { "allow everyone packet raw option=mark iface=eth*", SETOPT(AF_PACKET, SOCK_RAW, 3, MARK, 1), true },
+        { "allow everyone packet raw option=mark iface=eth*", SETDEV(AF_PACKET, SOCK_RAW, 3, "eth0"), false },
+        /* LINK */
+        { "allow everyone can link=up", LINK("can0", POLICY_LINK_UP, 0), true },
+        { "allow everyone can link=up", LINK("can0", POLICY_LINK_DOWN, 0), false },
+        { "allow everyone can link=up", LINK(NULL, POLICY_LINK_UP, 0), false },
+        { "allow everyone can link=up", LINK("", POLICY_LINK_UP, 0), false },
+        { "allow everyone can link=up", { .op = POLICY_OP_LINK, .family = AF_INET, .ifname = "can0",
+                                          .link_op = POLICY_LINK_UP }, false },
+        { "allow everyone can link=up,down", LINK("can0", 0, 0), false },
+        { "allow everyone can link=up,down", LINK("can0", 8, 0), false },
+        { "allow everyone can raw proto=raw link=down", LINK("can0", POLICY_LINK_DOWN, 0), true },
+        { "allow everyone can link=up iface=vcan*", LINK("vcan1", POLICY_LINK_UP, 0), true },
+        { "allow everyone can link=up iface=vcan*", LINK("can1", POLICY_LINK_UP, 0), false },
+        { "allow everyone can link=bitrate bitrate=500000", LINK("can0", POLICY_LINK_BITRATE, 500000), true },
+        { "allow everyone can link=bitrate bitrate=500000", LINK("can0", POLICY_LINK_BITRATE, 500001), false },
+        { "allow everyone can link=bitrate bitrate=500000", LINK("can0", POLICY_LINK_UP, 0), false },
+        { "allow everyone can link=bitrate,down bitrate=10000-1000000", LINK("can0", POLICY_LINK_BITRATE, 10000), true },
+        /* HCI_COMMAND */
+        { "allow everyone bluetooth command=reset", HCI_COMMAND(0, 0x0c03), true },
+        { "allow everyone bluetooth command=reset", HCI_COMMAND(7, 0x0c03), true },
+        { "allow everyone bluetooth command=reset", HCI_COMMAND(0, 0x0c01), false },
+        { "allow everyone bluetooth command=reset dev=1", HCI_COMMAND(0, 0x0c03), false },
+        { "allow everyone bluetooth command=reset dev=1", HCI_COMMAND(1, 0x0c03), true },
+        { "allow everyone bluetooth raw proto=hci", HCI_COMMAND(0, 0x0c03), false },
+        { "allow everyone bluetooth command=reset", { .op = POLICY_OP_HCI_COMMAND, .family = AF_CAN,
+                                                      .opcode = 0x0c03 }, false },
+        /* OPEN: Bluetooth addresses */
+        { "allow everyone bluetooth raw proto=hci", OPEN_HCI(HCI_RAW, 0), true },
+        { "allow everyone bluetooth raw proto=hci", OPEN_HCI(HCI_MONITOR, 0), false },
+        { "allow everyone bluetooth raw proto=hci hci=monitor", OPEN_HCI(HCI_MONITOR, 0), true },
+        { "allow everyone bluetooth raw proto=hci hci=monitor", OPEN_HCI(HCI_RAW, 0), false },
+        { "allow everyone bluetooth raw proto=hci hci=user,control", OPEN_HCI(HCI_CONTROL, 3), true },
+        { "allow everyone bluetooth raw proto=hci hci=user,control", OPEN_HCI(4, 3), false },
+        { "allow everyone bluetooth raw proto=hci hci=user,control", OPEN_HCI(33, 3), false },
+        { "allow everyone bluetooth raw proto=hci dev=1-2", OPEN_HCI(HCI_RAW, 2), true },
+        { "allow everyone bluetooth raw proto=hci dev=1-2", OPEN_HCI(HCI_RAW, 0), false },
+        { "allow everyone bluetooth raw proto=hci dev=1-2",
+          { .family = AF_BLUETOOTH, .type = SOCK_RAW, .protocol = BTPROTO_HCI }, false },
+        { "allow everyone bluetooth raw proto=hci",
+          { .family = AF_BLUETOOTH, .type = SOCK_RAW, .protocol = BTPROTO_HCI }, false },
+        { "allow everyone bluetooth raw proto=hci",
+          { .family = AF_BLUETOOTH, .type = SOCK_RAW, .protocol = BTPROTO_HCI, .has_channel = true }, true },
+        { "allow everyone bluetooth raw", OPEN(AF_BLUETOOTH, SOCK_RAW, BTPROTO_L2CAP, NULL), true },
+        { "allow everyone bluetooth dev=0", OPEN(AF_BLUETOOTH, SOCK_RAW, BTPROTO_L2CAP, NULL), false },
+        { "allow everyone bluetooth bind=0x1001",
+          { .family = AF_BLUETOOTH, .type = SOCK_STREAM, .protocol = BTPROTO_RFCOMM,
+            .has_port = true, .port = 0x1001 }, false },
+        { "allow everyone packet",
+          { .family = AF_PACKET, .type = SOCK_RAW, .protocol = 3, .has_port = true, .port = 1 }, false },
+        { "allow everyone can", { .family = AF_CAN, .type = SOCK_RAW, .protocol = CAN_RAW,
+                                  .has_can_ids = true }, false },
+        { "allow everyone can", { .family = AF_CAN, .type = SOCK_DGRAM, .protocol = CAN_ISOTP,
+                                  .has_j1939 = true }, false },
+        { "allow everyone can rx=1", OPEN(AF_CAN, SOCK_RAW, CAN_RAW, "can0"), false },
+        { "allow everyone bluetooth", OPEN_L2CAP(0x1001, 0), false },
+        { "allow everyone bluetooth bind=0x1001", OPEN_L2CAP(0x1001, 0), true },
+        { "allow everyone bluetooth bind=0x1001", OPEN(AF_BLUETOOTH, SOCK_SEQPACKET, 0, NULL), true },
+        { "allow everyone bluetooth bind=0x1001", OPEN(AF_BLUETOOTH, SOCK_STREAM, BTPROTO_RFCOMM, NULL), true },
+        { "allow everyone bluetooth stream proto=rfcomm", OPEN_RFCOMM(30), true },
+        { "allow everyone bluetooth stream proto=rfcomm channel=1-3", OPEN_RFCOMM(3), true },
+        { "allow everyone bluetooth stream proto=rfcomm channel=1-3", OPEN_RFCOMM(4), false },
+        { "allow everyone bluetooth stream proto=rfcomm channel=1-3", OPEN(AF_BLUETOOTH, SOCK_STREAM, 3, NULL), false },
+        { "allow everyone bluetooth", { .family = AF_BLUETOOTH, .type = SOCK_SEQPACKET, .protocol = BTPROTO_L2CAP,
+                                        .has_channel = true, .channel = 1 }, false },
+        /* OPEN: CAN addresses */
+        { "allow everyone can dgram proto=isotp", OPEN_ISOTP("can0", 1, 2), true },
+        { "allow everyone can dgram proto=isotp rx=1", OPEN_ISOTP("can0", 1, 2), true },
+        { "allow everyone can dgram proto=isotp rx=1", OPEN_ISOTP("can0", 2, 1), false },
+        { "allow everyone can dgram proto=isotp tx=0x700-0x7ff", OPEN_ISOTP("can0", 0, 0x7ff), true },
+        { "allow everyone can dgram proto=isotp tx=0x700-0x7ff", OPEN_ISOTP("can0", 0, 0x800), false },
+        { "allow everyone can dgram proto=isotp tx=0x700-0x7ff", OPEN(AF_CAN, SOCK_DGRAM, CAN_ISOTP, "can0"), false },
+        { "allow everyone can", OPEN_J1939("can0", 1, 2, 3), true },
+        { "allow everyone can addr=3", OPEN_J1939("can0", 1, 2, 3), true },
+        { "allow everyone can addr=3", OPEN_J1939("can0", 1, 2, 4), false },
+        { "allow everyone can pgn=2", OPEN_J1939("can0", 1, 3, 3), false },
+        { "allow everyone can name=0xffffffffffffffff", OPEN_J1939("can0", UINT64_MAX, 3, 3), true },
+        { "allow everyone can name=0xffffffffffffffff", OPEN_J1939("can0", UINT64_MAX - 1, 3, 3), false },
+        { "allow everyone can name=1", OPEN(AF_CAN, SOCK_DGRAM, CAN_J1939, "can0"), false },
+        { "allow everyone inet", { .family = AF_INET, .type = SOCK_DGRAM, .protocol = 17,
+                                   .has_can_ids = true }, false },
+        { "allow everyone inet", { .family = AF_INET, .type = SOCK_DGRAM, .protocol = 17,
+                                   .has_j1939 = true }, false },
+        { "allow everyone inet", { .family = AF_INET, .type = SOCK_DGRAM, .protocol = 17,
+                                   .has_dev = true }, false },
+        { "allow everyone inet", { .family = AF_INET, .type = SOCK_DGRAM, .protocol = 17,
+                                   .can_fd = true }, false },
+        { "allow everyone inet", { .family = AF_INET, .type = SOCK_DGRAM, .protocol = 17,
+                                   .has_port = true, .port = 80 }, false },
+        { "allow everyone inet bind=80", { .family = AF_INET, .type = SOCK_DGRAM, .protocol = 17,
+                                           .has_port = true, .port = 80 }, true },
+        { "allow everyone can raw", { .family = AF_CAN, .type = SOCK_RAW, .protocol = 1, .can_fd = true }, false },
+        { "allow everyone can raw fd=yes", { .family = AF_CAN, .type = SOCK_RAW, .protocol = 1, .can_fd = true }, true },
+        { "allow everyone can raw fd=yes", OPEN(AF_CAN, SOCK_RAW, 1, NULL), true },
 };
 
 START_TEST(test_permits)
@@ -1002,26 +1803,70 @@ END_TEST
 /* ---- Capabilities. ---- */
 
 #define NET_RAW (UINT64_C(1) << CAP_NET_RAW)
+#define NET_ADMIN (UINT64_C(1) << CAP_NET_ADMIN)
+#define NET_BIND (UINT64_C(1) << CAP_NET_BIND_SERVICE)
+/* Entering the client's network namespace: SIOCGSKNS and setns(2). */
+#define CLIENT_NETNS ((UINT64_C(1) << CAP_SYS_ADMIN) | (UINT64_C(1) << CAP_NET_ADMIN))
 
 static const struct {
         const char *text;
         uint64_t caps;
 } caps_cases[] = {
         { "", 0 },
-        { "allow everyone inet raw", NET_RAW },
-        { "allow everyone inet dgram", 0 },
-        { "allow everyone inet stream proto=tcp", 0 },
-        { "allow everyone inet6 any", NET_RAW },
-        { "allow everyone inet6 stream", 0 },
-        { "allow everyone packet dgram", NET_RAW },
-        { "allow everyone packet raw proto=all", NET_RAW },
+        /* OPEN, and the client's namespace by default for IP and packet */
+        { "allow everyone inet raw", NET_RAW | CLIENT_NETNS },
+        { "allow everyone inet raw netns=host", NET_RAW },
+        { "allow everyone inet dgram", CLIENT_NETNS },
+        { "allow everyone inet dgram netns=host", 0 },
+        { "allow everyone inet stream proto=tcp netns=host", 0 },
+        { "allow everyone inet6 any netns=host", NET_RAW },
+        { "allow everyone inet6 stream", CLIENT_NETNS },
+        { "allow everyone packet dgram", NET_RAW | CLIENT_NETNS },
+        { "allow everyone packet raw proto=all netns=host", NET_RAW },
+        { "allow everyone packet raw netns=client", NET_RAW | CLIENT_NETNS },
         { "deny everyone packet raw", 0 },
-        { "allow everyone any", NET_RAW },
-        { "allow everyone any stream", NET_RAW },
+        { "allow everyone any", NET_RAW | CLIENT_NETNS },
+        { "allow everyone any stream netns=host", NET_RAW },
         { "allow everyone can raw", 0 },
-        { "allow everyone bluetooth raw", 0 },
-        { "allow everyone inet stream\ndeny everyone inet raw", 0 },
-        { "allow uid=1 inet dgram\nallow uid=2 packet raw", NET_RAW },
+        { "allow everyone can dgram proto=isotp,j1939 rx=1 tx=2 addr=3 pgn=4 name=5 fd=yes", 0 },
+        { "allow everyone can raw netns=client", CLIENT_NETNS },
+        /* Bluetooth */
+        { "allow everyone bluetooth raw", NET_RAW },
+        { "allow everyone bluetooth any proto=l2cap", NET_RAW },
+        { "allow everyone bluetooth raw proto=l2cap,hci", NET_RAW },
+        { "allow everyone bluetooth seqpacket proto=l2cap", 0 },
+        { "allow everyone bluetooth raw proto=hci", 0 },
+        { "allow everyone bluetooth raw proto=hci dev=0 hci=raw,control", 0 },
+        { "allow everyone bluetooth stream proto=rfcomm channel=1", 0 },
+        { "allow everyone bluetooth raw proto=hci hci=monitor", NET_RAW },
+        { "allow everyone bluetooth raw proto=hci hci=user", NET_ADMIN },
+        { "allow everyone bluetooth raw proto=hci hci=user,monitor", NET_ADMIN | NET_RAW },
+        { "allow everyone bluetooth raw proto=hci events=le-meta", NET_RAW },
+        { "allow everyone bluetooth raw proto=hci command=reset", NET_RAW },
+        { "allow everyone bluetooth seqpacket proto=l2cap bind=0x1001", NET_BIND },
+        /* operation words */
+        { "allow everyone inet stream proto=tcp bind=80 netns=host", NET_BIND },
+        { "allow everyone inet6 stream bind=8080", NET_BIND | CLIENT_NETNS },
+        { "allow everyone inet dgram option=mark netns=host", NET_RAW },
+        { "allow everyone inet dgram option=priority:0-6 netns=host", NET_RAW },
+        { "allow everyone packet dgram option=bindtodevice netns=host", NET_RAW },
+        { "allow everyone inet stream option=rcvbufforce netns=host", NET_ADMIN },
+        { "allow everyone can raw option=sndbufforce:0-1000000", NET_ADMIN },
+        { "allow everyone can raw option=mark", NET_RAW },
+        { "allow everyone can link=up,down", NET_ADMIN },
+        { "allow everyone can link=bitrate bitrate=500000 netns=client", NET_ADMIN | CLIENT_NETNS },
+        /* admin, deny rules and combinations */
+        { "allow everyone admin", 0 },
+        { "deny everyone admin", 0 },
+        { "deny everyone any\nallow everyone admin", 0 },
+        { "allow everyone inet stream\ndeny everyone inet raw", CLIENT_NETNS },
+        { "allow uid=1 inet dgram netns=host\nallow uid=2 packet raw netns=host", NET_RAW },
+        /* the example policy's active rules */
+        { "allow group=nogroup inet raw proto=icmp\nallow group=nogroup packet raw proto=all",
+          NET_RAW | CLIENT_NETNS },
+        { "allow everyone inet stream bind=80 option=rcvbufforce netns=host\n"
+          "allow everyone can link=up\n"
+          "allow everyone packet raw", NET_BIND | NET_ADMIN | NET_RAW | CLIENT_NETNS },
 };
 
 START_TEST(test_capabilities)
@@ -1038,18 +1883,54 @@ static const struct {
         struct policy_request req;
         const char *text;
 } request_format_cases[] = {
-        { { AF_PACKET, SOCK_RAW, ETH_P_ALL, "eth0" }, "packet/raw/all@eth0" },
-        { { AF_PACKET, SOCK_DGRAM, ETH_P_1588, "eth1" }, "packet/dgram/ptp@eth1" },
-        { { AF_PACKET, SOCK_DGRAM, 0x1234, NULL }, "packet/dgram/0x1234" },
-        { { AF_INET, SOCK_RAW, IPPROTO_ICMP, NULL }, "inet/raw/icmp" },
-        { { AF_INET6, SOCK_RAW, 58, "lo" }, "inet6/raw/ipv6-icmp@lo" },
-        { { AF_CAN, SOCK_RAW, 1, "can0" }, "can/raw/raw@can0" },
-        { { AF_BLUETOOTH, SOCK_SEQPACKET, 0, NULL }, "bluetooth/seqpacket/l2cap" },
-        { { AF_UNIX, SOCK_STREAM, 0, NULL }, "unix/stream/0" },
-        { { AF_INET, SOCK_RAW, 300, NULL }, "inet/raw/300" },
-        { { 99, 77, 5, NULL }, "99/77/5" },
-        { { AF_INET, SOCK_RAW, 1, "e\nx\\ y" }, "inet/raw/icmp@e\\x0ax\\x5c\\x20y" },
-        { { AF_INET, SOCK_RAW, 1, "" }, "inet/raw/icmp@" },
+        { OPEN(AF_PACKET, SOCK_RAW, ETH_P_ALL, "eth0"), "packet/raw/all@eth0" },
+        { OPEN(AF_PACKET, SOCK_DGRAM, ETH_P_1588, "eth1"), "packet/dgram/ptp@eth1" },
+        { OPEN(AF_PACKET, SOCK_DGRAM, 0x1234, NULL), "packet/dgram/0x1234" },
+        { OPEN(AF_INET, SOCK_RAW, IPPROTO_ICMP, NULL), "inet/raw/icmp" },
+        { OPEN(AF_INET6, SOCK_RAW, 58, "lo"), "inet6/raw/ipv6-icmp@lo" },
+        { OPEN(AF_CAN, SOCK_RAW, 1, "can0"), "can/raw/raw@can0" },
+        { OPEN(AF_BLUETOOTH, SOCK_SEQPACKET, 0, NULL), "bluetooth/seqpacket/l2cap" },
+        { OPEN(AF_UNIX, SOCK_STREAM, 0, NULL), "unix/stream/0" },
+        { OPEN(AF_INET, SOCK_RAW, 300, NULL), "inet/raw/300" },
+        { OPEN(99, 77, 5, NULL), "99/77/5" },
+        { OPEN(AF_INET, SOCK_RAW, 1, "e\nx\\ y"), "inet/raw/icmp@e\\x0ax\\x5c\\x20y" },
+        { OPEN(AF_INET, SOCK_RAW, 1, ""), "inet/raw/icmp@" },
+        /* OPEN with addresses */
+        { OPEN_ISOTP("vcan0", 0x7e8, 0x7e0), "can/dgram/isotp@vcan0 rx=0x7e8 tx=0x7e0" },
+        { OPEN_J1939("can0", 0x1234, 0xfeca, 0x80), "can/dgram/j1939@can0 name=0x1234 pgn=0xfeca addr=0x80" },
+        { { .family = AF_CAN, .type = SOCK_RAW, .protocol = 1, .ifname = "can0", .can_fd = true },
+          "can/raw/raw@can0 fd=yes" },
+        { OPEN_L2CAP(0x1001, 0), "bluetooth/seqpacket/l2cap psm=0x1001 dev=0" },
+        { OPEN_HCI(HCI_MONITOR, 1), "bluetooth/raw/hci channel=monitor dev=1" },
+        { OPEN_HCI(9, 0), "bluetooth/raw/hci channel=9 dev=0" },
+        { OPEN_HCI(UINT32_MAX, 0), "bluetooth/raw/hci channel=4294967295 dev=0" },
+        { OPEN_RFCOMM(3), "bluetooth/stream/rfcomm channel=3" },
+        { { .family = AF_INET, .type = SOCK_STREAM, .protocol = 6, .has_port = true, .port = 80 },
+          "inet/stream/tcp port=80" },
+        /* other operations */
+        { BIND(AF_INET, SOCK_STREAM, IPPROTO_TCP, 80), "bind inet/stream/tcp port 80" },
+        { BIND(AF_BLUETOOTH, SOCK_SEQPACKET, 0, 0x1001), "bind bluetooth/seqpacket/l2cap psm 0x1001" },
+        { SETOPT(AF_INET, SOCK_RAW, IPPROTO_ICMP, MARK, 5), "setopt inet/raw/icmp mark=5" },
+        { SETOPT(AF_INET6, SOCK_DGRAM, 17, PRIORITY, 6), "setopt inet6/dgram/udp priority=6" },
+        { SETOPT(AF_CAN, SOCK_RAW, 1, RCVBUFFORCE, 65536), "setopt can/raw/raw rcvbufforce=65536" },
+        { SETOPT(AF_INET, SOCK_RAW, 1, SNDBUFFORCE, 1), "setopt inet/raw/icmp sndbufforce=1" },
+        { SETOPT(AF_INET, SOCK_RAW, 1, NONE, 1), "setopt inet/raw/icmp option-0=1" },
+        { { .op = POLICY_OP_SETOPT, .family = AF_INET, .type = SOCK_RAW, .protocol = 1, .sockopt = 9 },
+          "setopt inet/raw/icmp option-9=0" },
+        { SETDEV(AF_PACKET, SOCK_RAW, ETH_P_ALL, "eth1"), "setopt packet/raw/all bindtodevice=eth1" },
+        { SETDEV(AF_PACKET, SOCK_RAW, ETH_P_ALL, "a b"), "setopt packet/raw/all bindtodevice=a\\x20b" },
+        { SETDEV(AF_PACKET, SOCK_RAW, ETH_P_ALL, NULL), "setopt packet/raw/all bindtodevice=" },
+        { LINK("vcan0", POLICY_LINK_UP, 0), "link vcan0 up" },
+        { LINK("vcan0", POLICY_LINK_DOWN, 0), "link vcan0 down" },
+        { LINK("can0", POLICY_LINK_BITRATE, 500000), "link can0 bitrate 500000" },
+        { LINK("can0", POLICY_LINK_UP | POLICY_LINK_DOWN, 0), "link can0 op-0x3" },
+        { LINK(NULL, POLICY_LINK_UP, 0), "link - up" },
+        { LINK("c\n", POLICY_LINK_UP, 0), "link c\\x0a up" },
+        { HCI_COMMAND(0, 0x200b), "hci-command hci0 opcode 0x200b" },
+        { HCI_COMMAND(1, 0x0c03), "hci-command hci1 opcode 0x0c03" },
+        { STATUS, "status" },
+        { { .op = (enum policy_op)42 }, "op-42" },
+        { { .op = (enum policy_op)-1 }, "op--1" },
 };
 
 START_TEST(test_request_format)
@@ -1084,7 +1965,7 @@ END_TEST
 
 START_TEST(test_format_small_buffer)
 {
-        const struct policy_request req = { AF_PACKET, SOCK_RAW, ETH_P_ALL, "eth0" };
+        const struct policy_request req = OPEN(AF_PACKET, SOCK_RAW, ETH_P_ALL, "eth0");
         const struct policy_error e = { "a.conf", 3, 7, "msg" };
         struct policy_error full;
         char buf[64];
@@ -1113,7 +1994,18 @@ static const char image_text_a[] =
         "allow user=alice inet raw proto=icmp iface=eth0\n"
         "deny group=netmon unit=mon.service cgroup=/system.slice inet6 any\n"
         "allow everyone packet raw proto=all,ip iface=eth*,veth?\n";
-static const char image_text_b[] = "allow uid=5 can raw proto=raw iface=can0\n";
+static const char image_text_b[] =
+        "allow uid=5 can raw proto=raw iface=can0\n"                                       /* 3 */
+        "allow group=netmon inet stream bind=80,8000-8080 "
+        "option=mark:1-10,priority,bindtodevice netns=host\n"                              /* 4 */
+        "allow uid=7 can dgram proto=isotp,j1939 link=up,bitrate bitrate=125000,500000 "
+        "rx=0x7e8 tx=0x7e0-0x7e7 addr=0x80 pgn=0xfeca name=0x1-0xffffffffffffffff fd=yes "
+        "netns=client\n"                                                                   /* 5 */
+        "allow uid=8 bluetooth raw dev=0-1 hci=raw,monitor channel=1-3 events=le-meta,0x0e "
+        "command=le-set-scan-enable bind=0x1001\n"                                         /* 6 */
+        "allow uid=9 admin\n"                                                              /* 7 */
+        "allow everyone any iface=lo netns=host\n"                                         /* 8 */
+        "deny uid=10 admin\n";                                                             /* 9 */
 
 static policy *image_policy(void)
 {
@@ -1184,8 +2076,12 @@ static void string_replace(struct image *img, const char *from, const char *to)
         memcpy(s, to, strlen(to));
 }
 
+#define RULE_SET2(img, i, field, k, v) \
+        rule_put(img, i, offsetof(struct policy_image_rule, field) + (k) * sizeof(uint32_t), v)
+
 static void mut_magic(struct image *m) { m->buf[0] = 'X'; }
-static void mut_version_2(struct image *m) { put32(m, HDR(version), 2); }
+static void mut_version_1(struct image *m) { put32(m, HDR(version), 1); }
+static void mut_version_3(struct image *m) { put32(m, HDR(version), 3); }
 static void mut_version_0(struct image *m) { put32(m, HDR(version), 0); }
 static void mut_no_files(struct image *m) { put32(m, HDR(n_files), 0); }
 static void mut_many_files(struct image *m) { put32(m, HDR(n_files), POLICY_MAX_FILES + 1); }
@@ -1201,7 +2097,7 @@ static void mut_file_offset_end(struct image *m) { put32(m, sizeof(m->h), m->h.s
 static void mut_file_offset_huge(struct image *m) { put32(m, sizeof(m->h), UINT32_MAX); }
 static void mut_file_empty(struct image *m) { m->buf[m->strings + get32(m, sizeof(m->h))] = '\0'; }
 static void mut_unterminated(struct image *m) { m->buf[m->len - 1] = 'x'; }
-static void mut_flags_unknown(struct image *m) { RULE_SET(m, 0, flags, get32(m, RULE(m, 0, flags)) | 1u << 6); }
+static void mut_flags_unknown(struct image *m) { RULE_SET(m, 0, flags, get32(m, RULE(m, 0, flags)) | 1u << 8); }
 static void mut_flags_high(struct image *m) { RULE_SET(m, 0, flags, get32(m, RULE(m, 0, flags)) | 1u << 31); }
 static void mut_file_index(struct image *m) { RULE_SET(m, 0, file, m->h.n_files); }
 static void mut_line_zero(struct image *m) { RULE_SET(m, 0, line, 0); }
@@ -1250,12 +2146,102 @@ static void mut_cgroup_string(struct image *m) { string_replace(m, "/system.slic
 static void mut_unit_offset(struct image *m) { RULE_SET(m, 1, unit, get32(m, RULE(m, 0, ifaces[0]))); }
 static void mut_unit_mid_string(struct image *m) { RULE_SET(m, 1, unit, get32(m, RULE(m, 1, unit)) + 11); }
 
+/* Version 2 words. Rules: 1 deny inet6, 2 packet, 4 inet with bind= and
+ * option=, 5 can with everything CAN, 6 bluetooth with everything
+ * Bluetooth, 7 admin, 8 any, 9 deny admin. */
+static void flag_add(struct image *m, size_t i, uint32_t flag) { RULE_SET(m, i, flags, get32(m, RULE(m, i, flags)) | flag); }
+static void mut_netns_range(struct image *m) { RULE_SET(m, 4, netns, 3); }
+static void mut_netns_huge(struct image *m) { RULE_SET(m, 4, netns, UINT32_MAX); }
+static void mut_netns_bt_client(struct image *m) { RULE_SET(m, 6, netns, POLICY_NETNS_CLIENT); }
+static void mut_netns_deny(struct image *m) { RULE_SET(m, 1, netns, POLICY_NETNS_HOST); }
+static void mut_netns_admin(struct image *m) { RULE_SET(m, 7, netns, POLICY_NETNS_HOST); }
+static void mut_netns_deny_admin(struct image *m) { RULE_SET(m, 9, netns, POLICY_NETNS_HOST); }
+static void mut_admin_family(struct image *m) { RULE_SET(m, 7, family, AF_INET); }
+static void mut_admin_type(struct image *m) { RULE_SET(m, 7, type, SOCK_RAW); }
+static void mut_admin_iface(struct image *m)
+{
+        RULE_SET(m, 7, n_ifaces, 1);
+        RULE_SET(m, 7, ifaces[0], get32(m, RULE(m, 0, ifaces[0])));
+}
+static void mut_admin_on_inet(struct image *m) { flag_add(m, 0, POLICY_IMAGE_RULE_ADMIN); }
+static void mut_admin_on_any(struct image *m) { flag_add(m, 8, POLICY_IMAGE_RULE_ADMIN); }
+static void mut_can_fd_inet(struct image *m) { flag_add(m, 4, POLICY_IMAGE_RULE_CAN_FD); }
+static void mut_can_fd_deny(struct image *m) { flag_add(m, 1, POLICY_IMAGE_RULE_CAN_FD); }
+static void mut_can_fd_admin(struct image *m) { flag_add(m, 7, POLICY_IMAGE_RULE_CAN_FD); }
+static void mut_ports_many(struct image *m) { RULE_SET(m, 4, n_ports, POLICY_MAX_LIST + 1); }
+static void mut_port_reversed(struct image *m) { RULE_SET2(m, 4, ports, 2, 9000); }
+static void mut_port_high(struct image *m) { RULE_SET2(m, 4, ports, 3, 0x10000); }
+static void mut_port_stray(struct image *m) { RULE_SET2(m, 4, ports, 4, 1); }
+static void mut_port_last_stray(struct image *m) { RULE_SET2(m, 4, ports, 2 * POLICY_MAX_LIST - 1, 1); }
+static void mut_ports_packet(struct image *m) { RULE_SET(m, 2, n_ports, 1); }
+static void mut_ports_can(struct image *m) { RULE_SET(m, 5, n_ports, 1); }
+static void mut_ports_deny(struct image *m) { RULE_SET(m, 1, n_ports, 1); }
+static void mut_psm_high(struct image *m) { RULE_SET2(m, 6, ports, 1, 0x10000); }
+static void mut_sockopt_unknown(struct image *m) { RULE_SET(m, 4, sockopts, get32(m, RULE(m, 4, sockopts)) | 1u << 6); }
+static void mut_sockopt_high(struct image *m) { RULE_SET(m, 4, sockopts, get32(m, RULE(m, 4, sockopts)) | 1u << 31); }
+static void mut_sockopt_none(struct image *m) { RULE_SET(m, 4, sockopts, get32(m, RULE(m, 4, sockopts)) | 1u); }
+static void mut_sockopt_reversed(struct image *m) { RULE_SET2(m, 4, sockopt_range, 2 * POLICY_SOCKOPT_MARK, 11); }
+static void mut_priority_high(struct image *m) { RULE_SET2(m, 4, sockopt_range, 2 * POLICY_SOCKOPT_PRIORITY + 1, 0x80000000u); }
+static void mut_sockopt_unset_range(struct image *m) { RULE_SET2(m, 4, sockopt_range, 2 * POLICY_SOCKOPT_RCVBUFFORCE + 1, 1); }
+static void mut_bindtodevice_range(struct image *m) { RULE_SET2(m, 4, sockopt_range, 2 * POLICY_SOCKOPT_BINDTODEVICE + 1, 1); }
+static void mut_none_range(struct image *m) { RULE_SET2(m, 4, sockopt_range, 1, 1); }
+static void mut_sockopt_any(struct image *m)
+{
+        RULE_SET(m, 8, sockopts, 1u << POLICY_SOCKOPT_MARK);
+        RULE_SET2(m, 8, sockopt_range, 2 * POLICY_SOCKOPT_MARK + 1, 1);
+}
+static void mut_sockopt_dropped(struct image *m) { RULE_SET(m, 4, sockopts, 1u << POLICY_SOCKOPT_BINDTODEVICE); }
+static void mut_link_unknown(struct image *m) { RULE_SET(m, 5, link_ops, get32(m, RULE(m, 5, link_ops)) | 8); }
+static void mut_link_inet(struct image *m) { RULE_SET(m, 4, link_ops, POLICY_LINK_UP); }
+static void mut_link_no_bitrate_op(struct image *m) { RULE_SET(m, 5, link_ops, POLICY_LINK_UP); }
+static void mut_link_no_bitrates(struct image *m)
+{
+        RULE_SET(m, 5, n_bitrates, 0);
+        for (size_t k = 0; k < 4; k++)
+                RULE_SET2(m, 5, bitrates, k, 0);
+}
+static void mut_bitrate_zero(struct image *m) { RULE_SET2(m, 5, bitrates, 0, 0); }
+static void mut_bitrate_high(struct image *m) { RULE_SET2(m, 5, bitrates, 3, 16000001); }
+static void mut_bitrate_stray(struct image *m) { RULE_SET2(m, 5, bitrates, 5, 5); }
+static void mut_rx_high(struct image *m) { RULE_SET2(m, 5, rx, 1, 0x20000000); }
+static void mut_rx_inet(struct image *m) { RULE_SET(m, 4, n_rx, 1); }
+static void mut_tx_reversed(struct image *m) { RULE_SET2(m, 5, tx, 0, 0x7e8); }
+static void mut_tx_many(struct image *m) { RULE_SET(m, 5, n_tx, POLICY_MAX_LIST + 1); }
+static void mut_tx_stray(struct image *m) { RULE_SET2(m, 5, tx, 2, 1); }
+static void mut_addr_high(struct image *m) { RULE_SET2(m, 5, addrs, 1, 0x100); }
+static void mut_addr_bt(struct image *m) { RULE_SET(m, 6, n_addrs, 1); }
+static void mut_pgn_high(struct image *m) { RULE_SET2(m, 5, pgns, 1, 0x40000); }
+static void mut_pgn_stray(struct image *m) { RULE_SET2(m, 5, pgns, 2, 1); }
+static void mut_name_reversed(struct image *m)
+{
+        RULE_SET2(m, 5, names, 2, 0);
+        RULE_SET2(m, 5, names, 3, 0);
+}
+static void mut_name_stray(struct image *m) { RULE_SET2(m, 5, names, 7, 1); }
+static void mut_name_bt(struct image *m) { RULE_SET(m, 6, n_names, 1); }
+static void mut_dev_high(struct image *m) { RULE_SET2(m, 6, devs, 1, 0x10000); }
+static void mut_dev_can(struct image *m) { RULE_SET(m, 5, n_devs, 1); }
+static void mut_hci_unknown(struct image *m) { RULE_SET(m, 6, hci_channels, get32(m, RULE(m, 6, hci_channels)) | 16); }
+static void mut_hci_can(struct image *m) { RULE_SET(m, 5, hci_channels, 1); }
+static void mut_channel_zero(struct image *m) { RULE_SET2(m, 6, channels, 0, 0); }
+static void mut_channel_high(struct image *m) { RULE_SET2(m, 6, channels, 1, 31); }
+static void mut_channel_any(struct image *m) { RULE_SET(m, 8, n_channels, 1); }
+static void mut_event_high(struct image *m) { RULE_SET2(m, 6, events, 0, 0x100); }
+static void mut_event_stray(struct image *m) { RULE_SET2(m, 6, events, 2, 1); }
+static void mut_events_many(struct image *m) { RULE_SET(m, 6, n_events, POLICY_MAX_LIST + 1); }
+static void mut_events_can(struct image *m) { RULE_SET(m, 5, n_events, 1); }
+static void mut_command_high(struct image *m) { RULE_SET2(m, 6, commands, 0, 0x10000); }
+static void mut_command_stray(struct image *m) { RULE_SET2(m, 6, commands, POLICY_MAX_LIST - 1, 1); }
+static void mut_commands_inet(struct image *m) { RULE_SET(m, 4, n_commands, 1); }
+static void mut_commands_deny(struct image *m) { RULE_SET(m, 1, n_commands, 1); }
+
 static const struct {
         const char *name;
         void (*mutate)(struct image *m);
 } corruption_cases[] = {
         { "magic", mut_magic },
-        { "version 2", mut_version_2 },
+        { "version 1", mut_version_1 },
+        { "version 3", mut_version_3 },
         { "version 0", mut_version_0 },
         { "no files", mut_no_files },
         { "too many files", mut_many_files },
@@ -1309,6 +2295,73 @@ static const struct {
         { "cgroup path", mut_cgroup_string },
         { "unit points at a glob", mut_unit_offset },
         { "unit points at its NUL", mut_unit_mid_string },
+        { "netns out of range", mut_netns_range },
+        { "netns huge", mut_netns_huge },
+        { "netns client for bluetooth", mut_netns_bt_client },
+        { "netns on a deny rule", mut_netns_deny },
+        { "netns on an admin rule", mut_netns_admin },
+        { "netns on a deny admin rule", mut_netns_deny_admin },
+        { "admin with a family", mut_admin_family },
+        { "admin with a type", mut_admin_type },
+        { "admin with an iface", mut_admin_iface },
+        { "admin flag on an inet rule", mut_admin_on_inet },
+        { "admin flag on a rule with words", mut_admin_on_any },
+        { "fd=yes on inet", mut_can_fd_inet },
+        { "fd=yes on a deny rule", mut_can_fd_deny },
+        { "fd=yes on admin", mut_can_fd_admin },
+        { "too many ports", mut_ports_many },
+        { "port range reversed", mut_port_reversed },
+        { "port out of range", mut_port_high },
+        { "stray port", mut_port_stray },
+        { "stray last port", mut_port_last_stray },
+        { "ports on packet", mut_ports_packet },
+        { "ports on can", mut_ports_can },
+        { "ports on a deny rule", mut_ports_deny },
+        { "PSM out of range", mut_psm_high },
+        { "unknown socket option", mut_sockopt_unknown },
+        { "high socket option bit", mut_sockopt_high },
+        { "socket option NONE", mut_sockopt_none },
+        { "option range reversed", mut_sockopt_reversed },
+        { "priority out of range", mut_priority_high },
+        { "range of an option not allowed", mut_sockopt_unset_range },
+        { "range of bindtodevice", mut_bindtodevice_range },
+        { "range of NONE", mut_none_range },
+        { "option on family any", mut_sockopt_any },
+        { "options dropped, ranges kept", mut_sockopt_dropped },
+        { "unknown link operation", mut_link_unknown },
+        { "link on inet", mut_link_inet },
+        { "bitrates without link=bitrate", mut_link_no_bitrate_op },
+        { "link=bitrate without bitrates", mut_link_no_bitrates },
+        { "bitrate zero", mut_bitrate_zero },
+        { "bitrate out of range", mut_bitrate_high },
+        { "stray bitrate", mut_bitrate_stray },
+        { "ISO-TP id out of range", mut_rx_high },
+        { "rx on inet", mut_rx_inet },
+        { "tx range reversed", mut_tx_reversed },
+        { "too many tx", mut_tx_many },
+        { "stray tx", mut_tx_stray },
+        { "J1939 address out of range", mut_addr_high },
+        { "addr on bluetooth", mut_addr_bt },
+        { "PGN out of range", mut_pgn_high },
+        { "stray PGN", mut_pgn_stray },
+        { "NAME range reversed", mut_name_reversed },
+        { "stray NAME", mut_name_stray },
+        { "name on bluetooth", mut_name_bt },
+        { "HCI device out of range", mut_dev_high },
+        { "dev on can", mut_dev_can },
+        { "unknown HCI channel", mut_hci_unknown },
+        { "hci on can", mut_hci_can },
+        { "RFCOMM channel zero", mut_channel_zero },
+        { "RFCOMM channel out of range", mut_channel_high },
+        { "channel on family any", mut_channel_any },
+        { "HCI event out of range", mut_event_high },
+        { "stray HCI event", mut_event_stray },
+        { "too many HCI events", mut_events_many },
+        { "events on can", mut_events_can },
+        { "HCI opcode out of range", mut_command_high },
+        { "stray HCI opcode", mut_command_stray },
+        { "command on inet", mut_commands_inet },
+        { "command on a deny rule", mut_commands_deny },
 };
 
 START_TEST(test_image_corrupt)
@@ -1336,9 +2389,23 @@ START_TEST(test_image_layout)
         ck_assert_mem_eq(img.buf, "SBPOLICY", 8);
         ck_assert_uint_eq(img.h.version, POLICY_IMAGE_VERSION);
         ck_assert_uint_eq(img.h.n_files, 2);
-        ck_assert_uint_eq(img.h.n_rules, 4);
+        ck_assert_uint_eq(img.h.n_rules, 10);
         ck_assert_uint_eq(get32(&img, RULE(&img, 3, file)), 1);
         ck_assert_uint_eq(get32(&img, RULE(&img, 1, line)), 2);
+        /* 64-bit values as two halves, low first */
+        ck_assert_uint_eq(get32(&img, RULE(&img, 5, names[0][0])), 1);
+        ck_assert_uint_eq(get32(&img, RULE(&img, 5, names[0][1])), 0);
+        ck_assert_uint_eq(get32(&img, RULE(&img, 5, names[0][2])), UINT32_MAX);
+        ck_assert_uint_eq(get32(&img, RULE(&img, 5, names[0][3])), UINT32_MAX);
+        ck_assert_uint_eq(get32(&img, RULE(&img, 4, ports[1][0])), 8000);
+        ck_assert_uint_eq(get32(&img, RULE(&img, 4, ports[1][1])), 8080);
+        ck_assert_uint_eq(get32(&img, RULE(&img, 4, sockopt_range[POLICY_SOCKOPT_PRIORITY][1])), INT32_MAX);
+        ck_assert_uint_eq(get32(&img, RULE(&img, 7, flags)),
+                          POLICY_IMAGE_RULE_ALLOW | POLICY_IMAGE_RULE_UID | POLICY_IMAGE_RULE_ADMIN);
+        ck_assert_uint_eq(get32(&img, RULE(&img, 5, flags)),
+                          POLICY_IMAGE_RULE_ALLOW | POLICY_IMAGE_RULE_UID | POLICY_IMAGE_RULE_CAN_FD);
+        ck_assert_uint_eq(get32(&img, RULE(&img, 6, hci_channels)), 0x5);
+        ck_assert_uint_eq(get32(&img, RULE(&img, 8, netns)), POLICY_NETNS_HOST);
         free(img.buf);
 }
 END_TEST
@@ -1383,10 +2450,16 @@ END_TEST
 static void import_any(const uint8_t *buf, size_t len)
 {
         static const struct policy_request reqs[] = {
-                { AF_INET, SOCK_RAW, 1, "eth0" },
-                { AF_PACKET, SOCK_RAW, ETH_P_ALL, "veth1" },
-                { AF_CAN, SOCK_RAW, 1, "can0" },
-                { AF_INET6, SOCK_DGRAM, 17, NULL },
+                OPEN(AF_INET, SOCK_RAW, 1, "eth0"),
+                OPEN(AF_PACKET, SOCK_RAW, ETH_P_ALL, "veth1"),
+                OPEN(AF_CAN, SOCK_RAW, 1, "can0"),
+                OPEN(AF_INET6, SOCK_DGRAM, 17, NULL),
+                BIND(AF_INET, SOCK_STREAM, 6, 8000),
+                SETOPT(AF_INET, SOCK_STREAM, 6, MARK, 3),
+                LINK("can0", POLICY_LINK_BITRATE, 500000),
+                HCI_COMMAND(1, 0x200c),
+                OPEN_HCI(HCI_MONITOR, 0),
+                STATUS,
         };
         _cleanup_(policy_freep) policy *p = NULL;
         _cleanup_free_ void *out = NULL;
@@ -1782,7 +2855,10 @@ Suite *make_policy_suite(void)
         tc = tcase_create("parse");
         tcase_add_loop_test(tc, test_parse, 0, ELEMENTSOF(parse_cases));
         tcase_add_loop_test(tc, test_parse_round_trip, 0, ELEMENTSOF(parse_cases));
+        tcase_add_loop_test(tc, test_words, 0, ELEMENTSOF(word_cases));
+        tcase_add_loop_test(tc, test_words_round_trip, 0, ELEMENTSOF(word_cases));
         tcase_add_loop_test(tc, test_error, 0, ELEMENTSOF(error_cases));
+        tcase_add_test(tc, test_hci_names);
         tcase_add_test(tc, test_error_nul_byte);
         tcase_add_test(tc, test_line_length);
         tcase_add_test(tc, test_list_limit);
