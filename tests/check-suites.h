@@ -14,3 +14,4 @@ Suite *make_opener_suite(void);
 Suite *make_spec_suite(void);
 Suite *make_peer_suite(void);
 Suite *make_audit_suite(void);
+Suite *make_socket_api_suite(void);

@@ -16,6 +16,8 @@
 #define SOCKBROKER_SOCKBROKER_H
 
 #include <sockbroker/addr.h>
+#include <sockbroker/netinfo.h>
+#include <sockbroker/socket.h>
 
 #ifdef __cplusplus
 extern "C" {
