@@ -113,6 +113,10 @@ int sb_client_call(SbRequest *req, int fd_in)
                 return sock;
         reached = true;
 
+        /* An Open carries the connection itself: a socket we created, in
+         * our network namespace, where rules with netns=client create. */
+        if (fd_in < 0 && req->op_case == SOCKBROKER__REQUEST__OP_OPEN)
+                fd_in = sock;
         n = fdmsg_send(sock, buf, (size_t)len, &fd_in, fd_in >= 0 ? 1 : 0, 0);
         if (n < 0)
                 return (int)n;

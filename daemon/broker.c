@@ -430,7 +430,9 @@ static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *user
 
 /* ---- requests ------------------------------------------------------------ */
 
-static void conn_handle_open(struct conn *c, const SbRequest *req)
+/* witness: a socket the client sent to show its network namespace, or -1;
+ * not taken over. */
+static void conn_handle_open(struct conn *c, const SbRequest *req, int witness)
 {
         struct broker *b = c->broker;
         const Sockbroker__Open *o = req->open;
@@ -509,6 +511,15 @@ static void conn_handle_open(struct conn *c, const SbRequest *req)
                 break;
         }
 
+        if (policy_rule_netns(rule) == POLICY_NETNS_CLIENT && witness < 0) {
+                conn_refuse(c, req->id, EPERM, "denied: %s creates sockets in the client's network "
+                            "namespace, and the request carried no socket of the client's to show "
+                            "which one it is (libsockbroker sends it)", where);
+                return;
+        }
+        if (policy_rule_netns(rule) != POLICY_NETNS_CLIENT)
+                witness = -1;
+
         if (pr.family != AF_PACKET && pr.family != AF_INET && pr.family != AF_INET6) {
                 conn_refuse(c, req->id, EAFNOSUPPORT, "unsupported: %s is allowed by %s, but this "
                             "daemon does not broker family %s", what, where,
@@ -525,6 +536,8 @@ static void conn_handle_open(struct conn *c, const SbRequest *req)
         m.protocol = pr.protocol;
         m.flags = (o->has_flags && (o->flags & SOCKBROKER__OPEN_FLAGS__OPEN_FLAG_NONBLOCK)) ?
                   OPENER_OPEN_NONBLOCK : 0;
+        if (witness >= 0)
+                m.flags |= OPENER_OPEN_CLIENT_NETNS;
         if (pr.ifname)
                 snprintf(m.ifname, sizeof(m.ifname), "%s", pr.ifname);
 
@@ -533,7 +546,7 @@ static void conn_handle_open(struct conn *c, const SbRequest *req)
                             b->n_pending);
                 return;
         }
-        n = fdmsg_send(b->opener_fd, &m, sizeof(m), NULL, 0, MSG_DONTWAIT);
+        n = fdmsg_send(b->opener_fd, &m, sizeof(m), &witness, witness >= 0 ? 1 : 0, MSG_DONTWAIT);
         if (n < 0) {
                 conn_refuse(c, req->id, EAGAIN, "busy: the opener is not keeping up; try again");
                 return;
@@ -809,7 +822,8 @@ static bool conn_handle_message(struct conn *c)
 
         switch (req->op_case) {
         case SOCKBROKER__REQUEST__OP_OPEN:
-                conn_handle_open(c, req);
+                conn_handle_open(c, req, n_fds ? fds[0] : -1);
+                fdmsg_close_all(fds, n_fds);
                 break;
         case SOCKBROKER__REQUEST__OP_BIND:
                 conn_handle_bind(c, req, fds[0]);

@@ -38,6 +38,7 @@ static size_t expected_fds(enum opener_msg_type type, const void *buf)
 {
         switch (type) {
         case OPENER_MSG_OPEN:
+                return (((const struct opener_open *)buf)->flags & OPENER_OPEN_CLIENT_NETNS) ? 1 : 0;
         case OPENER_MSG_RELOAD:
         case OPENER_MSG_DONE:
                 return 0;
@@ -81,7 +82,7 @@ int opener_msg_check(const void *buf, size_t len, size_t n_fds)
 
                 if (memchr(m->ifname, 0, sizeof(m->ifname)) == NULL)
                         return -EBADMSG;
-                if (m->flags & ~(uint32_t)OPENER_OPEN_NONBLOCK)
+                if (m->flags & ~(uint32_t)(OPENER_OPEN_NONBLOCK | OPENER_OPEN_CLIENT_NETNS))
                         return -EBADMSG;
                 break;
         }
@@ -104,14 +105,14 @@ int opener_msg_check(const void *buf, size_t len, size_t n_fds)
         case OPENER_MSG_RESULT: {
                 const struct opener_result *m = buf;
 
-                if (m->error < 0 || m->error > 4095 || m->stage > OPENER_STAGE_SETOPT)
+                if (m->error < 0 || m->error > 4095 || m->stage > OPENER_STAGE_NETNS)
                         return -EBADMSG;
                 break;
         }
         case OPENER_MSG_DONE: {
                 const struct opener_done *m = buf;
 
-                if (m->error < 0 || m->error > 4095 || m->stage > OPENER_STAGE_SETOPT)
+                if (m->error < 0 || m->error > 4095 || m->stage > OPENER_STAGE_NETNS)
                         return -EBADMSG;
                 break;
         }
@@ -148,6 +149,8 @@ const char *opener_stage_to_string(enum opener_stage stage)
                 return "filter";
         case OPENER_STAGE_SETOPT:
                 return "setsockopt";
+        case OPENER_STAGE_NETNS:
+                return "netns";
         }
         return "unknown";
 }

@@ -38,7 +38,7 @@
 
 #define OPENER_PROTO_VERSION 1u
 #define OPENER_MAX_MESSAGE 1024u
-#define OPENER_MAX_POLICY_IMAGE (256u * 1024u * 1024u)
+#define OPENER_MAX_POLICY_IMAGE (512u * 1024u * 1024u)
 
 enum opener_msg_type {
         OPENER_MSG_OPEN = 1,
@@ -53,6 +53,9 @@ enum opener_msg_type {
 
 enum opener_open_flags {
         OPENER_OPEN_NONBLOCK = 1u << 0,
+        /* A socket of the client's is attached: create the new socket in
+         * that socket's network namespace (netns=client). */
+        OPENER_OPEN_CLIENT_NETNS = 1u << 1,
 };
 
 /* Where an OPEN failed, so the broker can say so. */
@@ -64,6 +67,7 @@ enum opener_stage {
         OPENER_STAGE_PIN,
         OPENER_STAGE_FILTER,
         OPENER_STAGE_SETOPT,
+        OPENER_STAGE_NETNS,
 };
 
 struct opener_hdr {

@@ -23,7 +23,10 @@
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/sockios.h>
 #include <net/if.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -31,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -44,6 +48,10 @@
 #include "daemon/sockinfo.h"
 #include "policy/policy.h"
 
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
 #ifndef SO_LOCK_FILTER
 #define SO_LOCK_FILTER 44
 #endif
@@ -55,6 +63,7 @@ struct opener {
         policy *previous;        /* what it may still have decided with */
         uint32_t generation;
         uint64_t caps;           /* capabilities held */
+        uint64_t netns_cookie;   /* of the opener's own network namespace */
 };
 
 static void cap_freep(cap_t *c)
@@ -360,7 +369,96 @@ static int open_inet(const struct opener_open *m, int *ret_fd, enum opener_stage
         return 0;
 }
 
-static void handle_open(struct opener *o, const struct opener_open *m)
+static int open_socket(const struct opener_open *m, const struct policy_rule *rule,
+                       int *ret_fd, enum opener_stage *stage)
+{
+        switch (m->family) {
+        case AF_PACKET:
+                return open_packet(m, rule, ret_fd, stage);
+        case AF_INET:
+        case AF_INET6:
+                return open_inet(m, ret_fd, stage);
+        default:
+                *stage = OPENER_STAGE_CREATE;
+                return -EAFNOSUPPORT;
+        }
+}
+
+/* ---- the client's network namespace ------------------------------------ */
+
+static int netns_cookie(int sock, uint64_t *ret)
+{
+        socklen_t len = sizeof(*ret);
+
+        if (getsockopt(sock, SOL_SOCKET, SO_NETNS_COOKIE, ret, &len) < 0)
+                return negative_errno();
+        return 0;
+}
+
+struct netns_job {
+        const struct opener_open *m;
+        const struct policy_rule *rule;
+        int nsfd;
+        int fd;
+        int r;
+        enum opener_stage stage;
+};
+
+/* setns() changes only the calling thread's namespace, so the socket is
+ * made in a thread that does nothing else and then ends. */
+static void *netns_job_run(void *userdata)
+{
+        struct netns_job *j = userdata;
+
+        if (setns(j->nsfd, CLONE_NEWNET) < 0) {
+                j->r = negative_errno();
+                j->stage = OPENER_STAGE_NETNS;
+                return NULL;
+        }
+        j->r = open_socket(j->m, j->rule, &j->fd, &j->stage);
+        return NULL;
+}
+
+/*
+ * Creates the socket in the network namespace of witness, a socket the
+ * client created (the connection it asked on): a namespace the client
+ * is in, reached without a path it names and without ptrace rights over
+ * it, which entering through its pidfd would need.
+ */
+static int open_in_client_netns(struct opener *o, const struct opener_open *m,
+                                const struct policy_rule *rule, int witness,
+                                int *ret_fd, enum opener_stage *stage)
+{
+        struct netns_job job = { .m = m, .rule = rule, .fd = -1 };
+        _cleanup_close_ int nsfd = -1;
+        uint64_t cookie;
+        pthread_t t;
+        int r;
+
+        *stage = OPENER_STAGE_NETNS;
+        r = netns_cookie(witness, &cookie);
+        if (r < 0)
+                return r;
+        if (cookie == o->netns_cookie)
+                return open_socket(m, rule, ret_fd, stage);
+
+        nsfd = ioctl(witness, SIOCGSKNS);
+        if (nsfd < 0)
+                return negative_errno();
+        (void)fcntl(nsfd, F_SETFD, FD_CLOEXEC);
+        job.nsfd = nsfd;
+        r = pthread_create(&t, NULL, netns_job_run, &job);
+        if (r != 0)
+                return -r;
+        (void)pthread_join(t, NULL);
+        *stage = job.stage;
+        if (job.r < 0)
+                return job.r;
+        *ret_fd = job.fd;
+        return 0;
+}
+
+static void handle_open(struct opener *o, const struct opener_open *m, int witness)
 {
         struct opener_result res;
         const struct policy_rule *rule;
@@ -381,18 +479,16 @@ static void handle_open(struct opener *o, const struct opener_open *m)
         if (!policy_rule_permits(rule, &req))
                 refuse_unpermitted(&req, rule);
 
-        switch (m->family) {
-        case AF_PACKET:
-                r = open_packet(m, rule, &fd, &stage);
-                break;
-        case AF_INET:
-        case AF_INET6:
-                r = open_inet(m, &fd, &stage);
-                break;
-        default:
-                r = -EAFNOSUPPORT;
-                break;
-        }
+        /* The broker attaches the client's socket exactly when the rule
+         * creates in the client's namespace; anything else is a lie. */
+        if ((policy_rule_netns(rule) == POLICY_NETNS_CLIENT) != (witness >= 0))
+                opener_fatal("broker %s a namespace witness for %s:%u",
+                             witness >= 0 ? "sent" : "did not send", rule->file, rule->line);
+
+        if (witness >= 0)
+                r = open_in_client_netns(o, m, rule, witness, &fd, &stage);
+        else
+                r = open_socket(m, rule, &fd, &stage);
 
         memset(&res, 0, sizeof(res));
         res.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_RESULT, m->hdr.seq };
@@ -530,6 +626,18 @@ int opener_main(int sock, const struct opener_config *config)
                 return EXIT_FAILURE;
         }
 
+        {
+                int pair[2];
+
+                if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair) < 0 ||
+                    netns_cookie(pair[0], &o.netns_cookie) < 0) {
+                        send_policy(&o, errno, "cannot read the opener's network namespace", -1, 0);
+                        return EXIT_FAILURE;
+                }
+                safe_close(pair[0]);
+                safe_close(pair[1]);
+        }
+
         o.caps = policy_capabilities(o.current) | config->extra_caps;
         r = caps_restrict(o.caps);
         if (r >= 0)
@@ -568,7 +676,8 @@ int opener_main(int sock, const struct opener_config *config)
 
                 switch ((enum opener_msg_type)type) {
                 case OPENER_MSG_OPEN:
-                        handle_open(&o, &buf.open);
+                        handle_open(&o, &buf.open, n_fds ? fds[0] : -1);
+                        fdmsg_close_all(fds, n_fds);
                         break;
                 case OPENER_MSG_RELOAD:
                         handle_reload(&o);

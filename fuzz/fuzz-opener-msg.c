@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include "daemon/opener-proto.h"
+#include "policy/policy.h"
 #include "fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -50,9 +51,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 struct opener_open m;
 
                 memcpy(&m, msg, sizeof(m));
-                FUZZ_ASSERT(n_fds == 0, "open with %zu fds", n_fds);
+                FUZZ_ASSERT(n_fds == ((m.flags & OPENER_OPEN_CLIENT_NETNS) ? 1u : 0u),
+                            "open with %zu fds, flags 0x%x", n_fds, m.flags);
                 FUZZ_ASSERT(memchr(m.ifname, '\0', sizeof(m.ifname)), "open: ifname not terminated");
-                FUZZ_ASSERT(!(m.flags & ~(uint32_t)OPENER_OPEN_NONBLOCK), "open: flags 0x%x", m.flags);
+                FUZZ_ASSERT(!(m.flags & ~(uint32_t)(OPENER_OPEN_NONBLOCK | OPENER_OPEN_CLIENT_NETNS)),
+                            "open: flags 0x%x", m.flags);
                 break;
         }
         case OPENER_MSG_RELOAD:
@@ -61,6 +64,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case OPENER_MSG_CLOSE:
                 FUZZ_ASSERT(n_fds == 1, "close with %zu fds", n_fds);
                 break;
+        case OPENER_MSG_BIND: {
+                struct opener_bind m;
+
+                memcpy(&m, msg, sizeof(m));
+                FUZZ_ASSERT(n_fds == 1, "bind with %zu fds", n_fds);
+                FUZZ_ASSERT(m.family == AF_INET || m.family == AF_INET6, "bind: family %d", m.family);
+                FUZZ_ASSERT(m.port <= 0xffff && m.reserved == 0, "bind: port %u", m.port);
+                break;
+        }
+        case OPENER_MSG_SETOPT: {
+                struct opener_setopt m;
+
+                memcpy(&m, msg, sizeof(m));
+                FUZZ_ASSERT(n_fds == 1, "setopt with %zu fds", n_fds);
+                FUZZ_ASSERT(m.option > POLICY_SOCKOPT_NONE && m.option < _POLICY_SOCKOPT_MAX,
+                            "setopt: option %u", m.option);
+                FUZZ_ASSERT(memchr(m.ifname, '\0', sizeof(m.ifname)), "setopt: ifname not terminated");
+                break;
+        }
+        case OPENER_MSG_DONE: {
+                struct opener_done m;
+
+                memcpy(&m, msg, sizeof(m));
+                FUZZ_ASSERT(n_fds == 0, "done with %zu fds", n_fds);
+                FUZZ_ASSERT(m.error >= 0 && m.error <= 4095, "done: error %d", m.error);
+                break;
+        }
         case OPENER_MSG_RESULT: {
                 struct opener_result m;
 

@@ -105,26 +105,30 @@ static int open_validate(const Sockbroker__Open *o, char *why, size_t size)
         return 0;
 }
 
-unsigned sb_proto_request_fds(const SbRequest *r)
+void sb_proto_request_fds(const SbRequest *r, unsigned *min, unsigned *max)
 {
+        *min = *max = 0;
         switch (r->op_case) {
         case SOCKBROKER__REQUEST__OP_BIND:
         case SOCKBROKER__REQUEST__OP_SET_OPTION:
-                return 1;
+                *min = *max = 1;
+                break;
         case SOCKBROKER__REQUEST__OP_OPEN:
+                *max = 1;
+                break;
         case SOCKBROKER__REQUEST__OP_LINK_CONFIG:
         case SOCKBROKER__REQUEST__OP_HCI_COMMAND:
         case SOCKBROKER__REQUEST__OP_STATUS:
         case SOCKBROKER__REQUEST__OP__NOT_SET:
         case _SOCKBROKER__REQUEST__OP__CASE_IS_INT_SIZE:
-                return 0;
+                break;
         }
-        return 0;
 }
 
 int sb_proto_request_decode(const void *buf, size_t len, size_t n_fds,
                             SbRequest **ret, char *why, size_t why_size)
 {
+        unsigned min_fds = 0, max_fds = 0;
         SbRequest *r;
         int e = 0;
 
@@ -137,6 +141,7 @@ int sb_proto_request_decode(const void *buf, size_t len, size_t n_fds,
         if (!r)
                 return refuse(-EBADMSG, why, why_size, "malformed request: not a sockbroker Request");
 
+        sb_proto_request_fds(r, &min_fds, &max_fds);
         if (!r->has_version)
                 e = refuse(-EBADMSG, why, why_size, "request has no version");
         else if (r->version != SB_PROTO_VERSION)
@@ -144,9 +149,9 @@ int sb_proto_request_decode(const void *buf, size_t len, size_t n_fds,
                          r->version, SB_PROTO_VERSION);
         else if (r->op_case == SOCKBROKER__REQUEST__OP__NOT_SET)
                 e = refuse(-EOPNOTSUPP, why, why_size, "request names no operation");
-        else if (n_fds != sb_proto_request_fds(r))
-                e = refuse(-EBADF, why, why_size, "request carries %zu descriptor(s), operation takes %u",
-                         n_fds, sb_proto_request_fds(r));
+        else if (n_fds < min_fds || n_fds > max_fds)
+                e = refuse(-EBADF, why, why_size, "request carries %zu descriptor(s), operation takes %u to %u",
+                           n_fds, min_fds, max_fds);
         else if (r->op_case == SOCKBROKER__REQUEST__OP_OPEN)
                 e = open_validate(r->open, why, why_size);
 

@@ -48,8 +48,11 @@ int sb_proto_reply_decode(const void *buf, size_t len, size_t n_fds,
                           SbReply **ret, char *why, size_t why_size);
 SbReply *sb_proto_reply_free(SbReply *r);
 
-/* How many descriptors the request's operation carries (0 or 1). */
-unsigned sb_proto_request_fds(const SbRequest *r);
+/* How many descriptors the request's operation carries: at least *min,
+ * at most *max. Bind and SetOption carry the socket they operate on;
+ * Open may carry one socket the client created, whose network namespace
+ * is where rules with netns=client create the new socket. */
+void sb_proto_request_fds(const SbRequest *r, unsigned *min, unsigned *max);
 
 /* True for a valid interface name: 1..IFNAMSIZ-1 bytes, no '/', ':' or
  * whitespace, not "." or "..". */

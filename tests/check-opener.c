@@ -31,6 +31,7 @@ enum defect {
         DEFECT_FAMILY,
         DEFECT_OPTION_ZERO,
         DEFECT_OPTION_HUGE,
+        DEFECT_WITNESS,
 };
 
 static const struct opener_case {
@@ -41,7 +42,9 @@ static const struct opener_case {
         int expect;              /* the type, or a negative errno */
 } opener_cases[] = {
         { "open", OPENER_MSG_OPEN, DEFECT_NONE, 0, OPENER_MSG_OPEN },
-        { "open with a descriptor", OPENER_MSG_OPEN, DEFECT_NONE, 1, -EBADF },
+        { "open with a descriptor but no witness flag", OPENER_MSG_OPEN, DEFECT_NONE, 1, -EBADF },
+        { "open with its namespace witness", OPENER_MSG_OPEN, DEFECT_WITNESS, 1, OPENER_MSG_OPEN },
+        { "open, witness flag without a socket", OPENER_MSG_OPEN, DEFECT_WITNESS, 0, -EBADF },
         { "open one byte short", OPENER_MSG_OPEN, DEFECT_SHORT, 0, -EBADMSG },
         { "open one byte long", OPENER_MSG_OPEN, DEFECT_LONG, 0, -EBADMSG },
         { "open of version 2", OPENER_MSG_OPEN, DEFECT_VERSION, 0, -EBADMSG },
@@ -153,6 +156,9 @@ START_TEST(test_opener_table)
         case DEFECT_OPTION_HUGE:
                 m.setopt.option = 99;
                 break;
+        case DEFECT_WITNESS:
+                m.open.flags = OPENER_OPEN_CLIENT_NETNS;
+                break;
         case DEFECT_FLAGS:
                 m.open.flags = 0x100;
                 break;
@@ -208,7 +214,7 @@ END_TEST
 
 START_TEST(test_stage_names)
 {
-        for (unsigned s = OPENER_STAGE_NONE; s <= OPENER_STAGE_SETOPT; s++)
+        for (unsigned s = OPENER_STAGE_NONE; s <= OPENER_STAGE_NETNS; s++)
                 ck_assert_str_ne(opener_stage_to_string((enum opener_stage)s), "unknown");
         ck_assert_str_eq(opener_stage_to_string((enum opener_stage)99), "unknown");
 }

@@ -58,7 +58,8 @@ static const struct proto_case {
 } proto_cases[] = {
         { "valid open", MUT_NONE, 0, 0, NULL },
         { "valid nonblocking open", MUT_NONBLOCK_FLAG, 0, 0, NULL },
-        { "open with a descriptor", MUT_NONE, 1, -EBADF, "descriptor" },
+        { "open with its namespace witness", MUT_NONE, 1, 0, NULL },
+        { "open with two descriptors", MUT_NONE, 2, -EBADF, "descriptor" },
         { "no version", MUT_NO_VERSION, 0, -EBADMSG, "version" },
         { "version 2", MUT_VERSION_2, 0, -EPROTONOSUPPORT, "version 2" },
         { "no operation", MUT_NO_OP, 0, -EOPNOTSUPP, "operation" },

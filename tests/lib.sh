@@ -64,3 +64,19 @@ SOCKBROKERD=$abs_top_builddir/sockbrokerd
 SOCKBROKER=$abs_top_builddir/sockbroker
 SBTEST=$abs_top_builddir/tests/sbtest
 export SOCKBROKERD SOCKBROKER SBTEST
+
+# start_daemon_in NETNS DIR [ARGS...]: runs sockbrokerd in the network
+# namespace NETNS with DIR/policy.conf, listening on DIR/sock, logging to
+# DIR/daemon.log; sets DPID (nsenter execs, so it is the daemon's pid)
+# and waits until it is ready.
+start_daemon_in() {
+        local ns=$1 dir=$2
+        shift 2
+        nsenter --net="/run/netns/$ns" "$SOCKBROKERD" -p "$dir/policy.conf" -d "$dir/policy.d" \
+                -s "$dir/sock" "$@" </dev/null >/dev/null 2>>"$dir/daemon.log" &
+        DPID=$!
+        wait_for 10 grep -q 'ready:' "$dir/daemon.log"
+}
+
+# status_field PID FIELD: a field of /proc/PID/status.
+status_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }

@@ -486,7 +486,7 @@ static const struct bad_case {
         { "protocol 0x12345", BAD_PROTOCOL, EBADMSG },
         { "interface name with a slash", BAD_IFNAME, EBADMSG },
         { "inet address on a packet socket", BAD_KIND_MISMATCH, EBADMSG },
-        { "descriptor attached to an open", BAD_FD_ON_OPEN, EBADF },
+        { "two descriptors attached to an open", BAD_FD_ON_OPEN, EBADF },
         { "three descriptors attached", BAD_THREE_FDS, EBADF },
         { "ten descriptors attached", BAD_TEN_FDS, EBADMSG },
         { "truncated protobuf", BAD_TRUNCATED, EBADMSG },
@@ -542,7 +542,7 @@ static int send_bad(int sock, enum bad_kind kind)
         case BAD_THREE_FDS:
         case BAD_TEN_FDS:
                 len = encode_open(buf, sizeof(buf), 1, AF_INET, SOCK_RAW, 1, NULL, true, false);
-                n_fds = kind == BAD_FD_ON_OPEN ? 1 : kind == BAD_THREE_FDS ? 3 : 10;
+                n_fds = kind == BAD_FD_ON_OPEN ? 2 : kind == BAD_THREE_FDS ? 3 : 10;
                 for (int i = 0; i < n_fds; i++)
                         fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
                 break;
