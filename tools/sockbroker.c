@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * sockbroker - check and explain policies, and get sockets from
- * sockbrokerd for programs that speak the socket-activation protocol.
+ * sockbroker - check and explain policies, get sockets from sockbrokerd
+ * for programs that speak the socket-activation protocol, and run
+ * unmodified programs with the preload shim (client-lib/preload.c).
  */
 #include "config.h"
 
@@ -22,7 +23,12 @@
 #include "common/names.h"
 #include "common/util.h"
 #include "policy/policy.h"
+#include "proto/protocol.h"
 #include "sockbroker/sockbroker.h"
+
+#ifndef SOCKBROKER_PRELOAD_PATH
+#error "SOCKBROKER_PRELOAD_PATH must name the installed libsockbroker-preload.so"
+#endif
 
 /* Exit codes, documented in sockbroker(1). */
 enum {
@@ -31,6 +37,8 @@ enum {
         EXIT_USAGE = 2,
         EXIT_NO_POLICY = 3,      /* explain: the policy could not be loaded */
         EXIT_UNREACHABLE = 4,    /* open: the broker could not be reached */
+        EXIT_CANNOT_EXEC = 126,  /* open, run: CMD found but not executable */
+        EXIT_NOT_FOUND = 127,    /* open, run: CMD not found */
 };
 
 #define MAX_SPECS 64
@@ -44,7 +52,9 @@ static void help_main(void)
                "  explain [OPTION...] SPEC\n"
                "                        say which rule decides SPEC for a peer\n"
                "  open [--socket PATH] SPEC... [-- CMD [ARG...]]\n"
-               "                        get sockets; pass them to CMD as fds 3...\n\n"
+               "                        get sockets; pass them to CMD as fds 3...\n"
+               "  run [--socket PATH] [--iface IFNAME] [--] CMD [ARG...]\n"
+               "                        run CMD unchanged, with the preload shim\n\n"
                "Run 'sockbroker COMMAND --help' for a command's options.\n"
                "Exit status: 0 success, 1 denied or failed, 2 usage, 3 policy unreadable,\n"
                "4 broker unreachable. See sockbroker(1).\n");
@@ -88,6 +98,25 @@ static void help_open(void)
                "  -n, --nonblock        make the sockets non-blocking\n\n"
                "Exit status: 0 success, 1 refused, 2 usage, 4 broker unreachable;\n"
                "with CMD, CMD's own status once it runs.\n", SOCKBROKER_DEFAULT_SOCKET);
+}
+
+static void help_run(void)
+{
+        printf("Usage: sockbroker run [OPTION...] [--] CMD [ARG...]\n"
+               "Execute CMD with libsockbroker-preload.so added to LD_PRELOAD. When the\n"
+               "kernel refuses one of its socket(), bind() or setsockopt() calls with EPERM\n"
+               "or EACCES, the shim asks sockbrokerd; if the broker refuses too, CMD sees\n"
+               "the kernel's error. Child processes inherit the shim.\n\n"
+               "  -s, --socket=PATH     broker socket (sets SOCKBROKER_SOCKET)\n"
+               "  -i, --iface=IFNAME    ask for packet sockets bound to IFNAME, to match\n"
+               "                        iface= rules (sets SOCKBROKER_IFACE)\n"
+               "      --debug           explain each refusal on standard error\n"
+               "                        (sets SOCKBROKER_DEBUG=1)\n\n"
+               "The shim is $SOCKBROKER_PRELOAD, or else\n  %s\n"
+               "It cannot reach static binaries, Go programs, raw system calls or\n"
+               "set-user-ID programs; use 'sockbroker open SPEC... -- CMD' for those.\n\n"
+               "Exit status: CMD's own; 1 shim unusable, 2 usage, 126 CMD not executable,\n"
+               "127 CMD not found.\n", SOCKBROKER_PRELOAD_PATH);
 }
 
 static char *default_dropin(const char *path)
@@ -291,6 +320,18 @@ static int cmd_explain(int argc, char **argv)
         return v == POLICY_VERDICT_ALLOW ? EXIT_OK : EXIT_REFUSED;
 }
 
+/* Executes cmd in place of this program; returns only on failure, with
+ * the shell's exit status for it. */
+static int exec_command(const char *verb, char **cmd)
+{
+        int e;
+
+        execvp(cmd[0], cmd);
+        e = errno;
+        fprintf(stderr, "sockbroker %s: cannot execute %s: %s\n", verb, cmd[0], strerror(e));
+        return e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+}
+
 /* Moves fds[0..n) to 3..3+n, without CLOEXEC, for the exec'd command. */
 static int move_fds(int *fds, size_t n)
 {
@@ -403,13 +444,99 @@ static int cmd_open(int argc, char **argv)
         snprintf(buf, sizeof(buf), "%d", (int)getpid());
         setenv("LISTEN_PID", buf, 1);
         setenv("LISTEN_FDNAMES", names, 1);
-        execvp(cmd[0], cmd);
-        {
-                int e = errno;
+        return exec_command("open", cmd);
+}
 
-                fprintf(stderr, "sockbroker open: cannot execute %s: %s\n", cmd[0], strerror(e));
-                return e == ENOENT ? 127 : 126;
+/* True when list, an LD_PRELOAD value, already names path. */
+static bool preload_has(const char *list, const char *path)
+{
+        size_t n = strlen(path);
+
+        for (const char *p = list; *p; ) {
+                size_t k = strcspn(p, ": \t");
+
+                if (k == n && strneq(p, path, n))
+                        return true;
+                p += k;
+                p += strspn(p, ": \t");
         }
+        return false;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "socket", required_argument, NULL, 's' },
+                { "iface", required_argument, NULL, 'i' },
+                { "debug", no_argument, NULL, 'D' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        _cleanup_free_ char *shim = NULL, *list = NULL;
+        const char *path, *old;
+        int c;
+
+        while ((c = getopt_long(argc, argv, "+s:i:h", opts, NULL)) >= 0)
+                switch (c) {
+                case 's':
+                        if (!optarg[0]) {
+                                fprintf(stderr, "sockbroker run: --socket needs a path\n");
+                                return EXIT_USAGE;
+                        }
+                        if (setenv("SOCKBROKER_SOCKET", optarg, 1) < 0)
+                                return EXIT_REFUSED;
+                        break;
+                case 'i':
+                        if (!sb_proto_ifname_valid(optarg)) {
+                                fprintf(stderr, "sockbroker run: '%s' is not a valid interface name\n", optarg);
+                                return EXIT_USAGE;
+                        }
+                        if (setenv("SOCKBROKER_IFACE", optarg, 1) < 0)
+                                return EXIT_REFUSED;
+                        break;
+                case 'D':
+                        if (setenv("SOCKBROKER_DEBUG", "1", 1) < 0)
+                                return EXIT_REFUSED;
+                        break;
+                case 'h':
+                        help_run();
+                        return EXIT_OK;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (optind >= argc) {
+                fprintf(stderr, "sockbroker run: a command is required\n");
+                return EXIT_USAGE;
+        }
+
+        path = secure_getenv("SOCKBROKER_PRELOAD");
+        if (!path || !path[0])
+                path = SOCKBROKER_PRELOAD_PATH;
+        /* The dynamic loader wants the library where CMD runs, which may be
+         * another directory: an absolute path, without list separators. */
+        shim = realpath(path, NULL);
+        if (!shim) {
+                fprintf(stderr, "sockbroker run: cannot use the preload library %s: %m\n", path);
+                return EXIT_REFUSED;
+        }
+        if (shim[strcspn(shim, ": \t")]) {
+                fprintf(stderr, "sockbroker run: %s: the path of a preload library cannot "
+                        "contain ':' or blanks\n", shim);
+                return EXIT_REFUSED;
+        }
+
+        /* First, so that the shim sees the calls before other preloaded
+         * libraries do; theirs then come through its direct call. */
+        old = getenv("LD_PRELOAD");
+        if (!old || !old[0]) {
+                if (setenv("LD_PRELOAD", shim, 1) < 0)
+                        return EXIT_REFUSED;
+        } else if (!preload_has(old, shim)) {
+                if (asprintf(&list, "%s:%s", shim, old) < 0 || setenv("LD_PRELOAD", list, 1) < 0)
+                        return EXIT_REFUSED;
+        }
+
+        return exec_command("run", argv + optind);
 }
 
 int main(int argc, char **argv)
@@ -439,6 +566,8 @@ int main(int argc, char **argv)
                 return cmd_explain(argc, argv);
         if (streq(cmd, "open"))
                 return cmd_open(argc, argv);
+        if (streq(cmd, "run"))
+                return cmd_run(argc, argv);
         fprintf(stderr, "sockbroker: unknown command '%s'\nTry 'sockbroker --help'.\n", cmd);
         return EXIT_USAGE;
 }

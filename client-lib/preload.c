@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * preload.c - libsockbroker-preload.so: socket(), bind() and setsockopt()
+ * for programs that cannot be changed, falling back to sockbrokerd.
+ *
+ * `sockbroker run` puts this library in LD_PRELOAD. Every call goes to
+ * the kernel first. Only when the kernel refuses with EPERM or EACCES,
+ * and only for a request sockbrokerd can serve, does the shim ask the
+ * broker, through the same code as libsockbroker (client-lib/client.c).
+ * When the broker is absent or refuses, the kernel's errno comes back, so
+ * the program prints its usual message.
+ *
+ * Recursion. Preloaded, this library's own socket() and setsockopt()
+ * calls (the AF_UNIX connection to the broker, its timeouts) land in the
+ * wrappers below. A thread-local flag marks "this thread is asking the
+ * broker"; while it is set, every wrapper is the direct call and nothing
+ * more. The flag uses the initial-exec TLS model (the whole library is
+ * built with -ftls-model=initial-exec): a load relative to the thread
+ * pointer, never __tls_get_addr(), which may allocate.
+ *
+ * The real functions. dlsym() is not async-signal-safe and may allocate,
+ * so the real socket(), bind() and setsockopt() (the next definitions
+ * after this library: libc's, or another interposer's) are resolved once,
+ * in a constructor. A call that arrives before it has run (from another
+ * library's constructor) makes the raw system call. The library is
+ * linked with -z now, so no call goes through the lazy binder either.
+ *
+ * Async-signal safety. POSIX lets a signal handler call socket(), bind()
+ * and setsockopt(). On the direct path a wrapper loads a pointer and
+ * calls it: no allocation, no lock. On the broker path, nothing locks,
+ * and the one allocator, protobuf-c's reply decoder, is redirected at
+ * link time (--wrap) to an arena on this thread's stack; so a handler
+ * that interrupted malloc() can still be granted a socket. A handler
+ * that interrupts this thread's own broker call gets the direct call
+ * only (the flag is set), and so the kernel's errno.
+ *
+ * Descriptors. The connection to the broker is opened per call,
+ * close-on-exec, and closed before the wrapper returns. The granted
+ * socket gets exactly the flags socket() was asked for: SOCK_NONBLOCK
+ * from the broker, close-on-exec only with SOCK_CLOEXEC. There is no
+ * other state, so threads and fork() need no care.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <protobuf-c/protobuf-c.h>
+#include <stdalign.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "client-lib/client.h"
+#include "client-lib/spec.h"
+#include "common/util.h"
+#include "proto/protocol.h"
+#include "sockbroker/sockbroker.h"
+
+#ifndef SO_LOCK_FILTER
+#define SO_LOCK_FILTER 44
+#endif
+
+/* Large enough for any reply sockbrokerd sends (two texts of at most
+ * SB_PROTO_MAX_REASON bytes); a larger one fails to decode, and the
+ * caller gets the kernel's errno. */
+#define PRELOAD_ARENA_SIZE 2048u
+
+typedef int (*socket_fn)(int, int, int);
+typedef int (*bind_fn)(int, const struct sockaddr *, socklen_t);
+typedef int (*setsockopt_fn)(int, int, int, const void *, socklen_t);
+
+static socket_fn real_socket;
+static bind_fn real_bind;
+static setsockopt_fn real_setsockopt;
+
+struct preload_arena {
+        ProtobufCAllocator allocator;
+        size_t used;
+        alignas(max_align_t) unsigned char buf[PRELOAD_ARENA_SIZE];
+};
+
+/* Set while this thread asks the broker; see the top of the file. */
+static __thread bool in_broker __attribute__((tls_model("initial-exec")));
+static __thread struct preload_arena *arena __attribute__((tls_model("initial-exec")));
+
+__attribute__((constructor))
+static void preload_init(void)
+{
+        /* Relaxed stores: a signal handler on this thread may read them. */
+        __atomic_store_n(&real_socket, (socket_fn)dlsym(RTLD_NEXT, "socket"), __ATOMIC_RELAXED);
+        __atomic_store_n(&real_bind, (bind_fn)dlsym(RTLD_NEXT, "bind"), __ATOMIC_RELAXED);
+        __atomic_store_n(&real_setsockopt, (setsockopt_fn)dlsym(RTLD_NEXT, "setsockopt"),
+                         __ATOMIC_RELAXED);
+}
+
+static int direct_socket(int family, int type, int protocol)
+{
+        socket_fn f = __atomic_load_n(&real_socket, __ATOMIC_RELAXED);
+
+        return f ? f(family, type, protocol) : (int)syscall(SYS_socket, family, type, protocol);
+}
+
+static int direct_bind(int fd, const struct sockaddr *sa, socklen_t len)
+{
+        bind_fn f = __atomic_load_n(&real_bind, __ATOMIC_RELAXED);
+
+        return f ? f(fd, sa, len) : (int)syscall(SYS_bind, fd, sa, len);
+}
+
+static int direct_setsockopt(int fd, int level, int name, const void *value, socklen_t len)
+{
+        setsockopt_fn f = __atomic_load_n(&real_setsockopt, __ATOMIC_RELAXED);
+
+        return f ? f(fd, level, name, value, len) :
+                   (int)syscall(SYS_setsockopt, fd, level, name, value, len);
+}
+
+/* ---- the decoder's allocator ---------------------------------------------- */
+
+static void *arena_alloc(void *data, size_t size)
+{
+        struct preload_arena *a = data;
+        size_t n = (size + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
+        void *p;
+
+        if (n < size || n > sizeof(a->buf) - a->used)
+                return NULL;
+        p = a->buf + a->used;
+        a->used += n;
+        return p;
+}
+
+static void arena_free(void *data, void *p)
+{
+        /* Everything goes at once, with the stack frame. */
+}
+
+/*
+ * The library is linked with --wrap for these two, so the generated
+ * sockbroker__reply__unpack() and _free_unpacked() of this library (and
+ * only those) come here. They pass no allocator, which means malloc();
+ * during a broker call, the arena is used instead.
+ */
+ProtobufCMessage *__real_protobuf_c_message_unpack(const ProtobufCMessageDescriptor *d,
+                                                   ProtobufCAllocator *allocator,
+                                                   size_t len, const uint8_t *data);
+ProtobufCMessage *__wrap_protobuf_c_message_unpack(const ProtobufCMessageDescriptor *d,
+                                                   ProtobufCAllocator *allocator,
+                                                   size_t len, const uint8_t *data);
+void __real_protobuf_c_message_free_unpacked(ProtobufCMessage *m, ProtobufCAllocator *allocator);
+void __wrap_protobuf_c_message_free_unpacked(ProtobufCMessage *m, ProtobufCAllocator *allocator);
+
+ProtobufCMessage *__wrap_protobuf_c_message_unpack(const ProtobufCMessageDescriptor *d,
+                                                   ProtobufCAllocator *allocator,
+                                                   size_t len, const uint8_t *data)
+{
+        if (!allocator && arena)
+                allocator = &arena->allocator;
+        return __real_protobuf_c_message_unpack(d, allocator, len, data);
+}
+
+void __wrap_protobuf_c_message_free_unpacked(ProtobufCMessage *m, ProtobufCAllocator *allocator)
+{
+        if (!allocator && arena)
+                allocator = &arena->allocator;
+        __real_protobuf_c_message_free_unpacked(m, allocator);
+}
+
+/* ---- which refusals go to the broker ---------------------------------------- */
+
+/* The families sockbrokerd creates sockets for. */
+static bool socket_brokered(int family, int protocol)
+{
+        if (family != AF_INET && family != AF_INET6 && family != AF_PACKET)
+                return false;
+        return protocol >= 0 && protocol <= 0xffff;
+}
+
+/* An IP address the kernel refuses, such as a port below
+ * net.ipv4.ip_unprivileged_port_start. */
+static bool bind_brokered(const struct sockaddr *sa, socklen_t len)
+{
+        if (!sa || len < sizeof(sa_family_t))
+                return false;
+        return sa->sa_family == AF_INET || sa->sa_family == AF_INET6;
+}
+
+/*
+ * The options the SetOption request carries, each needing a capability
+ * at setsockopt() time. Never the socket filter: a filter sockbrokerd
+ * locked is the confinement the policy asked for.
+ */
+static const char *setsockopt_brokered(int level, int name, socklen_t len)
+{
+        if (level != SOL_SOCKET)
+                return NULL;
+        switch (name) {
+        case SO_BINDTODEVICE:
+                return len > 0 ? "SO_BINDTODEVICE" : NULL;
+        case SO_MARK:
+                return len >= sizeof(int) ? "SO_MARK" : NULL;
+        case SO_PRIORITY:
+                return len >= sizeof(int) ? "SO_PRIORITY" : NULL;
+        case SO_RCVBUFFORCE:
+                return len >= sizeof(int) ? "SO_RCVBUFFORCE" : NULL;
+        case SO_SNDBUFFORCE:
+                return len >= sizeof(int) ? "SO_SNDBUFFORCE" : NULL;
+        default:
+                return NULL;
+        }
+}
+
+/* ---- SOCKBROKER_DEBUG ----------------------------------------------------- */
+
+static int debug_level(void)
+{
+        const char *v = secure_getenv("SOCKBROKER_DEBUG");
+
+        if (!v || !v[0] || streq(v, "0"))
+                return 0;
+        return streq(v, "1") ? 1 : 2;
+}
+
+/* One line on stderr, with one write(2): no stdio, no lock, no allocation. */
+_printf_(1, 2)
+static void debug_line(const char *fmt, ...)
+{
+        char line[SB_PROTO_MAX_REASON * 3];
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return;
+        if ((size_t)n >= sizeof(line) - 1)
+                n = (int)sizeof(line) - 2;
+        line[n++] = '\n';
+        (void)!write(STDERR_FILENO, line, (size_t)n);
+}
+
+/* Reports a broker call: refusals at level 1, grants too at level 2. */
+static void debug_result(const char *call, int r, int kernel_errno)
+{
+        int level = debug_level();
+        const char *msg = sb_broker_message(), *rule = sb_broker_rule();
+
+        if (level == 0 || (r >= 0 && level < 2))
+                return;
+        if (r >= 0)
+                debug_line("sockbroker-preload: %s: granted%s%s", call,
+                           rule[0] ? " by " : "", rule);
+        else
+                debug_line("sockbroker-preload: %s: %s%s%s%s; returning %s", call,
+                           msg[0] ? msg : strerrorname_np(-r) ?: "refused",
+                           rule[0] ? " (" : "", rule, rule[0] ? ")" : "",
+                           kernel_errno == EACCES ? "EACCES" : "EPERM");
+}
+
+/* ---- the wrappers ------------------------------------------------------------ */
+
+/*
+ * The kernel would have returned the lowest free descriptor, close-on-exec
+ * only if asked. The broker's arrives close-on-exec (MSG_CMSG_CLOEXEC),
+ * above the connection that has just been closed; some programs count on
+ * the lowest number (close(0); socket()). Returns fd or a negative errno.
+ */
+static int settle_fd(int fd, bool cloexec)
+{
+        int low = fcntl(fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
+
+        if (low >= 0 && low < fd) {
+                safe_close(fd);
+                return low;
+        }
+        if (low >= 0)
+                safe_close(low);
+        if (!cloexec && fcntl(fd, F_SETFD, 0) < 0) {
+                int r = negative_errno();
+
+                safe_close(fd);
+                return r;
+        }
+        return fd;
+}
+
+/* Runs one broker call with the arena and the recursion flag set. */
+#define BROKER_CALL(r, expr)                                                    \
+        do {                                                                    \
+                struct preload_arena _a_ = {                                    \
+                        .allocator = { arena_alloc, arena_free, NULL },         \
+                };                                                              \
+                _a_.allocator.allocator_data = &_a_;                            \
+                arena = &_a_;                                                   \
+                in_broker = true;                                               \
+                (r) = (expr);                                                   \
+                in_broker = false;                                              \
+                arena = NULL;                                                   \
+        } while (0)
+
+/*
+ * The broker paths, out of line and cold: a wrapper's direct path is the
+ * call, a look at errno and nothing else. Each takes the kernel's errno
+ * and returns as the call it replaces does, with that errno on failure.
+ */
+__attribute__((noinline, cold))
+static int broker_socket(int family, int type, int protocol, int kernel_errno)
+{
+        int fd, flags = type & (SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct sb_spec spec = { .family = family, .type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC) };
+        const char *iface;
+
+        /* socket(2) takes an EtherType in network byte order. */
+        spec.protocol = family == AF_PACKET ? ntohs((uint16_t)protocol) : (uint32_t)protocol;
+        /* libpcap binds its packet socket only later; the hint lets an
+         * iface= rule match, and the broker binds and confines it. */
+        iface = family == AF_PACKET ? secure_getenv("SOCKBROKER_IFACE") : NULL;
+        if (iface && sb_proto_ifname_valid(iface))
+                memcpy(spec.ifname, iface, strlen(iface) + 1);
+
+        BROKER_CALL(fd, sb_client_open(&spec, flags & SOCK_NONBLOCK));
+        if (fd >= 0)
+                fd = settle_fd(fd, flags & SOCK_CLOEXEC);
+
+        if (debug_level() > 0) {
+                char what[SB_SPEC_MAX], call[SB_SPEC_MAX + 16];
+
+                if (sb_spec_format(&spec, what, sizeof(what)) < 0)
+                        snprintf(what, sizeof(what), "%d/%d/%d", family, spec.type, protocol);
+                snprintf(call, sizeof(call), "socket(%s)", what);
+                debug_result(call, fd, kernel_errno);
+        }
+        if (fd < 0) {
+                errno = kernel_errno;
+                return -1;
+        }
+        return fd;
+}
+
+__attribute__((noinline, cold))
+static int broker_bind(int fd, const struct sockaddr *sa, socklen_t len, int kernel_errno)
+{
+        char call[64];
+        int r;
+
+        BROKER_CALL(r, sb_client_bind(fd, sa, len));
+
+        if (debug_level() > 0) {
+                snprintf(call, sizeof(call), "bind(fd %d, %s)", fd,
+                         sa->sa_family == AF_INET ? "inet" : "inet6");
+                debug_result(call, r, kernel_errno);
+        }
+        if (r < 0) {
+                errno = kernel_errno;
+                return -1;
+        }
+        return 0;
+}
+
+/*
+ * A filter that sockbrokerd attached and locked cannot be detached, and
+ * the program never attached it: its attach failed with EPERM. For the
+ * program, then, there is no filter of its own to remove: ENOENT, which
+ * libpcap takes as "nothing to remove" before filtering in userland. With
+ * EPERM, it would give up ("can't remove kernel filter").
+ */
+static bool filter_locked_by_broker(int fd)
+{
+        int locked = 0, domain = 0;
+        socklen_t n = sizeof(locked), m = sizeof(domain);
+
+        return getsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &locked, &n) == 0 && locked &&
+               getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &m) == 0 && domain == AF_PACKET;
+}
+
+__attribute__((noinline, cold))
+static int broker_setsockopt(int fd, int level, int name, const void *value, socklen_t len,
+                             int kernel_errno)
+{
+        const char *opt;
+        char call[64];
+        int r;
+
+        if (level == SOL_SOCKET && (name == SO_ATTACH_FILTER || name == SO_DETACH_FILTER) &&
+            kernel_errno == EPERM && filter_locked_by_broker(fd)) {
+                if (debug_level() > 0)
+                        debug_line("sockbroker-preload: setsockopt(fd %d, %s): the socket's "
+                                   "filter was locked by sockbrokerd; returning %s", fd,
+                                   name == SO_ATTACH_FILTER ? "SO_ATTACH_FILTER" : "SO_DETACH_FILTER",
+                                   name == SO_ATTACH_FILTER ? "EPERM" : "ENOENT");
+                errno = name == SO_ATTACH_FILTER ? EPERM : ENOENT;
+                return -1;
+        }
+
+        opt = setsockopt_brokered(level, name, len);
+        if (!opt) {
+                errno = kernel_errno;
+                return -1;
+        }
+
+        BROKER_CALL(r, sb_client_setsockopt(fd, level, name, value, len));
+
+        if (debug_level() > 0) {
+                snprintf(call, sizeof(call), "setsockopt(fd %d, %s)", fd, opt);
+                debug_result(call, r, kernel_errno);
+        }
+        if (r < 0) {
+                errno = kernel_errno;
+                return -1;
+        }
+        return 0;
+}
+
+/* ---- the interposed functions ------------------------------------------------ */
+
+SB_EXPORT int socket(int family, int type, int protocol)
+{
+        int fd = direct_socket(family, type, protocol);
+
+        if (fd >= 0 || (errno != EPERM && errno != EACCES) || in_broker ||
+            !socket_brokered(family, protocol))
+                return fd;
+        return broker_socket(family, type, protocol, errno);
+}
+
+SB_EXPORT int bind(int fd, const struct sockaddr *sa, socklen_t len)
+{
+        int r = direct_bind(fd, sa, len);
+
+        if (r == 0 || (errno != EPERM && errno != EACCES) || in_broker || !bind_brokered(sa, len))
+                return r;
+        return broker_bind(fd, sa, len, errno);
+}
+
+SB_EXPORT int setsockopt(int fd, int level, int name, const void *value, socklen_t len)
+{
+        int r = direct_setsockopt(fd, level, name, value, len);
+
+        if (r == 0 || (errno != EPERM && errno != EACCES) || in_broker)
+                return r;
+        return broker_setsockopt(fd, level, name, value, len, errno);
+}
