@@ -29,11 +29,13 @@
 #include <fnmatch.h>
 #include <linux/can.h>
 #include <linux/capability.h>
+#include <linux/if_ether.h>
 #include <net/if.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "common/util.h"
+
 #include "policy/policy-internal.h"
 
 struct id_rule {
@@ -226,8 +228,16 @@ static bool ifaces_match(const struct policy_rule *rule, const char *ifname)
         return false;
 }
 
-static bool protocols_contain(const struct policy_rule *rule, uint32_t protocol)
+/*
+ * A packet socket of protocol 0 receives nothing until its owner binds
+ * it, and binding needs no privilege; libpcap opens its sockets so. Such
+ * a request is therefore covered by what allows every protocol,
+ * proto=all, and by nothing narrower: its filter could not be known.
+ */
+static bool protocols_contain(const struct policy_rule *rule, int family, uint32_t protocol)
 {
+        if (family == AF_PACKET && protocol == 0)
+                protocol = ETH_P_ALL;
         for (uint32_t i = 0; i < rule->n_protocols; i++)
                 if (rule->protocols[i] == protocol)
                         return true;
@@ -307,7 +317,7 @@ static bool rule_matches_common(const struct policy_rule *rule, const struct pol
 
         if (rule->type != 0 && rule->type != req->type)
                 return false;
-        if (rule->n_protocols > 0 && !protocols_contain(rule, req->protocol))
+        if (rule->n_protocols > 0 && !protocols_contain(rule, req->family, req->protocol))
                 return false;
         return true;
 }
@@ -559,7 +569,7 @@ enum policy_netns policy_rule_netns(const struct policy_rule *rule)
 
 static bool rule_covers_protocol(const struct policy_rule *rule, uint32_t protocol)
 {
-        return rule->n_protocols == 0 || protocols_contain(rule, protocol);
+        return rule->n_protocols == 0 || protocols_contain(rule, 0, protocol);
 }
 
 /* What the opener needs to create the sockets an OPEN gives. */

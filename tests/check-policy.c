@@ -1505,6 +1505,22 @@ START_TEST(test_eval)
 }
 END_TEST
 
+/* libpcap opens packet sockets with protocol 0 and binds later. */
+START_TEST(test_packet_protocol_zero)
+{
+        _cleanup_(policy_freep) policy *all = compile_ok("allow everyone packet raw proto=all\n");
+        _cleanup_(policy_freep) policy *ip = compile_ok("allow everyone packet raw proto=ip\n");
+        _cleanup_(policy_freep) policy *any = compile_ok("allow everyone packet raw\n");
+        struct policy_request req = { .family = AF_PACKET, .type = SOCK_RAW, .protocol = 0 };
+
+        ck_assert(policy_rule_permits(policy_get_rule(all, 0), &req));
+        ck_assert(policy_rule_permits(policy_get_rule(any, 0), &req));
+        ck_assert(!policy_rule_permits(policy_get_rule(ip, 0), &req));
+        req.family = AF_INET;
+        ck_assert(!policy_rule_permits(policy_get_rule(all, 0), &req));
+}
+END_TEST
+
 START_TEST(test_eval_null)
 {
         _cleanup_(policy_freep) policy *p = compile_ok("allow everyone any");
@@ -2878,6 +2894,7 @@ Suite *make_policy_suite(void)
         tc = tcase_create("eval");
         tcase_add_loop_test(tc, test_eval, 0, ELEMENTSOF(eval_cases));
         tcase_add_test(tc, test_eval_null);
+        tcase_add_test(tc, test_packet_protocol_zero);
         tcase_add_loop_test(tc, test_permits, 0, ELEMENTSOF(permit_cases));
         tcase_add_loop_test(tc, test_capabilities, 0, ELEMENTSOF(caps_cases));
         tcase_add_loop_test(tc, test_request_format, 0, ELEMENTSOF(request_format_cases));
