@@ -1,0 +1,34 @@
+#!/bin/bash
+# vm-tier.sh - the tests that need AF_CAN (and, later, AF_BLUETOOTH), run
+# in one boot of Debian's stock kernel (vm-run.sh), as a TAP test. Where
+# the host kernel has AF_CAN itself, the same guest script runs natively.
+set -u
+. "${abs_top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
+
+HERE=$abs_top_srcdir/tests/vm
+: "${SOCKET_API_RST:=$abs_top_srcdir/../shared/reference/socket-api.rst}"
+export SOCKET_API_RST abs_top_builddir abs_top_srcdir
+
+[ "$(id -u)" = 0 ] || skip_all "needs root"
+
+if /usr/bin/python3 -c 'import socket; socket.socket(socket.AF_CAN, socket.SOCK_RAW, socket.CAN_RAW)' 2>/dev/null; then
+        out=$(bash "$HERE/guest-tier.sh" 2>&1)
+        rc=0
+else
+        setup_rc=0
+        "$HERE/vm-setup.sh" >/dev/null 2>"$abs_top_builddir/vm-setup.err" || setup_rc=$?
+        [ "$setup_rc" = 77 ] && skip_all "the VM cannot be prepared here"
+        out=$(VM_PASS_ENV="SOCKET_API_RST abs_top_builddir abs_top_srcdir" \
+                "$HERE/vm-run.sh" --timeout 300 -- bash "$HERE/guest-tier.sh" 2>&1)
+        rc=$?
+fi
+
+while IFS= read -r line; do
+        case $line in
+        "ok - "*) ok "${line#ok - }" ;;
+        "not ok - "*) not_ok "${line#not ok - }" ;;
+        *) diag "$line" ;;
+        esac
+done <<<"$out"
+check "the VM run ended normally (rc=$rc)" test "$rc" = 0
+finish
