@@ -287,7 +287,8 @@ static int cmd_bind(int argc, char **argv)
                 printf("bound directly (no broker needed)\n");
         } else {
                 printf("direct bind: %m\n");
-                r = sb_client_bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+                /* The public call: direct first, then the broker. */
+                r = sb_bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
                 if (r < 0) {
                         printf("refused errno=%d message=\"%s\" rule=\"%s\"\n", -r,
                                sb_broker_message(), sb_broker_rule());
@@ -339,8 +340,8 @@ static int cmd_setopt(int argc, char **argv)
                         return 0;
                 }
                 printf("direct setsockopt: %m\n");
-                r = sb_client_setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, argv[1],
-                                         (socklen_t)strlen(argv[1]) + 1);
+                r = sb_setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, argv[1],
+                                  (socklen_t)strlen(argv[1]) + 1) < 0 ? -errno : 0;
                 if (r < 0) {
                         printf("refused errno=%d message=\"%s\"\n", -r, sb_broker_message());
                         return 1;
@@ -360,7 +361,7 @@ static int cmd_setopt(int argc, char **argv)
                         return 0;
                 }
                 printf("direct setsockopt: %m\n");
-                r = sb_client_setsockopt(fd, SOL_SOCKET, opts[i].opt, &v, sizeof(v));
+                r = sb_setsockopt(fd, SOL_SOCKET, opts[i].opt, &v, sizeof(v)) < 0 ? -errno : 0;
                 if (r < 0) {
                         printf("refused errno=%d message=\"%s\"\n", -r, sb_broker_message());
                         return 1;
