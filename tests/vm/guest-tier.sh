@@ -35,11 +35,11 @@ note <"$W/can-bcm.out"
 
 # 2. can-utils, unmodified, as uid 65534 under `sockbroker run`.
 ip link add dev vcan1 type vcan && ip link set vcan1 up
-as_nobody "$SOCKBROKER" run -- timeout 20 candump -n 1 vcan1 >"$W/candump.out" 2>&1 &
+as_nobody "$SOCKBROKER" run -- timeout 40 candump -n 1 vcan1 >"$W/candump.out" 2>&1 &
 dump=$!
 # Under emulation a program can take seconds to start: send until seen.
 sleep 3
-for _ in 1 2 3 4 5 6; do
+for _ in $(seq 30); do
         as_nobody "$SOCKBROKER" run -- cansend vcan1 123#DEADBEEF >"$W/cansend.out" 2>&1
         kill -0 "$dump" 2>/dev/null || break
         sleep 1
@@ -60,13 +60,14 @@ if [ -r "${SOCKET_API_RST:-}" ]; then
                 "$SOCKET_API_RST" | sed '1d;$d' |
                 /usr/bin/python3 "$abs_top_srcdir/tests/vm/reindent-example.py" >"$W/can-example.py"
         ip link add dev vcan0 type vcan && ip link set vcan0 up
-        candump -T 20000 vcan0 >"$W/bus.out" 2>&1 &
+        candump -T 60000 vcan0 >"$W/bus.out" 2>&1 &
         bus=$!
-        as_nobody "$SOCKBROKER" run -- timeout 20 /usr/bin/python3 -u "$W/can-example.py" \
+        as_nobody "$SOCKBROKER" run -- timeout 60 /usr/bin/python3 -u "$W/can-example.py" \
                 >"$W/can-example.out" 2>&1 &
         ex=$!
+        # Python starts slowly under emulation: send until it answers.
         sleep 3
-        for _ in $(seq 12); do
+        for _ in $(seq 45); do
                 cansend vcan0 321#0102
                 sleep 1
                 grep -q Received "$W/can-example.out" && break

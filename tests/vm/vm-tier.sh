@@ -20,8 +20,22 @@ else
         setup_rc=0
         "$HERE/vm-setup.sh" >/dev/null 2>"$abs_top_builddir/vm-setup.err" || setup_rc=$?
         [ "$setup_rc" = 77 ] && skip_all "the VM cannot be prepared here"
+        # The guest sees the host's root, but a fresh /tmp: share the trees
+        # (and the reference) explicitly, outermost first.
+        shares=()
+        for d in "$abs_top_srcdir" "$abs_top_builddir" "$(dirname "$SOCKET_API_RST")"; do
+                [ -d "$d" ] || continue
+                d=$(cd "$d" && pwd -P)
+                inside=
+                for s in "${shares[@]}"; do
+                        case $d/ in "$s"/*) inside=1 ;; esac
+                done
+                [ -n "$inside" ] || shares+=("$d")
+        done
+        rw=()
+        for s in "${shares[@]}"; do rw+=(--rw "$s"); done
         out=$(VM_PASS_ENV="SOCKET_API_RST abs_top_builddir abs_top_srcdir" \
-                "$HERE/vm-run.sh" --timeout 300 -- bash "$HERE/guest-tier.sh" 2>&1)
+                "$HERE/vm-run.sh" --timeout 300 "${rw[@]}" -- bash "$HERE/guest-tier.sh" 2>&1)
         rc=$?
 fi
 
