@@ -63,7 +63,9 @@ i=0
 while [ $i -lt 400 ] && ! ip link show vc0 >/dev/null 2>&1; do sleep 0.05; i=$((i + 1)); done
 ip link set vc0 up
 echo ready >"$T/x/container.ready"
-while :; do
+# Ends with the test: when its folder is gone, or after ten minutes.
+end=$(($(date +%s) + 600))
+while [ -d "$T/x" ] && [ "$(date +%s)" -lt "$end" ]; do
         if [ -f "$T/x/cmd" ]; then
                 mv "$T/x/cmd" "$T/x/cmd.run" || exit 1
                 sh "$T/x/cmd.run" >"$T/x/cmd.out" 2>&1
@@ -73,7 +75,7 @@ while :; do
 done
 C
 nsenter --net="/run/netns/$A" setpriv --reuid=65534 --regid=65534 --clear-groups \
-        unshare --user --map-root-user --net --mount --pid --fork \
+        unshare --user --map-root-user --net --mount --pid --fork --kill-child \
         env T="$T" sh "$T/container.sh" </dev/null >"$T/container.log" 2>&1 &
 CPID=$!
 
