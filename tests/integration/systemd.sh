@@ -30,6 +30,17 @@ N=sbsd$$
 NC=
 PIDS=()
 
+# systemd-nspawn --keep-unit leaves "payload" and "supervisor" cgroups
+# under ours; these are the ones it made, to remove when it is done.
+NSPAWN_CGROUPS=()
+nspawn_cgroups_clean() {
+        local d
+        for d in "${NSPAWN_CGROUPS[@]}"; do
+                [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+        done
+        NSPAWN_CGROUPS=()
+}
+
 cleanup() {
         local p
         for p in "${PIDS[@]}"; do
@@ -38,6 +49,7 @@ cleanup() {
         for p in "${PIDS[@]}"; do
                 wait "$p" 2>/dev/null
         done
+        nspawn_cgroups_clean
         ip netns del "$N" 2>/dev/null
         ip netns del "$NC" 2>/dev/null
         rm -rf "$T"
@@ -231,6 +243,16 @@ elif [ -d /run/systemd/system ]; then
         nspawn_skip="systemd runs this machine: nspawn would register with it"
 else
         mkdir -p "$T/nspawn/ovl"
+        while IFS=: read -r _ ctl path; do
+                case $ctl in
+                name=systemd) base=/sys/fs/cgroup/systemd ;;
+                "") base=$(findmnt -rn -t cgroup2 -o TARGET | head -n1) ;;
+                *) continue ;;
+                esac
+                for d in payload supervisor; do
+                        [ -n "$base" ] && [ ! -e "$base${path%/}/$d" ] && NSPAWN_CGROUPS+=("$base${path%/}/$d")
+                done
+        done </proc/self/cgroup
         timeout 90 unshare --mount --propagation private bash -c '
                 set -e
                 T=$1 B=$2
@@ -315,7 +337,7 @@ run_bounded() {
                 echo "exit $?: $(grep -v 'Broken pipe' "$log" | head -n1)"
         fi
 }
-bset=$(tr ' ' '\n' <<<"$unit_caps" | sed 's/^CAP_//' | tr 'A-Z' 'a-z' | sed 's/^/+/' | paste -sd,)
+bset=$(tr ' ' '\n' <<<"$unit_caps" | sed 's/^CAP_//' | tr '[:upper:]' '[:lower:]' | sed 's/^/+/' | paste -sd,)
 for p in host client bind; do
         r=$(run_bounded "$bset" "$p")
         check "under the unit's bounding set and no_new_privs: '${CAP_POLICY[$p]}' is served" test "$r" = served
@@ -540,6 +562,7 @@ if [ -n "$nspawn_skip" ]; then
         ok "under systemd # SKIP $nspawn_skip"
 else
         wait "$NSPID"
+        nspawn_cgroups_clean
         if grep -q '^booted$' "$T/nspawn/results/out.txt" 2>/dev/null; then
                 while IFS= read -r line; do
                         case $line in
