@@ -53,7 +53,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "client-lib/bt.h"
+#include "common/bt.h"
 #include "common/names.h"
 #include "common/util.h"
 #include "sockbroker/addr.h"

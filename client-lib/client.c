@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <sys/un.h>
 
 #include "client-lib/client.h"
+#include "common/bt.h"
 #include "common/fdmsg.h"
 #include "common/names.h"
 #include "common/util.h"
@@ -88,6 +90,11 @@ static int client_connect(void)
 
 int sb_client_call(SbRequest *req, int fd_in)
 {
+        return sb_client_call_data(req, fd_in, NULL, 0, NULL);
+}
+
+int sb_client_call_data(SbRequest *req, int fd_in, void *data, size_t size, size_t *ret_n)
+{
         uint8_t buf[SB_PROTO_MAX_MESSAGE];
         char why[SB_PROTO_MAX_REASON];
         _cleanup_close_ int sock = -1;
@@ -113,9 +120,11 @@ int sb_client_call(SbRequest *req, int fd_in)
                 return sock;
         reached = true;
 
-        /* An Open carries the connection itself: a socket we created, in
-         * our network namespace, where rules with netns=client create. */
-        if (fd_in < 0 && req->op_case == SOCKBROKER__REQUEST__OP_OPEN)
+        /* An Open or a LinkConfig carries the connection itself: a socket
+         * we created, in our network namespace, where rules with
+         * netns=client work. */
+        if (fd_in < 0 && (req->op_case == SOCKBROKER__REQUEST__OP_OPEN ||
+                          req->op_case == SOCKBROKER__REQUEST__OP_LINK_CONFIG))
                 fd_in = sock;
         n = fdmsg_send(sock, buf, (size_t)len, &fd_in, fd_in >= 0 ? 1 : 0, 0);
         if (n < 0)
@@ -142,6 +151,13 @@ int sb_client_call(SbRequest *req, int fd_in)
                 r = TAKE_FD(fds[0]);
         else
                 r = 0;
+        if (r >= 0 && ret_n) {
+                *ret_n = reply->has_data ? reply->data.len : 0;
+                if (*ret_n > size)
+                        r = -EMSGSIZE;
+                else if (*ret_n > 0)
+                        memcpy(data, reply->data.data, *ret_n);
+        }
         if (r < 0)
                 fdmsg_close_all(fds, n_fds);
         sb_proto_reply_free(reply);
@@ -155,6 +171,8 @@ int sb_client_open(const struct sb_spec *spec, int sock_flags)
         Sockbroker__Address addr = SOCKBROKER__ADDRESS__INIT;
         Sockbroker__PacketAddress packet = SOCKBROKER__PACKET_ADDRESS__INIT;
         Sockbroker__InetAddress inet = SOCKBROKER__INET_ADDRESS__INIT;
+        Sockbroker__CanAddress can = SOCKBROKER__CAN_ADDRESS__INIT;
+        Sockbroker__BluetoothAddress bt = SOCKBROKER__BLUETOOTH_ADDRESS__INIT;
         char ifname[IFNAMSIZ];
         int r;
 
@@ -166,19 +184,51 @@ int sb_client_open(const struct sb_spec *spec, int sock_flags)
                 open.has_flags = true;
                 open.flags = SOCKBROKER__OPEN_FLAGS__OPEN_FLAG_NONBLOCK;
         }
+        memcpy(ifname, spec->ifname, sizeof(ifname));
 
-        if (spec->ifname[0]) {
-                memcpy(ifname, spec->ifname, sizeof(ifname));
-                if (spec->family == AF_PACKET) {
-                        packet.ifname = ifname;
-                        addr.kind_case = SOCKBROKER__ADDRESS__KIND_PACKET;
-                        addr.packet = &packet;
-                } else {
-                        inet.ifname = ifname;
-                        addr.kind_case = SOCKBROKER__ADDRESS__KIND_INET;
-                        addr.inet = &inet;
-                }
+        switch (spec->family) {
+        case AF_CAN:
+                can.ifname = ifname;
+                can.has_rx_id = can.has_tx_id = spec->has_can_ids;
+                can.rx_id = spec->rx_id;
+                can.tx_id = spec->tx_id;
+                can.has_name = can.has_pgn = can.has_addr = spec->has_j1939;
+                can.name = spec->j1939_name;
+                can.pgn = spec->j1939_pgn;
+                can.addr = spec->j1939_addr;
+                can.has_fd = spec->can_fd;
+                can.fd = spec->can_fd;
+                addr.kind_case = SOCKBROKER__ADDRESS__KIND_CAN;
+                addr.can = &can;
                 open.address = &addr;
+                break;
+        case AF_BLUETOOTH:
+                bt.has_dev = spec->has_dev;
+                bt.dev = spec->dev;
+                bt.has_channel = spec->has_channel;
+                bt.channel = spec->channel;
+                bt.has_psm = spec->has_psm;
+                bt.psm = spec->psm;
+                addr.kind_case = SOCKBROKER__ADDRESS__KIND_BLUETOOTH;
+                addr.bluetooth = &bt;
+                open.address = &addr;
+                break;
+        case AF_PACKET:
+                if (!spec->ifname[0])
+                        break;
+                packet.ifname = ifname;
+                addr.kind_case = SOCKBROKER__ADDRESS__KIND_PACKET;
+                addr.packet = &packet;
+                open.address = &addr;
+                break;
+        default:
+                if (!spec->ifname[0])
+                        break;
+                inet.ifname = ifname;
+                addr.kind_case = SOCKBROKER__ADDRESS__KIND_INET;
+                addr.inet = &inet;
+                open.address = &addr;
+                break;
         }
 
         req.op_case = SOCKBROKER__REQUEST__OP_OPEN;
@@ -248,8 +298,10 @@ int sb_client_bind(int fd, const struct sockaddr *sa, socklen_t len)
         Sockbroker__Bind bind = SOCKBROKER__BIND__INIT;
         Sockbroker__Address addr = SOCKBROKER__ADDRESS__INIT;
         Sockbroker__InetAddress inet = SOCKBROKER__INET_ADDRESS__INIT;
+        Sockbroker__BluetoothAddress bt = SOCKBROKER__BLUETOOTH_ADDRESS__INIT;
         struct sockaddr_in in;
         struct sockaddr_in6 in6;
+        struct sockaddr_l2 l2;
 
         if (!sa || len < (socklen_t)sizeof(sa_family_t))
                 return -EINVAL;
@@ -274,12 +326,27 @@ int sb_client_bind(int fd, const struct sockaddr *sa, socklen_t len)
                 inet.has_scope_id = in6.sin6_scope_id != 0;
                 inet.scope_id = in6.sin6_scope_id;
                 break;
+        case AF_BLUETOOTH:
+                /* L2CAP: the caller has checked the socket's protocol. */
+                if (len < (socklen_t)sizeof(l2))
+                        return -EINVAL;
+                memcpy(&l2, sa, sizeof(l2));
+                bt.has_psm = true;
+                bt.psm = le16toh(l2.l2_psm);
+                bt.has_bdaddr = true;
+                bt.bdaddr.data = l2.l2_bdaddr.b;
+                bt.bdaddr.len = sizeof(l2.l2_bdaddr);
+                addr.kind_case = SOCKBROKER__ADDRESS__KIND_BLUETOOTH;
+                addr.bluetooth = &bt;
+                break;
         default:
                 return -EAFNOSUPPORT;
         }
-        inet.has_port = true;
-        addr.kind_case = SOCKBROKER__ADDRESS__KIND_INET;
-        addr.inet = &inet;
+        if (addr.kind_case != SOCKBROKER__ADDRESS__KIND_BLUETOOTH) {
+                inet.has_port = true;
+                addr.kind_case = SOCKBROKER__ADDRESS__KIND_INET;
+                addr.inet = &inet;
+        }
         bind.address = &addr;
         req.op_case = SOCKBROKER__REQUEST__OP_BIND;
         req.bind = &bind;
@@ -325,4 +392,84 @@ int sb_client_setsockopt(int fd, int level, int name, const void *value, socklen
         req.op_case = SOCKBROKER__REQUEST__OP_SET_OPTION;
         req.set_option = &opt;
         return sb_client_call(&req, fd);
+}
+
+SB_EXPORT int sb_link_set_up(const char *ifname, bool up)
+{
+        SbRequest req = SOCKBROKER__REQUEST__INIT;
+        Sockbroker__LinkConfig link = SOCKBROKER__LINK_CONFIG__INIT;
+        int r;
+
+        sb_client_set_message(NULL, NULL);
+        if (!ifname || !sb_proto_ifname_valid(ifname)) {
+                errno = EINVAL;
+                return -1;
+        }
+        link.ifname = (char *)ifname;
+        link.has_up = true;
+        link.up = up;
+        req.op_case = SOCKBROKER__REQUEST__OP_LINK_CONFIG;
+        req.link_config = &link;
+        r = sb_client_call(&req, -1);
+        if (r < 0) {
+                errno = -r;
+                return -1;
+        }
+        return 0;
+}
+
+SB_EXPORT int sb_link_set_bitrate(const char *ifname, uint32_t bitrate)
+{
+        SbRequest req = SOCKBROKER__REQUEST__INIT;
+        Sockbroker__LinkConfig link = SOCKBROKER__LINK_CONFIG__INIT;
+        int r;
+
+        sb_client_set_message(NULL, NULL);
+        if (!ifname || !sb_proto_ifname_valid(ifname) || bitrate == 0) {
+                errno = EINVAL;
+                return -1;
+        }
+        link.ifname = (char *)ifname;
+        link.has_bitrate = true;
+        link.bitrate = bitrate;
+        req.op_case = SOCKBROKER__REQUEST__OP_LINK_CONFIG;
+        req.link_config = &link;
+        r = sb_client_call(&req, -1);
+        if (r < 0) {
+                errno = -r;
+                return -1;
+        }
+        return 0;
+}
+
+SB_EXPORT ssize_t sb_hci_command(unsigned dev, uint16_t opcode, const void *params, size_t n_params,
+                                 void *ret, size_t ret_size)
+{
+        SbRequest req = SOCKBROKER__REQUEST__INIT;
+        Sockbroker__HciCommand cmd = SOCKBROKER__HCI_COMMAND__INIT;
+        size_t n = 0;
+        int r;
+
+        sb_client_set_message(NULL, NULL);
+        if (dev > 0xfffe || opcode == 0 || n_params > SB_PROTO_MAX_HCI_PARAMS ||
+            (n_params > 0 && !params) || (ret_size > 0 && !ret)) {
+                errno = EINVAL;
+                return -1;
+        }
+        cmd.has_dev = cmd.has_opcode = true;
+        cmd.dev = dev;
+        cmd.opcode = opcode;
+        if (n_params > 0) {
+                cmd.has_params = true;
+                cmd.params.data = (uint8_t *)params;
+                cmd.params.len = n_params;
+        }
+        req.op_case = SOCKBROKER__REQUEST__OP_HCI_COMMAND;
+        req.hci_command = &cmd;
+        r = sb_client_call_data(&req, -1, ret, ret_size, &n);
+        if (r < 0) {
+                errno = -r;
+                return -1;
+        }
+        return (ssize_t)n;
 }

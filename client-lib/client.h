@@ -19,6 +19,10 @@
  */
 int sb_client_call(SbRequest *req, int fd_in);
 
+/* sb_client_call(), also copying the reply's data, up to size bytes, to
+ * data (-EMSGSIZE when it holds more); *ret_n is its length. */
+int sb_client_call_data(SbRequest *req, int fd_in, void *data, size_t size, size_t *ret_n);
+
 /* Builds and sends an Open for a parsed spec; returns as sb_client_call. */
 int sb_client_open(const struct sb_spec *spec, int sock_flags);
 

@@ -185,10 +185,17 @@ static bool socket_brokered(int family, int protocol)
 
 /* An IP address the kernel refuses, such as a port below
  * net.ipv4.ip_unprivileged_port_start. */
-static bool bind_brokered(const struct sockaddr *sa, socklen_t len)
+/* Binds the broker may do: privileged ports, and low L2CAP PSMs. */
+static bool bind_brokered(int fd, const struct sockaddr *sa, socklen_t len)
 {
+        int protocol = -1;
+        socklen_t plen = sizeof(protocol);
+
         if (!sa || len < sizeof(sa_family_t))
                 return false;
+        if (sa->sa_family == AF_BLUETOOTH)
+                return getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &plen) == 0 &&
+                       protocol == 0 /* BTPROTO_L2CAP */;
         return sa->sa_family == AF_INET || sa->sa_family == AF_INET6;
 }
 
@@ -355,7 +362,8 @@ static int broker_bind(int fd, const struct sockaddr *sa, socklen_t len, int ker
 
         if (debug_level() > 0) {
                 snprintf(call, sizeof(call), "bind(fd %d, %s)", fd,
-                         sa->sa_family == AF_INET ? "inet" : "inet6");
+                         sa->sa_family == AF_INET ? "inet" :
+                         sa->sa_family == AF_INET6 ? "inet6" : "l2cap");
                 debug_result(call, r, kernel_errno);
         }
         if (r < 0) {
@@ -434,10 +442,11 @@ SB_EXPORT int socket(int family, int type, int protocol)
 SB_EXPORT int bind(int fd, const struct sockaddr *sa, socklen_t len)
 {
         int r = direct_bind(fd, sa, len);
+        int saved = errno;
 
-        if (r == 0 || (errno != EPERM && errno != EACCES) || in_broker || !bind_brokered(sa, len))
+        if (r == 0 || (saved != EPERM && saved != EACCES) || in_broker || !bind_brokered(fd, sa, len))
                 return r;
-        return broker_bind(fd, sa, len, errno);
+        return broker_bind(fd, sa, len, saved);
 }
 
 SB_EXPORT int setsockopt(int fd, int level, int name, const void *value, socklen_t len)

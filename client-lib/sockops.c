@@ -22,7 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "client-lib/bt.h"
+#include "common/bt.h"
 #include "client-lib/client.h"
 #include "client-lib/socket-internal.h"
 #include "common/util.h"

@@ -9,7 +9,9 @@ packages=(
         build-essential autoconf automake libtool pkg-config
         libsystemd-dev libprotobuf-c-dev protobuf-c-compiler libcap-dev libmnl-dev check
         # tests
-        iproute2 util-linux procps python3 mandoc valgrind clang libclang-rt-14-dev
+        iproute2 util-linux procps python3 python3-yaml mandoc valgrind clang libclang-rt-14-dev
+        # the units and the container tests
+        systemd systemd-container
         # the VM tier (CAN and Bluetooth on a real kernel)
         qemu-system-x86 busybox-static cpio kmod can-utils bluez bluez-test-tools
 )

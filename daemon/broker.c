@@ -32,6 +32,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/can.h>
+#include <linux/can/j1939.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -41,10 +43,12 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "common/bt.h"
 #include "common/fdmsg.h"
 #include "common/names.h"
 #include "common/util.h"
 #include "daemon/audit.h"
+#include "daemon/broker-internal.h"
 #include "daemon/broker.h"
 #include "daemon/log.h"
 #include "daemon/opener-proto.h"
@@ -56,58 +60,6 @@
 #define USEC_PER_SEC UINT64_C(1000000)
 #define BROKER_POLICY_TIMEOUT_MS (60 * 1000)
 
-struct broker;
-
-struct conn {
-        struct broker *broker;
-        struct conn *prev, *next;
-        uint64_t id;
-        int fd;
-        sd_event_source *io;
-        sd_event_source *idle;
-        struct peer peer;
-        unsigned n_pending;
-};
-
-/* A request the opener is working on. */
-struct pending {
-        struct conn *conn;       /* NULL once the client has gone */
-        bool grants_socket;      /* OPEN: the answer is a RESULT with a socket */
-        uint32_t seq;
-        uint32_t request_id;
-        char what[160];          /* "packet/raw/all@eth0" */
-        char rule[300];          /* "file:line" */
-        struct policy_request request; /* for the record; ifname points below */
-        char ifname[IFNAMSIZ];
-};
-
-struct broker {
-        sd_event *event;
-        struct broker_limits limits;
-
-        int listen_fd;
-        sd_event_source *listen_io;
-        sd_event_source *listen_retry;
-
-        int opener_fd;
-        pid_t opener_pid;
-        sd_event_source *opener_io;
-
-        policy *policy;
-        uint32_t generation;
-        bool reloading;
-
-        struct conn *conns;
-        unsigned n_conns;
-        uint64_t next_conn_id;
-
-        struct pending *pending; /* ring of limits.max_inflight */
-        unsigned pending_head, n_pending;
-        uint32_t next_seq;
-
-        uint64_t n_granted, n_denied, n_failed, n_bad;
-};
-
 static void broker_set_status(struct broker *b)
 {
         sd_notifyf(false, "STATUS=Serving %zu rules from %zu file(s), policy generation %u",
@@ -116,12 +68,20 @@ static void broker_set_status(struct broker *b)
 
 /* ---- replies ----------------------------------------------------------- */
 
-static void conn_free(struct conn *c);
-
 /* Sends a reply. A client that cannot take it now is disconnected: its
  * replies are never queued. Returns false when c was freed. */
+static bool conn_reply_data(struct conn *c, uint32_t id, int error, const char *message,
+                            const char *rule, int fd, const void *data, size_t n_data);
+
 static bool conn_reply(struct conn *c, uint32_t id, int error, const char *message,
                        const char *rule, int fd)
+{
+        return conn_reply_data(c, id, error, message, rule, fd, NULL, 0);
+}
+
+/* conn_reply() with an operation's result in Reply.data. */
+static bool conn_reply_data(struct conn *c, uint32_t id, int error, const char *message,
+                            const char *rule, int fd, const void *data, size_t n_data)
 {
         SbReply reply = SOCKBROKER__REPLY__INIT;
         uint8_t buf[SB_PROTO_MAX_MESSAGE];
@@ -140,6 +100,9 @@ static bool conn_reply(struct conn *c, uint32_t id, int error, const char *messa
         reply.rule = (char *)(rule && rule[0] ? rule : NULL);
         reply.has_n_fds = fd >= 0;
         reply.n_fds = fd >= 0 ? 1 : 0;
+        reply.has_data = data != NULL;
+        reply.data.data = (uint8_t *)data;
+        reply.data.len = n_data;
 
         len = sb_proto_reply_encode(&reply, buf, sizeof(buf));
         if (len < 0) {
@@ -275,12 +238,12 @@ static void conn_resume(struct conn *c)
 
 /* Takes the oldest request in flight, which the opener's answer with
  * seq must be about. NULL (and the loop ends) when it is not. */
-static struct pending *pending_pop(struct broker *b, uint32_t seq, bool grants_socket)
+static struct pending *pending_pop(struct broker *b, uint32_t seq, enum opener_msg_type answer)
 {
         struct pending *p;
 
         if (b->n_pending == 0 || b->pending[b->pending_head].seq != seq ||
-            b->pending[b->pending_head].grants_socket != grants_socket) {
+            b->pending[b->pending_head].answer != answer) {
                 log_error("opener answered request %u out of order", seq);
                 sd_event_exit(b->event, EXIT_FAILURE);
                 return NULL;
@@ -293,7 +256,7 @@ static struct pending *pending_pop(struct broker *b, uint32_t seq, bool grants_s
 
 static void broker_take_done(struct broker *b, const struct opener_done *m)
 {
-        struct pending *p = pending_pop(b, m->hdr.seq, false);
+        struct pending *p = pending_pop(b, m->hdr.seq, OPENER_MSG_DONE);
         struct conn *c;
         char msg[SB_PROTO_MAX_REASON];
 
@@ -302,16 +265,46 @@ static void broker_take_done(struct broker *b, const struct opener_done *m)
         c = p->conn;
         c->n_pending--;
         if (m->error != 0) {
-                b->n_failed++;
+                b->counters.failed++;
                 snprintf(msg, sizeof(msg), "failed: %s allowed by %s, but %s failed: %s",
                          p->what, p->rule, opener_stage_to_string(m->stage), strerror(m->error));
                 audit(AUDIT_FAILED, c, &p->request, p->what, p->rule, m->error, msg);
         } else {
-                b->n_granted++;
+                b->counters.operations++;
                 snprintf(msg, sizeof(msg), "done: %s by %s", p->what, p->rule);
                 audit(AUDIT_OPERATION, c, &p->request, p->what, p->rule, 0, NULL);
         }
         if (conn_reply(c, p->request_id, m->error, msg, p->rule, -1))
+                conn_resume(c);
+}
+
+/* The answer to an HCI command: its return parameters go back in the
+ * reply's data, the status byte first. */
+static void broker_take_hci_done(struct broker *b, const struct opener_hci_done *m)
+{
+        struct pending *p = pending_pop(b, m->hdr.seq, OPENER_MSG_HCI_DONE);
+        char msg[SB_PROTO_MAX_REASON];
+        struct conn *c;
+
+        if (!p || !p->conn)
+                return;
+        c = p->conn;
+        c->n_pending--;
+        if (m->error != 0) {
+                b->counters.failed++;
+                snprintf(msg, sizeof(msg), "failed: %s allowed by %s, but the controller %s: %s",
+                         p->what, p->rule, m->error == ETIMEDOUT ? "did not answer" : "failed",
+                         strerror(m->error));
+                audit(AUDIT_FAILED, c, &p->request, p->what, p->rule, m->error, msg);
+        } else {
+                b->counters.operations++;
+                snprintf(msg, sizeof(msg), "done: %s by %s; %s, status 0x%02x", p->what, p->rule,
+                         m->event == HCI_EV_CMD_STATUS ? "command status" : "command complete",
+                         m->n_data ? m->data[0] : 0);
+                audit(AUDIT_OPERATION, c, &p->request, p->what, p->rule, 0, NULL);
+        }
+        if (conn_reply_data(c, p->request_id, m->error, msg, p->rule, -1,
+                            m->error ? NULL : m->data, m->error ? 0 : m->n_data))
                 conn_resume(c);
 }
 
@@ -320,7 +313,7 @@ static void broker_take_result(struct broker *b, const struct opener_result *m, 
         struct pending *p;
         struct conn *c;
 
-        p = pending_pop(b, m->hdr.seq, true);
+        p = pending_pop(b, m->hdr.seq, OPENER_MSG_RESULT);
         if (!p) {
                 safe_close(fd);
                 return;
@@ -337,7 +330,7 @@ static void broker_take_result(struct broker *b, const struct opener_result *m, 
         if (m->error != 0) {
                 char msg[SB_PROTO_MAX_REASON];
 
-                b->n_failed++;
+                b->counters.failed++;
                 snprintf(msg, sizeof(msg), "failed: %s allowed by %s, but %s failed: %s",
                          p->what, p->rule, opener_stage_to_string(m->stage), strerror(m->error));
                 audit(AUDIT_FAILED, c, &p->request, p->what, p->rule, m->error, msg);
@@ -346,18 +339,22 @@ static void broker_take_result(struct broker *b, const struct opener_result *m, 
                 return;
         }
 
-        b->n_granted++;
+        b->counters.granted[broker_family_from_af(p->request.family)]++;
         audit(AUDIT_GRANTED, c, &p->request, p->what, p->rule, 0, NULL);
         {
                 char msg[SB_PROTO_MAX_REASON];
+                /* Before the reply, while the client surely waits for it. */
+                uint64_t start = status_peer_start_time(&c->peer);
                 bool alive;
 
                 snprintf(msg, sizeof(msg), "granted %s by %s", p->what, p->rule);
                 alive = conn_reply(c, p->request_id, 0, msg, p->rule, fd);
                 /* Our copy goes now, while the client holds its own. */
                 safe_close(fd);
-                if (alive)
+                if (alive) {
+                        conn_record_grant(c, p->what, p->rule, start);
                         conn_resume(c);
+                }
         }
 }
 
@@ -368,6 +365,7 @@ static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *user
                 struct opener_hdr hdr;
                 struct opener_result result;
                 struct opener_done done;
+                struct opener_hci_done hci_done;
                 struct opener_policy policy;
                 char raw[OPENER_MAX_MESSAGE];
         } buf;
@@ -398,6 +396,9 @@ static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *user
         case OPENER_MSG_DONE:
                 broker_take_done(b, &buf.done);
                 break;
+        case OPENER_MSG_HCI_DONE:
+                broker_take_hci_done(b, &buf.hci_done);
+                break;
         case OPENER_MSG_POLICY: {
                 int r;
 
@@ -421,6 +422,8 @@ static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *user
         case OPENER_MSG_CLOSE:
         case OPENER_MSG_BIND:
         case OPENER_MSG_SETOPT:
+        case OPENER_MSG_LINK:
+        case OPENER_MSG_HCI:
                 fdmsg_close_all(fds, n_fds);
                 log_error("opener sent a broker-to-opener message (type %d)", type);
                 return sd_event_exit(b->event, EXIT_FAILURE);
@@ -478,10 +481,37 @@ static void conn_handle_open(struct conn *c, const SbRequest *req, int witness)
                                 return;
                         }
                         break;
-                case SOCKBROKER__ADDRESS__KIND_CAN:
-                        pr.ifname = o->address->can->ifname;
+                case SOCKBROKER__ADDRESS__KIND_CAN: {
+                        const Sockbroker__CanAddress *a = o->address->can;
+
+                        pr.ifname = a->ifname;
+                        pr.has_can_ids = a->has_rx_id || a->has_tx_id;
+                        pr.rx_id = a->rx_id;
+                        pr.tx_id = a->tx_id;
+                        pr.has_j1939 = a->has_name || a->has_pgn || a->has_addr;
+                        pr.j1939_name = a->has_name ? a->name : J1939_NO_NAME;
+                        pr.j1939_pgn = a->has_pgn ? a->pgn : J1939_NO_PGN;
+                        pr.j1939_addr = a->has_addr ? a->addr : J1939_NO_ADDR;
+                        pr.can_fd = a->has_fd && a->fd;
                         break;
-                case SOCKBROKER__ADDRESS__KIND_BLUETOOTH:
+                }
+                case SOCKBROKER__ADDRESS__KIND_BLUETOOTH: {
+                        const Sockbroker__BluetoothAddress *a = o->address->bluetooth;
+
+                        if (a->has_bdaddr) {
+                                conn_refuse(c, req->id, EOPNOTSUPP, "unsupported: the broker binds "
+                                            "to the controller's own address; name the controller "
+                                            "(dev), not an address");
+                                return;
+                        }
+                        pr.has_dev = a->has_dev;
+                        pr.dev = a->dev;
+                        pr.has_channel = a->has_channel;
+                        pr.channel = a->channel;
+                        pr.has_port = a->has_psm;
+                        pr.port = a->psm;
+                        break;
+                }
                 case SOCKBROKER__ADDRESS__KIND__NOT_SET:
                 case _SOCKBROKER__ADDRESS__KIND__CASE_IS_INT_SIZE:
                         break;
@@ -497,13 +527,13 @@ static void conn_handle_open(struct conn *c, const SbRequest *req, int witness)
 
         switch (v) {
         case POLICY_VERDICT_NO_MATCH:
-                b->n_denied++;
+                b->counters.denied[broker_family_from_af(pr.family)]++;
                 audit(AUDIT_DENIED, c, &pr, what, NULL, EPERM, NULL);
                 conn_refuse(c, req->id, EPERM, "denied: no rule allows %s for uid %u (%zu rules in %zu file(s))",
                             what, c->peer.uid, policy_n_rules(b->policy), policy_n_files(b->policy));
                 return;
         case POLICY_VERDICT_DENY:
-                b->n_denied++;
+                b->counters.denied[broker_family_from_af(pr.family)]++;
                 audit(AUDIT_DENIED, c, &pr, what, where, EPERM, NULL);
                 conn_reply(c, req->id, EPERM, "denied by rule", where, -1) ;
                 return;
@@ -520,10 +550,19 @@ static void conn_handle_open(struct conn *c, const SbRequest *req, int witness)
         if (policy_rule_netns(rule) != POLICY_NETNS_CLIENT)
                 witness = -1;
 
-        if (pr.family != AF_PACKET && pr.family != AF_INET && pr.family != AF_INET6) {
+        if (pr.family != AF_PACKET && pr.family != AF_INET && pr.family != AF_INET6 &&
+            pr.family != AF_CAN && pr.family != AF_BLUETOOTH) {
                 conn_refuse(c, req->id, EAFNOSUPPORT, "unsupported: %s is allowed by %s, but this "
                             "daemon does not broker family %s", what, where,
                             names_family_to_string(pr.family) ?: "?");
+                return;
+        }
+        /* ISO-TP and J1939 sockets are handed over bound, or not at all. */
+        if (pr.family == AF_CAN && ((pr.protocol == CAN_ISOTP && !pr.has_can_ids) ||
+                                    (pr.protocol == CAN_J1939 && !pr.has_j1939))) {
+                conn_refuse(c, req->id, EDESTADDRREQ, "invalid: %s sockets are handed over bound; "
+                            "the request needs their %s", pr.protocol == CAN_ISOTP ? "ISO-TP" : "J1939",
+                            pr.protocol == CAN_ISOTP ? "rx and tx ids" : "NAME, PGN and address");
                 return;
         }
 
@@ -540,6 +579,7 @@ static void conn_handle_open(struct conn *c, const SbRequest *req, int witness)
                 m.flags |= OPENER_OPEN_CLIENT_NETNS;
         if (pr.ifname)
                 snprintf(m.ifname, sizeof(m.ifname), "%s", pr.ifname);
+        opener_open_set_request(&m, &pr);
 
         if (b->n_pending >= b->limits.max_inflight) {
                 conn_refuse(c, req->id, EAGAIN, "busy: %u requests in flight; try again",
@@ -555,7 +595,7 @@ static void conn_handle_open(struct conn *c, const SbRequest *req, int witness)
         /* Cannot fail: n_pending < max_inflight was checked above. */
         p = pending_push(b);
         assert(p);
-        p->grants_socket = true;
+        p->answer = OPENER_MSG_RESULT;
         pending_set_request(p, &pr);
         p->conn = c;
         p->seq = b->next_seq++;
@@ -568,14 +608,24 @@ static void conn_handle_open(struct conn *c, const SbRequest *req, int witness)
 }
 
 /*
- * Decides a request about a client's own socket (fd) and, when allowed,
- * hands msg (an opener_bind or opener_setopt, whose generation and
- * rule_index it fills) with the socket to the opener. Replies itself
- * otherwise. Takes no ownership of fd.
+ * Decides an operation (BIND, SETOPT, LINK, HCI) and, when allowed,
+ * hands its opener message to the opener, with f->fd: the client's
+ * socket to operate on, or for LINK the client's socket that shows its
+ * network namespace, sent only when the rule works there. Replies itself
+ * otherwise. Takes no ownership of f->fd.
  */
+struct op_forward {
+        void *msg;               /* an opener message; its seq is filled in */
+        size_t size;
+        uint32_t *generation;    /* the message's fields to fill in */
+        uint32_t *rule_index;
+        uint32_t *netns_flags;   /* LINK: set OPENER_OPEN_CLIENT_NETNS here */
+        int fd;
+        enum opener_msg_type answer;
+};
+
 static void conn_forward_op(struct conn *c, uint32_t id, const struct policy_request *pr,
-                            void *msg, size_t size, uint32_t *generation, uint32_t *rule_index,
-                            int fd)
+                            const struct op_forward *f)
 {
         struct broker *b = c->broker;
         const struct policy_rule *rule = NULL;
@@ -587,7 +637,8 @@ static void conn_forward_op(struct conn *c, uint32_t id, const struct policy_req
                 .unit = c->peer.unit,
                 .cgroup = c->peer.cgroup,
         };
-        struct opener_hdr *hdr = msg;
+        struct opener_hdr *hdr = f->msg;
+        int fd = f->fd;
         char what[160], where[300] = "";
         struct pending *p;
         enum policy_verdict v;
@@ -598,13 +649,13 @@ static void conn_forward_op(struct conn *c, uint32_t id, const struct policy_req
                 snprintf(where, sizeof(where), "%s:%u", rule->file, rule->line);
         switch (v) {
         case POLICY_VERDICT_NO_MATCH:
-                b->n_denied++;
+                b->counters.denied[broker_family_from_af(pr->family)]++;
                 audit(AUDIT_DENIED, c, pr, what, NULL, EPERM, NULL);
                 conn_refuse(c, id, EPERM, "denied: no rule allows %s for uid %u (%zu rules in %zu file(s))",
                             what, c->peer.uid, policy_n_rules(b->policy), policy_n_files(b->policy));
                 return;
         case POLICY_VERDICT_DENY:
-                b->n_denied++;
+                b->counters.denied[broker_family_from_af(pr->family)]++;
                 audit(AUDIT_DENIED, c, pr, what, where, EPERM, NULL);
                 conn_reply(c, id, EPERM, "denied by rule", where, -1);
                 return;
@@ -616,16 +667,30 @@ static void conn_forward_op(struct conn *c, uint32_t id, const struct policy_req
                 conn_refuse(c, id, EAGAIN, "busy: %u requests in flight; try again", b->n_pending);
                 return;
         }
+        if (f->netns_flags) {
+                if (policy_rule_netns(rule) != POLICY_NETNS_CLIENT) {
+                        fd = -1;
+                } else if (fd < 0) {
+                        conn_refuse(c, id, EPERM, "denied: %s works in the client's network "
+                                    "namespace, and the request carried no socket of the "
+                                    "client's to show which one it is (libsockbroker sends it)",
+                                    where);
+                        return;
+                } else {
+                        *f->netns_flags |= OPENER_OPEN_CLIENT_NETNS;
+                }
+        }
         hdr->seq = b->next_seq;
-        *generation = b->generation;
-        *rule_index = rule->index;
-        if (fdmsg_send(b->opener_fd, msg, size, &fd, 1, MSG_DONTWAIT) < 0) {
+        *f->generation = b->generation;
+        *f->rule_index = rule->index;
+        if (fdmsg_send(b->opener_fd, f->msg, f->size, &fd, fd >= 0 ? 1 : 0, MSG_DONTWAIT) < 0) {
                 conn_refuse(c, id, EAGAIN, "busy: the opener is not keeping up; try again");
                 return;
         }
         p = pending_push(b);
         assert(p);
         pending_set_request(p, pr);
+        p->answer = f->answer;
         p->conn = c;
         p->seq = b->next_seq++;
         p->request_id = id;
@@ -647,31 +712,50 @@ static void conn_handle_bind(struct conn *c, const SbRequest *req, int fd)
                 conn_refuse(c, req->id, -r, "bad request: the descriptor sent is not a socket");
                 return;
         }
-        if (pr.family != AF_INET && pr.family != AF_INET6) {
-                conn_refuse(c, req->id, EAFNOSUPPORT, "unsupported: the broker binds inet and "
-                            "inet6 sockets only (this one is family %d)", pr.family);
-                return;
-        }
-        if (!a || a->kind_case != SOCKBROKER__ADDRESS__KIND_INET || !a->inet->has_port) {
-                conn_refuse(c, req->id, EINVAL, "invalid: bind needs an inet address with a port");
-                return;
-        }
-        if (a->inet->has_address && a->inet->address.len != (pr.family == AF_INET ? 4u : 16u)) {
-                conn_refuse(c, req->id, EAFNOSUPPORT, "invalid: the address does not match the "
-                            "socket's family");
-                return;
-        }
 
         memset(&m, 0, sizeof(m));
         m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_BIND, 0 };
         m.family = pr.family;
-        m.port = a->inet->port;
-        if (a->inet->has_address)
-                memcpy(m.address, a->inet->address.data, a->inet->address.len);
-        m.scope_id = a->inet->has_scope_id ? a->inet->scope_id : 0;
+
+        if (pr.family == AF_BLUETOOTH && pr.protocol == BTPROTO_L2CAP) {
+                /* an L2CAP PSM, on the controller with address bdaddr (or any) */
+                if (!a || a->kind_case != SOCKBROKER__ADDRESS__KIND_BLUETOOTH || !a->bluetooth->has_psm) {
+                        conn_refuse(c, req->id, EINVAL, "invalid: binding an L2CAP socket needs a PSM");
+                        return;
+                }
+                if (a->bluetooth->has_dev || a->bluetooth->has_channel) {
+                        conn_refuse(c, req->id, EINVAL, "invalid: an L2CAP bind takes an address and a PSM");
+                        return;
+                }
+                m.port = a->bluetooth->psm;
+                if (a->bluetooth->has_bdaddr)
+                        memcpy(m.address, a->bluetooth->bdaddr.data, sizeof(bdaddr_t));
+        } else if (pr.family == AF_INET || pr.family == AF_INET6) {
+                if (!a || a->kind_case != SOCKBROKER__ADDRESS__KIND_INET || !a->inet->has_port) {
+                        conn_refuse(c, req->id, EINVAL, "invalid: bind needs an inet address with a port");
+                        return;
+                }
+                if (a->inet->has_address && a->inet->address.len != (pr.family == AF_INET ? 4u : 16u)) {
+                        conn_refuse(c, req->id, EAFNOSUPPORT, "invalid: the address does not match the "
+                                    "socket's family");
+                        return;
+                }
+                m.port = a->inet->port;
+                if (a->inet->has_address)
+                        memcpy(m.address, a->inet->address.data, a->inet->address.len);
+                m.scope_id = a->inet->has_scope_id ? a->inet->scope_id : 0;
+        } else {
+                conn_refuse(c, req->id, EAFNOSUPPORT, "unsupported: the broker binds inet, inet6 "
+                            "and L2CAP sockets only (this one is %s)",
+                            names_family_to_string(pr.family) ?: "of another family");
+                return;
+        }
+
         pr.has_port = true;
         pr.port = m.port;
-        conn_forward_op(c, req->id, &pr, &m, sizeof(m), &m.generation, &m.rule_index, fd);
+        conn_forward_op(c, req->id, &pr, &(struct op_forward) {
+                .msg = &m, .size = sizeof(m), .generation = &m.generation,
+                .rule_index = &m.rule_index, .fd = fd, .answer = OPENER_MSG_DONE });
 }
 
 static void conn_handle_setopt(struct conn *c, const SbRequest *req, int fd)
@@ -733,7 +817,59 @@ static void conn_handle_setopt(struct conn *c, const SbRequest *req, int fd)
         }
         m.option = pr.sockopt;
         m.value = pr.value;
-        conn_forward_op(c, req->id, &pr, &m, sizeof(m), &m.generation, &m.rule_index, fd);
+        conn_forward_op(c, req->id, &pr, &(struct op_forward) {
+                .msg = &m, .size = sizeof(m), .generation = &m.generation,
+                .rule_index = &m.rule_index, .fd = fd, .answer = OPENER_MSG_DONE });
+}
+
+static void conn_handle_link(struct conn *c, const SbRequest *req, int witness)
+{
+        const Sockbroker__LinkConfig *l = req->link_config;
+        struct policy_request pr = { .op = POLICY_OP_LINK, .family = AF_CAN, .ifname = l->ifname };
+        struct opener_link m;
+
+        if (l->has_bitrate) {
+                pr.link_op = POLICY_LINK_BITRATE;
+                pr.bitrate = l->bitrate;
+        } else {
+                pr.link_op = l->up ? POLICY_LINK_UP : POLICY_LINK_DOWN;
+        }
+
+        memset(&m, 0, sizeof(m));
+        m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_LINK, 0 };
+        m.op = pr.link_op;
+        m.bitrate = pr.bitrate;
+        snprintf(m.ifname, sizeof(m.ifname), "%s", l->ifname);
+        conn_forward_op(c, req->id, &pr, &(struct op_forward) {
+                .msg = &m, .size = sizeof(m), .generation = &m.generation,
+                .rule_index = &m.rule_index, .netns_flags = &m.flags, .fd = witness,
+                .answer = OPENER_MSG_DONE });
+}
+
+static void conn_handle_hci(struct conn *c, const SbRequest *req)
+{
+        const Sockbroker__HciCommand *h = req->hci_command;
+        struct policy_request pr = {
+                .op = POLICY_OP_HCI_COMMAND,
+                .family = AF_BLUETOOTH,
+                .protocol = BTPROTO_HCI,
+                .has_dev = true,
+                .dev = h->dev,
+                .opcode = h->opcode,
+        };
+        struct opener_hci m;
+
+        memset(&m, 0, sizeof(m));
+        m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_HCI, 0 };
+        m.dev = h->dev;
+        m.opcode = h->opcode;
+        if (h->has_params) {
+                m.n_params = (uint32_t)h->params.len;
+                memcpy(m.params, h->params.data, h->params.len);
+        }
+        conn_forward_op(c, req->id, &pr, &(struct op_forward) {
+                .msg = &m, .size = sizeof(m), .generation = &m.generation,
+                .rule_index = &m.rule_index, .fd = -1, .answer = OPENER_MSG_HCI_DONE });
 }
 
 static const char *op_name(const SbRequest *r)
@@ -782,7 +918,7 @@ static bool conn_handle_message(struct conn *c)
                         conn_free(c);
                         return false;
                 }
-                b->n_bad++;
+                b->counters.bad++;
                 audit(AUDIT_BAD_REQUEST, c, NULL, NULL, NULL, EBADMSG, "empty message");
                 return conn_refuse(c, 0, EBADMSG, "bad request: empty message");
         }
@@ -791,13 +927,13 @@ static bool conn_handle_message(struct conn *c)
                 return false;
         }
         if (n == -EMSGSIZE) {
-                b->n_bad++;
+                b->counters.bad++;
                 audit(AUDIT_BAD_REQUEST, c, NULL, NULL, NULL, EMSGSIZE, "larger than the maximum");
                 return conn_refuse(c, 0, EMSGSIZE, "bad request: larger than %u bytes",
                                    SB_PROTO_MAX_MESSAGE);
         }
         if (n == -EBADMSG) {
-                b->n_bad++;
+                b->counters.bad++;
                 audit(AUDIT_BAD_REQUEST, c, NULL, NULL, NULL, EBADMSG, "too many descriptors");
                 return conn_refuse(c, 0, EBADMSG, "bad request: more than %u descriptors attached",
                                    SB_PROTO_MAX_FDS);
@@ -815,7 +951,7 @@ static bool conn_handle_message(struct conn *c)
         r = sb_proto_request_decode(buf, (size_t)n, n_fds, &req, why, sizeof(why));
         if (r < 0) {
                 fdmsg_close_all(fds, n_fds);
-                b->n_bad++;
+                b->counters.bad++;
                 audit(AUDIT_BAD_REQUEST, c, NULL, NULL, NULL, -r, why);
                 return conn_refuse(c, 0, -r, "bad request: %s", why);
         }
@@ -833,9 +969,17 @@ static bool conn_handle_message(struct conn *c)
                 conn_handle_setopt(c, req, fds[0]);
                 fdmsg_close_all(fds, n_fds);
                 break;
-        case SOCKBROKER__REQUEST__OP_LINK_CONFIG:
-        case SOCKBROKER__REQUEST__OP_HCI_COMMAND:
         case SOCKBROKER__REQUEST__OP_STATUS:
+                fdmsg_close_all(fds, n_fds);
+                conn_handle_status(c, req);
+                break;
+        case SOCKBROKER__REQUEST__OP_LINK_CONFIG:
+                conn_handle_link(c, req, n_fds ? fds[0] : -1);
+                fdmsg_close_all(fds, n_fds);
+                break;
+        case SOCKBROKER__REQUEST__OP_HCI_COMMAND:
+                conn_handle_hci(c, req);
+                break;
         case SOCKBROKER__REQUEST__OP__NOT_SET:
         case _SOCKBROKER__REQUEST__OP__CASE_IS_INT_SIZE:
                 fdmsg_close_all(fds, n_fds);
@@ -851,7 +995,7 @@ static bool conn_handle_message(struct conn *c)
 
 /* ---- connections ------------------------------------------------------- */
 
-static void conn_free(struct conn *c)
+void conn_free(struct conn *c)
 {
         struct broker *b = c->broker;
 
@@ -1052,6 +1196,7 @@ static void broker_done(struct broker *b)
         b->policy = policy_free(b->policy);
         free(b->pending);
         b->pending = NULL;
+        grant_ring_done(&b->grants);
 }
 
 int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
@@ -1070,8 +1215,11 @@ int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
         if (b.limits.max_inflight == 0 || b.limits.max_pending == 0)
                 return log_error_errno(EXIT_FAILURE, "limits must be at least 1");
         b.pending = calloc(b.limits.max_inflight, sizeof(*b.pending));
-        if (!b.pending)
+        if (!b.pending || grant_ring_init(&b.grants, b.limits.max_grants) < 0) {
+                free(b.pending);
                 return log_error_errno(EXIT_FAILURE, "out of memory");
+        }
+        broker_status_start(&b);
 
         if (broker_first_policy(&b) < 0)
                 goto finish;

@@ -15,7 +15,11 @@ struct broker_limits {
         unsigned max_inflight;           /* requests in flight to the opener */
         unsigned idle_timeout_sec;       /* close a connection quiet this long */
         unsigned log_rate;               /* denial records per second (burst: 5x) */
+        unsigned max_grants;             /* grants recorded for `sockbroker list` */
 };
+
+/* The most grants max_grants may keep (SB_STATUS_MAX_GRANTS). */
+#define BROKER_MAX_GRANTS 65536u
 
 #define BROKER_LIMITS_DEFAULT                                   \
         ((struct broker_limits) {                               \
@@ -25,6 +29,7 @@ struct broker_limits {
                 .max_inflight = 128,                            \
                 .idle_timeout_sec = 60,                         \
                 .log_rate = 20,                                 \
+                .max_grants = 1024,                             \
         })
 
 /* Runs the event loop on the listening socket until SIGTERM/SIGINT.

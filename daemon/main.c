@@ -48,6 +48,7 @@ struct options {
         const char *user;
         bool user_given;
         struct broker_limits limits;
+        unsigned hci_timeout_ms;
 };
 
 static void help(void)
@@ -68,6 +69,10 @@ static void help(void)
                "      --max-inflight=N           requests in flight in all (default %u)\n"
                "      --idle-timeout=SECONDS     close quiet connections (default %u)\n"
                "      --log-rate=N               denial records per second, burst 5N (default %u)\n"
+               "      --max-grants=N             grants recorded for 'sockbroker list'\n"
+               "                                 (default %u, at most %u)\n"
+               "      --hci-timeout=MS           wait for a controller's answer to an HCI\n"
+               "                                 command (default %u)\n"
                "  -h, --help                     show this help\n"
                "      --version                  show the version\n\n"
                "Exit status: 0 on a clean stop, 1 on a runtime or policy error,\n"
@@ -75,7 +80,9 @@ static void help(void)
                POLICY_DEFAULT_PATH, POLICY_DEFAULT_DROPIN_DIR, DEFAULT_SOCKET, SOCKBROKER_USER,
                BROKER_LIMITS_DEFAULT.max_connections, BROKER_LIMITS_DEFAULT.max_connections_per_uid,
                BROKER_LIMITS_DEFAULT.max_pending, BROKER_LIMITS_DEFAULT.max_inflight,
-               BROKER_LIMITS_DEFAULT.idle_timeout_sec, BROKER_LIMITS_DEFAULT.log_rate);
+               BROKER_LIMITS_DEFAULT.idle_timeout_sec, BROKER_LIMITS_DEFAULT.log_rate,
+               BROKER_LIMITS_DEFAULT.max_grants, BROKER_MAX_GRANTS,
+               OPENER_HCI_TIMEOUT_MS_DEFAULT);
 }
 
 static int parse_limit(const char *opt, const char *s, unsigned *ret)
@@ -101,6 +108,8 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 ARG_MAX_INFLIGHT,
                 ARG_IDLE_TIMEOUT,
                 ARG_LOG_RATE,
+                ARG_MAX_GRANTS,
+                ARG_HCI_TIMEOUT,
                 ARG_VERSION,
         };
         static const struct option longopts[] = {
@@ -115,6 +124,8 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 { "max-inflight", required_argument, NULL, ARG_MAX_INFLIGHT },
                 { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
                 { "log-rate", required_argument, NULL, ARG_LOG_RATE },
+                { "max-grants", required_argument, NULL, ARG_MAX_GRANTS },
+                { "hci-timeout", required_argument, NULL, ARG_HCI_TIMEOUT },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 {}
@@ -179,6 +190,19 @@ static int parse_argv(int argc, char **argv, struct options *o)
                         break;
                 case ARG_LOG_RATE:
                         if (parse_limit("log-rate", optarg, &o->limits.log_rate) < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_MAX_GRANTS:
+                        if (parse_limit("max-grants", optarg, &o->limits.max_grants) < 0)
+                                return -EINVAL;
+                        if (o->limits.max_grants > BROKER_MAX_GRANTS) {
+                                fprintf(stderr, "sockbrokerd: --max-grants: at most %u\n",
+                                        BROKER_MAX_GRANTS);
+                                return -EINVAL;
+                        }
+                        break;
+                case ARG_HCI_TIMEOUT:
+                        if (parse_limit("hci-timeout", optarg, &o->hci_timeout_ms) < 0)
                                 return -EINVAL;
                         break;
                 case 'h':
@@ -305,6 +329,7 @@ int main(int argc, char **argv)
                 .socket_mode = 0666,
                 .user = SOCKBROKER_USER,
                 .limits = BROKER_LIMITS_DEFAULT,
+                .hci_timeout_ms = OPENER_HCI_TIMEOUT_MS_DEFAULT,
         };
         _cleanup_close_ int listen_fd = -1;
         int pair[2];
@@ -341,6 +366,7 @@ int main(int argc, char **argv)
                 struct opener_config oc = {
                         .policy_path = o.policy_path,
                         .policy_dir = o.policy_dir,
+                        .hci_timeout_ms = o.hci_timeout_ms,
                 };
 
                 safe_close(listen_fd);

@@ -24,6 +24,12 @@ size_t opener_msg_size(enum opener_msg_type type)
                 return sizeof(struct opener_bind);
         case OPENER_MSG_SETOPT:
                 return sizeof(struct opener_setopt);
+        case OPENER_MSG_LINK:
+                return sizeof(struct opener_link);
+        case OPENER_MSG_HCI:
+                return sizeof(struct opener_hci);
+        case OPENER_MSG_HCI_DONE:
+                return sizeof(struct opener_hci_done);
         case OPENER_MSG_DONE:
                 return sizeof(struct opener_done);
         case OPENER_MSG_RESULT:
@@ -39,8 +45,12 @@ static size_t expected_fds(enum opener_msg_type type, const void *buf)
         switch (type) {
         case OPENER_MSG_OPEN:
                 return (((const struct opener_open *)buf)->flags & OPENER_OPEN_CLIENT_NETNS) ? 1 : 0;
+        case OPENER_MSG_LINK:
+                return (((const struct opener_link *)buf)->flags & OPENER_OPEN_CLIENT_NETNS) ? 1 : 0;
         case OPENER_MSG_RELOAD:
         case OPENER_MSG_DONE:
+        case OPENER_MSG_HCI:
+        case OPENER_MSG_HCI_DONE:
                 return 0;
         case OPENER_MSG_CLOSE:
         case OPENER_MSG_BIND:
@@ -84,13 +94,44 @@ int opener_msg_check(const void *buf, size_t len, size_t n_fds)
                         return -EBADMSG;
                 if (m->flags & ~(uint32_t)(OPENER_OPEN_NONBLOCK | OPENER_OPEN_CLIENT_NETNS))
                         return -EBADMSG;
+                if (m->addr_flags & ~(uint32_t)_OPENER_ADDR_ALL)
+                        return -EBADMSG;
+                break;
+        }
+        case OPENER_MSG_LINK: {
+                const struct opener_link *m = buf;
+
+                if (m->ifname[0] == 0 || memchr(m->ifname, 0, sizeof(m->ifname)) == NULL ||
+                    m->flags & ~(uint32_t)OPENER_OPEN_CLIENT_NETNS || m->reserved != 0)
+                        return -EBADMSG;
+                if (m->op != POLICY_LINK_UP && m->op != POLICY_LINK_DOWN &&
+                    m->op != POLICY_LINK_BITRATE)
+                        return -EBADMSG;
+                break;
+        }
+        case OPENER_MSG_HCI: {
+                const struct opener_hci *m = buf;
+
+                if (m->dev > 0xfffe || m->opcode > 0xffff || m->n_params > OPENER_HCI_MAX_PARAMS)
+                        return -EBADMSG;
+                for (size_t i = m->n_params; i < sizeof(m->params); i++)
+                        if (m->params[i])
+                                return -EBADMSG;
+                break;
+        }
+        case OPENER_MSG_HCI_DONE: {
+                const struct opener_hci_done *m = buf;
+
+                if (m->error < 0 || m->error > 4095 || m->stage >= _OPENER_STAGE_MAX ||
+                    m->n_data > OPENER_HCI_MAX_PARAMS)
+                        return -EBADMSG;
                 break;
         }
         case OPENER_MSG_BIND: {
                 const struct opener_bind *m = buf;
 
-                if ((m->family != AF_INET && m->family != AF_INET6) || m->port > 0xffff ||
-                    m->reserved != 0)
+                if ((m->family != AF_INET && m->family != AF_INET6 && m->family != AF_BLUETOOTH) ||
+                    m->port > 0xffff || m->reserved != 0)
                         return -EBADMSG;
                 break;
         }
@@ -105,14 +146,14 @@ int opener_msg_check(const void *buf, size_t len, size_t n_fds)
         case OPENER_MSG_RESULT: {
                 const struct opener_result *m = buf;
 
-                if (m->error < 0 || m->error > 4095 || m->stage > OPENER_STAGE_NETNS)
+                if (m->error < 0 || m->error > 4095 || m->stage >= _OPENER_STAGE_MAX)
                         return -EBADMSG;
                 break;
         }
         case OPENER_MSG_DONE: {
                 const struct opener_done *m = buf;
 
-                if (m->error < 0 || m->error > 4095 || m->stage > OPENER_STAGE_NETNS)
+                if (m->error < 0 || m->error > 4095 || m->stage >= _OPENER_STAGE_MAX)
                         return -EBADMSG;
                 break;
         }
@@ -151,6 +192,66 @@ const char *opener_stage_to_string(enum opener_stage stage)
                 return "setsockopt";
         case OPENER_STAGE_NETNS:
                 return "netns";
+        case OPENER_STAGE_LINK:
+                return "link";
+        case OPENER_STAGE_DEVICE:
+                return "device";
+        case _OPENER_STAGE_MAX:
+                break;
         }
         return "unknown";
+}
+
+void opener_open_set_request(struct opener_open *m, const struct policy_request *req)
+{
+        if (req->has_can_ids) {
+                m->addr_flags |= OPENER_ADDR_CAN_IDS;
+                m->rx_id = req->rx_id;
+                m->tx_id = req->tx_id;
+        }
+        if (req->has_j1939) {
+                m->addr_flags |= OPENER_ADDR_J1939;
+                m->j1939_name = req->j1939_name;
+                m->j1939_pgn = req->j1939_pgn;
+                m->j1939_addr = req->j1939_addr;
+        }
+        if (req->can_fd)
+                m->addr_flags |= OPENER_ADDR_CAN_FD;
+        if (req->has_dev) {
+                m->addr_flags |= OPENER_ADDR_DEV;
+                m->dev = req->dev;
+        }
+        if (req->has_channel) {
+                m->addr_flags |= OPENER_ADDR_CHANNEL;
+                m->channel = req->channel;
+        }
+        if (req->has_port) {
+                m->addr_flags |= OPENER_ADDR_PSM;
+                m->psm = req->port;
+        }
+}
+
+void opener_open_get_request(const struct opener_open *m, struct policy_request *req)
+{
+        *req = (struct policy_request) {
+                .op = POLICY_OP_OPEN,
+                .family = m->family,
+                .type = m->type,
+                .protocol = m->protocol,
+                .ifname = m->ifname[0] ? m->ifname : NULL,
+                .has_can_ids = m->addr_flags & OPENER_ADDR_CAN_IDS,
+                .rx_id = m->rx_id,
+                .tx_id = m->tx_id,
+                .has_j1939 = m->addr_flags & OPENER_ADDR_J1939,
+                .j1939_name = m->j1939_name,
+                .j1939_pgn = m->j1939_pgn,
+                .j1939_addr = m->j1939_addr,
+                .can_fd = m->addr_flags & OPENER_ADDR_CAN_FD,
+                .has_dev = m->addr_flags & OPENER_ADDR_DEV,
+                .dev = m->dev,
+                .has_channel = m->addr_flags & OPENER_ADDR_CHANNEL,
+                .channel = m->channel,
+                .has_port = m->addr_flags & OPENER_ADDR_PSM,
+                .port = m->psm,
+        };
 }

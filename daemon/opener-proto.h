@@ -22,13 +22,21 @@
  *                      type and protocol, which the opener reads itself.
  *   OPENER_MSG_SETOPT  set one privileged option on the attached socket,
  *                      likewise re-checked.
+ *   OPENER_MSG_LINK    configure a link over rtnetlink (up, down, CAN
+ *                      bitrate); a socket of the client's is attached
+ *                      when the rule works in the client's namespace.
+ *   OPENER_MSG_HCI     send one HCI command to a controller and wait for
+ *                      its Command Complete or Command Status.
  *
  * opener -> broker
  *   OPENER_MSG_RESULT  the outcome of an OPEN, with the socket attached
  *                      when error == 0.
  *   OPENER_MSG_POLICY  a compiled policy image in a sealed memfd attached
  *                      (error == 0), or why the policy was not loaded.
- *   OPENER_MSG_DONE    the outcome of a BIND or SETOPT; no descriptor.
+ *   OPENER_MSG_DONE    the outcome of a BIND, SETOPT or LINK; no
+ *                      descriptor.
+ *   OPENER_MSG_HCI_DONE the outcome of an HCI command, with the event's
+ *                      return parameters.
  */
 #pragma once
 
@@ -36,7 +44,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OPENER_PROTO_VERSION 1u
+#define OPENER_PROTO_VERSION 2u
 #define OPENER_MAX_MESSAGE 1024u
 #define OPENER_MAX_POLICY_IMAGE (512u * 1024u * 1024u)
 
@@ -46,9 +54,12 @@ enum opener_msg_type {
         OPENER_MSG_CLOSE = 3,
         OPENER_MSG_BIND = 4,
         OPENER_MSG_SETOPT = 5,
+        OPENER_MSG_LINK = 6,
+        OPENER_MSG_HCI = 7,
         OPENER_MSG_RESULT = 16,
         OPENER_MSG_POLICY = 17,
         OPENER_MSG_DONE = 18,
+        OPENER_MSG_HCI_DONE = 19,
 };
 
 enum opener_open_flags {
@@ -56,6 +67,17 @@ enum opener_open_flags {
         /* A socket of the client's is attached: create the new socket in
          * that socket's network namespace (netns=client). */
         OPENER_OPEN_CLIENT_NETNS = 1u << 1,
+};
+
+/* Which of the address fields of an OPEN are set. */
+enum opener_addr_flags {
+        OPENER_ADDR_CAN_IDS = 1u << 0,   /* rx_id, tx_id (ISO-TP) */
+        OPENER_ADDR_J1939 = 1u << 1,     /* j1939_name, j1939_pgn, j1939_addr */
+        OPENER_ADDR_CAN_FD = 1u << 2,    /* CAN FD frames */
+        OPENER_ADDR_DEV = 1u << 3,       /* dev (HCI controller) */
+        OPENER_ADDR_CHANNEL = 1u << 4,   /* channel (HCI or RFCOMM) */
+        OPENER_ADDR_PSM = 1u << 5,       /* psm (L2CAP) */
+        _OPENER_ADDR_ALL = (1u << 6) - 1,
 };
 
 /* Where an OPEN failed, so the broker can say so. */
@@ -68,6 +90,9 @@ enum opener_stage {
         OPENER_STAGE_FILTER,
         OPENER_STAGE_SETOPT,
         OPENER_STAGE_NETNS,
+        OPENER_STAGE_LINK,       /* the rtnetlink request */
+        OPENER_STAGE_DEVICE,     /* an HCI controller: lookup, or a command to it */
+        _OPENER_STAGE_MAX,
 };
 
 struct opener_hdr {
@@ -85,15 +110,26 @@ struct opener_open {
         uint32_t protocol;       /* host order; EtherType for packet */
         uint32_t flags;          /* enum opener_open_flags */
         char ifname[IFNAMSIZ];   /* NUL-padded; empty for none */
+        uint32_t addr_flags;     /* enum opener_addr_flags */
+        uint32_t rx_id;
+        uint32_t tx_id;
+        uint32_t j1939_pgn;
+        uint64_t j1939_name;
+        uint32_t j1939_addr;
+        uint32_t dev;
+        uint32_t channel;
+        uint32_t psm;
 };
 
 struct opener_bind {
         struct opener_hdr hdr;   /* one descriptor attached: the client's socket */
         uint32_t generation;
         uint32_t rule_index;
-        int32_t family;          /* AF_INET or AF_INET6, as the broker read it */
-        uint32_t port;
-        uint8_t address[16];     /* network order; the first 4 bytes for AF_INET */
+        int32_t family;          /* AF_INET, AF_INET6 or AF_BLUETOOTH (L2CAP), as
+                                  * the broker read it */
+        uint32_t port;           /* or the PSM */
+        uint8_t address[16];     /* network order, the first 4 bytes for AF_INET;
+                                  * for L2CAP the first 6, a bdaddr_t (zero: any) */
         uint32_t scope_id;
         uint32_t reserved;       /* zero */
 };
@@ -106,6 +142,38 @@ struct opener_setopt {
         uint32_t reserved;       /* zero */
         uint64_t value;
         char ifname[IFNAMSIZ];   /* POLICY_SOCKOPT_BINDTODEVICE; NUL-padded */
+};
+
+struct opener_link {
+        struct opener_hdr hdr;   /* a socket of the client's with OPENER_OPEN_CLIENT_NETNS */
+        uint32_t generation;
+        uint32_t rule_index;
+        uint32_t op;             /* one enum policy_link_op */
+        uint32_t bitrate;        /* POLICY_LINK_BITRATE */
+        uint32_t flags;          /* OPENER_OPEN_CLIENT_NETNS or 0 */
+        uint32_t reserved;       /* zero */
+        char ifname[IFNAMSIZ];   /* NUL-padded, not empty */
+};
+
+#define OPENER_HCI_MAX_PARAMS 255u
+
+struct opener_hci {
+        struct opener_hdr hdr;
+        uint32_t generation;
+        uint32_t rule_index;
+        uint32_t dev;            /* controller index */
+        uint32_t opcode;         /* OGF << 10 | OCF */
+        uint32_t n_params;       /* <= OPENER_HCI_MAX_PARAMS */
+        uint8_t params[OPENER_HCI_MAX_PARAMS + 1]; /* the rest zero */
+};
+
+struct opener_hci_done {
+        struct opener_hdr hdr;
+        int32_t error;           /* 0 or a positive errno */
+        uint32_t stage;          /* enum opener_stage */
+        uint32_t event;          /* HCI_EV_CMD_COMPLETE or HCI_EV_CMD_STATUS */
+        uint32_t n_data;         /* <= OPENER_HCI_MAX_PARAMS */
+        uint8_t data[OPENER_HCI_MAX_PARAMS + 1]; /* return parameters, or the status */
 };
 
 struct opener_reload {
@@ -149,3 +217,10 @@ int opener_msg_check(const void *buf, size_t len, size_t n_fds);
 size_t opener_msg_size(enum opener_msg_type type);
 
 const char *opener_stage_to_string(enum opener_stage stage);
+
+struct policy_request;
+
+/* Copies the address fields of an OPEN request into m, and back. The
+ * request's strings point into m. */
+void opener_open_set_request(struct opener_open *m, const struct policy_request *req);
+void opener_open_get_request(const struct opener_open *m, struct policy_request *req);

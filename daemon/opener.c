@@ -20,6 +20,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/can.h>
+#include <linux/can/isotp.h>
+#include <linux/can/j1939.h>
+#include <linux/can/raw.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -40,8 +44,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/bt.h"
 #include "common/fdmsg.h"
 #include "common/util.h"
+#include "daemon/bluetooth.h"
+#include "daemon/link.h"
 #include "daemon/log.h"
 #include "daemon/opener-proto.h"
 #include "daemon/opener.h"
@@ -369,15 +376,181 @@ static int open_inet(const struct opener_open *m, int *ret_fd, enum opener_stage
         return 0;
 }
 
+/*
+ * CAN: what the broker adds is reach and pinning, not permission. The
+ * socket is bound (BCM: connected) to the interface here; ISO-TP's
+ * options are set before bind, after which the kernel freezes them.
+ */
+static int open_can(const struct opener_open *m, const struct policy_request *req,
+                    int *ret_fd, enum opener_stage *stage)
+{
+        int flags = SOCK_CLOEXEC | ((m->flags & OPENER_OPEN_NONBLOCK) ? SOCK_NONBLOCK : 0);
+        struct sockaddr_can addr = { .can_family = AF_CAN };
+        _cleanup_close_ int fd = -1;
+        int one = 1;
+
+        if (m->ifname[0]) {
+                *stage = OPENER_STAGE_INTERFACE;
+                addr.can_ifindex = (int)if_nametoindex(m->ifname);
+                if (addr.can_ifindex == 0)
+                        return negative_errno();
+        }
+
+        *stage = OPENER_STAGE_CREATE;
+        fd = socket(AF_CAN, m->type | flags, (int)m->protocol);
+        if (fd < 0)
+                return negative_errno();
+
+        *stage = OPENER_STAGE_SETOPT;
+        if (req->can_fd && m->protocol == CAN_RAW &&
+            setsockopt(fd, SOL_CAN_RAW, CAN_RAW_FD_FRAMES, &one, sizeof(one)) < 0)
+                return negative_errno();
+        if (req->can_fd && m->protocol == CAN_ISOTP) {
+                struct can_isotp_ll_options ll = { .mtu = CANFD_MTU, .tx_dl = CANFD_MAX_DLEN };
+
+                if (setsockopt(fd, SOL_CAN_ISOTP, CAN_ISOTP_LL_OPTS, &ll, sizeof(ll)) < 0)
+                        return negative_errno();
+        }
+
+        *stage = OPENER_STAGE_BIND;
+        switch (m->protocol) {
+        case CAN_BCM:
+                /* BCM takes its interface at connect(), and once only. */
+                if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+                        return negative_errno();
+                break;
+        case CAN_ISOTP:
+                if (!req->has_can_ids)
+                        return -EDESTADDRREQ;
+                addr.can_addr.tp.rx_id = req->rx_id;
+                addr.can_addr.tp.tx_id = req->tx_id;
+                if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+                        return negative_errno();
+                break;
+        case CAN_J1939:
+                if (!req->has_j1939)
+                        return -EDESTADDRREQ;
+                addr.can_addr.j1939.name = req->j1939_name;
+                addr.can_addr.j1939.pgn = req->j1939_pgn;
+                addr.can_addr.j1939.addr = (uint8_t)req->j1939_addr;
+                if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+                        return negative_errno();
+                break;
+        default:
+                if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+                        return negative_errno();
+                break;
+        }
+
+        *stage = OPENER_STAGE_NONE;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/*
+ * Bluetooth: created in the opener's (the host's) namespace, the only
+ * one the kernel allows. HCI sockets are bound to their channel, raw
+ * ones with the rule's event filter; L2CAP, RFCOMM and SCO sockets to
+ * the controller's address and the PSM or channel asked for.
+ */
+static int open_bluetooth(const struct opener_open *m, const struct policy_rule *rule,
+                          const struct policy_request *req, int *ret_fd, enum opener_stage *stage)
+{
+        int flags = SOCK_CLOEXEC | ((m->flags & OPENER_OPEN_NONBLOCK) ? SOCK_NONBLOCK : 0);
+        _cleanup_close_ int fd = -1;
+        bdaddr_t bdaddr = {};
+        int r;
+
+        if (req->has_dev && m->protocol != BTPROTO_HCI) {
+                *stage = OPENER_STAGE_DEVICE;
+                r = bt_device_address((uint16_t)req->dev, &bdaddr);
+                if (r < 0)
+                        return r;
+        }
+
+        *stage = OPENER_STAGE_CREATE;
+        fd = socket(AF_BLUETOOTH, m->type | flags, (int)m->protocol);
+        if (fd < 0)
+                return negative_errno();
+
+        *stage = OPENER_STAGE_BIND;
+        switch (m->protocol) {
+        case BTPROTO_HCI: {
+                struct sockaddr_hci sa = {
+                        .hci_family = AF_BLUETOOTH,
+                        .hci_dev = req->has_dev ? (unsigned short)req->dev : HCI_DEV_NONE,
+                        .hci_channel = (unsigned short)req->channel,
+                };
+
+                if (!req->has_channel)
+                        return -EDESTADDRREQ;
+                if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                        return negative_errno();
+                if (req->channel == HCI_CHANNEL_RAW) {
+                        *stage = OPENER_STAGE_FILTER;
+                        r = bt_set_event_filter(fd, rule->events, rule->n_events);
+                        if (r < 0)
+                                return r;
+                }
+                break;
+        }
+        case BTPROTO_L2CAP: {
+                struct sockaddr_l2 sa = {
+                        .l2_family = AF_BLUETOOTH,
+                        .l2_psm = htole16((uint16_t)req->port),
+                        .l2_bdaddr = bdaddr,
+                        .l2_bdaddr_type = BDADDR_BREDR,
+                };
+
+                if ((req->has_dev || req->has_port) &&
+                    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                        return negative_errno();
+                break;
+        }
+        case BTPROTO_RFCOMM: {
+                struct sockaddr_rc sa = {
+                        .rc_family = AF_BLUETOOTH,
+                        .rc_bdaddr = bdaddr,
+                        .rc_channel = (uint8_t)req->channel,
+                };
+
+                if ((req->has_dev || req->has_channel) &&
+                    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                        return negative_errno();
+                break;
+        }
+        case BTPROTO_SCO: {
+                struct sockaddr_sco sa = { .sco_family = AF_BLUETOOTH, .sco_bdaddr = bdaddr };
+
+                if (req->has_dev && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                        return negative_errno();
+                break;
+        }
+        default:
+                break;
+        }
+
+        *stage = OPENER_STAGE_NONE;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
 static int open_socket(const struct opener_open *m, const struct policy_rule *rule,
                        int *ret_fd, enum opener_stage *stage)
 {
+        struct policy_request req;
+
+        opener_open_get_request(m, &req);
         switch (m->family) {
         case AF_PACKET:
                 return open_packet(m, rule, ret_fd, stage);
         case AF_INET:
         case AF_INET6:
                 return open_inet(m, ret_fd, stage);
+        case AF_CAN:
+                return open_can(m, &req, ret_fd, stage);
+        case AF_BLUETOOTH:
+                return open_bluetooth(m, rule, &req, ret_fd, stage);
         default:
                 *stage = OPENER_STAGE_CREATE;
                 return -EAFNOSUPPORT;
@@ -395,17 +568,20 @@ static int netns_cookie(int sock, uint64_t *ret)
         return 0;
 }
 
+/* Work to do in a network namespace: returns 0 or a negative errno,
+ * and says where it failed in *stage. */
+typedef int (*netns_work)(void *ctx, enum opener_stage *stage);
+
 struct netns_job {
-        const struct opener_open *m;
-        const struct policy_rule *rule;
+        netns_work work;
+        void *ctx;
         int nsfd;
-        int fd;
         int r;
         enum opener_stage stage;
 };
 
-/* setns() changes only the calling thread's namespace, so the socket is
- * made in a thread that does nothing else and then ends. */
+/* setns() changes only the calling thread's namespace, so the work is
+ * done in a thread that does nothing else and then ends. */
 static void *netns_job_run(void *userdata)
 {
         struct netns_job *j = userdata;
@@ -415,21 +591,20 @@ static void *netns_job_run(void *userdata)
                 j->stage = OPENER_STAGE_NETNS;
                 return NULL;
         }
-        j->r = open_socket(j->m, j->rule, &j->fd, &j->stage);
+        j->r = j->work(j->ctx, &j->stage);
         return NULL;
 }
 
 /*
- * Creates the socket in the network namespace of witness, a socket the
- * client created (the connection it asked on): a namespace the client
- * is in, reached without a path it names and without ptrace rights over
- * it, which entering through its pidfd would need.
+ * Does work in the network namespace of witness, a socket the client
+ * created (the connection it asked on): a namespace the client is in,
+ * reached without a path it names and without ptrace rights over it,
+ * which entering through its pidfd would need.
  */
-static int open_in_client_netns(struct opener *o, const struct opener_open *m,
-                                const struct policy_rule *rule, int witness,
-                                int *ret_fd, enum opener_stage *stage)
+static int in_client_netns(struct opener *o, int witness, netns_work work, void *ctx,
+                           enum opener_stage *stage)
 {
-        struct netns_job job = { .m = m, .rule = rule, .fd = -1 };
+        struct netns_job job = { .work = work, .ctx = ctx };
         _cleanup_close_ int nsfd = -1;
         uint64_t cookie;
         pthread_t t;
@@ -440,7 +615,7 @@ static int open_in_client_netns(struct opener *o, const struct opener_open *m,
         if (r < 0)
                 return r;
         if (cookie == o->netns_cookie)
-                return open_socket(m, rule, ret_fd, stage);
+                return work(ctx, stage);
 
         nsfd = ioctl(witness, SIOCGSKNS);
         if (nsfd < 0)
@@ -452,10 +627,20 @@ static int open_in_client_netns(struct opener *o, const struct opener_open *m,
                 return -r;
         (void)pthread_join(t, NULL);
         *stage = job.stage;
-        if (job.r < 0)
-                return job.r;
-        *ret_fd = job.fd;
-        return 0;
+        return job.r;
+}
+
+struct open_work {
+        const struct opener_open *m;
+        const struct policy_rule *rule;
+        int fd;
+};
+
+static int open_work_run(void *ctx, enum opener_stage *stage)
+{
+        struct open_work *w = ctx;
+
+        return open_socket(w->m, w->rule, &w->fd, stage);
 }
 
 static void handle_open(struct opener *o, const struct opener_open *m, int witness)
@@ -464,18 +649,14 @@ static void handle_open(struct opener *o, const struct opener_open *m, int witne
         const struct policy_rule *rule;
         struct policy_request req;
         enum opener_stage stage = OPENER_STAGE_NONE;
+        struct open_work w = { .m = m, .fd = -1 };
         _cleanup_close_ int fd = -1;
         ssize_t n;
         int r;
 
         rule = named_rule(decided_with(o, m->generation), m->rule_index);
 
-        req = (struct policy_request) {
-                .family = m->family,
-                .type = m->type,
-                .protocol = m->protocol,
-                .ifname = m->ifname[0] ? m->ifname : NULL,
-        };
+        opener_open_get_request(m, &req);
         if (!policy_rule_permits(rule, &req))
                 refuse_unpermitted(&req, rule);
 
@@ -485,10 +666,12 @@ static void handle_open(struct opener *o, const struct opener_open *m, int witne
                 opener_fatal("broker %s a namespace witness for %s:%u",
                              witness >= 0 ? "sent" : "did not send", rule->file, rule->line);
 
+        w.rule = rule;
         if (witness >= 0)
-                r = open_in_client_netns(o, m, rule, witness, &fd, &stage);
+                r = in_client_netns(o, witness, open_work_run, &w, &stage);
         else
-                r = open_socket(m, rule, &fd, &stage);
+                r = open_work_run(&w, &stage);
+        fd = w.fd;
 
         memset(&res, 0, sizeof(res));
         res.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_RESULT, m->hdr.seq };
@@ -515,6 +698,32 @@ static void send_done(struct opener *o, uint32_t seq, int r, enum opener_stage s
                 opener_fatal("cannot send a result to the broker: %s", strerror((int)-n));
 }
 
+/* The controllers a rule's dev= names, at most this many looked at. */
+#define OPENER_MAX_CONTROLLERS 64u
+
+/*
+ * Whether an L2CAP socket may be bound to bdaddr under rule: with dev=,
+ * only to the address of a controller it names (not to "any", which is
+ * every controller); without, to any.
+ */
+static bool l2cap_address_permitted(const struct policy_rule *rule, const bdaddr_t *bdaddr)
+{
+        static const bdaddr_t any = {};
+
+        if (rule->n_devs == 0)
+                return true;
+        if (memcmp(bdaddr, &any, sizeof(any)) == 0)
+                return false;
+        for (uint32_t dev = 0; dev < OPENER_MAX_CONTROLLERS; dev++) {
+                bdaddr_t a;
+
+                if (policy_ranges_contain(rule->devs, rule->n_devs, dev) &&
+                    bt_device_address((uint16_t)dev, &a) == 0 && memcmp(&a, bdaddr, sizeof(a)) == 0)
+                        return true;
+        }
+        return false;
+}
+
 static void handle_bind(struct opener *o, const struct opener_bind *m, int fd)
 {
         const struct policy_rule *rule = named_rule(decided_with(o, m->generation), m->rule_index);
@@ -523,6 +732,7 @@ static void handle_bind(struct opener *o, const struct opener_bind *m, int fd)
                 struct sockaddr sa;
                 struct sockaddr_in in;
                 struct sockaddr_in6 in6;
+                struct sockaddr_l2 l2;
         } addr = {};
         socklen_t len;
         int r;
@@ -541,12 +751,22 @@ static void handle_bind(struct opener *o, const struct opener_bind *m, int fd)
                 addr.in.sin_port = htons((uint16_t)m->port);
                 memcpy(&addr.in.sin_addr, m->address, 4);
                 len = sizeof(addr.in);
-        } else {
+        } else if (m->family == AF_INET6) {
                 addr.in6.sin6_family = AF_INET6;
                 addr.in6.sin6_port = htons((uint16_t)m->port);
                 memcpy(&addr.in6.sin6_addr, m->address, 16);
                 addr.in6.sin6_scope_id = m->scope_id;
                 len = sizeof(addr.in6);
+        } else {
+                addr.l2.l2_family = AF_BLUETOOTH;
+                addr.l2.l2_psm = htole16((uint16_t)m->port);
+                memcpy(&addr.l2.l2_bdaddr, m->address, sizeof(bdaddr_t));
+                addr.l2.l2_bdaddr_type = BDADDR_BREDR;
+                len = sizeof(addr.l2);
+                if (!l2cap_address_permitted(rule, &addr.l2.l2_bdaddr)) {
+                        send_done(o, m->hdr.seq, -EADDRNOTAVAIL, OPENER_STAGE_DEVICE);
+                        return;
+                }
         }
         r = bind(fd, &addr.sa, len) < 0 ? negative_errno() : 0;
         send_done(o, m->hdr.seq, r, OPENER_STAGE_BIND);
@@ -597,6 +817,85 @@ static void handle_setopt(struct opener *o, const struct opener_setopt *m, int f
         v = (int)(uint32_t)m->value;
         r = setsockopt(fd, SOL_SOCKET, name, &v, sizeof(v)) < 0 ? negative_errno() : 0;
         send_done(o, m->hdr.seq, r, OPENER_STAGE_SETOPT);
+}
+
+struct link_work {
+        const struct opener_link *m;
+};
+
+static int link_work_run(void *ctx, enum opener_stage *stage)
+{
+        const struct opener_link *m = ((struct link_work *)ctx)->m;
+
+        *stage = OPENER_STAGE_LINK;
+        switch ((enum policy_link_op)m->op) {
+        case POLICY_LINK_UP:
+        case POLICY_LINK_DOWN:
+                return link_set_up(m->ifname, m->op == POLICY_LINK_UP);
+        case POLICY_LINK_BITRATE:
+                return link_set_can_bitrate(m->ifname, m->bitrate);
+        }
+        return -EINVAL;
+}
+
+static void handle_link(struct opener *o, const struct opener_link *m, int witness)
+{
+        const struct policy_rule *rule = named_rule(decided_with(o, m->generation), m->rule_index);
+        struct policy_request req = {
+                .op = POLICY_OP_LINK,
+                .family = AF_CAN,
+                .ifname = m->ifname,
+                .link_op = (enum policy_link_op)m->op,
+                .bitrate = m->bitrate,
+        };
+        struct link_work w = { .m = m };
+        enum opener_stage stage = OPENER_STAGE_LINK;
+        int r;
+
+        if (!policy_rule_permits(rule, &req))
+                refuse_unpermitted(&req, rule);
+        if ((policy_rule_netns(rule) == POLICY_NETNS_CLIENT) != (witness >= 0))
+                opener_fatal("broker %s a namespace witness for %s:%u",
+                             witness >= 0 ? "sent" : "did not send", rule->file, rule->line);
+
+        if (witness >= 0)
+                r = in_client_netns(o, witness, link_work_run, &w, &stage);
+        else
+                r = link_work_run(&w, &stage);
+        send_done(o, m->hdr.seq, r, stage);
+}
+
+static void handle_hci(struct opener *o, const struct opener_hci *m)
+{
+        const struct policy_rule *rule = named_rule(decided_with(o, m->generation), m->rule_index);
+        struct policy_request req = {
+                .op = POLICY_OP_HCI_COMMAND,
+                .family = AF_BLUETOOTH,
+                .protocol = BTPROTO_HCI,
+                .has_dev = true,
+                .dev = m->dev,
+                .opcode = m->opcode,
+        };
+        struct opener_hci_done d;
+        uint8_t event = 0;
+        size_t len = 0;
+        ssize_t n;
+        int r;
+
+        if (!policy_rule_permits(rule, &req))
+                refuse_unpermitted(&req, rule);
+
+        memset(&d, 0, sizeof(d));
+        r = bt_hci_command((uint16_t)m->dev, (uint16_t)m->opcode, m->params, m->n_params,
+                           o->config->hci_timeout_ms, &event, d.data, &len);
+        d.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_HCI_DONE, m->hdr.seq };
+        d.error = r < 0 ? -r : 0;
+        d.stage = r < 0 ? OPENER_STAGE_DEVICE : OPENER_STAGE_NONE;
+        d.event = event;
+        d.n_data = (uint32_t)len;
+        n = fdmsg_send(o->sock, &d, sizeof(d), NULL, 0, 0);
+        if (n < 0)
+                opener_fatal("cannot send a result to the broker: %s", strerror((int)-n));
 }
 
 /* ---- main loop ----------------------------------------------------------- */
@@ -655,6 +954,8 @@ int opener_main(int sock, const struct opener_config *config)
                         struct opener_open open;
                         struct opener_bind bind;
                         struct opener_setopt setopt;
+                        struct opener_link link;
+                        struct opener_hci hci;
                         char raw[OPENER_MAX_MESSAGE];
                 } buf;
                 int fds[FDMSG_MAX_FDS];
@@ -696,9 +997,17 @@ int opener_main(int sock, const struct opener_config *config)
                         handle_setopt(&o, &buf.setopt, fds[0]);
                         fdmsg_close_all(fds, n_fds);
                         break;
+                case OPENER_MSG_LINK:
+                        handle_link(&o, &buf.link, n_fds ? fds[0] : -1);
+                        fdmsg_close_all(fds, n_fds);
+                        break;
+                case OPENER_MSG_HCI:
+                        handle_hci(&o, &buf.hci);
+                        break;
                 case OPENER_MSG_RESULT:
                 case OPENER_MSG_POLICY:
                 case OPENER_MSG_DONE:
+                case OPENER_MSG_HCI_DONE:
                         fdmsg_close_all(fds, n_fds);
                         opener_fatal("broker sent an opener-to-broker message (type %d)", type);
                 }

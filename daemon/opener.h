@@ -10,7 +10,10 @@ struct opener_config {
         const char *policy_path;
         const char *policy_dir;
         uint64_t extra_caps;     /* capabilities kept beyond what the policy needs */
+        unsigned hci_timeout_ms; /* wait for a controller's answer this long */
 };
+
+#define OPENER_HCI_TIMEOUT_MS_DEFAULT 2000u
 
 /* Runs the opener on its end of the socketpair until the broker hangs
  * up. Returns the process exit status. */

@@ -25,7 +25,7 @@
 #include <linux/netlink.h>
 #include <sys/socket.h>
 
-#include "client-lib/bt.h"
+#include "common/bt.h"
 #include "fuzz/fuzz.h"
 #include "sockbroker/addr.h"
 

@@ -11,7 +11,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,7 +67,8 @@ static int address_validate(const Sockbroker__Address *a, int family, char *why,
                         break;
                 if (a->can->ifname && !sb_proto_ifname_valid(a->can->ifname))
                         return refuse(-EBADMSG, why, size, "invalid interface name");
-                if (a->can->has_pgn && a->can->pgn > 0x3ffff)
+                /* 0x40000 is J1939_NO_PGN */
+                if (a->can->has_pgn && a->can->pgn > 0x40000)
                         return refuse(-EBADMSG, why, size, "PGN 0x%x out of range", a->can->pgn);
                 if (a->can->has_addr && a->can->addr > 0xff)
                         return refuse(-EBADMSG, why, size, "J1939 address %u out of range", a->can->addr);
@@ -76,8 +79,11 @@ static int address_validate(const Sockbroker__Address *a, int family, char *why,
                 if (a->bluetooth->has_bdaddr && a->bluetooth->bdaddr.len != 6)
                         return refuse(-EBADMSG, why, size, "bdaddr is %zu bytes, expected 6",
                                     a->bluetooth->bdaddr.len);
-                if (a->bluetooth->has_dev && a->bluetooth->dev > 0xffff)
+                /* 0xffff is HCI_DEV_NONE: leave dev out instead */
+                if (a->bluetooth->has_dev && a->bluetooth->dev > 0xfffe)
                         return refuse(-EBADMSG, why, size, "device index %u out of range", a->bluetooth->dev);
+                if (a->bluetooth->has_channel && a->bluetooth->channel > 0xffff)
+                        return refuse(-EBADMSG, why, size, "channel %u out of range", a->bluetooth->channel);
                 if (a->bluetooth->has_psm && a->bluetooth->psm > 0xffff)
                         return refuse(-EBADMSG, why, size, "PSM %u out of range", a->bluetooth->psm);
                 return 0;
@@ -105,6 +111,45 @@ static int open_validate(const Sockbroker__Open *o, char *why, size_t size)
         return 0;
 }
 
+static int status_validate(const Sockbroker__Status *s, char *why, size_t size)
+{
+        bool list = s->has_list && s->list;
+
+        if (s->has_offset && list)
+                return refuse(-EBADMSG, why, size, "status: 'offset' pages the status, not the list");
+        if (s->has_after && !list)
+                return refuse(-EBADMSG, why, size, "status: 'after' pages the list, not the status");
+        if (s->has_offset && s->offset > SB_STATUS_MAX_FILES)
+                return refuse(-EBADMSG, why, size, "status: offset %u out of range 0..%u",
+                              s->offset, SB_STATUS_MAX_FILES);
+        return 0;
+}
+
+static int link_validate(const Sockbroker__LinkConfig *l, char *why, size_t size)
+{
+        if (!l->ifname || !sb_proto_ifname_valid(l->ifname))
+                return refuse(-EBADMSG, why, size, "link: a valid interface name is required");
+        if (l->has_up == l->has_bitrate)
+                return refuse(-EBADMSG, why, size, "link: exactly one of 'up' and 'bitrate' is required");
+        if (l->has_bitrate && l->bitrate == 0)
+                return refuse(-EBADMSG, why, size, "link: bitrate 0");
+        return 0;
+}
+
+static int hci_validate(const Sockbroker__HciCommand *h, char *why, size_t size)
+{
+        if (!h->has_dev || !h->has_opcode)
+                return refuse(-EBADMSG, why, size, "hci: dev and opcode are required");
+        if (h->dev > 0xfffe)
+                return refuse(-EBADMSG, why, size, "hci: device index %u out of range", h->dev);
+        if (h->opcode == 0 || h->opcode > 0xffff)
+                return refuse(-EBADMSG, why, size, "hci: opcode 0x%x out of range", h->opcode);
+        if (h->has_params && h->params.len > SB_PROTO_MAX_HCI_PARAMS)
+                return refuse(-EBADMSG, why, size, "hci: %zu parameter bytes, at most %u",
+                              h->params.len, SB_PROTO_MAX_HCI_PARAMS);
+        return 0;
+}
+
 void sb_proto_request_fds(const SbRequest *r, unsigned *min, unsigned *max)
 {
         *min = *max = 0;
@@ -114,9 +159,10 @@ void sb_proto_request_fds(const SbRequest *r, unsigned *min, unsigned *max)
                 *min = *max = 1;
                 break;
         case SOCKBROKER__REQUEST__OP_OPEN:
+        case SOCKBROKER__REQUEST__OP_LINK_CONFIG:
+                /* a socket of the client's, showing its network namespace */
                 *max = 1;
                 break;
-        case SOCKBROKER__REQUEST__OP_LINK_CONFIG:
         case SOCKBROKER__REQUEST__OP_HCI_COMMAND:
         case SOCKBROKER__REQUEST__OP_STATUS:
         case SOCKBROKER__REQUEST__OP__NOT_SET:
@@ -154,6 +200,12 @@ int sb_proto_request_decode(const void *buf, size_t len, size_t n_fds,
                            n_fds, min_fds, max_fds);
         else if (r->op_case == SOCKBROKER__REQUEST__OP_OPEN)
                 e = open_validate(r->open, why, why_size);
+        else if (r->op_case == SOCKBROKER__REQUEST__OP_STATUS)
+                e = status_validate(r->status, why, why_size);
+        else if (r->op_case == SOCKBROKER__REQUEST__OP_LINK_CONFIG)
+                e = link_validate(r->link_config, why, why_size);
+        else if (r->op_case == SOCKBROKER__REQUEST__OP_HCI_COMMAND)
+                e = hci_validate(r->hci_command, why, why_size);
 
         if (e < 0) {
                 sockbroker__request__free_unpacked(r, NULL);
@@ -188,6 +240,65 @@ int sb_proto_reply_encode(const SbReply *r, void *buf, size_t size)
         return (int)sockbroker__reply__pack(r, buf);
 }
 
+/* An optional string of at most max bytes. */
+static bool string_ok(const char *s, size_t max)
+{
+        return !s || strnlen(s, max + 1) <= max;
+}
+
+static int status_reply_validate(const Sockbroker__StatusReply *s, char *why, size_t size)
+{
+        uint32_t total = s->has_files_total ? s->files_total : 0;
+        uint32_t offset = s->has_offset ? s->offset : 0;
+
+        if (!string_ok(s->version, SB_STATUS_MAX_VERSION))
+                return refuse(-EBADMSG, why, size, "status: version longer than %u bytes",
+                              SB_STATUS_MAX_VERSION);
+        if (total > SB_STATUS_MAX_FILES)
+                return refuse(-EBADMSG, why, size, "status: %u policy files, more than %u",
+                              total, SB_STATUS_MAX_FILES);
+        if (offset > total || s->n_files > total - offset)
+                return refuse(-EBADMSG, why, size, "status: %zu files from %u, of %u in all",
+                              s->n_files, offset, total);
+        for (size_t i = 0; i < s->n_files; i++)
+                if (!s->files[i] || !string_ok(s->files[i], SB_STATUS_MAX_STRING))
+                        return refuse(-EBADMSG, why, size, "status: file name longer than %u bytes",
+                                      SB_STATUS_MAX_STRING);
+        return 0;
+}
+
+static int grant_page_validate(const Sockbroker__GrantPage *g, char *why, size_t size)
+{
+        uint32_t capacity = g->has_capacity ? g->capacity : 0;
+        uint32_t held = g->has_held ? g->held : 0;
+        uint64_t newest = g->has_newest ? g->newest : 0;
+        uint64_t last = 0;
+
+        if (capacity > SB_STATUS_MAX_GRANTS || held > capacity || held > newest)
+                return refuse(-EBADMSG, why, size, "list: %u of %u grants held, newest %" PRIu64
+                              ", limit %u", held, capacity, newest, SB_STATUS_MAX_GRANTS);
+        if (g->n_grants > held)
+                return refuse(-EBADMSG, why, size, "list: %zu grants in a page of %u held",
+                              g->n_grants, held);
+        for (size_t i = 0; i < g->n_grants; i++) {
+                const Sockbroker__Grant *e = g->grants[i];
+
+                if (!e->has_serial || e->serial <= last || e->serial > newest)
+                        return refuse(-EBADMSG, why, size, "list: grant serials out of order");
+                last = e->serial;
+                if (!string_ok(e->unit, SB_STATUS_MAX_STRING) ||
+                    !string_ok(e->cgroup, SB_STATUS_MAX_STRING) ||
+                    !string_ok(e->what, SB_STATUS_MAX_STRING) ||
+                    !string_ok(e->rule, SB_STATUS_MAX_STRING))
+                        return refuse(-EBADMSG, why, size, "list: a grant's text is longer than %u bytes",
+                                      SB_STATUS_MAX_STRING);
+                if (e->has_state && (e->state < SOCKBROKER__PEER_STATE__PEER_STATE_UNKNOWN ||
+                                     e->state > SOCKBROKER__PEER_STATE__PEER_STATE_EXITED))
+                        return refuse(-EBADMSG, why, size, "list: unknown peer state %d", (int)e->state);
+        }
+        return 0;
+}
+
 int sb_proto_reply_decode(const void *buf, size_t len, size_t n_fds,
                           SbReply **ret, char *why, size_t why_size)
 {
@@ -208,6 +319,14 @@ int sb_proto_reply_decode(const void *buf, size_t len, size_t n_fds,
         else if (n_fds != (r->has_n_fds ? r->n_fds : 0))
                 e = refuse(-EBADF, why, why_size, "reply announces %u descriptor(s), carries %zu",
                          r->has_n_fds ? r->n_fds : 0, n_fds);
+        else if (r->status && r->grants)
+                e = refuse(-EBADMSG, why, why_size, "reply carries both a status and a list");
+        else if ((r->status || r->grants) && (n_fds > 0 || (r->has_error && r->error != 0)))
+                e = refuse(-EBADMSG, why, why_size, "a status reply with an error or a descriptor");
+        else if (r->status)
+                e = status_reply_validate(r->status, why, why_size);
+        else if (r->grants)
+                e = grant_page_validate(r->grants, why, why_size);
 
         if (e < 0) {
                 sockbroker__reply__free_unpacked(r, NULL);

@@ -20,6 +20,17 @@
  * socket it operates on, a reply at most the socket it grants. */
 #define SB_PROTO_MAX_FDS 1u
 #define SB_PROTO_MAX_REASON 256u
+/* Parameters of one HCI command: its length is a byte. */
+#define SB_PROTO_MAX_HCI_PARAMS 255u
+
+/* Status replies: a string (file name, unit, cgroup, request, rule) of
+ * at most this many bytes, which the daemon truncates to, so that a page
+ * always has room for at least one file or grant; at most this many
+ * policy files (POLICY_MAX_FILES) and grants recorded. */
+#define SB_STATUS_MAX_STRING 512u
+#define SB_STATUS_MAX_VERSION 64u
+#define SB_STATUS_MAX_FILES 256u
+#define SB_STATUS_MAX_GRANTS 65536u
 
 typedef Sockbroker__Request SbRequest;
 typedef Sockbroker__Reply SbReply;
@@ -43,7 +54,9 @@ SbRequest *sb_proto_request_free(SbRequest *r);
 int sb_proto_request_encode(const SbRequest *r, void *buf, size_t size);
 int sb_proto_reply_encode(const SbReply *r, void *buf, size_t size);
 
-/* Decodes a reply (client side); same error conventions. */
+/* Decodes a reply (client side); same error conventions. A Status
+ * reply's page must be consistent in itself: counts within the limits
+ * above, every string bounded, grants in ascending serial order. */
 int sb_proto_reply_decode(const void *buf, size_t len, size_t n_fds,
                           SbReply **ret, char *why, size_t why_size);
 SbReply *sb_proto_reply_free(SbReply *r);

@@ -32,7 +32,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "client-lib/bt.h"
+#include "common/bt.h"
 #include "common/util.h"
 #include "sockbroker/addr.h"
 #include "tests/check-suites.h"

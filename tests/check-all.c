@@ -21,6 +21,7 @@ int main(void)
         srunner_add_suite(sr, make_spec_suite());
         srunner_add_suite(sr, make_peer_suite());
         srunner_add_suite(sr, make_audit_suite());
+        srunner_add_suite(sr, make_status_suite());
         srunner_add_suite(sr, make_socket_api_suite());
 
         /* TAP on stdout for the test driver; the summary goes to stderr. */

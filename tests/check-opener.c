@@ -32,6 +32,12 @@ enum defect {
         DEFECT_OPTION_ZERO,
         DEFECT_OPTION_HUGE,
         DEFECT_WITNESS,
+        DEFECT_ADDR_FLAGS,
+        DEFECT_LINK_OP,
+        DEFECT_IFNAME_EMPTY,
+        DEFECT_HCI_N_PARAMS,
+        DEFECT_HCI_TAIL,
+        DEFECT_HCI_DEV,
 };
 
 static const struct opener_case {
@@ -84,6 +90,24 @@ static const struct opener_case {
         { "done", OPENER_MSG_DONE, DEFECT_NONE, 0, OPENER_MSG_DONE },
         { "done with a descriptor", OPENER_MSG_DONE, DEFECT_NONE, 1, -EBADF },
         { "done, errno 5000", OPENER_MSG_DONE, DEFECT_ERROR_HUGE, 0, -EBADMSG },
+        { "open, unknown address flags", OPENER_MSG_OPEN, DEFECT_ADDR_FLAGS, 0, -EBADMSG },
+        { "link", OPENER_MSG_LINK, DEFECT_NONE, 0, OPENER_MSG_LINK },
+        { "link with its namespace witness", OPENER_MSG_LINK, DEFECT_WITNESS, 1, OPENER_MSG_LINK },
+        { "link with a descriptor but no witness flag", OPENER_MSG_LINK, DEFECT_NONE, 1, -EBADF },
+        { "link, operation 3", OPENER_MSG_LINK, DEFECT_LINK_OP, 0, -EBADMSG },
+        { "link, no interface", OPENER_MSG_LINK, DEFECT_IFNAME_EMPTY, 0, -EBADMSG },
+        { "link, ifname not terminated", OPENER_MSG_LINK, DEFECT_IFNAME_UNTERMINATED, 0, -EBADMSG },
+        { "link, reserved field set", OPENER_MSG_LINK, DEFECT_RESERVED, 0, -EBADMSG },
+        { "link one byte short", OPENER_MSG_LINK, DEFECT_SHORT, 0, -EBADMSG },
+        { "hci", OPENER_MSG_HCI, DEFECT_NONE, 0, OPENER_MSG_HCI },
+        { "hci with a descriptor", OPENER_MSG_HCI, DEFECT_NONE, 1, -EBADF },
+        { "hci, 256 parameter bytes", OPENER_MSG_HCI, DEFECT_HCI_N_PARAMS, 0, -EBADMSG },
+        { "hci, bytes beyond the parameters", OPENER_MSG_HCI, DEFECT_HCI_TAIL, 0, -EBADMSG },
+        { "hci, device 0xffff", OPENER_MSG_HCI, DEFECT_HCI_DEV, 0, -EBADMSG },
+        { "hci done", OPENER_MSG_HCI_DONE, DEFECT_NONE, 0, OPENER_MSG_HCI_DONE },
+        { "hci done with a descriptor", OPENER_MSG_HCI_DONE, DEFECT_NONE, 1, -EBADF },
+        { "hci done, 256 data bytes", OPENER_MSG_HCI_DONE, DEFECT_HCI_N_PARAMS, 0, -EBADMSG },
+        { "hci done, unknown stage", OPENER_MSG_HCI_DONE, DEFECT_STAGE, 0, -EBADMSG },
 };
 
 START_TEST(test_opener_table)
@@ -97,6 +121,9 @@ START_TEST(test_opener_table)
                 struct opener_bind bind;
                 struct opener_setopt setopt;
                 struct opener_done done;
+                struct opener_link link;
+                struct opener_hci hci;
+                struct opener_hci_done hci_done;
                 char raw[OPENER_MAX_MESSAGE];
         } m;
         size_t len = opener_msg_size(c->type);
@@ -116,6 +143,15 @@ START_TEST(test_opener_table)
         }
         if (c->type == OPENER_MSG_SETOPT)
                 m.setopt.option = POLICY_SOCKOPT_MARK;
+        if (c->type == OPENER_MSG_LINK) {
+                m.link.op = POLICY_LINK_UP;
+                strcpy(m.link.ifname, "vcan0");
+        }
+        if (c->type == OPENER_MSG_HCI) {
+                m.hci.opcode = 0x1009;
+                m.hci.n_params = 2;
+                m.hci.params[0] = m.hci.params[1] = 1;
+        }
 
         switch (c->defect) {
         case DEFECT_NONE:
@@ -127,7 +163,7 @@ START_TEST(test_opener_table)
                 len++;
                 break;
         case DEFECT_VERSION:
-                m.hdr.version = 2;
+                m.hdr.version = OPENER_PROTO_VERSION + 1;
                 break;
         case DEFECT_TYPE:
                 m.hdr.type = 99;
@@ -135,12 +171,16 @@ START_TEST(test_opener_table)
         case DEFECT_IFNAME_UNTERMINATED:
                 if (c->type == OPENER_MSG_SETOPT)
                         memset(m.setopt.ifname, 'a', sizeof(m.setopt.ifname));
+                else if (c->type == OPENER_MSG_LINK)
+                        memset(m.link.ifname, 'a', sizeof(m.link.ifname));
                 else
                         memset(m.open.ifname, 'a', sizeof(m.open.ifname));
                 break;
         case DEFECT_RESERVED:
                 if (c->type == OPENER_MSG_BIND)
                         m.bind.reserved = 1;
+                else if (c->type == OPENER_MSG_LINK)
+                        m.link.reserved = 1;
                 else
                         m.setopt.reserved = 1;
                 break;
@@ -157,7 +197,31 @@ START_TEST(test_opener_table)
                 m.setopt.option = 99;
                 break;
         case DEFECT_WITNESS:
-                m.open.flags = OPENER_OPEN_CLIENT_NETNS;
+                if (c->type == OPENER_MSG_LINK)
+                        m.link.flags = OPENER_OPEN_CLIENT_NETNS;
+                else
+                        m.open.flags = OPENER_OPEN_CLIENT_NETNS;
+                break;
+        case DEFECT_ADDR_FLAGS:
+                m.open.addr_flags = 1u << 20;
+                break;
+        case DEFECT_LINK_OP:
+                m.link.op = POLICY_LINK_UP | POLICY_LINK_DOWN;
+                break;
+        case DEFECT_IFNAME_EMPTY:
+                m.link.ifname[0] = 0;
+                break;
+        case DEFECT_HCI_N_PARAMS:
+                if (c->type == OPENER_MSG_HCI)
+                        m.hci.n_params = OPENER_HCI_MAX_PARAMS + 1;
+                else
+                        m.hci_done.n_data = OPENER_HCI_MAX_PARAMS + 1;
+                break;
+        case DEFECT_HCI_TAIL:
+                m.hci.params[2] = 1;
+                break;
+        case DEFECT_HCI_DEV:
+                m.hci.dev = 0xffff;
                 break;
         case DEFECT_FLAGS:
                 m.open.flags = 0x100;
@@ -172,8 +236,13 @@ START_TEST(test_opener_table)
                         m.result.error = 5000;
                 break;
         case DEFECT_STAGE:
-                m.result.error = EPERM;
-                m.result.stage = 99;
+                if (c->type == OPENER_MSG_HCI_DONE) {
+                        m.hci_done.error = EPERM;
+                        m.hci_done.stage = 99;
+                } else {
+                        m.result.error = EPERM;
+                        m.result.stage = 99;
+                }
                 break;
         case DEFECT_MESSAGE_UNTERMINATED:
                 memset(m.policy.message, 'x', sizeof(m.policy.message));
@@ -214,9 +283,66 @@ END_TEST
 
 START_TEST(test_stage_names)
 {
-        for (unsigned s = OPENER_STAGE_NONE; s <= OPENER_STAGE_NETNS; s++)
+        for (unsigned s = OPENER_STAGE_NONE; s < _OPENER_STAGE_MAX; s++)
                 ck_assert_str_ne(opener_stage_to_string((enum opener_stage)s), "unknown");
         ck_assert_str_eq(opener_stage_to_string((enum opener_stage)99), "unknown");
+}
+END_TEST
+
+/* The address fields of an OPEN survive the trip to the opener. */
+START_TEST(test_open_request_round_trip)
+{
+        const struct policy_request reqs[] = {
+                { .op = POLICY_OP_OPEN, .family = AF_CAN, .type = SOCK_DGRAM, .protocol = 6,
+                  .ifname = "vcan0", .has_can_ids = true, .rx_id = 0x7e8, .tx_id = 0x800007e0u,
+                  .can_fd = true },
+                { .op = POLICY_OP_OPEN, .family = AF_CAN, .type = SOCK_DGRAM, .protocol = 7,
+                  .ifname = "can1", .has_j1939 = true, .j1939_name = 0xa000000000000001ull,
+                  .j1939_pgn = 0x40000, .j1939_addr = 0xff },
+                { .op = POLICY_OP_OPEN, .family = AF_BLUETOOTH, .type = SOCK_SEQPACKET,
+                  .protocol = 0, .has_dev = true, .dev = 3, .has_port = true, .port = 0x81 },
+                { .op = POLICY_OP_OPEN, .family = AF_BLUETOOTH, .type = SOCK_RAW, .protocol = 1,
+                  .has_channel = true, .channel = 2 },
+                { .op = POLICY_OP_OPEN, .family = AF_PACKET, .type = SOCK_RAW, .protocol = 0x88f7,
+                  .ifname = "eth0" },
+        };
+
+        for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+                const struct policy_request *a = &reqs[i];
+                struct opener_open m;
+                struct policy_request b;
+
+                memset(&m, 0, sizeof(m));
+                m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_OPEN, 0 };
+                m.family = a->family;
+                m.type = a->type;
+                m.protocol = a->protocol;
+                if (a->ifname)
+                        strcpy(m.ifname, a->ifname);
+                opener_open_set_request(&m, a);
+                ck_assert_int_eq(opener_msg_check(&m, sizeof(m), 0), OPENER_MSG_OPEN);
+                opener_open_get_request(&m, &b);
+
+                ck_assert_int_eq(b.op, POLICY_OP_OPEN);
+                ck_assert_int_eq(b.family, a->family);
+                ck_assert_int_eq(b.type, a->type);
+                ck_assert_uint_eq(b.protocol, a->protocol);
+                ck_assert_str_eq(b.ifname ?: "", a->ifname ?: "");
+                ck_assert_int_eq(b.has_can_ids, a->has_can_ids);
+                ck_assert_uint_eq(b.rx_id, a->rx_id);
+                ck_assert_uint_eq(b.tx_id, a->tx_id);
+                ck_assert_int_eq(b.has_j1939, a->has_j1939);
+                ck_assert_uint_eq(b.j1939_name, a->j1939_name);
+                ck_assert_uint_eq(b.j1939_pgn, a->j1939_pgn);
+                ck_assert_uint_eq(b.j1939_addr, a->j1939_addr);
+                ck_assert_int_eq(b.can_fd, a->can_fd);
+                ck_assert_int_eq(b.has_dev, a->has_dev);
+                ck_assert_uint_eq(b.dev, a->dev);
+                ck_assert_int_eq(b.has_channel, a->has_channel);
+                ck_assert_uint_eq(b.channel, a->channel);
+                ck_assert_int_eq(b.has_port, a->has_port);
+                ck_assert_uint_eq(b.port, a->port);
+        }
 }
 END_TEST
 
@@ -228,6 +354,7 @@ Suite *make_opener_suite(void)
         tcase_add_loop_test(tc, test_opener_table, 0, (int)(sizeof(opener_cases) / sizeof(opener_cases[0])));
         tcase_add_test(tc, test_every_length);
         tcase_add_test(tc, test_stage_names);
+        tcase_add_test(tc, test_open_request_round_trip);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -46,7 +46,26 @@ enum mutation {
         MUT_BT_PSM_RANGE,
         MUT_BIND_OP,
         MUT_STATUS_OP,
+        MUT_STATUS_LIST,
+        MUT_STATUS_OFFSET,
+        MUT_STATUS_OFFSET_RANGE,
+        MUT_STATUS_AFTER,
+        MUT_STATUS_LIST_OFFSET,
+        MUT_STATUS_LIST_AFTER,
         MUT_NONBLOCK_FLAG,
+        MUT_LINK_UP,
+        MUT_LINK_BITRATE,
+        MUT_LINK_BOTH,
+        MUT_LINK_NEITHER,
+        MUT_LINK_NO_IFNAME,
+        MUT_LINK_BITRATE_ZERO,
+        MUT_HCI,
+        MUT_HCI_NO_DEV,
+        MUT_HCI_DEV_NONE,
+        MUT_HCI_OPCODE_ZERO,
+        MUT_HCI_OPCODE_RANGE,
+        MUT_HCI_PARAMS_LONG,
+        MUT_BT_DEV_NONE,
 };
 
 static const struct proto_case {
@@ -82,7 +101,7 @@ static const struct proto_case {
         { "IPv4 address of 3 bytes", MUT_INET_SHORT_ADDRESS, 0, -EBADMSG, "bytes" },
         { "port 65536", MUT_INET_PORT_RANGE, 0, -EBADMSG, "port" },
         { "IPv4 address for inet6", MUT_INET6_V4_ADDRESS, 0, -EBADMSG, "bytes" },
-        { "J1939 PGN 0x40000", MUT_CAN_PGN_RANGE, 0, -EBADMSG, "PGN" },
+        { "J1939 PGN 0x40001", MUT_CAN_PGN_RANGE, 0, -EBADMSG, "PGN" },
         { "J1939 address 256", MUT_CAN_ADDR_RANGE, 0, -EBADMSG, "address" },
         { "bdaddr of 5 bytes", MUT_BT_SHORT_BDADDR, 0, -EBADMSG, "bdaddr" },
         { "PSM 0x10000", MUT_BT_PSM_RANGE, 0, -EBADMSG, "PSM" },
@@ -91,6 +110,28 @@ static const struct proto_case {
         { "bind with two sockets", MUT_BIND_OP, 2, -EBADF, "descriptor" },
         { "status", MUT_STATUS_OP, 0, 0, NULL },
         { "status with a descriptor", MUT_STATUS_OP, 1, -EBADF, "descriptor" },
+        { "list", MUT_STATUS_LIST, 0, 0, NULL },
+        { "status from file 3", MUT_STATUS_OFFSET, 0, 0, NULL },
+        { "status from file 257", MUT_STATUS_OFFSET_RANGE, 0, -EBADMSG, "offset" },
+        { "status with a list cursor", MUT_STATUS_AFTER, 0, -EBADMSG, "after" },
+        { "list with a file offset", MUT_STATUS_LIST_OFFSET, 0, -EBADMSG, "offset" },
+        { "list after grant 12", MUT_STATUS_LIST_AFTER, 0, 0, NULL },
+        { "link up", MUT_LINK_UP, 0, 0, NULL },
+        { "link up with its namespace witness", MUT_LINK_UP, 1, 0, NULL },
+        { "link up with two descriptors", MUT_LINK_UP, 2, -EBADF, "descriptor" },
+        { "link bitrate", MUT_LINK_BITRATE, 0, 0, NULL },
+        { "link up and bitrate", MUT_LINK_BOTH, 0, -EBADMSG, "exactly one" },
+        { "link with neither", MUT_LINK_NEITHER, 0, -EBADMSG, "exactly one" },
+        { "link without an interface", MUT_LINK_NO_IFNAME, 0, -EBADMSG, "interface" },
+        { "link bitrate 0", MUT_LINK_BITRATE_ZERO, 0, -EBADMSG, "bitrate" },
+        { "hci command", MUT_HCI, 0, 0, NULL },
+        { "hci command with a descriptor", MUT_HCI, 1, -EBADF, "descriptor" },
+        { "hci command without dev", MUT_HCI_NO_DEV, 0, -EBADMSG, "required" },
+        { "hci command to device 0xffff", MUT_HCI_DEV_NONE, 0, -EBADMSG, "device" },
+        { "hci opcode 0", MUT_HCI_OPCODE_ZERO, 0, -EBADMSG, "opcode" },
+        { "hci opcode 0x10000", MUT_HCI_OPCODE_RANGE, 0, -EBADMSG, "opcode" },
+        { "hci command, 256 parameter bytes", MUT_HCI_PARAMS_LONG, 0, -EBADMSG, "parameter" },
+        { "bluetooth open on device 0xffff", MUT_BT_DEV_NONE, 0, -EBADMSG, "device" },
 };
 
 static int build_and_decode(enum mutation m, size_t n_fds, char *why, size_t why_size)
@@ -99,6 +140,10 @@ static int build_and_decode(enum mutation m, size_t n_fds, char *why, size_t why
         Sockbroker__Open open = SOCKBROKER__OPEN__INIT;
         Sockbroker__Bind bind = SOCKBROKER__BIND__INIT;
         Sockbroker__Status status = SOCKBROKER__STATUS__INIT;
+        Sockbroker__LinkConfig link = SOCKBROKER__LINK_CONFIG__INIT;
+        Sockbroker__HciCommand hci = SOCKBROKER__HCI_COMMAND__INIT;
+        uint8_t params[256] = { 1, 0 };
+        char link_ifname[] = "vcan0";
         Sockbroker__Address addr = SOCKBROKER__ADDRESS__INIT;
         Sockbroker__PacketAddress packet = SOCKBROKER__PACKET_ADDRESS__INIT;
         Sockbroker__InetAddress inet = SOCKBROKER__INET_ADDRESS__INIT;
@@ -215,7 +260,7 @@ static int build_and_decode(enum mutation m, size_t n_fds, char *why, size_t why
                 addr.kind_case = SOCKBROKER__ADDRESS__KIND_CAN;
                 addr.can = &can;
                 can.has_pgn = m == MUT_CAN_PGN_RANGE;
-                can.pgn = 0x40000;
+                can.pgn = 0x40001;
                 can.has_addr = m == MUT_CAN_ADDR_RANGE;
                 can.addr = 256;
                 break;
@@ -236,8 +281,61 @@ static int build_and_decode(enum mutation m, size_t n_fds, char *why, size_t why
                 req.bind = &bind;
                 break;
         case MUT_STATUS_OP:
+        case MUT_STATUS_LIST:
+        case MUT_STATUS_OFFSET:
+        case MUT_STATUS_OFFSET_RANGE:
+        case MUT_STATUS_AFTER:
+        case MUT_STATUS_LIST_OFFSET:
+        case MUT_STATUS_LIST_AFTER:
                 req.op_case = SOCKBROKER__REQUEST__OP_STATUS;
                 req.status = &status;
+                status.has_list = m == MUT_STATUS_LIST || m == MUT_STATUS_LIST_OFFSET ||
+                                  m == MUT_STATUS_LIST_AFTER;
+                status.list = status.has_list;
+                status.has_offset = m == MUT_STATUS_OFFSET || m == MUT_STATUS_OFFSET_RANGE ||
+                                    m == MUT_STATUS_LIST_OFFSET;
+                status.offset = m == MUT_STATUS_OFFSET_RANGE ? 257 : 3;
+                status.has_after = m == MUT_STATUS_AFTER || m == MUT_STATUS_LIST_AFTER;
+                status.after = 12;
+                break;
+        case MUT_LINK_UP:
+        case MUT_LINK_BITRATE:
+        case MUT_LINK_BOTH:
+        case MUT_LINK_NEITHER:
+        case MUT_LINK_NO_IFNAME:
+        case MUT_LINK_BITRATE_ZERO:
+                req.op_case = SOCKBROKER__REQUEST__OP_LINK_CONFIG;
+                req.link_config = &link;
+                link.ifname = m == MUT_LINK_NO_IFNAME ? NULL : link_ifname;
+                link.has_up = m == MUT_LINK_UP || m == MUT_LINK_BOTH || m == MUT_LINK_NO_IFNAME;
+                link.up = true;
+                link.has_bitrate = m == MUT_LINK_BITRATE || m == MUT_LINK_BOTH ||
+                                   m == MUT_LINK_BITRATE_ZERO;
+                link.bitrate = m == MUT_LINK_BITRATE_ZERO ? 0 : 500000;
+                break;
+        case MUT_HCI:
+        case MUT_HCI_NO_DEV:
+        case MUT_HCI_DEV_NONE:
+        case MUT_HCI_OPCODE_ZERO:
+        case MUT_HCI_OPCODE_RANGE:
+        case MUT_HCI_PARAMS_LONG:
+                req.op_case = SOCKBROKER__REQUEST__OP_HCI_COMMAND;
+                req.hci_command = &hci;
+                hci.has_dev = m != MUT_HCI_NO_DEV;
+                hci.dev = m == MUT_HCI_DEV_NONE ? 0xffff : 0;
+                hci.has_opcode = true;
+                hci.opcode = m == MUT_HCI_OPCODE_ZERO ? 0 : m == MUT_HCI_OPCODE_RANGE ? 0x10000 : 0x200c;
+                hci.has_params = true;
+                hci.params.data = params;
+                hci.params.len = m == MUT_HCI_PARAMS_LONG ? 256 : 2;
+                break;
+        case MUT_BT_DEV_NONE:
+                open.family = AF_BLUETOOTH;
+                open.protocol = 1;
+                addr.kind_case = SOCKBROKER__ADDRESS__KIND_BLUETOOTH;
+                addr.bluetooth = &bt;
+                bt.has_dev = true;
+                bt.dev = 0xffff;
                 break;
         }
 
@@ -390,6 +488,220 @@ START_TEST(test_encode_too_large)
 }
 END_TEST
 
+enum reply_mutation {
+        RMUT_STATUS,
+        RMUT_STATUS_PAGE_2,
+        RMUT_GRANTS,
+        RMUT_GRANTS_EMPTY,
+        RMUT_BOTH,
+        RMUT_STATUS_ERROR,
+        RMUT_STATUS_FD,
+        RMUT_TOO_MANY_FILES,
+        RMUT_FILES_BEYOND,
+        RMUT_OFFSET_BEYOND,
+        RMUT_LONG_FILE,
+        RMUT_LONG_VERSION,
+        RMUT_CAPACITY,
+        RMUT_HELD_OVER_CAPACITY,
+        RMUT_HELD_OVER_NEWEST,
+        RMUT_PAGE_OVER_HELD,
+        RMUT_SERIALS_DESCENDING,
+        RMUT_SERIAL_OVER_NEWEST,
+        RMUT_NO_SERIAL,
+        RMUT_LONG_WHAT,
+        RMUT_LONG_CGROUP,
+        RMUT_BAD_STATE,
+};
+
+static const struct reply_case {
+        const char *name;
+        enum reply_mutation mutation;
+        int expect;
+        const char *why;
+} reply_cases[] = {
+        { "status", RMUT_STATUS, 0, NULL },
+        { "status, second page", RMUT_STATUS_PAGE_2, 0, NULL },
+        { "grants", RMUT_GRANTS, 0, NULL },
+        { "no grants yet", RMUT_GRANTS_EMPTY, 0, NULL },
+        { "status and grants", RMUT_BOTH, -EBADMSG, "both" },
+        { "status with an error", RMUT_STATUS_ERROR, -EBADMSG, "error" },
+        { "status with a descriptor", RMUT_STATUS_FD, -EBADMSG, "descriptor" },
+        { "257 policy files", RMUT_TOO_MANY_FILES, -EBADMSG, "257" },
+        { "more files than in all", RMUT_FILES_BEYOND, -EBADMSG, "in all" },
+        { "offset beyond the files", RMUT_OFFSET_BEYOND, -EBADMSG, "in all" },
+        { "file name of 513 bytes", RMUT_LONG_FILE, -EBADMSG, "512" },
+        { "version of 65 bytes", RMUT_LONG_VERSION, -EBADMSG, "64" },
+        { "capacity 65537", RMUT_CAPACITY, -EBADMSG, "65536" },
+        { "more held than capacity", RMUT_HELD_OVER_CAPACITY, -EBADMSG, "held" },
+        { "more held than ever granted", RMUT_HELD_OVER_NEWEST, -EBADMSG, "held" },
+        { "a page larger than what is held", RMUT_PAGE_OVER_HELD, -EBADMSG, "page" },
+        { "serials descending", RMUT_SERIALS_DESCENDING, -EBADMSG, "order" },
+        { "serial beyond the newest", RMUT_SERIAL_OVER_NEWEST, -EBADMSG, "order" },
+        { "grant without a serial", RMUT_NO_SERIAL, -EBADMSG, "order" },
+        { "request text of 513 bytes", RMUT_LONG_WHAT, -EBADMSG, "512" },
+        { "cgroup of 513 bytes", RMUT_LONG_CGROUP, -EBADMSG, "512" },
+        { "peer state 7", RMUT_BAD_STATE, -EBADMSG, "state" },
+};
+
+START_TEST(test_status_reply_table)
+{
+        const struct reply_case *c = &reply_cases[_i];
+        SbReply reply = SOCKBROKER__REPLY__INIT, *out = NULL;
+        Sockbroker__StatusReply st = SOCKBROKER__STATUS_REPLY__INIT;
+        Sockbroker__GrantPage page = SOCKBROKER__GRANT_PAGE__INIT;
+        Sockbroker__Grant g[2] = { SOCKBROKER__GRANT__INIT, SOCKBROKER__GRANT__INIT };
+        Sockbroker__Grant *gp[2] = { &g[0], &g[1] };
+        static char long_text[SB_STATUS_MAX_STRING + 2];
+        char version[] = "1.2.3", file1[] = "/etc/sockbroker/policy.conf";
+        char file2[] = "/etc/sockbroker/policy.d/a.conf", what[] = "packet/raw/all@eth0";
+        char rule[] = "/etc/sockbroker/policy.conf:3", *files[2] = { file1, file2 };
+        uint8_t buf[SB_PROTO_MAX_MESSAGE];
+        char why[SB_PROTO_MAX_REASON] = "";
+        size_t n_fds = 0;
+        int len, r;
+
+        memset(long_text, 'x', SB_STATUS_MAX_STRING + 1);
+        reply.has_version = reply.has_id = reply.has_error = true;
+        reply.version = SB_PROTO_VERSION;
+        reply.id = 3;
+
+        st.version = version;
+        st.has_files_total = st.has_offset = true;
+        st.files_total = 2;
+        st.files = files;
+        st.n_files = 2;
+
+        page.has_capacity = page.has_held = page.has_newest = true;
+        page.capacity = 1024;
+        page.held = 10;
+        page.newest = 10;
+        page.grants = gp;
+        page.n_grants = 2;
+        for (int i = 0; i < 2; i++) {
+                g[i].has_serial = g[i].has_state = true;
+                g[i].serial = 9 + (uint64_t)i;
+                g[i].state = SOCKBROKER__PEER_STATE__PEER_STATE_RUNNING;
+                g[i].what = what;
+                g[i].rule = rule;
+        }
+
+        switch (c->mutation) {
+        case RMUT_STATUS:
+        case RMUT_STATUS_ERROR:
+        case RMUT_STATUS_FD:
+        case RMUT_TOO_MANY_FILES:
+        case RMUT_FILES_BEYOND:
+        case RMUT_OFFSET_BEYOND:
+        case RMUT_LONG_FILE:
+        case RMUT_LONG_VERSION:
+        case RMUT_STATUS_PAGE_2:
+                reply.status = &st;
+                break;
+        case RMUT_BOTH:
+                reply.status = &st;
+                reply.grants = &page;
+                break;
+        case RMUT_GRANTS:
+        case RMUT_GRANTS_EMPTY:
+        case RMUT_CAPACITY:
+        case RMUT_HELD_OVER_CAPACITY:
+        case RMUT_HELD_OVER_NEWEST:
+        case RMUT_PAGE_OVER_HELD:
+        case RMUT_SERIALS_DESCENDING:
+        case RMUT_SERIAL_OVER_NEWEST:
+        case RMUT_NO_SERIAL:
+        case RMUT_LONG_WHAT:
+        case RMUT_LONG_CGROUP:
+        case RMUT_BAD_STATE:
+                reply.grants = &page;
+                break;
+        }
+
+        switch (c->mutation) {
+        case RMUT_STATUS:
+        case RMUT_GRANTS:
+        case RMUT_BOTH:
+                break;
+        case RMUT_STATUS_PAGE_2:
+                st.files_total = 3;
+                st.offset = 1;
+                break;
+        case RMUT_GRANTS_EMPTY:
+                page.held = page.newest = 0;
+                page.n_grants = 0;
+                break;
+        case RMUT_STATUS_ERROR:
+                reply.error = EPERM;
+                break;
+        case RMUT_STATUS_FD:
+                reply.has_n_fds = true;
+                reply.n_fds = 1;
+                n_fds = 1;
+                break;
+        case RMUT_TOO_MANY_FILES:
+                st.files_total = SB_STATUS_MAX_FILES + 1;
+                break;
+        case RMUT_FILES_BEYOND:
+                st.files_total = 1;
+                break;
+        case RMUT_OFFSET_BEYOND:
+                st.offset = 1;
+                break;
+        case RMUT_LONG_FILE:
+                files[1] = long_text;
+                break;
+        case RMUT_LONG_VERSION:
+                long_text[SB_STATUS_MAX_VERSION + 1] = 0;
+                st.version = long_text;
+                break;
+        case RMUT_CAPACITY:
+                page.capacity = SB_STATUS_MAX_GRANTS + 1;
+                break;
+        case RMUT_HELD_OVER_CAPACITY:
+                page.capacity = 8;
+                page.held = 9;
+                break;
+        case RMUT_HELD_OVER_NEWEST:
+                page.held = 11;
+                break;
+        case RMUT_PAGE_OVER_HELD:
+                page.held = 1;
+                g[0].serial = 10;
+                page.n_grants = 2;
+                break;
+        case RMUT_SERIALS_DESCENDING:
+                g[0].serial = 10;
+                g[1].serial = 9;
+                break;
+        case RMUT_SERIAL_OVER_NEWEST:
+                g[1].serial = 11;
+                break;
+        case RMUT_NO_SERIAL:
+                g[0].has_serial = false;
+                break;
+        case RMUT_LONG_WHAT:
+                g[1].what = long_text;
+                break;
+        case RMUT_LONG_CGROUP:
+                g[0].cgroup = long_text;
+                break;
+        case RMUT_BAD_STATE:
+                g[1].state = 7;
+                break;
+        }
+
+        len = sb_proto_reply_encode(&reply, buf, sizeof(buf));
+        ck_assert_int_gt(len, 0);
+        r = sb_proto_reply_decode(buf, (size_t)len, n_fds, &out, why, sizeof(why));
+        ck_assert_msg(r == c->expect, "%s: got %d (%s), expected %d", c->name, r, why, c->expect);
+        if (c->why)
+                ck_assert_msg(strstr(why, c->why), "%s: reason '%s' lacks '%s'", c->name, why, c->why);
+        if (r == 0)
+                ck_assert(out->status || out->grants);
+        sb_proto_reply_free(out);
+}
+END_TEST
+
 static const struct ifname_case {
         const char *name;
         int valid;
@@ -420,6 +732,8 @@ Suite *make_proto_suite(void)
         tc = tcase_create("reply");
         tcase_add_test(tc, test_reply_round_trip);
         tcase_add_test(tc, test_encode_too_large);
+        tcase_add_loop_test(tc, test_status_reply_table, 0,
+                            (int)(sizeof(reply_cases) / sizeof(reply_cases[0])));
         suite_add_tcase(s, tc);
 
         tc = tcase_create("ifname");

@@ -42,7 +42,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "client-lib/bt.h"
+#include "common/bt.h"
 #include "client-lib/socket-internal.h"
 #include "common/util.h"
 #include "sockbroker/sockbroker.h"

@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <linux/can.h>
+#include <linux/can/j1939.h>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -57,7 +59,71 @@ static const struct spec_case {
         { "/packet/raw", -EINVAL, 0, 0, 0, NULL, NULL },
         { "packet/raw/", -EINVAL, 0, 0, 0, NULL, NULL },
         { "packet/raw/all/", -EINVAL, 0, 0, 0, NULL, NULL },
+        /* CAN and Bluetooth: "FAMILY/PROTOCOL" takes the usual type */
+        { "can/raw@vcan0", 0, AF_CAN, SOCK_RAW, CAN_RAW, "vcan0", "can/raw/raw@vcan0" },
+        { "can/raw/raw@can1", 0, AF_CAN, SOCK_RAW, CAN_RAW, "can1", NULL },
+        { "can/bcm@vcan0", 0, AF_CAN, SOCK_DGRAM, CAN_BCM, "vcan0", "can/dgram/bcm@vcan0" },
+        { "can/isotp@vcan0,0x7e8,0x7e0", 0, AF_CAN, SOCK_DGRAM, CAN_ISOTP, "vcan0",
+          "can/dgram/isotp@vcan0,0x7e8,0x7e0" },
+        { "can/isotp@vcan0,2024,2016,fd", 0, AF_CAN, SOCK_DGRAM, CAN_ISOTP, "vcan0",
+          "can/dgram/isotp@vcan0,0x7e8,0x7e0,fd" },
+        { "can/j1939@vcan0,0,0x12300,0x20", 0, AF_CAN, SOCK_DGRAM, CAN_J1939, "vcan0",
+          "can/dgram/j1939@vcan0,0x0,0x12300,0x20" },
+        { "can/raw@vcan0,fd", 0, AF_CAN, SOCK_RAW, CAN_RAW, "vcan0", "can/raw/raw@vcan0,fd" },
+        { "bt/hci@hci0", 0, AF_BLUETOOTH, SOCK_RAW, 1, "", "bluetooth/raw/hci@hci0" },
+        { "bluetooth/hci@hci1,user", 0, AF_BLUETOOTH, SOCK_RAW, 1, "", "bluetooth/raw/hci@hci1,user" },
+        { "bluetooth/hci@monitor", 0, AF_BLUETOOTH, SOCK_RAW, 1, "", "bluetooth/raw/hci@monitor" },
+        { "bluetooth/l2cap@hci0,0x1001", 0, AF_BLUETOOTH, SOCK_SEQPACKET, 0, "",
+          "bluetooth/seqpacket/l2cap@hci0,0x1001" },
+        { "bluetooth/raw/l2cap@hci0", 0, AF_BLUETOOTH, SOCK_RAW, 0, "", NULL },
+        { "bluetooth/rfcomm@hci0,3", 0, AF_BLUETOOTH, SOCK_STREAM, 3, "", "bluetooth/stream/rfcomm@hci0,3" },
+        { "bluetooth/sco@hci0", 0, AF_BLUETOOTH, SOCK_SEQPACKET, 2, "", "bluetooth/seqpacket/sco@hci0" },
+        { "can/raw", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "can/dgram@vcan0", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "can/isotp@vcan0", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "can/isotp@vcan0,1,2,3", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "can/isotp@vcan0,1,", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "can/isotp@vcan0,0x100000000,1", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "can/j1939@vcan0,0,0x40001,0x20", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "can/j1939@vcan0,0,0x100,0x100", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "can/bcm@vcan0,fd", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "can/raw@vcan0,1", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "can/raw@a b", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "bluetooth/hci", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "bluetooth/hci@eth0", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "bluetooth/hci@hci", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "bluetooth/hci@hci-1", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "bluetooth/hci@hci65535", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "bluetooth/hci@hci0,monitor", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "bluetooth/l2cap@hci0,0x1000", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "bluetooth/l2cap@hci0,0x0101", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "bluetooth/rfcomm@hci0,31", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "bluetooth/rfcomm@hci0,0", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "bluetooth/sco@hci0,1", -EINVAL, 0, 0, 0, NULL, NULL },
+        { "bluetooth/l2cap@monitor", -EINVAL, 0, 0, 0, NULL, NULL },
 };
+
+static void ck_assert_spec_eq(const struct sb_spec *a, const struct sb_spec *b)
+{
+        ck_assert_int_eq(a->family, b->family);
+        ck_assert_int_eq(a->type, b->type);
+        ck_assert_uint_eq(a->protocol, b->protocol);
+        ck_assert_str_eq(a->ifname, b->ifname);
+        ck_assert_int_eq(a->has_can_ids, b->has_can_ids);
+        ck_assert_uint_eq(a->rx_id, b->rx_id);
+        ck_assert_uint_eq(a->tx_id, b->tx_id);
+        ck_assert_int_eq(a->has_j1939, b->has_j1939);
+        ck_assert_uint_eq(a->j1939_name, b->j1939_name);
+        ck_assert_uint_eq(a->j1939_pgn, b->j1939_pgn);
+        ck_assert_uint_eq(a->j1939_addr, b->j1939_addr);
+        ck_assert_int_eq(a->can_fd, b->can_fd);
+        ck_assert_int_eq(a->has_dev, b->has_dev);
+        ck_assert_uint_eq(a->dev, b->dev);
+        ck_assert_int_eq(a->has_channel, b->has_channel);
+        ck_assert_uint_eq(a->channel, b->channel);
+        ck_assert_int_eq(a->has_psm, b->has_psm);
+        ck_assert_uint_eq(a->psm, b->psm);
+}
 
 START_TEST(test_spec_table)
 {
@@ -85,8 +151,49 @@ START_TEST(test_spec_table)
                 struct sb_spec t;
 
                 ck_assert_int_eq(sb_spec_parse(buf, &t, why, sizeof(why)), 0);
-                ck_assert_mem_eq(&s, &t, sizeof(s));
+                ck_assert_spec_eq(&s, &t);
         }
+}
+END_TEST
+
+/* The addresses of CAN and Bluetooth specs, field by field. */
+START_TEST(test_spec_addresses)
+{
+        struct sb_spec s;
+        char why[256];
+
+        ck_assert_int_eq(sb_spec_parse("can/isotp@vcan0,0x7e8,0x800007e0", &s, why, sizeof(why)), 0);
+        ck_assert(s.has_can_ids && !s.has_j1939 && !s.can_fd);
+        ck_assert_uint_eq(s.rx_id, 0x7e8);
+        ck_assert_uint_eq(s.tx_id, 0x800007e0u);
+
+        ck_assert_int_eq(sb_spec_parse("can/j1939@can0,0xa00000ff00000000,0x40000,0xff", &s, why,
+                                       sizeof(why)), 0);
+        ck_assert(s.has_j1939 && !s.has_can_ids);
+        ck_assert_uint_eq(s.j1939_name, 0xa00000ff00000000ull);
+        ck_assert_uint_eq(s.j1939_pgn, J1939_NO_PGN);
+        ck_assert_uint_eq(s.j1939_addr, J1939_NO_ADDR);
+
+        ck_assert_int_eq(sb_spec_parse("bt/hci@hci3,user", &s, why, sizeof(why)), 0);
+        ck_assert(s.has_dev && s.has_channel && !s.has_psm);
+        ck_assert_uint_eq(s.dev, 3);
+        ck_assert_uint_eq(s.channel, SB_HCI_CHANNEL_USER);
+
+        ck_assert_int_eq(sb_spec_parse("bt/hci@monitor", &s, why, sizeof(why)), 0);
+        ck_assert(!s.has_dev && s.has_channel);
+        ck_assert_uint_eq(s.channel, SB_HCI_CHANNEL_MONITOR);
+
+        ck_assert_int_eq(sb_spec_parse("bt/l2cap@hci1,0x0019", &s, why, sizeof(why)), 0);
+        ck_assert(s.has_dev && s.has_psm && !s.has_channel);
+        ck_assert_uint_eq(s.dev, 1);
+        ck_assert_uint_eq(s.psm, 0x19);
+
+        ck_assert_int_eq(sb_spec_parse("bt/l2cap@hci1", &s, why, sizeof(why)), 0);
+        ck_assert(s.has_dev && !s.has_psm);
+
+        ck_assert_int_eq(sb_spec_parse("bt/rfcomm@hci0,30", &s, why, sizeof(why)), 0);
+        ck_assert(s.has_channel);
+        ck_assert_uint_eq(s.channel, 30);
 }
 END_TEST
 
@@ -120,6 +227,7 @@ Suite *make_spec_suite(void)
         TCase *tc = tcase_create("parse");
 
         tcase_add_loop_test(tc, test_spec_table, 0, (int)(sizeof(spec_cases) / sizeof(spec_cases[0])));
+        tcase_add_test(tc, test_spec_addresses);
         tcase_add_test(tc, test_spec_format_small_buffer);
         tcase_add_test(tc, test_spec_too_long);
         suite_add_tcase(s, tc);

@@ -14,4 +14,5 @@ Suite *make_opener_suite(void);
 Suite *make_spec_suite(void);
 Suite *make_peer_suite(void);
 Suite *make_audit_suite(void);
+Suite *make_status_suite(void);
 Suite *make_socket_api_suite(void);

@@ -491,7 +491,7 @@ static const struct bad_case {
         { "three descriptors attached", BAD_THREE_FDS, EBADF },
         { "ten descriptors attached", BAD_TEN_FDS, EBADMSG },
         { "truncated protobuf", BAD_TRUNCATED, EBADMSG },
-        { "status, not done by this daemon", BAD_STATUS, EOPNOTSUPP },
+        { "status paging the list without asking for it", BAD_STATUS, EBADMSG },
         { "bind without its socket", BAD_BIND_NO_FD, EBADF },
 };
 
@@ -558,6 +558,8 @@ static int send_bad(int sock, enum bad_kind kind)
                 req.version = 1;
                 req.op_case = SOCKBROKER__REQUEST__OP_STATUS;
                 req.status = &st;
+                st.has_after = true;
+                st.after = 5;
                 len = (int)sockbroker__request__pack(&req, buf);
                 break;
         }

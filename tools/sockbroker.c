@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * sockbroker - check and explain policies, get sockets from sockbrokerd
- * for programs that speak the socket-activation protocol, and run
- * unmodified programs with the preload shim (client-lib/preload.c).
+ * for programs that speak the socket-activation protocol, run
+ * unmodified programs with the preload shim (client-lib/preload.c), and
+ * show the daemon's status (tools/status.c).
  */
 #include "config.h"
 
@@ -25,21 +26,11 @@
 #include "policy/policy.h"
 #include "proto/protocol.h"
 #include "sockbroker/sockbroker.h"
+#include "tools/sockbroker.h"
 
 #ifndef SOCKBROKER_PRELOAD_PATH
 #error "SOCKBROKER_PRELOAD_PATH must name the installed libsockbroker-preload.so"
 #endif
-
-/* Exit codes, documented in sockbroker(1). */
-enum {
-        EXIT_OK = 0,
-        EXIT_REFUSED = 1,        /* denied, invalid policy, or the operation failed */
-        EXIT_USAGE = 2,
-        EXIT_NO_POLICY = 3,      /* explain: the policy could not be loaded */
-        EXIT_UNREACHABLE = 4,    /* open: the broker could not be reached */
-        EXIT_CANNOT_EXEC = 126,  /* open, run: CMD found but not executable */
-        EXIT_NOT_FOUND = 127,    /* open, run: CMD not found */
-};
 
 #define MAX_SPECS 64
 
@@ -54,7 +45,15 @@ static void help_main(void)
                "  open [--socket PATH] SPEC... [-- CMD [ARG...]]\n"
                "                        get sockets; pass them to CMD as fds 3...\n"
                "  run [--socket PATH] [--iface IFNAME] [--] CMD [ARG...]\n"
-               "                        run CMD unchanged, with the preload shim\n\n"
+               "                        run CMD unchanged, with the preload shim\n"
+               "  link [--socket PATH] IFNAME up|down|bitrate N\n"
+               "                        have the daemon configure a link\n"
+               "  hci [--socket PATH] hciN COMMAND [HEX...]\n"
+               "                        have the daemon send an HCI command\n"
+               "  status [--socket PATH] [--json]\n"
+               "                        show the daemon's counters, policy and limits\n"
+               "  list [--socket PATH] [--json]\n"
+               "                        show the sockets it granted lately, by peer\n\n"
                "Run 'sockbroker COMMAND --help' for a command's options.\n"
                "Exit status: 0 success, 1 denied or failed, 2 usage, 3 policy unreadable,\n"
                "4 broker unreachable. See sockbroker(1).\n");
@@ -539,6 +538,164 @@ static int cmd_run(int argc, char **argv)
         return exec_command("run", argv + optind);
 }
 
+static void help_link(void)
+{
+        printf("Usage: sockbroker link [--socket PATH] IFNAME up|down|bitrate N\n"
+               "Have sockbrokerd set a link up or down, or a CAN interface's bitrate (while\n"
+               "it is down), as the policy's link= and bitrate= words allow.\n\n"
+               "  -s, --socket=PATH     the daemon's socket\n\n"
+               "Exit status: 0 done, 1 denied or failed, 2 usage, 4 broker unreachable.\n");
+}
+
+static int cmd_link(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "socket", required_argument, NULL, 's' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        const char *ifname, *what;
+        uint64_t bitrate = 0;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "+s:h", opts, NULL)) >= 0)
+                switch (c) {
+                case 's':
+                        if (setenv("SOCKBROKER_SOCKET", optarg, 1) < 0)
+                                return EXIT_REFUSED;
+                        break;
+                case 'h':
+                        help_link();
+                        return EXIT_OK;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (argc - optind < 2) {
+                fprintf(stderr, "sockbroker link: IFNAME and up, down or bitrate N expected\n");
+                return EXIT_USAGE;
+        }
+        ifname = argv[optind];
+        what = argv[optind + 1];
+        if (!sb_proto_ifname_valid(ifname)) {
+                fprintf(stderr, "sockbroker link: '%s' is not a valid interface name\n", ifname);
+                return EXIT_USAGE;
+        }
+        if ((streq(what, "up") || streq(what, "down")) && argc - optind == 2) {
+                r = sb_link_set_up(ifname, streq(what, "up"));
+        } else if (streq(what, "bitrate") && argc - optind == 3) {
+                if (names_parse_uint(argv[optind + 2], UINT32_MAX, &bitrate) < 0 || bitrate == 0) {
+                        fprintf(stderr, "sockbroker link: '%s' is not a bitrate\n", argv[optind + 2]);
+                        return EXIT_USAGE;
+                }
+                r = sb_link_set_bitrate(ifname, (uint32_t)bitrate);
+        } else {
+                fprintf(stderr, "sockbroker link: expected 'up', 'down' or 'bitrate N' after %s\n",
+                        ifname);
+                return EXIT_USAGE;
+        }
+        if (r < 0) {
+                const char *msg = sb_broker_message();
+
+                fprintf(stderr, "sockbroker link: %s\n", msg[0] ? msg : strerror(errno));
+                return sb_client_reached() ? EXIT_REFUSED : EXIT_UNREACHABLE;
+        }
+        return EXIT_OK;
+}
+
+static void help_hci(void)
+{
+        printf("Usage: sockbroker hci [--socket PATH] hciN COMMAND [HEX...]\n"
+               "Have sockbrokerd send an HCI command to a controller, as the policy's\n"
+               "command= word allows, and print the return parameters of the Command\n"
+               "Complete (status first) or the status of the Command Status, in hex.\n"
+               "COMMAND is a name (read-bd-addr, le-set-scan-parameters,\n"
+               "le-set-scan-enable, ...) or an opcode (0x1009); the parameters are hex\n"
+               "bytes, in one or more arguments (\"0100\" or \"01 00\").\n\n"
+               "  -s, --socket=PATH     the daemon's socket\n\n"
+               "Exit status: 0 sent and answered, 1 denied or failed, 2 usage,\n"
+               "4 broker unreachable.\n");
+}
+
+/* Appends the hex bytes of text ("0100", "01:00") to buf. */
+static int parse_hex_bytes(const char *text, uint8_t *buf, size_t size, size_t *n)
+{
+        for (const char *p = text; *p; ) {
+                int hi, lo;
+
+                if (*p == ':' || *p == ' ') {
+                        p++;
+                        continue;
+                }
+                hi = unhexchar(p[0]);
+                lo = p[1] ? unhexchar(p[1]) : -1;
+                if (hi < 0 || lo < 0 || *n >= size)
+                        return -EINVAL;
+                buf[(*n)++] = (uint8_t)(hi << 4 | lo);
+                p += 2;
+        }
+        return 0;
+}
+
+static int cmd_hci(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "socket", required_argument, NULL, 's' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        uint8_t params[SB_PROTO_MAX_HCI_PARAMS], ret[SB_PROTO_MAX_HCI_PARAMS];
+        size_t n_params = 0;
+        uint64_t dev;
+        uint32_t opcode;
+        ssize_t n;
+        int c;
+
+        while ((c = getopt_long(argc, argv, "+s:h", opts, NULL)) >= 0)
+                switch (c) {
+                case 's':
+                        if (setenv("SOCKBROKER_SOCKET", optarg, 1) < 0)
+                                return EXIT_REFUSED;
+                        break;
+                case 'h':
+                        help_hci();
+                        return EXIT_OK;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (argc - optind < 2) {
+                fprintf(stderr, "sockbroker hci: hciN and COMMAND expected\n");
+                return EXIT_USAGE;
+        }
+        if (strncmp(argv[optind], "hci", 3) != 0 || !argv[optind][3] ||
+            names_parse_uint(argv[optind] + 3, 0xfffe, &dev) < 0) {
+                fprintf(stderr, "sockbroker hci: '%s' is not a controller (hciN)\n", argv[optind]);
+                return EXIT_USAGE;
+        }
+        if (names_hci_command_from_string(argv[optind + 1], &opcode) < 0 || opcode == 0) {
+                fprintf(stderr, "sockbroker hci: '%s' is not an HCI command name or opcode\n",
+                        argv[optind + 1]);
+                return EXIT_USAGE;
+        }
+        for (int i = optind + 2; i < argc; i++)
+                if (parse_hex_bytes(argv[i], params, sizeof(params), &n_params) < 0) {
+                        fprintf(stderr, "sockbroker hci: '%s' is not hex bytes (at most %u in all)\n",
+                                argv[i], SB_PROTO_MAX_HCI_PARAMS);
+                        return EXIT_USAGE;
+                }
+
+        n = sb_hci_command((unsigned)dev, (uint16_t)opcode, params, n_params, ret, sizeof(ret));
+        if (n < 0) {
+                const char *msg = sb_broker_message();
+
+                fprintf(stderr, "sockbroker hci: %s\n", msg[0] ? msg : strerror(errno));
+                return sb_client_reached() ? EXIT_REFUSED : EXIT_UNREACHABLE;
+        }
+        for (ssize_t i = 0; i < n; i++)
+                printf("%s%02x", i ? " " : "", ret[i]);
+        printf("\n");
+        return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
         const char *cmd;
@@ -568,6 +725,14 @@ int main(int argc, char **argv)
                 return cmd_open(argc, argv);
         if (streq(cmd, "run"))
                 return cmd_run(argc, argv);
+        if (streq(cmd, "link"))
+                return cmd_link(argc, argv);
+        if (streq(cmd, "hci"))
+                return cmd_hci(argc, argv);
+        if (streq(cmd, "status"))
+                return cmd_status(argc, argv);
+        if (streq(cmd, "list"))
+                return cmd_list(argc, argv);
         fprintf(stderr, "sockbroker: unknown command '%s'\nTry 'sockbroker --help'.\n", cmd);
         return EXIT_USAGE;
 }

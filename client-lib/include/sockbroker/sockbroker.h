@@ -15,6 +15,11 @@
 #ifndef SOCKBROKER_SOCKBROKER_H
 #define SOCKBROKER_SOCKBROKER_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
 #include <sockbroker/addr.h>
 #include <sockbroker/netinfo.h>
 #include <sockbroker/socket.h>
@@ -46,14 +51,42 @@ SB_EXPORT int sb_socket(int family, int type, int protocol);
  *     FAMILY/TYPE[/PROTOCOL][@ADDRESS]
  *
  * packet/raw/all@eth0, packet/dgram/0x88f7@eth1, inet/raw/icmp,
- * inet6/raw/ipv6-icmp@eth0. FAMILY is inet, inet6 or packet; TYPE raw,
- * dgram, stream or seqpacket; PROTOCOL a name or number (an EtherType
- * for packet, default "all"; an IP protocol otherwise, default 0);
- * ADDRESS an interface name, to which a packet socket is bound and a raw
- * IP socket pinned. The descriptor is close-on-exec; flags may add
- * SOCK_NONBLOCK.
+ * inet6/raw/ipv6-icmp@eth0. FAMILY is inet, inet6, packet, can or
+ * bluetooth (bt); TYPE raw, dgram, stream or seqpacket; PROTOCOL a name
+ * or number (an EtherType for packet, default "all"; an IP protocol for
+ * inet, default 0); ADDRESS an interface name, to which a packet socket
+ * is bound and a raw IP socket pinned. CAN and Bluetooth specs may leave
+ * TYPE out, and their ADDRESS says what the socket is bound to:
+ *
+ *     can/raw@IF[,fd]             can/bcm@IF (connected to IF)
+ *     can/isotp@IF,RXID,TXID[,fd] can/j1939@IF,NAME,PGN,ADDR
+ *     bt/hci@hciN[,raw|user]      bt/hci@monitor
+ *     bt/l2cap@hciN[,PSM]         bt/rfcomm@hciN[,CHANNEL]   bt/sco@hciN
+ *
+ * The descriptor is close-on-exec; flags may add SOCK_NONBLOCK.
  */
 SB_EXPORT int sb_open(const char *spec, int flags);
+
+/*
+ * Link configuration by the broker, as the policy's link= and bitrate=
+ * words allow: set a link up or down, or a CAN interface's bitrate
+ * (which the kernel accepts only while the link is down). 0, or -1 with
+ * errno; sb_broker_message() says why.
+ */
+SB_EXPORT int sb_link_set_up(const char *ifname, bool up);
+SB_EXPORT int sb_link_set_bitrate(const char *ifname, uint32_t bitrate);
+
+/*
+ * Has the broker send one HCI command (OGF << 10 | OCF) to controller
+ * hciN, as the policy's command= word allows; for commands the kernel
+ * lets only privileged processes send, such as LE Set Scan Enable. The
+ * events the command causes arrive on the caller's own raw HCI socket,
+ * as its filter lets them. Returns the number of bytes of the Command
+ * Complete's return parameters (status first; or the Command Status's
+ * status byte) copied to ret, or -1 with errno.
+ */
+SB_EXPORT ssize_t sb_hci_command(unsigned dev, uint16_t opcode, const void *params, size_t n_params,
+                                 void *ret, size_t ret_size);
 
 /* The broker's explanation of this thread's last request ("denied: no
  * rule allows ..."), or "" when there was none. */

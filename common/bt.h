@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * bt.h - the Bluetooth socket address ABI, for the client library only.
+ * bt.h - the Bluetooth socket ABI that sockbroker uses: addresses, the
+ * HCI filter and controller information.
  *
  * The kernel keeps these definitions in include/net/bluetooth/, which is
  * not exported as UAPI; userspace normally takes them from BlueZ's
@@ -14,6 +15,7 @@
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 /* Socket protocols of AF_BLUETOOTH (include/net/bluetooth/bluetooth.h). */
@@ -85,3 +87,46 @@ static_assert(offsetof(struct sockaddr_rc, rc_bdaddr) == 2, "sockaddr_rc ABI");
 static_assert(offsetof(struct sockaddr_rc, rc_channel) == 8, "sockaddr_rc ABI");
 static_assert(sizeof(struct sockaddr_sco) == 8, "sockaddr_sco ABI");
 static_assert(offsetof(struct sockaddr_sco, sco_bdaddr) == 2, "sockaddr_sco ABI");
+
+/* HCI socket options (include/net/bluetooth/hci_sock.h), level SOL_HCI. */
+#define SOL_HCI                 0
+#define HCI_FILTER              2
+
+/* HCI packet types, the first byte of every packet on a raw channel. */
+#define HCI_COMMAND_PKT         0x01
+#define HCI_EVENT_PKT           0x04
+
+/* Events the broker itself waits for. */
+#define HCI_EV_CMD_COMPLETE     0x0e
+#define HCI_EV_CMD_STATUS       0x0f
+
+/* Which packet types and events a raw HCI socket receives. */
+struct hci_filter {
+        uint32_t type_mask;
+        uint32_t event_mask[2];
+        uint16_t opcode;
+};
+
+/* HCIGETDEVINFO's result; only dev_id, name and bdaddr are read. */
+struct hci_dev_info {
+        uint16_t dev_id;
+        char name[8];
+        bdaddr_t bdaddr;
+        uint32_t flags;
+        uint8_t type;
+        uint8_t features[8];
+        uint32_t pkt_type;
+        uint32_t link_policy;
+        uint32_t link_mode;
+        uint16_t acl_mtu;
+        uint16_t acl_pkts;
+        uint16_t sco_mtu;
+        uint16_t sco_pkts;
+        uint32_t stat[10];
+};
+
+#define HCIGETDEVINFO           _IOR('H', 211, int)
+
+static_assert(sizeof(struct hci_filter) == 16, "hci_filter ABI");
+static_assert(sizeof(struct hci_dev_info) == 92, "hci_dev_info ABI");
+static_assert(offsetof(struct hci_dev_info, bdaddr) == 10, "hci_dev_info ABI");

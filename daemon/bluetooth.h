@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bluetooth.h - what the opener does with HCI controllers.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/bt.h"
+
+/* The controller's own address, for binding L2CAP, RFCOMM and SCO
+ * sockets to it. */
+int bt_device_address(uint16_t dev, bdaddr_t *ret);
+
+/*
+ * Lets a raw HCI socket receive event packets with the given event codes
+ * (n_events == 0: those the kernel lets any process ask for, its
+ * hci_sec_filter). Set by a process with CAP_NET_RAW, the filter is not
+ * reduced; the client may later only narrow it to hci_sec_filter.
+ */
+int bt_set_event_filter(int fd, const uint8_t *events, size_t n_events);
+
+/*
+ * Sends one HCI command to controller dev on a raw socket of its own and
+ * waits up to timeout_ms for the Command Complete or Command Status event
+ * that answers it. On success *ret_event is HCI_EV_CMD_COMPLETE (data:
+ * the return parameters, status first) or HCI_EV_CMD_STATUS (data: the
+ * status byte). data must hold 255 bytes.
+ */
+int bt_hci_command(uint16_t dev, uint16_t opcode, const uint8_t *params, size_t n_params,
+                   unsigned timeout_ms, uint8_t *ret_event, uint8_t *data, size_t *ret_n);
