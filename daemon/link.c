@@ -16,7 +16,9 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -86,6 +88,26 @@ static int request(struct nlmsghdr *nlh)
         }
 }
 
+/*
+ * Whether ifname, in this thread's namespace, is a CAN interface: link=
+ * rules are about CAN links, and a rule without iface= must not reach
+ * eth0. -ENODEV when there is no such interface, -EPERM when it is not
+ * CAN.
+ */
+static int check_can(const char *ifname)
+{
+        struct ifreq ifr = {};
+        _cleanup_close_ int fd = -1;
+
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return negative_errno();
+        memcpy(ifr.ifr_name, ifname, strlen(ifname));
+        if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+                return negative_errno();
+        return ifr.ifr_hwaddr.sa_family == ARPHRD_CAN ? 0 : -EPERM;
+}
+
 static uint32_t next_seq(void)
 {
         static uint32_t seq;
@@ -101,8 +123,13 @@ int link_set_up(const char *ifname, bool up)
         struct ifinfomsg *ifi;
         struct nlmsghdr *nlh;
 
+        int r;
+
         if (!ifname || !ifname[0] || strlen(ifname) >= IFNAMSIZ)
                 return -EINVAL;
+        r = check_can(ifname);
+        if (r < 0)
+                return r;
         nlh = newlink_start(buf, ifname, next_seq(), &ifi);
         ifi->ifi_change = IFF_UP;
         ifi->ifi_flags = up ? IFF_UP : 0;
@@ -117,8 +144,13 @@ int link_set_can_bitrate(const char *ifname, uint32_t bitrate)
         struct ifinfomsg *ifi;
         struct nlmsghdr *nlh;
 
+        int r;
+
         if (!ifname || !ifname[0] || strlen(ifname) >= IFNAMSIZ || bitrate == 0)
                 return -EINVAL;
+        r = check_can(ifname);
+        if (r < 0)
+                return r;
         nlh = newlink_start(buf, ifname, next_seq(), &ifi);
         linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
         mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "can");

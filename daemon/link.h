@@ -9,7 +9,8 @@
 
 /*
  * Sets ifname administratively up or down, in the calling thread's
- * network namespace. Returns 0 or the kernel's negative errno.
+ * network namespace. Returns 0 or the kernel's negative errno; -EPERM
+ * for an interface that is not CAN (the vocabulary is for CAN links).
  */
 int link_set_up(const char *ifname, bool up);
 
