@@ -373,8 +373,10 @@ static bool open_addresses_permitted(const struct policy_rule *rule,
         }
 
         if (req->has_can_ids) {
-                if (!isotp || !ranges_allow(rule->rx, rule->n_rx, req->rx_id) ||
-                    !ranges_allow(rule->tx, rule->n_tx, req->tx_id))
+                /* A 29-bit id carries CAN_EFF_FLAG; rx= and tx= give the
+                 * ids alone, 11 or 29 bits. */
+                if (!isotp || !ranges_allow(rule->rx, rule->n_rx, req->rx_id & CAN_EFF_MASK) ||
+                    !ranges_allow(rule->tx, rule->n_tx, req->tx_id & CAN_EFF_MASK))
                         return false;
         } else if (rule->n_rx > 0 || rule->n_tx > 0) {
                 return false;

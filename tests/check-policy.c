@@ -1783,6 +1783,11 @@ static const struct {
         { "allow everyone can dgram proto=isotp tx=0x700-0x7ff", OPEN_ISOTP("can0", 0, 0x7ff), true },
         { "allow everyone can dgram proto=isotp tx=0x700-0x7ff", OPEN_ISOTP("can0", 0, 0x800), false },
         { "allow everyone can dgram proto=isotp tx=0x700-0x7ff", OPEN(AF_CAN, SOCK_DGRAM, CAN_ISOTP, "can0"), false },
+        /* 29-bit ids carry CAN_EFF_FLAG; the rule gives the id alone */
+        { "allow everyone can dgram proto=isotp rx=0x18da00f1 tx=0x18daf100",
+          OPEN_ISOTP("can0", 0x98da00f1u, 0x98daf100u), true },
+        { "allow everyone can dgram proto=isotp rx=0x18da00f1 tx=0x18daf100",
+          OPEN_ISOTP("can0", 0x98da00f2u, 0x98daf100u), false },
         { "allow everyone can", OPEN_J1939("can0", 1, 2, 3), true },
         { "allow everyone can addr=3", OPEN_J1939("can0", 1, 2, 3), true },
         { "allow everyone can addr=3", OPEN_J1939("can0", 1, 2, 4), false },
