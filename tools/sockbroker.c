@@ -296,10 +296,26 @@ static int cmd_explain(int argc, char **argv)
                 return EXIT_NO_POLICY;
 
         req = (struct policy_request) {
+                .op = POLICY_OP_OPEN,
                 .family = spec.family,
                 .type = spec.type,
                 .protocol = spec.protocol,
                 .ifname = spec.ifname[0] ? spec.ifname : NULL,
+                /* what a CAN or Bluetooth spec binds to, as the broker reads it */
+                .has_can_ids = spec.has_can_ids,
+                .rx_id = spec.rx_id,
+                .tx_id = spec.tx_id,
+                .has_j1939 = spec.has_j1939,
+                .j1939_name = spec.j1939_name,
+                .j1939_pgn = spec.j1939_pgn,
+                .j1939_addr = spec.j1939_addr,
+                .can_fd = spec.can_fd,
+                .has_dev = spec.has_dev,
+                .dev = spec.dev,
+                .has_channel = spec.has_channel,
+                .channel = spec.channel,
+                .has_port = spec.has_psm,
+                .port = spec.psm,
         };
         policy_request_format(&req, what, sizeof(what));
         v = policy_check(p, &peer, &req, &rule);
