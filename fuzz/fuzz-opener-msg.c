@@ -56,6 +56,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 FUZZ_ASSERT(memchr(m.ifname, '\0', sizeof(m.ifname)), "open: ifname not terminated");
                 FUZZ_ASSERT(!(m.flags & ~(uint32_t)(OPENER_OPEN_NONBLOCK | OPENER_OPEN_CLIENT_NETNS)),
                             "open: flags 0x%x", m.flags);
+                FUZZ_ASSERT(!(m.addr_flags & ~(uint32_t)_OPENER_ADDR_ALL),
+                            "open: address flags 0x%x", m.addr_flags);
+                break;
+        }
+        case OPENER_MSG_LINK: {
+                struct opener_link m;
+
+                memcpy(&m, msg, sizeof(m));
+                FUZZ_ASSERT(n_fds == ((m.flags & OPENER_OPEN_CLIENT_NETNS) ? 1u : 0u),
+                            "link with %zu fds, flags 0x%x", n_fds, m.flags);
+                FUZZ_ASSERT(m.ifname[0] && memchr(m.ifname, '\0', sizeof(m.ifname)),
+                            "link: ifname empty or not terminated");
+                FUZZ_ASSERT(m.op == POLICY_LINK_UP || m.op == POLICY_LINK_DOWN ||
+                            m.op == POLICY_LINK_BITRATE, "link: operation %u", m.op);
+                FUZZ_ASSERT(m.reserved == 0, "link: reserved %u", m.reserved);
+                break;
+        }
+        case OPENER_MSG_HCI: {
+                struct opener_hci m;
+
+                memcpy(&m, msg, sizeof(m));
+                FUZZ_ASSERT(n_fds == 0, "hci with %zu fds", n_fds);
+                FUZZ_ASSERT(m.dev <= 0xfffe && m.opcode <= 0xffff, "hci: dev %u opcode 0x%x",
+                            m.dev, m.opcode);
+                FUZZ_ASSERT(m.n_params <= OPENER_HCI_MAX_PARAMS, "hci: %u parameter bytes", m.n_params);
+                for (size_t i = m.n_params; i < sizeof(m.params); i++)
+                        FUZZ_ASSERT(m.params[i] == 0, "hci: byte %zu beyond the parameters", i);
+                break;
+        }
+        case OPENER_MSG_HCI_DONE: {
+                struct opener_hci_done m;
+
+                memcpy(&m, msg, sizeof(m));
+                FUZZ_ASSERT(n_fds == 0, "hci done with %zu fds", n_fds);
+                FUZZ_ASSERT(m.error >= 0 && m.error <= 4095, "hci done: error %d", m.error);
+                FUZZ_ASSERT(m.n_data <= OPENER_HCI_MAX_PARAMS, "hci done: %u data bytes", m.n_data);
+                FUZZ_ASSERT(strcmp(opener_stage_to_string((enum opener_stage)m.stage), "unknown") != 0,
+                            "hci done: stage %u", m.stage);
                 break;
         }
         case OPENER_MSG_RELOAD:
@@ -69,7 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
                 memcpy(&m, msg, sizeof(m));
                 FUZZ_ASSERT(n_fds == 1, "bind with %zu fds", n_fds);
-                FUZZ_ASSERT(m.family == AF_INET || m.family == AF_INET6, "bind: family %d", m.family);
+                FUZZ_ASSERT(m.family == AF_INET || m.family == AF_INET6 || m.family == AF_BLUETOOTH,
+                            "bind: family %d", m.family);
                 FUZZ_ASSERT(m.port <= 0xffff && m.reserved == 0, "bind: port %u", m.port);
                 break;
         }
