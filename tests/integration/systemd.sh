@@ -146,6 +146,13 @@ mkdir -p "$T/nspawn/system/sockets.target.wants" "$T/nspawn/system/multi-user.ta
 chmod 0755 "$T/nspawn/etc"
 sed "s|@sbindir@|/opt/sockbroker-build|g" "$SERVICE_IN" >"$T/nspawn/system/sockbroker.service"
 cp "$SOCKET_UNIT" "$T/nspawn/system/"
+# A sanitizer build reads its options from the environment, which the
+# service does not inherit from this test.
+if [ -n "${ASAN_OPTIONS:-}${UBSAN_OPTIONS:-}" ]; then
+        mkdir -p "$T/nspawn/system/sockbroker.service.d"
+        printf '[Service]\nEnvironment="ASAN_OPTIONS=%s" "UBSAN_OPTIONS=%s"\n' \
+                "${ASAN_OPTIONS:-}" "${UBSAN_OPTIONS:-}" >"$T/nspawn/system/sockbroker.service.d/sanitizers.conf"
+fi
 ln -s ../sockbroker.socket "$T/nspawn/system/sockets.target.wants/"
 ln -s ../sbcheck.service "$T/nspawn/system/multi-user.target.wants/"
 cat >"$T/nspawn/system/sbcheck.service" <<'EOF'
