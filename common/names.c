@@ -223,6 +223,18 @@ static const struct name_entry hci_command_names[] = {
         { "le-set-ext-scan-enable",     0x2042 },
 };
 
+/* The parameter length of each named command that has a fixed one. */
+static const struct {
+        uint16_t opcode;
+        uint8_t len;
+} hci_command_lengths[] = {
+        { 0x0401, 5 }, { 0x0402, 0 }, { 0x0c01, 8 }, { 0x0c03, 0 },
+        { 0x1001, 0 }, { 0x1002, 0 }, { 0x1003, 0 }, { 0x1009, 0 },
+        { 0x2001, 8 }, { 0x2002, 0 }, { 0x2003, 0 }, { 0x2005, 6 },
+        { 0x2006, 15 }, { 0x2008, 32 }, { 0x200a, 1 }, { 0x200b, 7 },
+        { 0x200c, 2 }, { 0x2042, 6 },
+};
+
 /*
  * The protocol ranges. IP protocols are one byte in the header and
  * EtherTypes two. CAN and Bluetooth protocol numbers are small indexes
@@ -442,4 +454,12 @@ int names_hci_command_from_string(const char *s, uint32_t *ret)
 const char *names_hci_command_to_string(uint32_t opcode)
 {
         return name_of(hci_command_names, ELEMENTSOF(hci_command_names), opcode);
+}
+
+int names_hci_command_params(uint32_t opcode)
+{
+        for (size_t i = 0; i < ELEMENTSOF(hci_command_lengths); i++)
+                if (hci_command_lengths[i].opcode == opcode)
+                        return hci_command_lengths[i].len;
+        return -1;
 }

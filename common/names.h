@@ -53,3 +53,6 @@ int names_hci_event_from_string(const char *s, uint32_t *ret);
 const char *names_hci_event_to_string(uint32_t code);
 int names_hci_command_from_string(const char *s, uint32_t *ret);
 const char *names_hci_command_to_string(uint32_t opcode);
+/* The number of parameter bytes a named command takes, or -1 when it is
+ * not fixed or the command is not one of the named ones. */
+int names_hci_command_params(uint32_t opcode);

@@ -858,6 +858,15 @@ static void conn_handle_hci(struct conn *c, const SbRequest *req)
                 .opcode = h->opcode,
         };
         struct opener_hci m;
+        int want = names_hci_command_params(h->opcode);
+        size_t n = h->has_params ? h->params.len : 0;
+
+        /* A controller may take a short command at its word. */
+        if (want >= 0 && n != (size_t)want) {
+                conn_refuse(c, req->id, EINVAL, "invalid: %s takes %d parameter byte(s), not %zu",
+                            names_hci_command_to_string(h->opcode), want, n);
+                return;
+        }
 
         memset(&m, 0, sizeof(m));
         m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_HCI, 0 };

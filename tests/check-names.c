@@ -318,6 +318,27 @@ START_TEST(test_protocol_is_valid_unknown)
 }
 END_TEST
 
+/* Every named HCI command with a fixed length has it recorded, and the
+ * scanning commands have the lengths of the Core specification. */
+START_TEST(test_hci_command_params)
+{
+        uint32_t op;
+
+        ck_assert_int_eq(names_hci_command_from_string("le-set-scan-enable", &op), 0);
+        ck_assert_int_eq(names_hci_command_params(op), 2);
+        ck_assert_int_eq(names_hci_command_from_string("le-set-scan-parameters", &op), 0);
+        ck_assert_int_eq(names_hci_command_params(op), 7);
+        ck_assert_int_eq(names_hci_command_from_string("read-bd-addr", &op), 0);
+        ck_assert_int_eq(names_hci_command_params(op), 0);
+        ck_assert_int_eq(names_hci_command_from_string("le-set-ext-scan-parameters", &op), 0);
+        ck_assert_int_eq(names_hci_command_params(op), -1);
+        ck_assert_int_eq(names_hci_command_params(0xfc00), -1);
+        for (op = 0; op <= 0xffff; op++)
+                if (names_hci_command_params(op) >= 0)
+                        ck_assert_ptr_nonnull(names_hci_command_to_string(op));
+}
+END_TEST
+
 Suite *make_names_suite(void)
 {
         Suite *s = suite_create("names");
@@ -335,6 +356,7 @@ Suite *make_names_suite(void)
         tcase_add_test(tc, test_protocol_to_string_small);
         tcase_add_loop_test(tc, test_protocol_round_trip, 0, ELEMENTSOF(range_cases));
         tcase_add_test(tc, test_protocol_is_valid_unknown);
+        tcase_add_test(tc, test_hci_command_params);
         suite_add_tcase(s, tc);
         return s;
 }
