@@ -1,7 +1,8 @@
 #!/bin/bash
-# vm-tier.sh - the tests that need AF_CAN (and, later, AF_BLUETOOTH), run
-# in one boot of Debian's stock kernel (vm-run.sh), as a TAP test. Where
-# the host kernel has AF_CAN itself, the same guest script runs natively.
+# vm-tier.sh - the tests that need AF_CAN and AF_BLUETOOTH, run in one
+# boot of Debian's stock kernel (vm-run.sh), as a TAP test: guest-tier.sh,
+# which ends with guest-broker.sh (the real daemon). Where the host kernel
+# has AF_CAN itself, the same guest script runs natively.
 set -u
 . "${abs_top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 
@@ -35,7 +36,7 @@ else
         rw=()
         for s in "${shares[@]}"; do rw+=(--rw "$s"); done
         out=$(VM_PASS_ENV="SOCKET_API_RST abs_top_builddir abs_top_srcdir" \
-                "$HERE/vm-run.sh" --timeout 300 "${rw[@]}" -- bash "$HERE/guest-tier.sh" 2>&1)
+                "$HERE/vm-run.sh" --timeout 420 "${rw[@]}" -- bash "$HERE/guest-tier.sh" 2>&1)
         rc=$?
 fi
 
