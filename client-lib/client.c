@@ -394,7 +394,8 @@ int sb_client_setsockopt(int fd, int level, int name, const void *value, socklen
         return sb_client_call(&req, fd);
 }
 
-SB_EXPORT int sb_link_set_up(const char *ifname, bool up)
+/* A LinkConfig: up or down when bitrate is 0, else the bitrate. */
+static int link_config(const char *ifname, bool up, uint32_t bitrate)
 {
         SbRequest req = SOCKBROKER__REQUEST__INIT;
         Sockbroker__LinkConfig link = SOCKBROKER__LINK_CONFIG__INIT;
@@ -406,8 +407,13 @@ SB_EXPORT int sb_link_set_up(const char *ifname, bool up)
                 return -1;
         }
         link.ifname = (char *)ifname;
-        link.has_up = true;
-        link.up = up;
+        if (bitrate > 0) {
+                link.has_bitrate = true;
+                link.bitrate = bitrate;
+        } else {
+                link.has_up = true;
+                link.up = up;
+        }
         req.op_case = SOCKBROKER__REQUEST__OP_LINK_CONFIG;
         req.link_config = &link;
         r = sb_client_call(&req, -1);
@@ -418,28 +424,19 @@ SB_EXPORT int sb_link_set_up(const char *ifname, bool up)
         return 0;
 }
 
+SB_EXPORT int sb_link_set_up(const char *ifname, bool up)
+{
+        return link_config(ifname, up, 0);
+}
+
 SB_EXPORT int sb_link_set_bitrate(const char *ifname, uint32_t bitrate)
 {
-        SbRequest req = SOCKBROKER__REQUEST__INIT;
-        Sockbroker__LinkConfig link = SOCKBROKER__LINK_CONFIG__INIT;
-        int r;
-
-        sb_client_set_message(NULL, NULL);
-        if (!ifname || !sb_proto_ifname_valid(ifname) || bitrate == 0) {
+        if (bitrate == 0) {
+                sb_client_set_message(NULL, NULL);
                 errno = EINVAL;
                 return -1;
         }
-        link.ifname = (char *)ifname;
-        link.has_bitrate = true;
-        link.bitrate = bitrate;
-        req.op_case = SOCKBROKER__REQUEST__OP_LINK_CONFIG;
-        req.link_config = &link;
-        r = sb_client_call(&req, -1);
-        if (r < 0) {
-                errno = -r;
-                return -1;
-        }
-        return 0;
+        return link_config(ifname, false, bitrate);
 }
 
 SB_EXPORT ssize_t sb_hci_command(unsigned dev, uint16_t opcode, const void *params, size_t n_params,

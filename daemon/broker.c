@@ -254,28 +254,43 @@ static struct pending *pending_pop(struct broker *b, uint32_t seq, enum opener_m
         return p;
 }
 
+/*
+ * Answers the client of an operation the opener has done or failed:
+ * "failed: WHAT allowed by RULE, but FAILURE: strerror", or "done: WHAT by
+ * RULE" and any result, with data in the reply.
+ */
+static void op_finish(struct broker *b, struct pending *p, int error, const char *failure,
+                      const char *result, const void *data, size_t n_data)
+{
+        char msg[SB_PROTO_MAX_REASON];
+        struct conn *c = p->conn;
+
+        c->n_pending--;
+        if (error != 0) {
+                b->counters.failed++;
+                snprintf(msg, sizeof(msg), "failed: %s allowed by %s, but %s: %s",
+                         p->what, p->rule, failure, strerror(error));
+                audit(AUDIT_FAILED, c, &p->request, p->what, p->rule, error, msg);
+                data = NULL;
+                n_data = 0;
+        } else {
+                b->counters.operations++;
+                snprintf(msg, sizeof(msg), "done: %s by %s%s", p->what, p->rule, result ?: "");
+                audit(AUDIT_OPERATION, c, &p->request, p->what, p->rule, 0, NULL);
+        }
+        if (conn_reply_data(c, p->request_id, error, msg, p->rule, -1, data, n_data))
+                conn_resume(c);
+}
+
 static void broker_take_done(struct broker *b, const struct opener_done *m)
 {
         struct pending *p = pending_pop(b, m->hdr.seq, OPENER_MSG_DONE);
-        struct conn *c;
-        char msg[SB_PROTO_MAX_REASON];
+        char failure[64];
 
         if (!p || !p->conn)
                 return;
-        c = p->conn;
-        c->n_pending--;
-        if (m->error != 0) {
-                b->counters.failed++;
-                snprintf(msg, sizeof(msg), "failed: %s allowed by %s, but %s failed: %s",
-                         p->what, p->rule, opener_stage_to_string(m->stage), strerror(m->error));
-                audit(AUDIT_FAILED, c, &p->request, p->what, p->rule, m->error, msg);
-        } else {
-                b->counters.operations++;
-                snprintf(msg, sizeof(msg), "done: %s by %s", p->what, p->rule);
-                audit(AUDIT_OPERATION, c, &p->request, p->what, p->rule, 0, NULL);
-        }
-        if (conn_reply(c, p->request_id, m->error, msg, p->rule, -1))
-                conn_resume(c);
+        snprintf(failure, sizeof(failure), "%s failed", opener_stage_to_string(m->stage));
+        op_finish(b, p, m->error, failure, NULL, NULL, 0);
 }
 
 /* The answer to an HCI command: its return parameters go back in the
@@ -283,29 +298,16 @@ static void broker_take_done(struct broker *b, const struct opener_done *m)
 static void broker_take_hci_done(struct broker *b, const struct opener_hci_done *m)
 {
         struct pending *p = pending_pop(b, m->hdr.seq, OPENER_MSG_HCI_DONE);
-        char msg[SB_PROTO_MAX_REASON];
-        struct conn *c;
+        char result[64];
 
         if (!p || !p->conn)
                 return;
-        c = p->conn;
-        c->n_pending--;
-        if (m->error != 0) {
-                b->counters.failed++;
-                snprintf(msg, sizeof(msg), "failed: %s allowed by %s, but the controller %s: %s",
-                         p->what, p->rule, m->error == ETIMEDOUT ? "did not answer" : "failed",
-                         strerror(m->error));
-                audit(AUDIT_FAILED, c, &p->request, p->what, p->rule, m->error, msg);
-        } else {
-                b->counters.operations++;
-                snprintf(msg, sizeof(msg), "done: %s by %s; %s, status 0x%02x", p->what, p->rule,
-                         m->event == HCI_EV_CMD_STATUS ? "command status" : "command complete",
-                         m->n_data ? m->data[0] : 0);
-                audit(AUDIT_OPERATION, c, &p->request, p->what, p->rule, 0, NULL);
-        }
-        if (conn_reply_data(c, p->request_id, m->error, msg, p->rule, -1,
-                            m->error ? NULL : m->data, m->error ? 0 : m->n_data))
-                conn_resume(c);
+        snprintf(result, sizeof(result), "; %s, status 0x%02x",
+                 m->event == HCI_EV_CMD_STATUS ? "command status" : "command complete",
+                 m->n_data ? m->data[0] : 0);
+        op_finish(b, p, m->error, m->error == ETIMEDOUT ? "the controller did not answer"
+                                                        : "the controller failed",
+                  result, m->data, m->n_data);
 }
 
 static void broker_take_result(struct broker *b, const struct opener_result *m, int fd)

@@ -554,6 +554,32 @@ static int cmd_run(int argc, char **argv)
         return exec_command("run", argv + optind);
 }
 
+/* Parses the options of a command that takes only --socket and --help.
+ * Returns -1 to go on, or the exit status to end with. */
+static int parse_socket_option(int argc, char **argv, void (*help)(void))
+{
+        static const struct option opts[] = {
+                { "socket", required_argument, NULL, 's' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "+s:h", opts, NULL)) >= 0)
+                switch (c) {
+                case 's':
+                        if (setenv("SOCKBROKER_SOCKET", optarg, 1) < 0)
+                                return EXIT_REFUSED;
+                        break;
+                case 'h':
+                        help();
+                        return EXIT_OK;
+                default:
+                        return EXIT_USAGE;
+                }
+        return -1;
+}
+
 static void help_link(void)
 {
         printf("Usage: sockbroker link [--socket PATH] IFNAME up|down|bitrate N\n"
@@ -565,27 +591,13 @@ static void help_link(void)
 
 static int cmd_link(int argc, char **argv)
 {
-        static const struct option opts[] = {
-                { "socket", required_argument, NULL, 's' },
-                { "help", no_argument, NULL, 'h' },
-                {}
-        };
         const char *ifname, *what;
         uint64_t bitrate = 0;
-        int c, r;
+        int r;
 
-        while ((c = getopt_long(argc, argv, "+s:h", opts, NULL)) >= 0)
-                switch (c) {
-                case 's':
-                        if (setenv("SOCKBROKER_SOCKET", optarg, 1) < 0)
-                                return EXIT_REFUSED;
-                        break;
-                case 'h':
-                        help_link();
-                        return EXIT_OK;
-                default:
-                        return EXIT_USAGE;
-                }
+        r = parse_socket_option(argc, argv, help_link);
+        if (r >= 0)
+                return r;
         if (argc - optind < 2) {
                 fprintf(stderr, "sockbroker link: IFNAME and up, down or bitrate N expected\n");
                 return EXIT_USAGE;
@@ -654,30 +666,16 @@ static int parse_hex_bytes(const char *text, uint8_t *buf, size_t size, size_t *
 
 static int cmd_hci(int argc, char **argv)
 {
-        static const struct option opts[] = {
-                { "socket", required_argument, NULL, 's' },
-                { "help", no_argument, NULL, 'h' },
-                {}
-        };
         uint8_t params[SB_PROTO_MAX_HCI_PARAMS], ret[SB_PROTO_MAX_HCI_PARAMS];
         size_t n_params = 0;
         uint64_t dev;
         uint32_t opcode;
         ssize_t n;
-        int c;
+        int r;
 
-        while ((c = getopt_long(argc, argv, "+s:h", opts, NULL)) >= 0)
-                switch (c) {
-                case 's':
-                        if (setenv("SOCKBROKER_SOCKET", optarg, 1) < 0)
-                                return EXIT_REFUSED;
-                        break;
-                case 'h':
-                        help_hci();
-                        return EXIT_OK;
-                default:
-                        return EXIT_USAGE;
-                }
+        r = parse_socket_option(argc, argv, help_hci);
+        if (r >= 0)
+                return r;
         if (argc - optind < 2) {
                 fprintf(stderr, "sockbroker hci: hciN and COMMAND expected\n");
                 return EXIT_USAGE;
