@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+#define sizeof_field(type, field) sizeof(((type *)0)->field)
 
 #define _unused_ __attribute__((unused))
 #define _pure_ __attribute__((pure))

@@ -1280,8 +1280,10 @@ int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
 
 finish:
         broker_done(&b);
-        /* Closing our end makes the opener exit; collect it. */
+        /* Closing our end makes a forked opener exit; collect it. An
+         * opener of its own (opener_pid 0) waits for the next broker. */
         safe_close(b.opener_fd);
-        (void)waitpid(b.opener_pid, NULL, 0);
+        if (b.opener_pid > 0)
+                (void)waitpid(b.opener_pid, NULL, 0);
         return exit_status;
 }

@@ -33,8 +33,10 @@ struct broker_limits {
         })
 
 /* Runs the event loop on the listening socket until SIGTERM/SIGINT.
- * opener_fd is the broker's end of the socketpair; the first policy must
- * already have been received into the broker (broker_main does it).
- * Returns the process exit status. */
+ * opener_fd is the broker's connection to the opener: its end of the
+ * socketpair to a forked opener (opener_pid, collected at exit), or a
+ * connection to one that runs on its own (opener_pid 0). The opener
+ * sends the first policy; broker_main waits for it. Returns the process
+ * exit status. */
 int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
                 const struct broker_limits *limits);

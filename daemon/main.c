@@ -39,6 +39,8 @@
 #include "policy/policy.h"
 
 #define DEFAULT_SOCKET "/run/sockbroker/sockbroker.sock"
+/* A broker run alone tries to reach its opener for 10 s. */
+#define OPENER_CONNECT_TRIES 100
 
 struct options {
         const char *policy_path;
@@ -49,6 +51,8 @@ struct options {
         bool user_given;
         struct broker_limits limits;
         unsigned hci_timeout_ms;
+        bool opener_only;          /* --opener: run the opener alone */
+        const char *opener_socket; /* --opener-socket: where the two halves meet */
 };
 
 static void help(void)
@@ -73,6 +77,11 @@ static void help(void)
                "                                 (default %u, at most %u)\n"
                "      --hci-timeout=MS           wait for a controller's answer to an HCI\n"
                "                                 command (default %u)\n"
+               "      --opener-socket=PATH       run the broker alone and reach the opener\n"
+               "                                 at PATH; with --opener, where it listens\n"
+               "                                 when not socket-activated\n"
+               "      --opener                   run the opener alone, serving the broker's\n"
+               "                                 user on its socket\n"
                "  -h, --help                     show this help\n"
                "      --version                  show the version\n\n"
                "Exit status: 0 on a clean stop, 1 on a runtime or policy error,\n"
@@ -110,6 +119,8 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 ARG_LOG_RATE,
                 ARG_MAX_GRANTS,
                 ARG_HCI_TIMEOUT,
+                ARG_OPENER,
+                ARG_OPENER_SOCKET,
                 ARG_VERSION,
         };
         static const struct option longopts[] = {
@@ -126,6 +137,8 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 { "log-rate", required_argument, NULL, ARG_LOG_RATE },
                 { "max-grants", required_argument, NULL, ARG_MAX_GRANTS },
                 { "hci-timeout", required_argument, NULL, ARG_HCI_TIMEOUT },
+                { "opener", no_argument, NULL, ARG_OPENER },
+                { "opener-socket", required_argument, NULL, ARG_OPENER_SOCKET },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 {}
@@ -205,6 +218,18 @@ static int parse_argv(int argc, char **argv, struct options *o)
                         if (parse_limit("hci-timeout", optarg, &o->hci_timeout_ms) < 0)
                                 return -EINVAL;
                         break;
+                case ARG_OPENER:
+                        o->opener_only = true;
+                        break;
+                case ARG_OPENER_SOCKET:
+                        if (optarg[0] != '/' || strlen(optarg) >= sizeof_field(struct sockaddr_un, sun_path)) {
+                                fprintf(stderr, "sockbrokerd: --opener-socket: '%s' is not an absolute "
+                                        "path of at most %zu bytes\n", optarg,
+                                        sizeof_field(struct sockaddr_un, sun_path) - 1);
+                                return -EINVAL;
+                        }
+                        o->opener_socket = optarg;
+                        break;
                 case 'h':
                         help();
                         return 1;
@@ -224,7 +249,12 @@ static int parse_argv(int argc, char **argv, struct options *o)
         return 0;
 }
 
-static int listen_socket(const struct options *o, int *ret_fd)
+/*
+ * The listening socket: the one the service manager passes, or one made
+ * at path, with mode and, when group is not -1, that group; non-blocking
+ * for an event loop when nonblock is set.
+ */
+static int listen_socket(const char *path, mode_t mode, gid_t group, bool nonblock, int *ret_fd)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         _cleanup_close_ int fd = -1;
@@ -241,32 +271,64 @@ static int listen_socket(const struct options *o, int *ret_fd)
                         return log_error_errno(-EINVAL, "the inherited socket is not a listening "
                                                         "AF_UNIX SOCK_SEQPACKET socket");
                 (void)fcntl(SD_LISTEN_FDS_START, F_SETFD, FD_CLOEXEC);
-                (void)fcntl(SD_LISTEN_FDS_START, F_SETFL, O_NONBLOCK);
+                if (nonblock)
+                        (void)fcntl(SD_LISTEN_FDS_START, F_SETFL, O_NONBLOCK);
                 *ret_fd = SD_LISTEN_FDS_START;
                 return 0;
         }
+        if (!path)
+                return log_error_errno(-EINVAL, "no socket from the service manager, and no path "
+                                                "to listen on");
 
-        strncpy(sa.sun_path, o->socket_path, sizeof(sa.sun_path) - 1);
-        dir = strdup(o->socket_path);
+        strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
+        dir = strdup(path);
         if (!dir)
                 return -ENOMEM;
         *strrchr(dir, '/') = 0;
         if (dir[0] && mkdir(dir, 0755) < 0 && errno != EEXIST)
                 return log_error_errno(negative_errno(), "mkdir %s: %m", dir);
 
-        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
         if (fd < 0)
                 return log_error_errno(negative_errno(), "socket: %m");
         /* A stale socket from an earlier run: nothing else may live there. */
-        (void)unlink(o->socket_path);
+        (void)unlink(path);
         if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-                return log_error_errno(negative_errno(), "bind %s: %m", o->socket_path);
-        if (chmod(o->socket_path, o->socket_mode) < 0)
-                return log_error_errno(negative_errno(), "chmod %s: %m", o->socket_path);
+                return log_error_errno(negative_errno(), "bind %s: %m", path);
+        if (group != (gid_t)-1 && chown(path, 0, group) < 0)
+                return log_error_errno(negative_errno(), "chown %s: %m", path);
+        if (chmod(path, mode) < 0)
+                return log_error_errno(negative_errno(), "chmod %s: %m", path);
         if (listen(fd, SOMAXCONN) < 0)
                 return log_error_errno(negative_errno(), "listen: %m");
         *ret_fd = TAKE_FD(fd);
         return 0;
+}
+
+/* The opener's socket, for a broker run alone. The opener may still be
+ * starting (socket activation queues the connection; a hand-started
+ * opener may not be listening yet), so it is tried for a while. */
+static int connect_opener(const char *path, int *ret_fd)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int r = 0;
+
+        strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
+        for (int i = 0; i < OPENER_CONNECT_TRIES; i++) {
+                _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+                if (fd < 0)
+                        return log_error_errno(negative_errno(), "socket: %m");
+                if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+                        *ret_fd = TAKE_FD(fd);
+                        return 0;
+                }
+                r = negative_errno();
+                if (r != -ENOENT && r != -ECONNREFUSED)
+                        break;
+                (void)usleep(100 * 1000);
+        }
+        return log_error_errno(r, "cannot reach the opener at %s: %s", path, strerror(-r));
 }
 
 static int resolve_user(const struct options *o, uid_t *uid, gid_t *gid)
@@ -320,6 +382,78 @@ static int drop_privileges(uid_t uid, gid_t gid)
         return 0;
 }
 
+/*
+ * For a broker started without root (sockbrokerd --opener-socket, under
+ * User=): nothing to switch, but nothing may be left either. Capabilities
+ * it was given go; the bounding set stays as the service manager left it
+ * (shrinking it needs CAP_SETPCAP), which no_new_privs makes moot.
+ */
+static int drop_unprivileged(void)
+{
+        struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct data[2];
+
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+                return log_error_errno(negative_errno(), "PR_CAP_AMBIENT_CLEAR_ALL: %m");
+        if (syscall(SYS_capget, &hdr, data) < 0)
+                return log_error_errno(negative_errno(), "capget: %m");
+        if (data[0].permitted || data[1].permitted || data[0].inheritable || data[1].inheritable) {
+                memset(data, 0, sizeof(data));
+                if (syscall(SYS_capset, &hdr, data) < 0)
+                        return log_error_errno(negative_errno(), "capset: %m");
+        }
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return log_error_errno(negative_errno(), "PR_SET_NO_NEW_PRIVS: %m");
+        if (geteuid() == 0 || getuid() == 0)
+                return log_error_errno(-EPERM, "refusing to run the broker as root");
+        return 0;
+}
+
+/* sockbrokerd --opener: the privileged half alone. */
+static int run_opener(const struct options *o)
+{
+        struct opener_config oc = {
+                .policy_path = o->policy_path,
+                .policy_dir = o->policy_dir,
+                .hci_timeout_ms = o->hci_timeout_ms,
+        };
+        int listen_fd = -1;
+        uid_t uid;
+        gid_t gid;
+
+        if (geteuid() != 0) {
+                log_error("the opener must be started as root (see sockbrokerd(8))");
+                return EXIT_FAILURE;
+        }
+        if (resolve_user(o, &uid, &gid) < 0)
+                return EXIT_FAILURE;
+        /* Only the broker's group may connect; the opener checks its uid. */
+        if (listen_socket(o->opener_socket, 0660, gid, false, &listen_fd) < 0)
+                return EXIT_FAILURE;
+        return opener_listen(listen_fd, uid, &oc);
+}
+
+/* sockbrokerd --opener-socket=PATH: the unprivileged half alone. */
+static int run_broker(const struct options *o)
+{
+        _cleanup_close_ int listen_fd = -1, opener_fd = -1;
+        uid_t uid;
+        gid_t gid;
+
+        if (listen_socket(o->socket_path, o->socket_mode, (gid_t)-1, true, &listen_fd) < 0)
+                return EXIT_FAILURE;
+        if (connect_opener(o->opener_socket, &opener_fd) < 0)
+                return EXIT_FAILURE;
+        if (geteuid() == 0) {
+                if (resolve_user(o, &uid, &gid) < 0 || drop_privileges(uid, gid) < 0)
+                        return EXIT_FAILURE;
+        } else if (drop_unprivileged() < 0) {
+                return EXIT_FAILURE;
+        }
+        log_set_ident("sockbrokerd[broker]");
+        return broker_main(TAKE_FD(listen_fd), TAKE_FD(opener_fd), 0, &o->limits);
+}
+
 int main(int argc, char **argv)
 {
         struct options o = {
@@ -342,6 +476,10 @@ int main(int argc, char **argv)
         r = parse_argv(argc, argv, &o);
         if (r != 0)
                 return r > 0 ? EXIT_SUCCESS : 2;
+        if (o.opener_only)
+                return run_opener(&o);
+        if (o.opener_socket)
+                return run_broker(&o);
 
         if (geteuid() != 0) {
                 log_error("must be started as root: the opener needs privileges to drop "
@@ -350,7 +488,7 @@ int main(int argc, char **argv)
         }
         if (resolve_user(&o, &uid, &gid) < 0)
                 return EXIT_FAILURE;
-        if (listen_socket(&o, &listen_fd) < 0)
+        if (listen_socket(o.socket_path, o.socket_mode, (gid_t)-1, true, &listen_fd) < 0)
                 return EXIT_FAILURE;
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
                 log_error("socketpair: %m");

@@ -42,6 +42,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "common/bt.h"
@@ -900,53 +901,47 @@ static void handle_hci(struct opener *o, const struct opener_hci *m)
 
 /* ---- main loop ----------------------------------------------------------- */
 
-int opener_main(int sock, const struct opener_config *config)
+/*
+ * Loads the policy, notes the opener's network namespace and keeps only
+ * the capabilities the policy needs. Returns 0, or a negative errno with
+ * the reason in why.
+ */
+static int opener_setup(struct opener *o, char *why, size_t size)
 {
-        struct opener o = { .sock = sock, .config = config, .generation = 1 };
-        char why[512];
+        int pair[2], r;
+
+        r = load_policy(o, &o->current, why, size);
+        if (r < 0)
+                return r;
+
+        if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair) < 0)
+                return refuse(negative_errno(), why, size, "cannot read the opener's network namespace");
+        r = netns_cookie(pair[0], &o->netns_cookie);
+        safe_close(pair[0]);
+        safe_close(pair[1]);
+        if (r < 0)
+                return refuse(r, why, size, "cannot read the opener's network namespace");
+
+        o->caps = policy_capabilities(o->current) | o->config->extra_caps;
+        r = caps_restrict(o->caps);
+        if (r < 0)
+                return refuse(r, why, size, "cannot drop capabilities: %s", strerror(-r));
+        return 0;
+}
+
+/* Serves the broker on o->sock, first with the current policy, until it
+ * hangs up. Anything unexpected from it ends the opener. */
+static void opener_serve(struct opener *o)
+{
         uint64_t size = 0;
         int fd = -1, r;
 
-        log_set_ident("sockbrokerd[opener]");
-
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-                return log_error_errno(EXIT_FAILURE, "PR_SET_PDEATHSIG: %m");
-
-        /* Signals are for the broker, the main process; the opener ends
-         * when the broker hangs up, or dies with it. */
-        signal(SIGTERM, SIG_IGN);
-        signal(SIGINT, SIG_IGN);
-        signal(SIGHUP, SIG_IGN);
-        signal(SIGPIPE, SIG_IGN);
-
-        r = load_policy(&o, &o.current, why, sizeof(why));
+        r = image_memfd(o->current, &fd, &size);
         if (r < 0) {
-                send_policy(&o, -r, why, -1, 0);
-                return EXIT_FAILURE;
+                send_policy(o, -r, "cannot export the policy", -1, 0);
+                opener_fatal("cannot export the policy: %s", strerror(-r));
         }
-
-        {
-                int pair[2];
-
-                if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair) < 0 ||
-                    netns_cookie(pair[0], &o.netns_cookie) < 0) {
-                        send_policy(&o, errno, "cannot read the opener's network namespace", -1, 0);
-                        return EXIT_FAILURE;
-                }
-                safe_close(pair[0]);
-                safe_close(pair[1]);
-        }
-
-        o.caps = policy_capabilities(o.current) | config->extra_caps;
-        r = caps_restrict(o.caps);
-        if (r >= 0)
-                r = image_memfd(o.current, &fd, &size);
-        if (r < 0) {
-                send_policy(&o, -r, "cannot drop capabilities or export the policy", -1, 0);
-                opener_done(&o);
-                return EXIT_FAILURE;
-        }
-        send_policy(&o, 0, NULL, fd, size);
+        send_policy(o, 0, NULL, fd, size);
 
         for (;;) {
                 union {
@@ -963,7 +958,7 @@ int opener_main(int sock, const struct opener_config *config)
                 ssize_t n;
                 int type;
 
-                n = fdmsg_recv(sock, &buf, sizeof(buf), fds, 1, &n_fds, 0);
+                n = fdmsg_recv(o->sock, &buf, sizeof(buf), fds, 1, &n_fds, 0);
                 if (n == 0)
                         break;             /* the broker is gone */
                 if (n < 0)
@@ -977,11 +972,11 @@ int opener_main(int sock, const struct opener_config *config)
 
                 switch ((enum opener_msg_type)type) {
                 case OPENER_MSG_OPEN:
-                        handle_open(&o, &buf.open, n_fds ? fds[0] : -1);
+                        handle_open(o, &buf.open, n_fds ? fds[0] : -1);
                         fdmsg_close_all(fds, n_fds);
                         break;
                 case OPENER_MSG_RELOAD:
-                        handle_reload(&o);
+                        handle_reload(o);
                         break;
                 case OPENER_MSG_CLOSE:
                         /* A socket whose client left: this close may be the
@@ -990,19 +985,19 @@ int opener_main(int sock, const struct opener_config *config)
                         fdmsg_close_all(fds, n_fds);
                         break;
                 case OPENER_MSG_BIND:
-                        handle_bind(&o, &buf.bind, fds[0]);
+                        handle_bind(o, &buf.bind, fds[0]);
                         fdmsg_close_all(fds, n_fds);
                         break;
                 case OPENER_MSG_SETOPT:
-                        handle_setopt(&o, &buf.setopt, fds[0]);
+                        handle_setopt(o, &buf.setopt, fds[0]);
                         fdmsg_close_all(fds, n_fds);
                         break;
                 case OPENER_MSG_LINK:
-                        handle_link(&o, &buf.link, n_fds ? fds[0] : -1);
+                        handle_link(o, &buf.link, n_fds ? fds[0] : -1);
                         fdmsg_close_all(fds, n_fds);
                         break;
                 case OPENER_MSG_HCI:
-                        handle_hci(&o, &buf.hci);
+                        handle_hci(o, &buf.hci);
                         break;
                 case OPENER_MSG_RESULT:
                 case OPENER_MSG_POLICY:
@@ -1013,6 +1008,89 @@ int opener_main(int sock, const struct opener_config *config)
                 }
         }
 
+}
+
+/* Signals are for the broker, which tells the opener what to do; the
+ * opener ends when the broker hangs up, or (forked) dies with it. */
+static void ignore_signals(void)
+{
+        signal(SIGTERM, SIG_IGN);
+        signal(SIGINT, SIG_IGN);
+        signal(SIGHUP, SIG_IGN);
+        signal(SIGPIPE, SIG_IGN);
+}
+
+int opener_main(int sock, const struct opener_config *config)
+{
+        struct opener o = { .sock = sock, .config = config, .generation = 1 };
+        char why[512];
+        int r;
+
+        log_set_ident("sockbrokerd[opener]");
+
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+                return log_error_errno(EXIT_FAILURE, "PR_SET_PDEATHSIG: %m");
+        ignore_signals();
+
+        r = opener_setup(&o, why, sizeof(why));
+        if (r < 0) {
+                send_policy(&o, -r, why, -1, 0);
+                opener_done(&o);
+                return EXIT_FAILURE;
+        }
+        opener_serve(&o);
         opener_done(&o);
         return EXIT_SUCCESS;
+}
+
+/* Whether the peer of sock runs as uid, by the kernel's word. */
+static bool peer_is(int sock, uid_t uid)
+{
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+
+        return getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+               len == sizeof(cred) && cred.uid == uid;
+}
+
+int opener_listen(int listen_fd, uid_t broker_uid, const struct opener_config *config)
+{
+        struct opener o = { .sock = -1, .config = config, .generation = 1 };
+        char why[512];
+        int r;
+
+        log_set_ident("sockbrokerd[opener]");
+        /* On its own, the opener stops on SIGTERM like any service; the
+         * broker's reload reaches it as a RELOAD message, not SIGHUP. */
+        signal(SIGHUP, SIG_IGN);
+        signal(SIGPIPE, SIG_IGN);
+
+        r = opener_setup(&o, why, sizeof(why));
+        if (r < 0) {
+                log_error("%s", why);
+                opener_done(&o);
+                return EXIT_FAILURE;
+        }
+        (void)sd_notifyf(false, "READY=1\nSTATUS=Waiting for the broker (uid %u)", broker_uid);
+        log_info("serving the broker (uid %u) on its socket", broker_uid);
+
+        /* One broker at a time: the next is accepted when this one hangs up. */
+        for (;;) {
+                o.sock = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+                if (o.sock < 0 && (errno == EINTR || errno == ECONNABORTED))
+                        continue;
+                if (o.sock < 0)
+                        return log_error_errno(EXIT_FAILURE, "accept: %m");
+                if (!peer_is(o.sock, broker_uid)) {
+                        log_warning("refusing a connection that is not from the broker's uid %u",
+                                    broker_uid);
+                        o.sock = safe_close(o.sock);
+                        continue;
+                }
+                (void)sd_notify(false, "STATUS=Serving the broker");
+                opener_serve(&o);
+                o.sock = safe_close(o.sock);
+                (void)sd_notifyf(false, "STATUS=Waiting for the broker (uid %u)", broker_uid);
+                log_info("the broker hung up; waiting for it to come back");
+        }
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <sys/types.h>
 
 struct opener_config {
         const char *policy_path;
@@ -18,3 +19,10 @@ struct opener_config {
 /* Runs the opener on its end of the socketpair until the broker hangs
  * up. Returns the process exit status. */
 int opener_main(int sock, const struct opener_config *config);
+
+/*
+ * Runs the opener on its own (sockbrokerd --opener): serves brokers that
+ * connect to listen_fd, one at a time, each only if the kernel says it
+ * runs as broker_uid. Returns the process exit status on a fatal error.
+ */
+int opener_listen(int listen_fd, uid_t broker_uid, const struct opener_config *config);
