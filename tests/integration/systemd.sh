@@ -57,84 +57,108 @@ cleanup() {
 trap cleanup EXIT
 
 SERVICE_IN=$abs_top_srcdir/systemd/sockbroker.service.in
+OPENER_IN=$abs_top_srcdir/systemd/sockbroker-opener.service.in
 SOCKET_UNIT=$abs_top_srcdir/systemd/sockbroker.socket
+OPENER_SOCKET_UNIT=$abs_top_srcdir/systemd/sockbroker-opener.socket
 DOC=$abs_top_srcdir/docs/systemd.md
 
 # --- 1. the units as shipped ---------------------------------------------------------
 mkdir "$T/units"
-sed "s|@sbindir@|$abs_top_builddir|g" "$SERVICE_IN" >"$T/units/sockbroker.service"
-cp "$SOCKET_UNIT" "$T/units/sockbroker.socket"
-check "sockbroker.service.in has no substitution but @sbindir@" \
-        bash -c "! grep -Eq '@[a-z_]+@' '$T/units/sockbroker.service'"
+for u in sockbroker sockbroker-opener; do
+        sed "s|@sbindir@|$abs_top_builddir|g" "$abs_top_srcdir/systemd/$u.service.in" >"$T/units/$u.service"
+        check "$u.service.in has no substitution but @sbindir@" \
+                bash -c "! grep -Eq '@[a-z_]+@' '$T/units/$u.service'"
+        built=$abs_top_builddir/systemd/$u.service
+        if [ -f "$built" ]; then
+                check "the built $u.service runs an absolute .../sockbrokerd" \
+                        grep -Eq '^ExecStart=/([^@ ]*/)?sockbrokerd( |$)' "$built"
+                check "and differs from the template in ExecStart= only" \
+                        diff <(grep -v '^ExecStart=' "$built") \
+                             <(grep -v '^ExecStart=' "$abs_top_srcdir/systemd/$u.service.in")
+        else
+                ok "the built $u.service # SKIP not built here (make all builds it)"
+        fi
+done
+cp "$SOCKET_UNIT" "$OPENER_SOCKET_UNIT" "$T/units/"
 
-built=$abs_top_builddir/systemd/sockbroker.service
-if [ -f "$built" ]; then
-        check "the built unit runs an absolute .../sockbrokerd" \
-                grep -Eq '^ExecStart=/([^@ ]*/)?sockbrokerd$' "$built"
-        check "and differs from the template in ExecStart= only" \
-                diff <(grep -v '^ExecStart=' "$built") <(grep -v '^ExecStart=' "$SERVICE_IN")
-else
-        ok "the built unit # SKIP not built here (make all builds it)"
-fi
-
-out=$(cd "$T/units" && systemd-analyze verify --man=no ./sockbroker.socket ./sockbroker.service 2>&1)
+out=$(cd "$T/units" && systemd-analyze verify --man=no ./sockbroker.socket ./sockbroker-opener.socket \
+        ./sockbroker.service ./sockbroker-opener.service 2>&1)
 rc=$?
-check "systemd-analyze verify passes both units, silently (rc=$rc)" test "$rc" = 0 -a -z "$out"
+check "systemd-analyze verify passes the four units, silently (rc=$rc)" test "$rc" = 0 -a -z "$out"
 [ -n "$out" ] && diag "$out"
 
-sec=$(cd "$T/units" && systemd-analyze security --offline=yes ./sockbroker.service 2>&1)
-exposure=$(sed -n 's/.*Overall exposure level for sockbroker.service: \([0-9][0-9.]*\).*/\1/p' <<<"$sec")
-recorded=$(sed -n 's/.*Recorded figure: \([0-9][0-9.]*\).*/\1/p' "$DOC" | head -n1)
-if [ -n "$exposure" ] && [ -n "$recorded" ]; then
-        check "systemd-analyze security rates the service $exposure, at most the $recorded docs/systemd.md records" \
-                awk -v a="$exposure" -v b="$recorded" 'BEGIN { exit !(a + 0 <= b + 0) }'
-else
-        not_ok "systemd-analyze security gives a figure ('$exposure') and docs/systemd.md records one ('$recorded')"
-fi
+# exposure DIR UNIT: the figure systemd-analyze security gives UNIT in DIR.
+exposure() {
+        (cd "$1" && systemd-analyze security --offline=yes "./$2.service" 2>&1) |
+                sed -n "s/.*Overall exposure level for $2.service: \([0-9][0-9.]*\).*/\1/p"
+}
+# recorded LABEL: the figure docs/systemd.md records after "LABEL: ".
+recorded() { sed -n "s/.*$1: \([0-9][0-9.]*\).*/\1/p" "$DOC" | head -n1; }
+at_most() { awk -v a="${1:-99}" -v b="${2:--1}" 'BEGIN { exit !(a + 0 <= b + 0) }'; }
 
-# The host-only drop-in, exactly as docs/systemd.md gives it.
-mkdir -p "$T/units-host/sockbroker.service.d"
-cp "$T/units/sockbroker.service" "$T/units-host/"
+e=$(exposure "$T/units" sockbroker) r=$(recorded 'Recorded figure for sockbroker.service')
+check "systemd-analyze security rates sockbroker.service ${e:-?}, at most the ${r:-?} docs/systemd.md records" \
+        at_most "$e" "$r"
+check "and that is 2.0 or less" at_most "$e" 2.0
+e=$(exposure "$T/units" sockbroker-opener) r=$(recorded 'Recorded figure for sockbroker-opener.service')
+check "it rates sockbroker-opener.service ${e:-?}, at most the ${r:-?} recorded" at_most "$e" "$r"
+
+# The host-only drop-in for the opener, exactly as docs/systemd.md gives it.
+mkdir -p "$T/units-host/sockbroker-opener.service.d"
+cp "$T/units/sockbroker-opener.service" "$T/units-host/"
 sed -n '/<!-- drop-in: host-only -->/,/^```$/{/^```/d;/^<!--/d;p}' "$DOC" \
-        >"$T/units-host/sockbroker.service.d/host-only.conf"
-sec=$(cd "$T/units-host" && systemd-analyze security --offline=yes ./sockbroker.service 2>&1)
-exposure=$(sed -n 's/.*Overall exposure level for sockbroker.service: \([0-9][0-9.]*\).*/\1/p' <<<"$sec")
-recorded=$(sed -n 's/.*Recorded figure with the host-only drop-in: \([0-9][0-9.]*\).*/\1/p' "$DOC" | head -n1)
-check "with the host-only drop-in it rates ${exposure:-?}, at most the ${recorded:-?} recorded" \
-        awk -v a="${exposure:-99}" -v b="${recorded:--1}" 'BEGIN { exit !(a + 0 <= b + 0) }'
-host_caps=$(cd "$T/units-host" && SYSTEMD_LOG_LEVEL=err systemd-analyze security --offline=yes --json=short ./sockbroker.service 2>/dev/null |
+        >"$T/units-host/sockbroker-opener.service.d/host-only.conf"
+e=$(exposure "$T/units-host" sockbroker-opener) r=$(recorded 'Recorded figure with the host-only drop-in')
+check "with the host-only drop-in the opener rates ${e:-?}, at most the ${r:-?} recorded" at_most "$e" "$r"
+host_caps=$(cd "$T/units-host" && SYSTEMD_LOG_LEVEL=err systemd-analyze security --offline=yes --json=short ./sockbroker-opener.service 2>/dev/null |
         "$PY" -c 'import json, sys
 print(" ".join(sorted(i["name"] for i in json.load(sys.stdin) if i["name"].startswith("CapabilityBoundingSet=~CAP_SYS_ADMIN") and i.get("exposure") in (None, "0.0", 0))))')
 check "and it takes CAP_SYS_ADMIN out of the bounding set" test "$host_caps" = "CapabilityBoundingSet=~CAP_SYS_ADMIN"
 
-# Every setting the analyzer still counts against the unit must be one
-# that docs/systemd.md explains; a new one is a regression.
-failing=$(cd "$T/units" && systemd-analyze security --offline=yes --json=short ./sockbroker.service 2>/dev/null |
-        "$PY" -c 'import json, sys
+# Every setting the analyzer still counts against a unit must be one that
+# docs/systemd.md explains for it; a new one is a regression.
+for u in sockbroker sockbroker-opener; do
+        failing=$(cd "$T/units" && systemd-analyze security --offline=yes --json=short "./$u.service" 2>/dev/null |
+                "$PY" -c 'import json, sys
 for i in json.load(sys.stdin):
     if i.get("exposure") not in (None, "0.0", 0):
         print(i["name"])')
-documented=$(sed -n '/<!-- exposure-items -->/,/<!-- \/exposure-items -->/s/^- `\([^`]*\)`.*/\1/p' "$DOC")
-unexplained=$(comm -23 <(sort <<<"$failing") <(sort <<<"$documented"))
-check "every setting still counted against the unit is explained in docs/systemd.md" test -z "$unexplained"
-[ -n "$unexplained" ] && diag "not explained: $unexplained"
-gone=$(comm -13 <(sort <<<"$failing") <(sort <<<"$documented"))
-[ -n "$gone" ] && diag "docs/systemd.md explains settings that no longer count; update it: $gone"
+        documented=$(sed -n "/<!-- exposure-items $u -->/,/<!-- \/exposure-items -->/s/^- \`\([^\`]*\)\`.*/\1/p" "$DOC")
+        unexplained=$(comm -23 <(sort <<<"$failing") <(sort <<<"$documented"))
+        check "every setting still counted against $u.service is explained in docs/systemd.md" \
+                test -n "$documented" -a -z "$unexplained"
+        [ -n "$unexplained" ] && diag "not explained: $unexplained"
+        gone=$(comm -13 <(sort <<<"$failing") <(sort <<<"$documented"))
+        [ -n "$gone" ] && diag "docs/systemd.md explains settings that no longer count; update it: $gone"
+done
 
-unit_caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$SERVICE_IN")
-check "the unit's bounding set is the seven capabilities docs/systemd.md lists" \
+unit_caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$OPENER_IN")
+check "the opener's bounding set is the five capabilities docs/systemd.md lists" \
         test "$(tr ' ' '\n' <<<"$unit_caps" | sort | xargs)" = \
-             "CAP_NET_ADMIN CAP_NET_BIND_SERVICE CAP_NET_RAW CAP_SETGID CAP_SETPCAP CAP_SETUID CAP_SYS_ADMIN"
-for k in 'NoNewPrivileges=yes' 'KillMode=mixed' 'Type=notify' 'NotifyAccess=main' 'ProtectSystem=strict' \
-         'PrivateTmp=yes' 'MemoryDenyWriteExecute=yes' 'SystemCallArchitectures=native' \
-         'LockPersonality=yes' 'ExecReload=+/bin/kill -HUP $MAINPID'; do
+             "CAP_NET_ADMIN CAP_NET_BIND_SERVICE CAP_NET_RAW CAP_SETPCAP CAP_SYS_ADMIN"
+check "the broker's bounding set is empty" grep -qx 'CapabilityBoundingSet=' "$SERVICE_IN"
+for k in 'User=sockbroker' 'NoNewPrivileges=yes' 'Type=notify' 'NotifyAccess=main' 'ProtectSystem=strict' \
+         'PrivateTmp=yes' 'PrivateNetwork=yes' 'RestrictAddressFamilies=AF_UNIX' 'IPAddressDeny=any' \
+         'MemoryDenyWriteExecute=yes' 'SystemCallArchitectures=native' 'LockPersonality=yes' \
+         'ExecReload=/bin/kill -HUP $MAINPID' \
+         'ExecStart=@sbindir@/sockbrokerd --opener-socket=/run/sockbroker/opener.sock'; do
         check "sockbroker.service sets $k" grep -qxF "$k" "$SERVICE_IN"
 done
 check "sockbroker.service sets WatchdogSec=" grep -Eq '^WatchdogSec=[1-9]' "$SERVICE_IN"
+for k in 'NoNewPrivileges=yes' 'Type=notify' 'NotifyAccess=main' 'ProtectSystem=strict' 'PrivateTmp=yes' \
+         'MemoryDenyWriteExecute=yes' 'SystemCallArchitectures=native' 'LockPersonality=yes' \
+         'ExecStart=@sbindir@/sockbrokerd --opener'; do
+        check "sockbroker-opener.service sets $k" grep -qxF "$k" "$OPENER_IN"
+done
 check "sockbroker.socket listens on the daemon's default path, mode 0666" \
         bash -c "grep -qx 'ListenSequentialPacket=/run/sockbroker/sockbroker.sock' '$SOCKET_UNIT' &&
                  grep -qx 'SocketMode=0666' '$SOCKET_UNIT' &&
                  '$SOCKBROKERD' --help | grep -q '(default /run/sockbroker/sockbroker.sock)'"
+check "sockbroker-opener.socket: where the broker looks, root:sockbroker 0660" \
+        bash -c "grep -qx 'ListenSequentialPacket=/run/sockbroker/opener.sock' '$OPENER_SOCKET_UNIT' &&
+                 grep -qx 'SocketUser=root' '$OPENER_SOCKET_UNIT' &&
+                 grep -qx 'SocketGroup=sockbroker' '$OPENER_SOCKET_UNIT' &&
+                 grep -qx 'SocketMode=0660' '$OPENER_SOCKET_UNIT'"
 
 # --- 6. under systemd itself (started now, in the background; read at the end) ---------------------------
 # Boots this system's own systemd in a container whose root is a tmpfs
@@ -144,16 +168,19 @@ check "sockbroker.socket listens on the daemon's default path, mode 0666" \
 mkdir -p "$T/nspawn/system/sockets.target.wants" "$T/nspawn/system/multi-user.target.wants" \
         "$T/nspawn/etc" "$T/nspawn/results"
 chmod 0755 "$T/nspawn/etc"
-sed "s|@sbindir@|/opt/sockbroker-build|g" "$SERVICE_IN" >"$T/nspawn/system/sockbroker.service"
-cp "$SOCKET_UNIT" "$T/nspawn/system/"
-# A sanitizer build reads its options from the environment, which the
-# service does not inherit from this test.
-if [ -n "${ASAN_OPTIONS:-}${UBSAN_OPTIONS:-}" ]; then
-        mkdir -p "$T/nspawn/system/sockbroker.service.d"
-        printf '[Service]\nEnvironment="ASAN_OPTIONS=%s" "UBSAN_OPTIONS=%s"\n' \
-                "${ASAN_OPTIONS:-}" "${UBSAN_OPTIONS:-}" >"$T/nspawn/system/sockbroker.service.d/sanitizers.conf"
-fi
-ln -s ../sockbroker.socket "$T/nspawn/system/sockets.target.wants/"
+for u in sockbroker sockbroker-opener; do
+        sed "s|@sbindir@|/opt/sockbroker-build|g" "$abs_top_srcdir/systemd/$u.service.in" \
+                >"$T/nspawn/system/$u.service"
+        # A sanitizer build reads its options from the environment, which
+        # the services do not inherit from this test.
+        if [ -n "${ASAN_OPTIONS:-}${UBSAN_OPTIONS:-}" ]; then
+                mkdir -p "$T/nspawn/system/$u.service.d"
+                printf '[Service]\nEnvironment="ASAN_OPTIONS=%s" "UBSAN_OPTIONS=%s"\n' \
+                        "${ASAN_OPTIONS:-}" "${UBSAN_OPTIONS:-}" >"$T/nspawn/system/$u.service.d/sanitizers.conf"
+        fi
+done
+cp "$SOCKET_UNIT" "$OPENER_SOCKET_UNIT" "$T/nspawn/system/"
+ln -s ../sockbroker.socket ../sockbroker-opener.socket "$T/nspawn/system/sockets.target.wants/"
 ln -s ../sbcheck.service "$T/nspawn/system/multi-user.target.wants/"
 cat >"$T/nspawn/system/sbcheck.service" <<'EOF'
 [Unit]
@@ -183,9 +210,12 @@ prop() { systemctl show -p "$1" --value sockbroker.service; }
 status() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 ip link set lo up
 
-t "sockbroker.socket is listening" test "$(systemctl is-active sockbroker.socket)" = active
-t "its socket is mode 0666 in a 0755 directory" \
+t "sockbroker.socket and sockbroker-opener.socket are listening" \
+        test "$(systemctl is-active sockbroker.socket sockbroker-opener.socket | xargs)" = "active active"
+t "the clients' socket is mode 0666 in a 0755 directory" \
         test "$(stat -c %a $S)/$(stat -c %a /run/sockbroker)" = 666/755
+t "the opener's socket is root:sockbroker 0660" \
+        test "$(stat -c '%U:%G %a' /run/sockbroker/opener.sock)" = "root:sockbroker 660"
 t "sockbroker.service waits for the first client" test "$(prop ActiveState)" = inactive
 out=$(nobody $B/tests/sbtest ping inet/raw/icmp 127.0.0.1)
 echo "# $out"
@@ -193,13 +223,15 @@ t "uid 65534 connects, which starts the service, and pings through it" grep -q '
 t "the service is active and says so in STATUS=" \
         bash -c "test '$(prop ActiveState)' = active && grep -q '^Serving 2 rules' <<<'$(prop StatusText)'"
 M=$(prop MainPID)
-O=$(pgrep -P "$M")
+O=$(systemctl show -p MainPID --value sockbroker-opener.service)
+t "the broker's first connection started the opener" \
+        test "$(systemctl is-active sockbroker-opener.service)" = active
 echo "# broker $M: $(grep -E '^(Uid|CapBnd|NoNewPrivs|Seccomp):' /proc/$M/status | xargs)"
 echo "# opener $O: $(grep -E '^(Uid|CapBnd|NoNewPrivs|Seccomp):' /proc/$O/status | xargs)"
-t "the broker is the main process: uid sockbroker, no capabilities, no_new_privs, seccomp" \
+t "the broker, as sockbroker.service: uid sockbroker, no capabilities, no_new_privs, seccomp" \
         test "$(status $M Uid)/$(status $M CapEff)/$(status $M CapBnd)/$(status $M NoNewPrivs)/$(status $M Seccomp)" \
              = "$(id -u sockbroker)/0000000000000000/0000000000000000/1/2"
-t "the opener: uid 0 with what the policy needs (CAP_NET_RAW, CAP_NET_ADMIN, CAP_SYS_ADMIN), no_new_privs, seccomp" \
+t "the opener, as sockbroker-opener.service: uid 0 with what the policy needs (CAP_NET_RAW, CAP_NET_ADMIN, CAP_SYS_ADMIN), no_new_privs, seccomp" \
         test "$(status $O Uid)/$(status $O CapEff)/$(status $O CapBnd)/$(status $O NoNewPrivs)/$(status $O Seccomp)" \
              = "0/0000000000203000/0000000000203000/1/2"
 out=$(nobody $B/tests/sbtest open packet/raw/all@lo)
@@ -236,10 +268,12 @@ t "WatchdogSec=1s: the pings reach systemd ($w1 -> $w2) and nothing restarts" \
 systemctl stop sockbroker.service
 out=$(nobody $B/tests/sbtest ping inet/raw/icmp 127.0.0.1)
 t "after a stop, the next client starts it again and is served" grep -q 'echo reply' <<<"$out"
-systemctl stop sockbroker.service
-t "systemctl stop: a clean exit, no process left (KillMode=mixed)" \
-        test "$(prop Result)/$(prop ExecMainStatus)/$(pgrep -c sockbrokerd)" = "success/0/0"
-journalctl -u sockbroker.service --no-pager | tail -n 40 | sed 's/^/# /'
+t "the broker runs in a network namespace of its own (PrivateNetwork=yes)" \
+        test "$(readlink /proc/$(prop MainPID)/ns/net)" != "$(readlink /proc/1/ns/net)"
+systemctl stop sockbroker.service sockbroker-opener.service
+t "systemctl stop of both: clean exits, no process left" \
+        test "$(prop Result)/$(prop ExecMainStatus)/$(systemctl show -p Result --value sockbroker-opener.service)/$(pgrep -c sockbrokerd)" = "success/0/success/0"
+journalctl -u sockbroker.service -u sockbroker-opener.service --no-pager | tail -n 40 | sed 's/^/# /'
 echo done
 EOF
 
@@ -283,9 +317,11 @@ fi
 # Three policies, each needing something the others do not: a raw socket
 # in the daemon's own namespace (CAP_NET_RAW), one in the client's
 # namespace (netns=client, the default: also CAP_SYS_ADMIN and
-# CAP_NET_ADMIN), and a privileged port (CAP_NET_BIND_SERVICE). Under the
-# unit's bounding set and no_new_privs all three work; without any one
-# capability of it, the policy that needs it does not.
+# CAP_NET_ADMIN), and a privileged port (CAP_NET_BIND_SERVICE). The two
+# halves run as their units would: the opener as root under its unit's
+# bounding set, the broker as sockbroker with none, both with
+# no_new_privs. All three policies work; without any one capability of
+# the opener's, the policy that needs it does not.
 ip netns add "$N" || skip_all "cannot create a network namespace"
 ip -n "$N" link set lo up
 NC=sbsc$$
@@ -315,39 +351,58 @@ declare -A CAP_CLIENT=(
 declare -A CAP_OK=([host]='echo reply' [client]='echo reply from 10.251.0.1' [bind]='bound to 127.0.0.1:80')
 # Which of the three each capability is needed for.
 declare -A CAP_NEEDED_BY=(
-        [setuid]=host [setgid]=host [setpcap]=host [net_raw]=host
-        [sys_admin]=client [net_admin]=client [net_bind_service]=bind
+        [setpcap]=host [net_raw]=host [sys_admin]=client [net_admin]=client [net_bind_service]=bind
 )
 
-# run_bounded CAPS POLICY: runs the daemon as the unit would, with the
-# bounding set CAPS and no_new_privs, and the client of POLICY; prints
-# "served", or what went wrong.
+# run_bounded CAPS POLICY: runs the opener as its units would, socket-
+# activated with the bounding set CAPS, and the broker as sockbroker with
+# none, both with no_new_privs, and the client of POLICY; prints "served",
+# or what went wrong.
 run_bounded() {
-        local sock=$T/cap.sock log=$T/cap.log pid r cns cmd
+        local sock=$T/cap/sock osock=$T/cap-opener.sock log=$T/cap.log olog=$T/cap-opener.log
+        local pid opid r cns cmd
         read -r cns cmd <<<"${CAP_CLIENT[$2]}"
+        # The broker, as sockbroker, makes its own listening socket here.
+        mkdir -p "$T/cap"
+        chown sockbroker "$T/cap"
         printf '%s\n' "${CAP_POLICY[$2]}" | write_policy
-        rm -f "$sock"
+        rm -f "$sock" "$osock"
         : >"$log"
+        : >"$olog"
+        # systemd-socket-activate execs the opener in place: $! is it.
         nsenter --net="/run/netns/$N" setpriv --bounding-set="-all,$1" --no-new-privs \
-                "$SOCKBROKERD" -p "$T/policy.conf" -d "$T/policy.d" -s "$sock" </dev/null >"$log" 2>&1 &
+                systemd-socket-activate --seqpacket -l "$osock" \
+                "$SOCKBROKERD" --opener -p "$T/policy.conf" -d "$T/policy.d" </dev/null >"$olog" 2>&1 &
+        opid=$!
+        wait_for 5 test -S "$osock"
+        # What sockbroker-opener.socket sets.
+        chown root:sockbroker "$osock"
+        chmod 0660 "$osock"
+        nsenter --net="/run/netns/$N" setpriv --reuid=sockbroker --regid=sockbroker --clear-groups \
+                --inh-caps=-all --bounding-set=-all --no-new-privs \
+                "$SOCKBROKERD" --opener-socket="$osock" -s "$sock" </dev/null >"$log" 2>&1 &
         pid=$!
-        wait_for 5 bash -c "grep -q 'ready:' '$log' || ! kill -0 $pid 2>/dev/null"
+        wait_for 10 bash -c "grep -q 'ready:' '$log' || ! kill -0 $pid 2>/dev/null"
         if grep -q 'ready:' "$log"; then
                 # shellcheck disable=SC2086
                 r=$(nsenter --net="/run/netns/$cns" setpriv --reuid=65534 --regid=65534 --clear-groups \
                         env SOCKBROKER_SOCKET="$sock" "$T/sbtest" $cmd 2>&1)
-                kill "$pid"
-                wait "$pid"
                 grep -q "${CAP_OK[$2]}" <<<"$r" && echo served || echo "not served: $(tail -n1 <<<"$r")"
+                kill "$pid" "$opid" 2>/dev/null
+                wait "$pid" "$opid" 2>/dev/null
         else
-                wait "$pid"
-                echo "exit $?: $(grep -v 'Broken pipe' "$log" | head -n1)"
+                kill "$pid" 2>/dev/null
+                wait "$pid" 2>/dev/null
+                wait_for 5 bash -c "! kill -0 $opid 2>/dev/null"
+                kill "$opid" 2>/dev/null
+                wait "$opid"
+                echo "exit $?: $(grep '^sockbrokerd' "$olog" | head -n1)"
         fi
 }
 bset=$(tr ' ' '\n' <<<"$unit_caps" | sed 's/^CAP_//' | tr '[:upper:]' '[:lower:]' | sed 's/^/+/' | paste -sd,)
 for p in host client bind; do
         r=$(run_bounded "$bset" "$p")
-        check "under the unit's bounding set and no_new_privs: '${CAP_POLICY[$p]}' is served" test "$r" = served
+        check "under the units' bounding sets and no_new_privs: '${CAP_POLICY[$p]}' is served" test "$r" = served
         [ "$r" = served ] || diag "$r"
 done
 for c in ${bset//,/ }; do
