@@ -29,6 +29,7 @@
 #include <linux/if_packet.h>
 #include <linux/sockios.h>
 #include <net/if.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -1067,7 +1068,17 @@ int opener_listen(int listen_fd, uid_t broker_uid, const struct opener_config *c
 
         r = opener_setup(&o, why, sizeof(why));
         if (r < 0) {
-                log_error("%s", why);
+                struct pollfd p = { .fd = listen_fd, .events = POLLIN };
+
+                log_error("policy not loaded: %s", why);
+                /* The broker whose connection started the opener is told
+                 * why too, as a forked opener tells it. */
+                if (poll(&p, 1, 0) == 1) {
+                        o.sock = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+                        if (o.sock >= 0 && peer_is(o.sock, broker_uid))
+                                send_policy(&o, -r, why, -1, 0);
+                        o.sock = safe_close(o.sock);
+                }
                 opener_done(&o);
                 return EXIT_FAILURE;
         }
