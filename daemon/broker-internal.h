@@ -74,6 +74,9 @@ struct broker {
         struct grant_ring grants;
 };
 
+/* The policy's view of a connection's peer; its strings are c's. */
+void conn_policy_peer(const struct conn *c, struct policy_peer *ret);
+
 /* Closes the connection and forgets it; requests it has in flight are
  * answered into the void. */
 void conn_free(struct conn *c);

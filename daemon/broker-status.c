@@ -500,18 +500,12 @@ void conn_handle_status(struct conn *c, const SbRequest *req)
 {
         struct broker *b = c->broker;
         struct policy_request pr = { .op = POLICY_OP_STATUS };
-        struct policy_peer peer = {
-                .uid = c->peer.uid,
-                .gid = c->peer.gid,
-                .groups = c->peer.groups,
-                .n_groups = c->peer.n_groups,
-                .unit = c->peer.unit,
-                .cgroup = c->peer.cgroup,
-        };
+        struct policy_peer peer;
         const struct policy_rule *rule = NULL;
         char what[32], where[300] = "";
         enum policy_verdict v;
 
+        conn_policy_peer(c, &peer);
         /* Root may always look: it could read all of this from /proc. */
         v = c->peer.uid == 0 ? POLICY_VERDICT_ALLOW : policy_check(b->policy, &peer, &pr, &rule);
         if (rule)

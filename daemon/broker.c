@@ -435,6 +435,58 @@ static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *user
 
 /* ---- requests ------------------------------------------------------------ */
 
+void conn_policy_peer(const struct conn *c, struct policy_peer *ret)
+{
+        *ret = (struct policy_peer) {
+                .uid = c->peer.uid,
+                .gid = c->peer.gid,
+                .groups = c->peer.groups,
+                .n_groups = c->peer.n_groups,
+                .unit = c->peer.unit,
+                .cgroup = c->peer.cgroup,
+        };
+}
+
+/*
+ * Decides pr for c. On an allow, returns the rule, with pr's text in what
+ * and the rule's "file:line" in where. Otherwise counts, audits and
+ * answers the denial itself and returns NULL.
+ */
+static const struct policy_rule *conn_decide(struct conn *c, uint32_t id,
+                                             const struct policy_request *pr,
+                                             char *what, size_t what_size,
+                                             char *where, size_t where_size)
+{
+        struct broker *b = c->broker;
+        const struct policy_rule *rule = NULL;
+        struct policy_peer peer;
+        enum policy_verdict v;
+
+        conn_policy_peer(c, &peer);
+        policy_request_format(pr, what, what_size);
+        v = policy_check(b->policy, &peer, pr, &rule);
+        where[0] = 0;
+        if (rule)
+                snprintf(where, where_size, "%s:%u", rule->file, rule->line);
+
+        switch (v) {
+        case POLICY_VERDICT_NO_MATCH:
+                b->counters.denied[broker_family_from_af(pr->family)]++;
+                audit(AUDIT_DENIED, c, pr, what, NULL, EPERM, NULL);
+                conn_refuse(c, id, EPERM, "denied: no rule allows %s for uid %u (%zu rules in %zu file(s))",
+                            what, c->peer.uid, policy_n_rules(b->policy), policy_n_files(b->policy));
+                return NULL;
+        case POLICY_VERDICT_DENY:
+                b->counters.denied[broker_family_from_af(pr->family)]++;
+                audit(AUDIT_DENIED, c, pr, what, where, EPERM, NULL);
+                conn_reply(c, id, EPERM, "denied by rule", where, -1);
+                return NULL;
+        case POLICY_VERDICT_ALLOW:
+                break;
+        }
+        return rule;
+}
+
 /* witness: a socket the client sent to show its network namespace, or -1;
  * not taken over. */
 static void conn_handle_open(struct conn *c, const SbRequest *req, int witness)
@@ -447,17 +499,8 @@ static void conn_handle_open(struct conn *c, const SbRequest *req, int witness)
                 .type = o->type,
                 .protocol = o->has_protocol ? (uint32_t)o->protocol : 0,
         };
-        struct policy_peer peer = {
-                .uid = c->peer.uid,
-                .gid = c->peer.gid,
-                .groups = c->peer.groups,
-                .n_groups = c->peer.n_groups,
-                .unit = c->peer.unit,
-                .cgroup = c->peer.cgroup,
-        };
         struct opener_open m;
         struct pending *p;
-        enum policy_verdict v;
         char what[128], where[300];
         ssize_t n;
 
@@ -522,26 +565,9 @@ static void conn_handle_open(struct conn *c, const SbRequest *req, int witness)
         if (pr.ifname && !pr.ifname[0])
                 pr.ifname = NULL;
 
-        policy_request_format(&pr, what, sizeof(what));
-        v = policy_check(b->policy, &peer, &pr, &rule);
-        if (rule)
-                snprintf(where, sizeof(where), "%s:%u", rule->file, rule->line);
-
-        switch (v) {
-        case POLICY_VERDICT_NO_MATCH:
-                b->counters.denied[broker_family_from_af(pr.family)]++;
-                audit(AUDIT_DENIED, c, &pr, what, NULL, EPERM, NULL);
-                conn_refuse(c, req->id, EPERM, "denied: no rule allows %s for uid %u (%zu rules in %zu file(s))",
-                            what, c->peer.uid, policy_n_rules(b->policy), policy_n_files(b->policy));
+        rule = conn_decide(c, req->id, &pr, what, sizeof(what), where, sizeof(where));
+        if (!rule)
                 return;
-        case POLICY_VERDICT_DENY:
-                b->counters.denied[broker_family_from_af(pr.family)]++;
-                audit(AUDIT_DENIED, c, &pr, what, where, EPERM, NULL);
-                conn_reply(c, req->id, EPERM, "denied by rule", where, -1) ;
-                return;
-        case POLICY_VERDICT_ALLOW:
-                break;
-        }
 
         if (policy_rule_netns(rule) == POLICY_NETNS_CLIENT && witness < 0) {
                 conn_refuse(c, req->id, EPERM, "denied: %s creates sockets in the client's network "
@@ -631,39 +657,14 @@ static void conn_forward_op(struct conn *c, uint32_t id, const struct policy_req
 {
         struct broker *b = c->broker;
         const struct policy_rule *rule = NULL;
-        struct policy_peer peer = {
-                .uid = c->peer.uid,
-                .gid = c->peer.gid,
-                .groups = c->peer.groups,
-                .n_groups = c->peer.n_groups,
-                .unit = c->peer.unit,
-                .cgroup = c->peer.cgroup,
-        };
         struct opener_hdr *hdr = f->msg;
         int fd = f->fd;
         char what[160], where[300] = "";
         struct pending *p;
-        enum policy_verdict v;
 
-        policy_request_format(pr, what, sizeof(what));
-        v = policy_check(b->policy, &peer, pr, &rule);
-        if (rule)
-                snprintf(where, sizeof(where), "%s:%u", rule->file, rule->line);
-        switch (v) {
-        case POLICY_VERDICT_NO_MATCH:
-                b->counters.denied[broker_family_from_af(pr->family)]++;
-                audit(AUDIT_DENIED, c, pr, what, NULL, EPERM, NULL);
-                conn_refuse(c, id, EPERM, "denied: no rule allows %s for uid %u (%zu rules in %zu file(s))",
-                            what, c->peer.uid, policy_n_rules(b->policy), policy_n_files(b->policy));
+        rule = conn_decide(c, id, pr, what, sizeof(what), where, sizeof(where));
+        if (!rule)
                 return;
-        case POLICY_VERDICT_DENY:
-                b->counters.denied[broker_family_from_af(pr->family)]++;
-                audit(AUDIT_DENIED, c, pr, what, where, EPERM, NULL);
-                conn_reply(c, id, EPERM, "denied by rule", where, -1);
-                return;
-        case POLICY_VERDICT_ALLOW:
-                break;
-        }
 
         if (b->n_pending >= b->limits.max_inflight) {
                 conn_refuse(c, id, EAGAIN, "busy: %u requests in flight; try again", b->n_pending);
