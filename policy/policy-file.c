@@ -361,22 +361,42 @@ static size_t nss_buffer_size(int name)
         return n > 0 && (unsigned long)n < NSS_BUFFER_MAX ? (size_t)n : 4096;
 }
 
-static int resolve_user(const char *name, uid_t *ret, void *userdata)
-{
-        (void)userdata;
+/* One lookup with a buffer of size bytes: 0 and the id, or getpwnam_r's
+ * and getgrnam_r's error (ERANGE: try a larger buffer). */
+typedef int (*nss_lookup)(const char *name, char *buf, size_t size, uint32_t *ret);
 
-        for (size_t size = nss_buffer_size(_SC_GETPW_R_SIZE_MAX); size <= NSS_BUFFER_MAX; size *= 2) {
+static int lookup_user(const char *name, char *buf, size_t size, uint32_t *ret)
+{
+        struct passwd pw, *result = NULL;
+        int r = getpwnam_r(name, &pw, buf, size, &result);
+
+        if (r == 0 && result)
+                *ret = pw.pw_uid;
+        return r == 0 && !result ? ENOENT : r;
+}
+
+static int lookup_group(const char *name, char *buf, size_t size, uint32_t *ret)
+{
+        struct group gr, *result = NULL;
+        int r = getgrnam_r(name, &gr, buf, size, &result);
+
+        if (r == 0 && result)
+                *ret = gr.gr_gid;
+        return r == 0 && !result ? ENOENT : r;
+}
+
+/* Runs lookup with ever larger buffers, as the NSS functions ask. */
+static int nss_resolve(nss_lookup lookup, int size_name, const char *name, uint32_t *ret)
+{
+        for (size_t size = nss_buffer_size(size_name); size <= NSS_BUFFER_MAX; size *= 2) {
                 _cleanup_free_ char *buf = malloc(size);
-                struct passwd pw, *result = NULL;
                 int r;
 
                 if (!buf)
                         return -ENOMEM;
-                r = getpwnam_r(name, &pw, buf, size, &result);
-                if (r == 0 && result) {
-                        *ret = pw.pw_uid;
+                r = lookup(name, buf, size, ret);
+                if (r == 0)
                         return 0;
-                }
                 if (r == ERANGE)
                         continue;
                 return nss_not_found(r) ? -ENOENT : -r;
@@ -384,27 +404,28 @@ static int resolve_user(const char *name, uid_t *ret, void *userdata)
         return -ERANGE;
 }
 
+static int resolve_user(const char *name, uid_t *ret, void *userdata)
+{
+        uint32_t id;
+        int r;
+
+        (void)userdata;
+        r = nss_resolve(lookup_user, _SC_GETPW_R_SIZE_MAX, name, &id);
+        if (r == 0)
+                *ret = (uid_t)id;
+        return r;
+}
+
 static int resolve_group(const char *name, gid_t *ret, void *userdata)
 {
+        uint32_t id;
+        int r;
+
         (void)userdata;
-
-        for (size_t size = nss_buffer_size(_SC_GETGR_R_SIZE_MAX); size <= NSS_BUFFER_MAX; size *= 2) {
-                _cleanup_free_ char *buf = malloc(size);
-                struct group gr, *result = NULL;
-                int r;
-
-                if (!buf)
-                        return -ENOMEM;
-                r = getgrnam_r(name, &gr, buf, size, &result);
-                if (r == 0 && result) {
-                        *ret = gr.gr_gid;
-                        return 0;
-                }
-                if (r == ERANGE)
-                        continue;
-                return nss_not_found(r) ? -ENOENT : -r;
-        }
-        return -ERANGE;
+        r = nss_resolve(lookup_group, _SC_GETGR_R_SIZE_MAX, name, &id);
+        if (r == 0)
+                *ret = (gid_t)id;
+        return r;
 }
 
 const struct policy_resolver policy_resolver_system = {
