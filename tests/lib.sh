@@ -78,5 +78,19 @@ start_daemon_in() {
         wait_for 10 grep -q 'ready:' "$dir/daemon.log"
 }
 
+# veth_namespaces A B: network namespaces A and B joined by two veth pairs,
+# va0-vb0 and va1-vb1, all up, and A's loopback up. Fails when network
+# namespaces cannot be made here.
+veth_namespaces() {
+        local a=$1 b=$2 i
+        ip netns add "$a" && ip netns add "$b" || return 1
+        ip -n "$a" link set lo up
+        for i in 0 1; do
+                ip -n "$a" link add "va$i" type veth peer name "vb$i" netns "$b" &&
+                        ip -n "$a" link set "va$i" up &&
+                        ip -n "$b" link set "vb$i" up || return 1
+        done
+}
+
 # status_field PID FIELD: a field of /proc/PID/status.
 status_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }

@@ -26,13 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ip netns add "$A" && ip netns add "$B" || skip_all "cannot create network namespaces"
-ip -n "$A" link set lo up
-for i in 0 1; do
-        ip -n "$A" link add "va$i" type veth peer name "vb$i" netns "$B"
-        ip -n "$A" link set "va$i" up
-        ip -n "$B" link set "vb$i" up
-done
+veth_namespaces "$A" "$B" || skip_all "cannot create network namespaces"
 
 # Unprivileged users must be able to run the clients from here.
 install -m 0755 "$SBTEST" "$T/sbtest"
