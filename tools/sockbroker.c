@@ -710,6 +710,20 @@ static int cmd_hci(int argc, char **argv)
         return EXIT_OK;
 }
 
+static const struct {
+        const char *name;
+        int (*run)(int argc, char **argv);
+} commands[] = {
+        { "check", cmd_check },
+        { "explain", cmd_explain },
+        { "open", cmd_open },
+        { "run", cmd_run },
+        { "link", cmd_link },
+        { "hci", cmd_hci },
+        { "status", cmd_status },
+        { "list", cmd_list },
+};
+
 int main(int argc, char **argv)
 {
         const char *cmd;
@@ -731,22 +745,9 @@ int main(int argc, char **argv)
         argv[1] = argv[0];
         argc--;
         argv++;
-        if (streq(cmd, "check"))
-                return cmd_check(argc, argv);
-        if (streq(cmd, "explain"))
-                return cmd_explain(argc, argv);
-        if (streq(cmd, "open"))
-                return cmd_open(argc, argv);
-        if (streq(cmd, "run"))
-                return cmd_run(argc, argv);
-        if (streq(cmd, "link"))
-                return cmd_link(argc, argv);
-        if (streq(cmd, "hci"))
-                return cmd_hci(argc, argv);
-        if (streq(cmd, "status"))
-                return cmd_status(argc, argv);
-        if (streq(cmd, "list"))
-                return cmd_list(argc, argv);
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                if (streq(cmd, commands[i].name))
+                        return commands[i].run(argc, argv);
         fprintf(stderr, "sockbroker: unknown command '%s'\nTry 'sockbroker --help'.\n", cmd);
         return EXIT_USAGE;
 }
