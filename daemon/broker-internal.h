@@ -46,6 +46,7 @@ struct pending {
 struct broker {
         sd_event *event;
         struct broker_limits limits;
+        struct peer_idmap idmap;         /* to tell peers the kernel cannot name */
 
         int listen_fd;
         sd_event_source *listen_io;

@@ -968,6 +968,17 @@ static bool conn_handle_message(struct conn *c)
                 return conn_refuse(c, 0, -r, "bad request: %s", why);
         }
 
+        if (c->peer.unmapped) {
+                fdmsg_close_all(fds, n_fds);
+                b->counters.denied[BROKER_FAMILY_OTHER]++;
+                audit(AUDIT_DENIED, c, NULL, op_name(req), NULL, EPERM, "uid not mapped here");
+                conn_refuse(c, req->id, EPERM, "denied: uid %u is what the kernel reports for any uid "
+                            "this daemon's user namespace does not map, so the peer cannot be told "
+                            "apart from others", c->peer.uid);
+                sb_proto_request_free(req);
+                return true;
+        }
+
         switch (req->op_case) {
         case SOCKBROKER__REQUEST__OP_OPEN:
                 conn_handle_open(c, req, n_fds ? fds[0] : -1);
@@ -1108,6 +1119,7 @@ static int on_listen_io(sd_event_source *s, int lfd, uint32_t revents, void *use
                 free(c);
                 return 0;
         }
+        peer_apply_idmap(&c->peer, &b->idmap);
         c->fd = TAKE_FD(fd);
         c->next = b->conns;
         if (b->conns)
@@ -1233,6 +1245,11 @@ int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
         }
         broker_status_start(&b);
 
+        (void)peer_idmap_read(&b.idmap);
+        if (!b.idmap.all_uids)
+                log_info("in a user namespace that does not map every uid: peers reported as "
+                         "uid %u are refused, as the kernel reports any uid it cannot name so",
+                         b.idmap.overflow_uid);
         if (broker_first_policy(&b) < 0)
                 goto finish;
 

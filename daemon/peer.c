@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,8 @@
 
 #define PEER_MAX_GROUPS 65536u
 #define PEER_MAX_CGROUP_FILE 65536u
+/* The kernel's overflowuid and overflowgid unless set otherwise. */
+#define PEER_DEFAULT_OVERFLOW_ID 65534ul
 
 static int pidfd_open_compat(pid_t pid)
 {
@@ -63,6 +66,85 @@ static int read_groups(int fd, struct peer *p)
                         return negative_errno();
                 /* len now holds the size the kernel needs. */
         }
+}
+
+bool peer_idmap_text_maps_all(const char *text, size_t len)
+{
+        const char *p = text, *end = text + len;
+
+        /* "inside outside count" lines; all ids is one range of 2^32 - 1. */
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t)(end - p));
+                char line[128];
+                unsigned long inside, outside, count;
+                size_t n = (size_t)((nl ? nl : end) - p);
+
+                if (n < sizeof(line)) {
+                        memcpy(line, p, n);
+                        line[n] = 0;
+                        if (sscanf(line, "%lu %lu %lu", &inside, &outside, &count) == 3 &&
+                            inside == 0 && count >= UINT32_MAX)
+                                return true;
+                }
+                if (!nl)
+                        break;
+                p = nl + 1;
+        }
+        return false;
+}
+
+static bool file_maps_all(const char *path)
+{
+        char buf[4096];
+        ssize_t n;
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0)
+                return true;     /* no user namespaces: every id is itself */
+        n = read(fd, buf, sizeof(buf));
+        return n > 0 && peer_idmap_text_maps_all(buf, (size_t)n);
+}
+
+static unsigned long read_overflow(const char *path)
+{
+        char buf[32] = "";
+        unsigned long v;
+        ssize_t n;
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0)
+                return PEER_DEFAULT_OVERFLOW_ID;
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0 || sscanf(buf, "%lu", &v) != 1 || v > UINT32_MAX - 1)
+                return PEER_DEFAULT_OVERFLOW_ID;
+        return v;
+}
+
+int peer_idmap_read(struct peer_idmap *ret)
+{
+        *ret = (struct peer_idmap) {
+                .all_uids = file_maps_all("/proc/self/uid_map"),
+                .all_gids = file_maps_all("/proc/self/gid_map"),
+                .overflow_uid = (uid_t)read_overflow("/proc/sys/kernel/overflowuid"),
+                .overflow_gid = (gid_t)read_overflow("/proc/sys/kernel/overflowgid"),
+        };
+        return 0;
+}
+
+void peer_apply_idmap(struct peer *p, const struct peer_idmap *m)
+{
+        size_t n = 0;
+
+        if (!m->all_uids && p->uid == m->overflow_uid)
+                p->unmapped = true;
+        if (m->all_gids)
+                return;
+        if (p->gid == m->overflow_gid)
+                p->gid = (gid_t)-1;
+        for (size_t i = 0; i < p->n_groups; i++)
+                if (p->groups[i] != m->overflow_gid)
+                        p->groups[n++] = p->groups[i];
+        p->n_groups = n;
 }
 
 char *peer_cgroup_from_proc(const char *text, size_t len)

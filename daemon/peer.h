@@ -26,7 +26,35 @@ struct peer {
         bool pidfd_from_socket;  /* SO_PEERPIDFD rather than pidfd_open() */
         char *cgroup;            /* NULL when unknown */
         char *unit;              /* NULL when unknown or not in a unit */
+        bool unmapped;           /* uid not nameable in our user namespace */
 };
+
+/*
+ * What this process's user namespace maps. The kernel reports a peer
+ * whose uid or gid has no name here as the overflow id (65534): in a
+ * namespace that does not map every id, a peer claiming it may be anyone.
+ */
+struct peer_idmap {
+        bool all_uids;           /* every uid maps: the initial namespace */
+        bool all_gids;
+        uid_t overflow_uid;
+        gid_t overflow_gid;
+};
+
+/* Reads /proc/self/{uid,gid}_map and the overflow ids (65534 when the
+ * latter are not readable). */
+int peer_idmap_read(struct peer_idmap *ret);
+
+/* Whether /proc/PID/uid_map (or gid_map) text maps every id. Pure. */
+bool peer_idmap_text_maps_all(const char *text, size_t len);
+
+/*
+ * Applies m to p: a uid that may be unmapped marks p unmapped (to be
+ * refused: its identity is unknown); a primary gid that may be unmapped
+ * becomes (gid_t)-1, which no rule names, and such supplementary groups
+ * are dropped. Pure.
+ */
+void peer_apply_idmap(struct peer *p, const struct peer_idmap *m);
 
 /* Fills *p from a connected AF_UNIX socket. Fails only when SO_PEERCRED
  * does; missing groups, pidfd, cgroup or unit leave those fields empty. */

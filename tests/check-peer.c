@@ -94,6 +94,58 @@ START_TEST(test_socketpair_identity)
 }
 END_TEST
 
+/* Which /proc/PID/uid_map texts map every id. */
+START_TEST(test_idmap_text)
+{
+        static const struct {
+                const char *text;
+                bool all;
+        } cases[] = {
+                { "         0          0 4294967295\n", true },
+                { "0 100000 4294967295\n", true },
+                { "         0          0       1000\n", false },
+                { "0 0 1\n1 100000 65536\n", false },
+                { "", false },
+                { "garbage\n", false },
+                { "1 1 4294967295\n", false },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+                ck_assert_msg(peer_idmap_text_maps_all(cases[i].text, strlen(cases[i].text)) == cases[i].all,
+                              "'%s'", cases[i].text);
+}
+END_TEST
+
+/* A peer the kernel reports with the overflow ids, in a namespace that
+ * does not map every id: its uid is unknown and its overflow gids match
+ * nothing. In the initial namespace nothing changes. */
+START_TEST(test_apply_idmap)
+{
+        const struct peer_idmap partial = { .overflow_uid = 65534, .overflow_gid = 65534 };
+        const struct peer_idmap all = { .all_uids = true, .all_gids = true,
+                                        .overflow_uid = 65534, .overflow_gid = 65534 };
+        gid_t groups[] = { 65534, 10, 65534, 20 };
+        struct peer p = { .uid = 65534, .gid = 65534, .groups = groups, .n_groups = 4 };
+
+        peer_apply_idmap(&p, &all);
+        ck_assert(!p.unmapped);
+        ck_assert_uint_eq(p.gid, 65534);
+        ck_assert_uint_eq(p.n_groups, 4);
+
+        peer_apply_idmap(&p, &partial);
+        ck_assert(p.unmapped);
+        ck_assert_uint_eq(p.gid, (gid_t)-1);
+        ck_assert_uint_eq(p.n_groups, 2);
+        ck_assert_uint_eq(groups[0], 10);
+        ck_assert_uint_eq(groups[1], 20);
+
+        p = (struct peer) { .uid = 7, .gid = 7 };
+        peer_apply_idmap(&p, &partial);
+        ck_assert(!p.unmapped);
+        ck_assert_uint_eq(p.gid, 7);
+}
+END_TEST
+
 Suite *make_peer_suite(void)
 {
         Suite *s = suite_create("peer");
@@ -104,6 +156,8 @@ Suite *make_peer_suite(void)
         suite_add_tcase(s, tc);
         tc = tcase_create("socket");
         tcase_add_test(tc, test_socketpair_identity);
+        tcase_add_test(tc, test_idmap_text);
+        tcase_add_test(tc, test_apply_idmap);
         suite_add_tcase(s, tc);
         return s;
 }

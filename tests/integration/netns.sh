@@ -3,7 +3,8 @@
 # namespaces (unshare, as a rootless container runtime makes them) gets
 # packet sockets in its own network namespace (netns=client) or in the
 # daemon's (netns=host), as the rule says, and its uid is the one the
-# user namespace maps it to.
+# user namespace maps it to. And a daemon in a user namespace of its own
+# refuses peers whose uid it cannot name.
 #
 #   A: the daemon's namespace (the "host"); interface vh0
 #   C: the container's namespace, made by unshare; interface vc0, the
@@ -21,7 +22,10 @@ A=sbna$$
 DPID=
 CPID=
 
+UPID=
+
 cleanup() {
+        [ -n "$UPID" ] && kill "$UPID" 2>/dev/null
         [ -n "$CPID" ] && kill "$CPID" 2>/dev/null
         [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
         ip netns del "$A" 2>/dev/null
@@ -139,5 +143,42 @@ diag "$(cat "$T/recv2.out")"
 
 out=$(in_container "$T/sbtest open packet/raw/0x88b5@vh0" 2>&1)
 check "a host interface under a netns=client rule is refused" grep -q 'refused errno=1' <<<"$out"
+
+# The daemon itself in a user namespace, as in a rootless container: it
+# maps uids and gids 0-999 only. A peer outside that range reaches the
+# daemon as uid 65534, the kernel's name for any uid it cannot map here,
+# so it is refused even under a rule for uid 65534; a mapped uid is
+# matched as itself.
+mkdir -m 0755 "$T/u" "$T/u/run"
+cat >"$T/u/policy.conf" <<'P'
+allow uid=65534 inet raw proto=icmp netns=host
+allow uid=7 inet raw proto=icmp netns=host
+P
+chmod 0644 "$T/u/policy.conf"
+unshare --user --net bash -c 'until grep -q . /proc/self/uid_map; do sleep 0.05; done
+        ip link set lo up
+        exec "$1" -p "$2/policy.conf" -d "$2/policy.d" -s "$2/run/sock"' \
+        sh "$SOCKBROKERD" "$T/u" </dev/null >/dev/null 2>"$T/u/daemon.log" &
+UPID=$!
+# unshare execs in place: once its user namespace differs from ours, the map is its to get.
+wait_for 5 bash -c "test \"\$(readlink /proc/$UPID/ns/user)\" != \"\$(readlink /proc/self/ns/user)\""
+echo "0 0 1000" >"/proc/$UPID/uid_map"
+echo "0 0 1000" >"/proc/$UPID/gid_map"
+check "sockbrokerd starts in a user namespace that maps uids 0-999" \
+        wait_for 10 grep -q 'ready:' "$T/u/daemon.log"
+as_user() { setpriv --reuid="$1" --regid="$1" --clear-groups env SOCKBROKER_SOCKET="$T/u/run/sock" "$T/sbtest" open inet/raw/icmp 2>&1; }
+out=$(as_user 7)
+check "a mapped uid (7) is matched as itself" grep -q "^granted .*policy.conf:2" <<<"$out"
+diag "$out"
+for u in 1001 65534; do
+        out=$(as_user "$u")
+        check "host uid $u, not mapped there, is refused though a rule names uid 65534" \
+                grep -q "refused errno=1 .*does not map" <<<"$out"
+        diag "$out"
+done
+check "the refusals are logged as such" grep -q 'decision=denied uid=65534 .*reason="uid not mapped here"' "$T/u/daemon.log"
+kill "$UPID"
+wait "$UPID"
+UPID=
 
 finish
