@@ -16,6 +16,7 @@
 #include "daemon/broker.h"
 #include "daemon/peer.h"
 #include "policy/policy.h"
+#include "proto/protocol.h"
 
 struct broker;
 
@@ -74,6 +75,16 @@ struct broker {
         struct broker_counters counters;
         struct grant_ring grants;
 };
+
+/* Sends reply (its version filled in) with fd, if not -1. A client that
+ * cannot take it now is disconnected: its replies are never queued.
+ * Returns false when c was freed. */
+bool conn_send_reply(struct conn *c, SbReply *reply, int fd);
+
+/* A reply with an outcome, a message, the deciding rule ("file:line", or
+ * NULL) and fd, if not -1; as conn_send_reply(). */
+bool conn_reply(struct conn *c, uint32_t id, int error, const char *message,
+                const char *rule, int fd);
 
 /* The policy's view of a connection's peer; its strings are c's. */
 void conn_policy_peer(const struct conn *c, struct policy_peer *ret);

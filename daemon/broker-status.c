@@ -340,30 +340,6 @@ void conn_record_grant(struct conn *c, const char *what, const char *rule, uint6
                        c->peer.pid, start_time, c->peer.unit, c->peer.cgroup, what, rule);
 }
 
-/* Sends a reply; a client that cannot take it now is disconnected, as
- * conn_reply() in broker.c does. */
-static void conn_send(struct conn *c, SbReply *reply)
-{
-        uint8_t buf[SB_PROTO_MAX_MESSAGE];
-        ssize_t n;
-        int len;
-
-        reply->has_version = true;
-        reply->version = SB_PROTO_VERSION;
-        len = sb_proto_reply_encode(reply, buf, sizeof(buf));
-        if (len < 0) {
-                log_error("uid=%u pid=%d: cannot encode a status reply", c->peer.uid, c->peer.pid);
-                conn_free(c);
-                return;
-        }
-        n = fdmsg_send(c->fd, buf, (size_t)len, NULL, 0, MSG_DONTWAIT);
-        if (n < 0) {
-                log_warning("uid=%u pid=%d: cannot send reply (%s); disconnecting",
-                            c->peer.uid, c->peer.pid, strerror((int)-n));
-                conn_free(c);
-        }
-}
-
 static void fill_counters(Sockbroker__FamilyCounters *f, const uint64_t v[_BROKER_FAMILY_MAX])
 {
         f->has_inet = f->has_inet6 = f->has_packet = f->has_can = f->has_bluetooth = true;
@@ -451,7 +427,7 @@ static void status_reply(struct conn *c, uint32_t id, const Sockbroker__Status *
                         break;
                 }
         }
-        conn_send(c, &reply);
+        (void)conn_send_reply(c, &reply, -1);
 }
 
 static void list_reply(struct conn *c, uint32_t id, const Sockbroker__Status *req)
@@ -473,7 +449,7 @@ static void list_reply(struct conn *c, uint32_t id, const Sockbroker__Status *re
                 if (g)
                         entries[i].state = peer_state(g);
         }
-        conn_send(c, &reply);
+        (void)conn_send_reply(c, &reply, -1);
 }
 
 /* Replies with a refusal; the reason goes back as the client reads it. */
@@ -481,19 +457,13 @@ _printf_(5, 6)
 static void status_refuse(struct conn *c, uint32_t id, int error, const char *rule,
                           const char *fmt, ...)
 {
-        SbReply reply = SOCKBROKER__REPLY__INIT;
         char msg[SB_PROTO_MAX_REASON];
         va_list ap;
 
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        reply.has_id = reply.has_error = true;
-        reply.id = id;
-        reply.error = error;
-        reply.message = msg;
-        reply.rule = (char *)(rule && rule[0] ? rule : NULL);
-        conn_send(c, &reply);
+        (void)conn_reply(c, id, error, msg, rule, -1);
 }
 
 void conn_handle_status(struct conn *c, const SbRequest *req)

@@ -68,43 +68,15 @@ static void broker_set_status(struct broker *b)
 
 /* ---- replies ----------------------------------------------------------- */
 
-/* Sends a reply. A client that cannot take it now is disconnected: its
- * replies are never queued. Returns false when c was freed. */
-static bool conn_reply_data(struct conn *c, uint32_t id, int error, const char *message,
-                            const char *rule, int fd, const void *data, size_t n_data);
-
-static bool conn_reply(struct conn *c, uint32_t id, int error, const char *message,
-                       const char *rule, int fd)
+bool conn_send_reply(struct conn *c, SbReply *reply, int fd)
 {
-        return conn_reply_data(c, id, error, message, rule, fd, NULL, 0);
-}
-
-/* conn_reply() with an operation's result in Reply.data. */
-static bool conn_reply_data(struct conn *c, uint32_t id, int error, const char *message,
-                            const char *rule, int fd, const void *data, size_t n_data)
-{
-        SbReply reply = SOCKBROKER__REPLY__INIT;
         uint8_t buf[SB_PROTO_MAX_MESSAGE];
-        char msg[SB_PROTO_MAX_REASON];
         ssize_t n;
         int len;
 
-        snprintf(msg, sizeof(msg), "%s", message ? message : "");
-        reply.has_version = true;
-        reply.version = SB_PROTO_VERSION;
-        reply.has_id = true;
-        reply.id = id;
-        reply.has_error = true;
-        reply.error = error;
-        reply.message = msg;
-        reply.rule = (char *)(rule && rule[0] ? rule : NULL);
-        reply.has_n_fds = fd >= 0;
-        reply.n_fds = fd >= 0 ? 1 : 0;
-        reply.has_data = data != NULL;
-        reply.data.data = (uint8_t *)data;
-        reply.data.len = n_data;
-
-        len = sb_proto_reply_encode(&reply, buf, sizeof(buf));
+        reply->has_version = true;
+        reply->version = SB_PROTO_VERSION;
+        len = sb_proto_reply_encode(reply, buf, sizeof(buf));
         if (len < 0) {
                 log_error("uid=%u pid=%d: cannot encode a reply", c->peer.uid, c->peer.pid);
                 conn_free(c);
@@ -118,6 +90,34 @@ static bool conn_reply_data(struct conn *c, uint32_t id, int error, const char *
                 return false;
         }
         return true;
+}
+
+/* conn_reply() with an operation's result in Reply.data. */
+static bool conn_reply_data(struct conn *c, uint32_t id, int error, const char *message,
+                            const char *rule, int fd, const void *data, size_t n_data)
+{
+        SbReply reply = SOCKBROKER__REPLY__INIT;
+        char msg[SB_PROTO_MAX_REASON];
+
+        snprintf(msg, sizeof(msg), "%s", message ? message : "");
+        reply.has_id = true;
+        reply.id = id;
+        reply.has_error = true;
+        reply.error = error;
+        reply.message = msg;
+        reply.rule = (char *)(rule && rule[0] ? rule : NULL);
+        reply.has_n_fds = fd >= 0;
+        reply.n_fds = fd >= 0 ? 1 : 0;
+        reply.has_data = data != NULL;
+        reply.data.data = (uint8_t *)data;
+        reply.data.len = n_data;
+        return conn_send_reply(c, &reply, fd);
+}
+
+bool conn_reply(struct conn *c, uint32_t id, int error, const char *message,
+                const char *rule, int fd)
+{
+        return conn_reply_data(c, id, error, message, rule, fd, NULL, 0);
 }
 
 _printf_(4, 5)
