@@ -487,6 +487,27 @@ static const struct policy_rule *conn_decide(struct conn *c, uint32_t id,
         return rule;
 }
 
+/*
+ * The socket of the client's that shows its network namespace, to go to
+ * the opener with a request under rule: *witness when the rule works in
+ * the client's namespace, else none (-1). Refuses the request and returns
+ * false when the rule needs one and the client sent none.
+ */
+static bool conn_netns_witness(struct conn *c, uint32_t id, const struct policy_rule *rule,
+                               const char *where, int *witness)
+{
+        if (policy_rule_netns(rule) != POLICY_NETNS_CLIENT) {
+                *witness = -1;
+                return true;
+        }
+        if (*witness >= 0)
+                return true;
+        conn_refuse(c, id, EPERM, "denied: %s works in the client's network namespace, and the "
+                    "request carried no socket of the client's to show which one it is "
+                    "(libsockbroker sends it)", where);
+        return false;
+}
+
 /* witness: a socket the client sent to show its network namespace, or -1;
  * not taken over. */
 static void conn_handle_open(struct conn *c, const SbRequest *req, int witness)
@@ -569,14 +590,8 @@ static void conn_handle_open(struct conn *c, const SbRequest *req, int witness)
         if (!rule)
                 return;
 
-        if (policy_rule_netns(rule) == POLICY_NETNS_CLIENT && witness < 0) {
-                conn_refuse(c, req->id, EPERM, "denied: %s creates sockets in the client's network "
-                            "namespace, and the request carried no socket of the client's to show "
-                            "which one it is (libsockbroker sends it)", where);
+        if (!conn_netns_witness(c, req->id, rule, where, &witness))
                 return;
-        }
-        if (policy_rule_netns(rule) != POLICY_NETNS_CLIENT)
-                witness = -1;
 
         if (pr.family != AF_PACKET && pr.family != AF_INET && pr.family != AF_INET6 &&
             pr.family != AF_CAN && pr.family != AF_BLUETOOTH) {
@@ -598,15 +613,10 @@ static void conn_handle_open(struct conn *c, const SbRequest *req, int witness)
         m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_OPEN, b->next_seq };
         m.generation = b->generation;
         m.rule_index = rule->index;
-        m.family = pr.family;
-        m.type = pr.type;
-        m.protocol = pr.protocol;
         m.flags = (o->has_flags && (o->flags & SOCKBROKER__OPEN_FLAGS__OPEN_FLAG_NONBLOCK)) ?
                   OPENER_OPEN_NONBLOCK : 0;
         if (witness >= 0)
                 m.flags |= OPENER_OPEN_CLIENT_NETNS;
-        if (pr.ifname)
-                snprintf(m.ifname, sizeof(m.ifname), "%s", pr.ifname);
         opener_open_set_request(&m, &pr);
 
         if (b->n_pending >= b->limits.max_inflight) {
@@ -671,17 +681,10 @@ static void conn_forward_op(struct conn *c, uint32_t id, const struct policy_req
                 return;
         }
         if (f->netns_flags) {
-                if (policy_rule_netns(rule) != POLICY_NETNS_CLIENT) {
-                        fd = -1;
-                } else if (fd < 0) {
-                        conn_refuse(c, id, EPERM, "denied: %s works in the client's network "
-                                    "namespace, and the request carried no socket of the "
-                                    "client's to show which one it is (libsockbroker sends it)",
-                                    where);
+                if (!conn_netns_witness(c, id, rule, where, &fd))
                         return;
-                } else {
+                if (fd >= 0)
                         *f->netns_flags |= OPENER_OPEN_CLIENT_NETNS;
-                }
         }
         hdr->seq = b->next_seq;
         *f->generation = b->generation;

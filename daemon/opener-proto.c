@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -204,6 +205,12 @@ const char *opener_stage_to_string(enum opener_stage stage)
 
 void opener_open_set_request(struct opener_open *m, const struct policy_request *req)
 {
+        m->family = req->family;
+        m->type = req->type;
+        m->protocol = req->protocol;
+        memset(m->ifname, 0, sizeof(m->ifname));
+        if (req->ifname)
+                snprintf(m->ifname, sizeof(m->ifname), "%s", req->ifname);
         if (req->has_can_ids) {
                 m->addr_flags |= OPENER_ADDR_CAN_IDS;
                 m->rx_id = req->rx_id;

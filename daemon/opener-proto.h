@@ -220,7 +220,7 @@ const char *opener_stage_to_string(enum opener_stage stage);
 
 struct policy_request;
 
-/* Copies the address fields of an OPEN request into m, and back. The
- * request's strings point into m. */
+/* Copies an OPEN request (family, type, protocol, interface and address
+ * fields) into m, and back. The request's strings point into m. */
 void opener_open_set_request(struct opener_open *m, const struct policy_request *req);
 void opener_open_get_request(const struct opener_open *m, struct policy_request *req);

@@ -537,12 +537,10 @@ static int open_bluetooth(const struct opener_open *m, const struct policy_rule 
         return 0;
 }
 
-static int open_socket(const struct opener_open *m, const struct policy_rule *rule,
-                       int *ret_fd, enum opener_stage *stage)
+/* req is m's request, as opener_open_get_request() gives it. */
+static int open_socket(const struct opener_open *m, const struct policy_request *req,
+                       const struct policy_rule *rule, int *ret_fd, enum opener_stage *stage)
 {
-        struct policy_request req;
-
-        opener_open_get_request(m, &req);
         switch (m->family) {
         case AF_PACKET:
                 return open_packet(m, rule, ret_fd, stage);
@@ -550,9 +548,9 @@ static int open_socket(const struct opener_open *m, const struct policy_rule *ru
         case AF_INET6:
                 return open_inet(m, ret_fd, stage);
         case AF_CAN:
-                return open_can(m, &req, ret_fd, stage);
+                return open_can(m, req, ret_fd, stage);
         case AF_BLUETOOTH:
-                return open_bluetooth(m, rule, &req, ret_fd, stage);
+                return open_bluetooth(m, rule, req, ret_fd, stage);
         default:
                 *stage = OPENER_STAGE_CREATE;
                 return -EAFNOSUPPORT;
@@ -634,6 +632,7 @@ static int in_client_netns(struct opener *o, int witness, netns_work work, void 
 
 struct open_work {
         const struct opener_open *m;
+        const struct policy_request *req;
         const struct policy_rule *rule;
         int fd;
 };
@@ -642,7 +641,16 @@ static int open_work_run(void *ctx, enum opener_stage *stage)
 {
         struct open_work *w = ctx;
 
-        return open_socket(w->m, w->rule, &w->fd, stage);
+        return open_socket(w->m, w->req, w->rule, &w->fd, stage);
+}
+
+/* The broker attaches a socket of the client's exactly when the rule works
+ * in the client's namespace; anything else is a lie. */
+static void check_witness(const struct policy_rule *rule, int witness)
+{
+        if ((policy_rule_netns(rule) == POLICY_NETNS_CLIENT) != (witness >= 0))
+                opener_fatal("broker %s a namespace witness for %s:%u",
+                             witness >= 0 ? "sent" : "did not send", rule->file, rule->line);
 }
 
 static void handle_open(struct opener *o, const struct opener_open *m, int witness)
@@ -651,7 +659,7 @@ static void handle_open(struct opener *o, const struct opener_open *m, int witne
         const struct policy_rule *rule;
         struct policy_request req;
         enum opener_stage stage = OPENER_STAGE_NONE;
-        struct open_work w = { .m = m, .fd = -1 };
+        struct open_work w = { .m = m, .req = &req, .fd = -1 };
         _cleanup_close_ int fd = -1;
         ssize_t n;
         int r;
@@ -661,12 +669,7 @@ static void handle_open(struct opener *o, const struct opener_open *m, int witne
         opener_open_get_request(m, &req);
         if (!policy_rule_permits(rule, &req))
                 refuse_unpermitted(&req, rule);
-
-        /* The broker attaches the client's socket exactly when the rule
-         * creates in the client's namespace; anything else is a lie. */
-        if ((policy_rule_netns(rule) == POLICY_NETNS_CLIENT) != (witness >= 0))
-                opener_fatal("broker %s a namespace witness for %s:%u",
-                             witness >= 0 ? "sent" : "did not send", rule->file, rule->line);
+        check_witness(rule, witness);
 
         w.rule = rule;
         if (witness >= 0)
@@ -856,9 +859,7 @@ static void handle_link(struct opener *o, const struct opener_link *m, int witne
 
         if (!policy_rule_permits(rule, &req))
                 refuse_unpermitted(&req, rule);
-        if ((policy_rule_netns(rule) == POLICY_NETNS_CLIENT) != (witness >= 0))
-                opener_fatal("broker %s a namespace witness for %s:%u",
-                             witness >= 0 ? "sent" : "did not send", rule->file, rule->line);
+        check_witness(rule, witness);
 
         if (witness >= 0)
                 r = in_client_netns(o, witness, link_work_run, &w, &stage);
