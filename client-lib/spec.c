@@ -106,12 +106,12 @@ static int parse_can_address(char *at, struct sb_spec *s, char *why, size_t why_
         return 0;
 }
 
-static int parse_hci_device(const char *text, uint32_t *ret)
+int sb_spec_parse_hci_device(const char *text, uint32_t *ret)
 {
         uint64_t v;
 
-        if (strncmp(text, "hci", 3) != 0 || !text[3] || text[3] == '+' || text[3] == '-' ||
-            names_parse_uint(text + 3, SB_HCI_MAX_DEV, &v) < 0)
+        /* names_parse_uint() takes no sign, nor an empty string. */
+        if (strncmp(text, "hci", 3) != 0 || names_parse_uint(text + 3, SB_HCI_MAX_DEV, &v) < 0)
                 return -EINVAL;
         *ret = (uint32_t)v;
         return 0;
@@ -134,7 +134,7 @@ static int parse_bluetooth_address(char *at, struct sb_spec *s, char *why, size_
                                                        : SB_HCI_CHANNEL_CONTROL;
                 return 0;
         }
-        if (parse_hci_device(part[0], &s->dev) < 0)
+        if (sb_spec_parse_hci_device(part[0], &s->dev) < 0)
                 return refuse(-EINVAL, why, why_size, "'%s' is not a controller (hciN)", part[0]);
         s->has_dev = true;
 

@@ -61,6 +61,10 @@ struct sb_spec {
 #define SB_HCI_CHANNEL_MONITOR 2u
 #define SB_HCI_CHANNEL_CONTROL 3u
 
+/* Parses a controller name, "hciN" with N at most SB_HCI_MAX_DEV.
+ * Returns 0, or -EINVAL. */
+int sb_spec_parse_hci_device(const char *text, uint32_t *ret);
+
 /* Parses a spec. Returns 0, or -EINVAL with a reason in why. */
 int sb_spec_parse(const char *text, struct sb_spec *ret, char *why, size_t why_size);
 

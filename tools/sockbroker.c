@@ -668,7 +668,7 @@ static int cmd_hci(int argc, char **argv)
 {
         uint8_t params[SB_PROTO_MAX_HCI_PARAMS], ret[SB_PROTO_MAX_HCI_PARAMS];
         size_t n_params = 0;
-        uint64_t dev;
+        uint32_t dev;
         uint32_t opcode;
         ssize_t n;
         int r;
@@ -680,8 +680,7 @@ static int cmd_hci(int argc, char **argv)
                 fprintf(stderr, "sockbroker hci: hciN and COMMAND expected\n");
                 return EXIT_USAGE;
         }
-        if (strncmp(argv[optind], "hci", 3) != 0 || !argv[optind][3] ||
-            names_parse_uint(argv[optind] + 3, 0xfffe, &dev) < 0) {
+        if (sb_spec_parse_hci_device(argv[optind], &dev) < 0) {
                 fprintf(stderr, "sockbroker hci: '%s' is not a controller (hciN)\n", argv[optind]);
                 return EXIT_USAGE;
         }
