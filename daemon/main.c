@@ -350,12 +350,24 @@ static int resolve_user(const struct options *o, uid_t *uid, gid_t *gid)
         return 0;
 }
 
+/* Whether the calling process holds no capability in any set but the
+ * bounding one; -errno when it cannot tell. */
+static int caps_none(void)
+{
+        struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct data[2];
+
+        if (syscall(SYS_capget, &hdr, data) < 0)
+                return log_error_errno(negative_errno(), "capget: %m");
+        return !(data[0].permitted || data[1].permitted || data[0].effective || data[1].effective ||
+                 data[0].inheritable || data[1].inheritable);
+}
+
 /* Leaves the broker with nothing: no capabilities in any set, an empty
  * bounding set, no supplementary groups, no_new_privs, and verifies it. */
 static int drop_privileges(uid_t uid, gid_t gid)
 {
-        struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-        struct __user_cap_data_struct data[2];
+        int r;
 
         for (int i = 0; i <= (int)cap_max_bits() - 1; i++)
                 if (CAP_IS_SUPPORTED(i) && prctl(PR_CAPBSET_DROP, i, 0, 0, 0) < 0)
@@ -372,10 +384,10 @@ static int drop_privileges(uid_t uid, gid_t gid)
                 return log_error_errno(negative_errno(), "PR_SET_NO_NEW_PRIVS: %m");
 
         /* setresuid() away from 0 clears the capability sets; check it did. */
-        if (syscall(SYS_capget, &hdr, data) < 0)
-                return log_error_errno(negative_errno(), "capget: %m");
-        if (data[0].permitted || data[1].permitted || data[0].effective || data[1].effective ||
-            data[0].inheritable || data[1].inheritable)
+        r = caps_none();
+        if (r < 0)
+                return r;
+        if (r == 0)
                 return log_error_errno(-EPERM, "capabilities survived the switch to uid %u", uid);
         if (geteuid() == 0 || getuid() == 0)
                 return log_error_errno(-EPERM, "still root after setresuid");
@@ -385,23 +397,29 @@ static int drop_privileges(uid_t uid, gid_t gid)
 /*
  * For a broker started without root (sockbrokerd --opener-socket, under
  * User=): nothing to switch, but nothing may be left either. Capabilities
- * it was given go; the bounding set stays as the service manager left it
- * (shrinking it needs CAP_SETPCAP), which no_new_privs makes moot.
+ * it was given go, and that is verified; the bounding set stays as the
+ * service manager left it (shrinking it needs CAP_SETPCAP), which
+ * no_new_privs makes moot.
  */
 static int drop_unprivileged(void)
 {
         struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-        struct __user_cap_data_struct data[2];
+        struct __user_cap_data_struct none[2] = {};
+        int r;
 
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
                 return log_error_errno(negative_errno(), "PR_CAP_AMBIENT_CLEAR_ALL: %m");
-        if (syscall(SYS_capget, &hdr, data) < 0)
-                return log_error_errno(negative_errno(), "capget: %m");
-        if (data[0].permitted || data[1].permitted || data[0].inheritable || data[1].inheritable) {
-                memset(data, 0, sizeof(data));
-                if (syscall(SYS_capset, &hdr, data) < 0)
-                        return log_error_errno(negative_errno(), "capset: %m");
-        }
+        /* capset() only when there is something to drop: the broker's unit
+         * filters it out with the rest of @privileged. */
+        r = caps_none();
+        if (r == 0 && syscall(SYS_capset, &hdr, none) < 0)
+                return log_error_errno(negative_errno(), "capset: %m");
+        if (r == 0)
+                r = caps_none();
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return log_error_errno(-EPERM, "capabilities survived capset()");
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return log_error_errno(negative_errno(), "PR_SET_NO_NEW_PRIVS: %m");
         if (geteuid() == 0 || getuid() == 0)
