@@ -706,18 +706,26 @@ static void conn_forward_op(struct conn *c, uint32_t id, const struct policy_req
                 (void)sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
 }
 
+/* Reads the family, type and protocol of the socket a client sent into
+ * pr, from the kernel; refuses the request and returns false when it is
+ * not a socket. */
+static bool conn_read_socket(struct conn *c, uint32_t id, int fd, struct policy_request *pr)
+{
+        int r = sockinfo_read(fd, pr);
+
+        if (r < 0)
+                conn_refuse(c, id, -r, "bad request: the descriptor sent is not a socket");
+        return r >= 0;
+}
+
 static void conn_handle_bind(struct conn *c, const SbRequest *req, int fd)
 {
         const Sockbroker__Address *a = req->bind->address;
         struct policy_request pr = { .op = POLICY_OP_BIND };
         struct opener_bind m;
-        int r;
 
-        r = sockinfo_read(fd, &pr);
-        if (r < 0) {
-                conn_refuse(c, req->id, -r, "bad request: the descriptor sent is not a socket");
+        if (!conn_read_socket(c, req->id, fd, &pr))
                 return;
-        }
 
         memset(&m, 0, sizeof(m));
         m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_BIND, 0 };
@@ -769,13 +777,9 @@ static void conn_handle_setopt(struct conn *c, const SbRequest *req, int fd)
         const Sockbroker__SetOption *o = req->set_option;
         struct policy_request pr = { .op = POLICY_OP_SETOPT };
         struct opener_setopt m;
-        int r;
 
-        r = sockinfo_read(fd, &pr);
-        if (r < 0) {
-                conn_refuse(c, req->id, -r, "bad request: the descriptor sent is not a socket");
+        if (!conn_read_socket(c, req->id, fd, &pr))
                 return;
-        }
         memset(&m, 0, sizeof(m));
         m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_SETOPT, 0 };
 
