@@ -13,57 +13,15 @@
 
 #include <errno.h>
 
+#include "fuzz/fuzz-proto.h"
 #include "fuzz/fuzz.h"
 #include "proto/protocol.h"
 
 /* A message takes at least two bytes, so one reply holds fewer. */
 #define MAX_MESSAGES (SB_PROTO_MAX_MESSAGE / 2)
 
-struct hidden {
-        ProtobufCMessage *m;
-        unsigned n_unknown_fields;
-};
-
-static struct hidden hidden[MAX_MESSAGES];
-
-/* Sets n_unknown_fields to 0 in m and every message below it, repeated
- * ones too, and records the old counts in hidden[]. */
-static void unknown_fields_hide(ProtobufCMessage *m, size_t *n)
-{
-        const ProtobufCMessageDescriptor *d = m->descriptor;
-
-        FUZZ_ASSERT(*n < MAX_MESSAGES, "more than %u messages in a reply", MAX_MESSAGES);
-        hidden[(*n)++] = (struct hidden){ m, m->n_unknown_fields };
-        m->n_unknown_fields = 0;
-
-        for (unsigned i = 0; i < d->n_fields; i++) {
-                const ProtobufCFieldDescriptor *f = &d->fields[i];
-
-                if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-                        continue;
-                if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-                        ProtobufCMessage **subs;
-                        size_t count;
-
-                        memcpy(&count, (const char *)m + f->quantifier_offset, sizeof(count));
-                        memcpy(&subs, (const char *)m + f->offset, sizeof(subs));
-                        for (size_t j = 0; j < count; j++)
-                                unknown_fields_hide(subs[j], n);
-                } else {
-                        ProtobufCMessage *sub;
-
-                        memcpy(&sub, (const char *)m + f->offset, sizeof(sub));
-                        if (sub)
-                                unknown_fields_hide(sub, n);
-                }
-        }
-}
-
-static void unknown_fields_restore(size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                hidden[i].m->n_unknown_fields = hidden[i].n_unknown_fields;
-}
+/* One for each message a reply can hold, kept off the stack. */
+static struct fuzz_hidden hidden[MAX_MESSAGES];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -84,9 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                             "accepted %zu fds for a reply announcing %u", n_fds,
                             reply->has_n_fds ? reply->n_fds : 0);
 
-                unknown_fields_hide(&reply->base, &n_hidden);
+                fuzz_unknown_fields_hide(&reply->base, hidden, &n_hidden, MAX_MESSAGES);
                 len = sb_proto_reply_encode(reply, buf, sizeof(buf));
-                unknown_fields_restore(n_hidden);
+                fuzz_unknown_fields_restore(hidden, n_hidden);
                 if (len == -EMSGSIZE) {
                         sb_proto_reply_free(reply);
                         continue;

@@ -20,57 +20,18 @@
 
 #include <errno.h>
 
+#include "fuzz/fuzz-proto.h"
 #include "fuzz/fuzz.h"
 #include "proto/protocol.h"
 
 /* Request > Open > Address > PacketAddress is the deepest nesting. */
 #define MAX_MESSAGES 8
 
-struct hidden {
-        ProtobufCMessage *m;
-        unsigned n_unknown_fields;
-};
-
-/* Sets n_unknown_fields to 0 in m and every message below it, and
- * records the old counts in h[] for unknown_fields_restore(). */
-static void unknown_fields_hide(ProtobufCMessage *m, struct hidden *h, size_t *n)
-{
-        const ProtobufCMessageDescriptor *d = m->descriptor;
-
-        FUZZ_ASSERT(*n < MAX_MESSAGES, "messages nested deeper than %u", MAX_MESSAGES);
-        h[(*n)++] = (struct hidden){ m, m->n_unknown_fields };
-        m->n_unknown_fields = 0;
-
-        for (unsigned i = 0; i < d->n_fields; i++) {
-                const ProtobufCFieldDescriptor *f = &d->fields[i];
-                ProtobufCMessage *sub;
-
-                if (f->type != PROTOBUF_C_TYPE_MESSAGE || f->label == PROTOBUF_C_LABEL_REPEATED)
-                        continue;
-                if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-                        uint32_t which;
-
-                        memcpy(&which, (const char *)m + f->quantifier_offset, sizeof(which));
-                        if (which != f->id)
-                                continue;
-                }
-                memcpy(&sub, (const char *)m + f->offset, sizeof(sub));
-                if (sub)
-                        unknown_fields_hide(sub, h, n);
-        }
-}
-
-static void unknown_fields_restore(struct hidden *h, size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                h[i].m->n_unknown_fields = h[i].n_unknown_fields;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         for (size_t n_fds = 0; n_fds <= SB_PROTO_MAX_FDS; n_fds++) {
                 SbRequest *req = NULL, *again = NULL;
-                struct hidden hidden[MAX_MESSAGES];
+                struct fuzz_hidden hidden[MAX_MESSAGES];
                 size_t n_hidden = 0;
                 uint8_t buf[SB_PROTO_MAX_MESSAGE], buf2[SB_PROTO_MAX_MESSAGE];
                 char why[SB_PROTO_MAX_REASON] = "";
@@ -93,9 +54,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 /* A field protobuf-c writes longer than it may be read
                  * (a negative int32 sent as 5 bytes) can push the
                  * canonical form over the limit; that is not a fault. */
-                unknown_fields_hide(&req->base, hidden, &n_hidden);
+                fuzz_unknown_fields_hide(&req->base, hidden, &n_hidden, MAX_MESSAGES);
                 len = sb_proto_request_encode(req, buf, sizeof(buf));
-                unknown_fields_restore(hidden, n_hidden);
+                fuzz_unknown_fields_restore(hidden, n_hidden);
                 if (len == -EMSGSIZE) {
                         sb_proto_request_free(req);
                         continue;
