@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -50,8 +51,8 @@ ssize_t fdmsg_send(int sock, const void *buf, size_t len,
         return n < 0 ? negative_errno() : n;
 }
 
-ssize_t fdmsg_recv(int sock, void *buf, size_t size,
-                   int *fds, size_t max_fds, size_t *n_fds, int flags)
+ssize_t fdmsg_recv_lossy(int sock, void *buf, size_t size,
+                         int *fds, size_t max_fds, size_t *n_fds, bool *ret_lost, int flags)
 {
         union {
                 struct cmsghdr align;
@@ -96,12 +97,27 @@ ssize_t fdmsg_recv(int sock, void *buf, size_t size,
                 fdmsg_close_all(got, n_got);
                 return -EMSGSIZE;
         }
-        if ((msg.msg_flags & MSG_CTRUNC) || n_got > max_fds) {
+        if (n_got > max_fds) {
                 fdmsg_close_all(got, n_got);
                 return -EBADMSG;
+        }
+        if (msg.msg_flags & MSG_CTRUNC) {
+                fdmsg_close_all(got, n_got);
+                if (!ret_lost)
+                        return -ENOBUFS;
+                *ret_lost = true;
+                return n;
         }
 
         memcpy(fds, got, n_got * sizeof(int));
         *n_fds = n_got;
+        if (ret_lost)
+                *ret_lost = false;
         return n;
+}
+
+ssize_t fdmsg_recv(int sock, void *buf, size_t size,
+                   int *fds, size_t max_fds, size_t *n_fds, int flags)
+{
+        return fdmsg_recv_lossy(sock, buf, size, fds, max_fds, n_fds, NULL, flags);
 }

@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -28,11 +29,23 @@ ssize_t fdmsg_send(int sock, const void *buf, size_t len,
  * (0 is end of stream for a connection), or a negative errno, with no
  * descriptor left open:
  *   -EMSGSIZE  the message was longer than size
- *   -EBADMSG   control data truncated (too many descriptors), or more
- *              descriptors than max_fds
+ *   -EBADMSG   more descriptors than max_fds
+ *   -ENOBUFS   control data truncated (MSG_CTRUNC): more descriptors
+ *              than FDMSG_MAX_FDS were sent, or the receiver's
+ *              descriptor table had no room for them
  */
 ssize_t fdmsg_recv(int sock, void *buf, size_t size,
                    int *fds, size_t max_fds, size_t *n_fds, int flags);
+
+/*
+ * As fdmsg_recv(), but truncated control data is not an error: the
+ * message is returned with no descriptor (all that came are closed) and
+ * *ret_lost set. For a peer whose message must be answered even when
+ * its descriptors could not be received (the opener's grants, when the
+ * broker's table is full).
+ */
+ssize_t fdmsg_recv_lossy(int sock, void *buf, size_t size,
+                         int *fds, size_t max_fds, size_t *n_fds, bool *ret_lost, int flags);
 
 /* Closes fds[0..n) and sets each to -1. */
 void fdmsg_close_all(int *fds, size_t n);
