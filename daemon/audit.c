@@ -28,7 +28,11 @@ static const struct {
         [AUDIT_BAD_REQUEST] = { "bad-request", "456136f13dd44be69ddfe7b29ec5877f", LOG_NOTICE },
         [AUDIT_OPERATION] = { "operation", "7559ff96db1c4f42bb4f43f25081e610", LOG_INFO },
         [AUDIT_FAILED] = { "failed", "99ea309d26cf4add8c2fce374020a0fd", LOG_WARNING },
+        [AUDIT_SUPPRESSED] = { "suppressed", "c3d1c8b0a0f84d3e9d6f2a51e0b7c4a2", LOG_NOTICE },
 };
+
+/* All peers together may write this many times one peer's records. */
+#define AUDIT_TOTAL_FACTOR 10u
 
 static bool audit_journal;
 static struct ratelimit audit_limit;
@@ -44,7 +48,7 @@ static uint64_t now_usec(void)
 void audit_init(bool journal, uint32_t rate, uint32_t burst)
 {
         audit_journal = journal;
-        ratelimit_init(&audit_limit, rate, burst, now_usec());
+        ratelimit_init(&audit_limit, rate * AUDIT_TOTAL_FACTOR, burst * AUDIT_TOTAL_FACTOR, now_usec());
 }
 
 /* Text fields: "-" when unknown; a value with a space or quote in quotes,
@@ -123,15 +127,53 @@ int audit_format(const struct audit_record *r, uint64_t suppressed, char *buf, s
         return left > 0 ? 0 : -ENOBUFS;
 }
 
+static void audit_write(const struct audit_record *r, uint64_t suppressed);
+
+/* "N more from uid U suppressed": the records one peer's bucket held. */
+static void audit_write_suppressed(const struct peer *peer, uint64_t n)
+{
+        char reason[128];
+
+        snprintf(reason, sizeof(reason), "%" PRIu64 " more from uid %u suppressed", n,
+                 (unsigned)peer->uid);
+        audit_write(&(struct audit_record) {
+                .kind = AUDIT_SUPPRESSED,
+                .peer = peer,
+                .reason = reason,
+        }, n);
+}
+
+void audit_flush(const struct peer *peer, struct ratelimit *limit)
+{
+        uint64_t n = limit->suppressed;
+
+        if (n == 0)
+                return;
+        limit->suppressed = 0;
+        audit_write_suppressed(peer, n);
+}
+
 void audit_log(const struct audit_record *r)
 {
-        const struct policy_request *q = r->request;
-        uint64_t suppressed = 0;
-        char line[1536], proto[32];
+        uint64_t now = now_usec(), held = 0, suppressed = 0;
 
-        if (r->kind == AUDIT_DENIED || r->kind == AUDIT_BAD_REQUEST)
-                if (!ratelimit_pass(&audit_limit, now_usec(), &suppressed))
+        if (r->limit) {
+                if (!ratelimit_pass(r->limit, now, &held))
                         return;
+        }
+        if (!ratelimit_pass(&audit_limit, now, &suppressed))
+                return;
+        if (held > 0)
+                audit_write_suppressed(r->peer, held);
+        audit_write(r, suppressed);
+}
+
+/* suppressed: for a SUPPRESSED record, how many of the peer's records
+ * were held back; for any other, how many of all peers' were. */
+static void audit_write(const struct audit_record *r, uint64_t suppressed)
+{
+        const struct policy_request *q = r->request;
+        char line[1536], proto[32];
 
         (void)audit_format(r, suppressed, line, sizeof(line));
         if (!audit_journal) {

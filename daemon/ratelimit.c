@@ -18,7 +18,7 @@ void ratelimit_init(struct ratelimit *rl, uint32_t rate, uint32_t burst, uint64_
                 rl->interval_usec = 1;
 }
 
-bool ratelimit_pass(struct ratelimit *rl, uint64_t now_usec, uint64_t *ret_suppressed)
+static void ratelimit_refill(struct ratelimit *rl, uint64_t now_usec)
 {
         if (now_usec > rl->last_usec) {
                 uint64_t add = (now_usec - rl->last_usec) / rl->interval_usec;
@@ -31,7 +31,17 @@ bool ratelimit_pass(struct ratelimit *rl, uint64_t now_usec, uint64_t *ret_suppr
                 /* The clock went back: start the interval again. */
                 rl->last_usec = now_usec;
         }
+}
 
+bool ratelimit_full(struct ratelimit *rl, uint64_t now_usec)
+{
+        ratelimit_refill(rl, now_usec);
+        return rl->tokens == rl->burst && rl->suppressed == 0;
+}
+
+bool ratelimit_pass(struct ratelimit *rl, uint64_t now_usec, uint64_t *ret_suppressed)
+{
+        ratelimit_refill(rl, now_usec);
         if (rl->tokens == 0) {
                 rl->suppressed++;
                 return false;

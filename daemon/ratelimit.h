@@ -25,3 +25,7 @@ void ratelimit_init(struct ratelimit *rl, uint32_t rate, uint32_t burst, uint64_
 /* True when an event at now_usec may pass. *ret_suppressed (may be NULL)
  * receives the number refused since the previous pass, and is reset. */
 bool ratelimit_pass(struct ratelimit *rl, uint64_t now_usec, uint64_t *ret_suppressed);
+
+/* True when the bucket is as a new one would be: full, nothing refused
+ * since the last pass. Such a bucket can be dropped without loss. */
+bool ratelimit_full(struct ratelimit *rl, uint64_t now_usec);
