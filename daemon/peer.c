@@ -216,11 +216,10 @@ static char *read_proc_cgroup(pid_t pid)
         return peer_cgroup_from_proc(buf, len);
 }
 
-int peer_from_socket(int fd, struct peer *p)
+int peer_from_socket_cred(int fd, struct peer *p)
 {
         struct ucred cred;
         socklen_t len = sizeof(cred);
-        int pidfd = -1;
 
         *p = (struct peer) { .pidfd = -1 };
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
@@ -230,6 +229,13 @@ int peer_from_socket(int fd, struct peer *p)
         p->uid = cred.uid;
         p->gid = cred.gid;
         p->pid = cred.pid;
+        return 0;
+}
+
+void peer_from_socket_rest(int fd, struct peer *p)
+{
+        socklen_t len;
+        int pidfd = -1;
 
         if (read_groups(fd, p) < 0) {
                 p->groups = mfree(p->groups);
@@ -258,6 +264,15 @@ int peer_from_socket(int fd, struct peer *p)
                         free(cg);
                 }
         }
+}
+
+int peer_from_socket(int fd, struct peer *p)
+{
+        int r = peer_from_socket_cred(fd, p);
+
+        if (r < 0)
+                return r;
+        peer_from_socket_rest(fd, p);
         return 0;
 }
 

@@ -59,6 +59,16 @@ void peer_apply_idmap(struct peer *p, const struct peer_idmap *m);
 /* Fills *p from a connected AF_UNIX socket. Fails only when SO_PEERCRED
  * does; missing groups, pidfd, cgroup or unit leave those fields empty. */
 int peer_from_socket(int fd, struct peer *p);
+
+/*
+ * The same in two steps: uid, gid and pid alone (one system call, for
+ * a connection that may close before it asks anything), then the rest.
+ * The kernel captured all of it at connect(), so reading it later reads
+ * the same; only the cgroup is read from /proc, while the pidfd shows
+ * the process alive.
+ */
+int peer_from_socket_cred(int fd, struct peer *p);
+void peer_from_socket_rest(int fd, struct peer *p);
 void peer_done(struct peer *p);
 
 /*
