@@ -120,12 +120,6 @@ int sb_client_call_data(SbRequest *req, int fd_in, void *data, size_t size, size
                 return sock;
         reached = true;
 
-        /* An Open or a LinkConfig carries the connection itself: a socket
-         * we created, in our network namespace, where rules with
-         * netns=client work. */
-        if (fd_in < 0 && (req->op_case == SOCKBROKER__REQUEST__OP_OPEN ||
-                          req->op_case == SOCKBROKER__REQUEST__OP_LINK_CONFIG))
-                fd_in = sock;
         n = fdmsg_send(sock, buf, (size_t)len, &fd_in, fd_in >= 0 ? 1 : 0, 0);
         if (n < 0)
                 return (int)n;

@@ -125,6 +125,89 @@ static int status_validate(const Sockbroker__Status *s, char *why, size_t size)
         return 0;
 }
 
+/*
+ * Bind: the address a client wants its own socket bound to, where the
+ * kernel would refuse it. Which kinds apply depends on the socket's
+ * family, which only the socket tells (the broker reads it); every field
+ * is checked here, whatever that family turns out to be.
+ */
+static int bind_validate(const Sockbroker__Bind *b, char *why, size_t size)
+{
+        const Sockbroker__Address *a = b->address;
+
+        if (!a)
+                return refuse(-EINVAL, why, size, "bind: an address is required");
+        switch (a->kind_case) {
+        case SOCKBROKER__ADDRESS__KIND_INET:
+                if (!a->inet->has_port)
+                        return refuse(-EINVAL, why, size, "bind: an inet address needs a port");
+                if (a->inet->ifname)
+                        return refuse(-EINVAL, why, size, "bind: an inet address takes no interface; "
+                                      "use the bindtodevice option");
+                if (a->inet->has_address && a->inet->address.len != 4 && a->inet->address.len != 16)
+                        return refuse(-EINVAL, why, size, "bind: address is %zu bytes, expected 4 or 16",
+                                      a->inet->address.len);
+                if (a->inet->has_scope_id && !(a->inet->has_address && a->inet->address.len == 16))
+                        return refuse(-EINVAL, why, size, "bind: a scope id needs an IPv6 address");
+                /* the family fits the socket's or not: the broker checks */
+                return address_validate(a, a->inet->has_address && a->inet->address.len == 4 ?
+                                        AF_INET : AF_INET6, why, size);
+        case SOCKBROKER__ADDRESS__KIND_BLUETOOTH:
+                if (!a->bluetooth->has_psm)
+                        return refuse(-EINVAL, why, size, "bind: an L2CAP address needs a PSM");
+                if (a->bluetooth->has_dev || a->bluetooth->has_channel)
+                        return refuse(-EINVAL, why, size, "bind: an L2CAP address takes a bdaddr "
+                                      "and a PSM only");
+                if (a->bluetooth->has_bdaddr && a->bluetooth->bdaddr.len != 6)
+                        return refuse(-EINVAL, why, size, "bind: bdaddr is %zu bytes, expected 6",
+                                      a->bluetooth->bdaddr.len);
+                return address_validate(a, AF_BLUETOOTH, why, size);
+        case SOCKBROKER__ADDRESS__KIND_PACKET:
+        case SOCKBROKER__ADDRESS__KIND_CAN:
+                return refuse(-EAFNOSUPPORT, why, size, "bind: the broker binds inet, inet6 and "
+                              "L2CAP sockets only");
+        case SOCKBROKER__ADDRESS__KIND__NOT_SET:
+        case _SOCKBROKER__ADDRESS__KIND__CASE_IS_INT_SIZE:
+                break;
+        }
+        return refuse(-EINVAL, why, size, "bind: address has no kind");
+}
+
+/* SetOption: the socket options the broker sets, and their values. */
+static int setopt_validate(const Sockbroker__SetOption *o, char *why, size_t size)
+{
+        int64_t max = INT32_MAX;
+
+        if (!o->has_level || o->level != SOL_SOCKET || !o->has_name)
+                return refuse(-EOPNOTSUPP, why, size, "set-option: only SOL_SOCKET options are brokered");
+        switch (o->name) {
+        case SO_BINDTODEVICE:
+                if (o->has_value)
+                        return refuse(-EINVAL, why, size, "set-option: bindtodevice takes an "
+                                      "interface name, not a value");
+                if (!o->ifname || !sb_proto_ifname_valid(o->ifname))
+                        return refuse(-EINVAL, why, size, "set-option: bindtodevice needs a valid "
+                                      "interface name");
+                return 0;
+        case SO_MARK:
+                max = UINT32_MAX;
+                break;
+        case SO_PRIORITY:
+        case SO_RCVBUFFORCE:
+        case SO_SNDBUFFORCE:
+                break;
+        default:
+                return refuse(-EOPNOTSUPP, why, size, "set-option: socket option %d is not brokered "
+                              "(mark, priority, rcvbufforce, sndbufforce, bindtodevice are)", o->name);
+        }
+        if (o->ifname)
+                return refuse(-EINVAL, why, size, "set-option: option %d takes a value, not an "
+                              "interface name", o->name);
+        if (!o->has_value || o->value < 0 || o->value > max)
+                return refuse(-EINVAL, why, size, "set-option: value out of range 0..%" PRId64, max);
+        return 0;
+}
+
 static int link_validate(const Sockbroker__LinkConfig *l, char *why, size_t size)
 {
         if (!l->ifname || !sb_proto_ifname_valid(l->ifname))
@@ -160,15 +243,91 @@ void sb_proto_request_fds(const SbRequest *r, unsigned *min, unsigned *max)
                 break;
         case SOCKBROKER__REQUEST__OP_OPEN:
         case SOCKBROKER__REQUEST__OP_LINK_CONFIG:
-                /* a socket of the client's, showing its network namespace */
-                *max = 1;
-                break;
         case SOCKBROKER__REQUEST__OP_HCI_COMMAND:
         case SOCKBROKER__REQUEST__OP_STATUS:
         case SOCKBROKER__REQUEST__OP__NOT_SET:
         case _SOCKBROKER__REQUEST__OP__CASE_IS_INT_SIZE:
                 break;
         }
+}
+
+/* One varint at p, of at most len bytes: its length, or 0. */
+static size_t wire_varint(const uint8_t *p, size_t len, uint64_t *ret)
+{
+        uint64_t v = 0;
+
+        for (size_t i = 0; i < len && i < 10; i++) {
+                v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+                if (!(p[i] & 0x80)) {
+                        *ret = v;
+                        return i + 1;
+                }
+        }
+        return 0;
+}
+
+#define WIRE_MAX_DEPTH 8
+
+/*
+ * Refuses a string field of d, or of a message nested in it, that holds
+ * a NUL byte. protobuf-c hands strings over NUL-terminated and keeps no
+ * length, so "lo\0x" would be read as "lo": an interface name other
+ * than the one the client sent. Runs on bytes protobuf-c has accepted.
+ */
+static int wire_strings_check(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t len,
+                              unsigned depth, char *why, size_t size)
+{
+        while (len > 0) {
+                const ProtobufCFieldDescriptor *f;
+                uint64_t key, n;
+                size_t k, h;
+
+                k = wire_varint(p, len, &key);
+                if (k == 0)
+                        return refuse(-EBADMSG, why, size, "malformed request: bad field key");
+                p += k;
+                len -= k;
+                switch (key & 7) {
+                case 0:
+                        k = wire_varint(p, len, &n);
+                        break;
+                case 1:
+                        k = 8;
+                        break;
+                case 5:
+                        k = 4;
+                        break;
+                case 2:
+                        h = wire_varint(p, len, &n);
+                        if (h == 0 || n > len - h)
+                                return refuse(-EBADMSG, why, size, "malformed request: bad length");
+                        f = key >> 3 <= UINT32_MAX ?
+                            protobuf_c_message_descriptor_get_field(d, (unsigned)(key >> 3)) : NULL;
+                        if (f && f->type == PROTOBUF_C_TYPE_STRING && memchr(p + h, 0, n))
+                                return refuse(-EINVAL, why, size, "%s.%s holds a NUL byte",
+                                              d->short_name, f->name);
+                        if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
+                                int r;
+
+                                if (depth >= WIRE_MAX_DEPTH)
+                                        return refuse(-EBADMSG, why, size, "malformed request: "
+                                                      "nested too deep");
+                                r = wire_strings_check(f->descriptor, p + h, n, depth + 1, why, size);
+                                if (r < 0)
+                                        return r;
+                        }
+                        k = h + n;
+                        break;
+                default:
+                        k = 0;
+                        break;
+                }
+                if (k == 0 || k > len)
+                        return refuse(-EBADMSG, why, size, "malformed request: bad field");
+                p += k;
+                len -= k;
+        }
+        return 0;
 }
 
 int sb_proto_request_decode(const void *buf, size_t len, size_t n_fds,
@@ -198,8 +357,15 @@ int sb_proto_request_decode(const void *buf, size_t len, size_t n_fds,
         else if (n_fds < min_fds || n_fds > max_fds)
                 e = refuse(-EBADF, why, why_size, "request carries %zu descriptor(s), operation takes %u to %u",
                            n_fds, min_fds, max_fds);
+        else if ((e = wire_strings_check(&sockbroker__request__descriptor, buf, len, 0,
+                                         why, why_size)) < 0)
+                ;
         else if (r->op_case == SOCKBROKER__REQUEST__OP_OPEN)
                 e = open_validate(r->open, why, why_size);
+        else if (r->op_case == SOCKBROKER__REQUEST__OP_BIND)
+                e = bind_validate(r->bind, why, why_size);
+        else if (r->op_case == SOCKBROKER__REQUEST__OP_SET_OPTION)
+                e = setopt_validate(r->set_option, why, why_size);
         else if (r->op_case == SOCKBROKER__REQUEST__OP_STATUS)
                 e = status_validate(r->status, why, why_size);
         else if (r->op_case == SOCKBROKER__REQUEST__OP_LINK_CONFIG)

@@ -42,8 +42,15 @@ typedef Sockbroker__Reply SbReply;
  *   -EMSGSIZE         too large
  *   -EBADMSG          not a protobuf Request, or a field out of range
  *   -EPROTONOSUPPORT  another protocol version
- *   -EOPNOTSUPP       no operation, or one this daemon does not do
+ *   -EOPNOTSUPP       no operation, or one this daemon does not do (an
+ *                     option other than the brokered SOL_SOCKET ones)
  *   -EBADF            descriptors the operation does not expect, or missing
+ *   -EINVAL           a string holding a NUL byte; a Bind or SetOption
+ *                     whose fields do not make a request
+ *   -EAFNOSUPPORT     a Bind to an address kind the broker never binds
+ * Every field the daemon reads afterwards is within its bounds: bytes
+ * fields have the lengths they name (a bdaddr is 6 bytes, an address 4
+ * or 16), strings are what the client sent, to the last byte.
  */
 int sb_proto_request_decode(const void *buf, size_t len, size_t n_fds,
                             SbRequest **ret, char *why, size_t why_size);
@@ -63,8 +70,9 @@ SbReply *sb_proto_reply_free(SbReply *r);
 
 /* How many descriptors the request's operation carries: at least *min,
  * at most *max. Bind and SetOption carry the socket they operate on;
- * Open may carry one socket the client created, whose network namespace
- * is where rules with netns=client create the new socket. */
+ * nothing else carries one. (Rules with netns=client work in the
+ * network namespace of the connection itself, which the client cannot
+ * choose per request.) */
 void sb_proto_request_fds(const SbRequest *r, unsigned *min, unsigned *max);
 
 /* True for a valid interface name: 1..IFNAMSIZ-1 bytes, no '/', ':' or

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <linux/if_ether.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -45,6 +46,31 @@ enum mutation {
         MUT_BT_SHORT_BDADDR,
         MUT_BT_PSM_RANGE,
         MUT_BIND_OP,
+        MUT_BIND_NO_ADDRESS,
+        MUT_BIND_INET_NO_PORT,
+        MUT_BIND_INET_3_BYTES,
+        MUT_BIND_INET_IFNAME,
+        MUT_BIND_SCOPE_ON_V4,
+        MUT_BIND_PACKET,
+        MUT_BIND_L2CAP,
+        MUT_BIND_L2CAP_NO_PSM,
+        MUT_BIND_L2CAP_EMPTY_BDADDR,
+        MUT_BIND_L2CAP_SHORT_BDADDR,
+        MUT_BIND_L2CAP_DEV,
+        MUT_SETOPT_MARK,
+        MUT_SETOPT_LEVEL,
+        MUT_SETOPT_NO_NAME,
+        MUT_SETOPT_UNKNOWN,
+        MUT_SETOPT_NEGATIVE,
+        MUT_SETOPT_MARK_RANGE,
+        MUT_SETOPT_PRIORITY_RANGE,
+        MUT_SETOPT_NO_VALUE,
+        MUT_SETOPT_DEVICE,
+        MUT_SETOPT_DEVICE_NO_IFNAME,
+        MUT_SETOPT_DEVICE_VALUE,
+        MUT_SETOPT_MARK_IFNAME,
+        MUT_NUL_IFNAME,
+        MUT_LINK_NUL_IFNAME,
         MUT_STATUS_OP,
         MUT_STATUS_LIST,
         MUT_STATUS_OFFSET,
@@ -77,7 +103,7 @@ static const struct proto_case {
 } proto_cases[] = {
         { "valid open", MUT_NONE, 0, 0, NULL },
         { "valid nonblocking open", MUT_NONBLOCK_FLAG, 0, 0, NULL },
-        { "open with its namespace witness", MUT_NONE, 1, 0, NULL },
+        { "open with a descriptor", MUT_NONE, 1, -EBADF, "descriptor" },
         { "open with two descriptors", MUT_NONE, 2, -EBADF, "descriptor" },
         { "no version", MUT_NO_VERSION, 0, -EBADMSG, "version" },
         { "version 2", MUT_VERSION_2, 0, -EPROTONOSUPPORT, "version 2" },
@@ -108,6 +134,32 @@ static const struct proto_case {
         { "bind with its socket", MUT_BIND_OP, 1, 0, NULL },
         { "bind without a socket", MUT_BIND_OP, 0, -EBADF, "descriptor" },
         { "bind with two sockets", MUT_BIND_OP, 2, -EBADF, "descriptor" },
+        { "bind without an address", MUT_BIND_NO_ADDRESS, 1, -EINVAL, "address is required" },
+        { "bind to an inet address without a port", MUT_BIND_INET_NO_PORT, 1, -EINVAL, "port" },
+        { "bind to an inet address of 3 bytes", MUT_BIND_INET_3_BYTES, 1, -EINVAL, "4 or 16" },
+        { "bind to an inet address with an interface", MUT_BIND_INET_IFNAME, 1, -EINVAL, "bindtodevice" },
+        { "bind with a scope id on IPv4", MUT_BIND_SCOPE_ON_V4, 1, -EINVAL, "scope" },
+        { "bind to a packet address", MUT_BIND_PACKET, 1, -EAFNOSUPPORT, "L2CAP" },
+        { "bind to an L2CAP PSM", MUT_BIND_L2CAP, 1, 0, NULL },
+        { "bind to L2CAP without a PSM", MUT_BIND_L2CAP_NO_PSM, 1, -EINVAL, "PSM" },
+        { "bind to L2CAP with an empty bdaddr", MUT_BIND_L2CAP_EMPTY_BDADDR, 1, -EINVAL, "bdaddr is 0 bytes" },
+        { "bind to L2CAP with a bdaddr of 5 bytes", MUT_BIND_L2CAP_SHORT_BDADDR, 1, -EINVAL, "bdaddr is 5 bytes" },
+        { "bind to L2CAP with a device", MUT_BIND_L2CAP_DEV, 1, -EINVAL, "PSM only" },
+        { "set-option mark", MUT_SETOPT_MARK, 1, 0, NULL },
+        { "set-option mark without a socket", MUT_SETOPT_MARK, 0, -EBADF, "descriptor" },
+        { "set-option at SOL_IP", MUT_SETOPT_LEVEL, 1, -EOPNOTSUPP, "SOL_SOCKET" },
+        { "set-option without a name", MUT_SETOPT_NO_NAME, 1, -EOPNOTSUPP, "SOL_SOCKET" },
+        { "set-option SO_DEBUG", MUT_SETOPT_UNKNOWN, 1, -EOPNOTSUPP, "not brokered" },
+        { "set-option mark -1", MUT_SETOPT_NEGATIVE, 1, -EINVAL, "range" },
+        { "set-option mark 2^32", MUT_SETOPT_MARK_RANGE, 1, -EINVAL, "range" },
+        { "set-option priority 2^31", MUT_SETOPT_PRIORITY_RANGE, 1, -EINVAL, "range" },
+        { "set-option mark without a value", MUT_SETOPT_NO_VALUE, 1, -EINVAL, "range" },
+        { "set-option bindtodevice", MUT_SETOPT_DEVICE, 1, 0, NULL },
+        { "set-option bindtodevice without a name", MUT_SETOPT_DEVICE_NO_IFNAME, 1, -EINVAL, "interface" },
+        { "set-option bindtodevice with a value", MUT_SETOPT_DEVICE_VALUE, 1, -EINVAL, "not a value" },
+        { "set-option mark with a name", MUT_SETOPT_MARK_IFNAME, 1, -EINVAL, "not an interface" },
+        { "interface name with a NUL byte", MUT_NUL_IFNAME, 0, -EINVAL, "NUL" },
+        { "link interface name with a NUL byte", MUT_LINK_NUL_IFNAME, 0, -EINVAL, "NUL" },
         { "status", MUT_STATUS_OP, 0, 0, NULL },
         { "status with a descriptor", MUT_STATUS_OP, 1, -EBADF, "descriptor" },
         { "list", MUT_STATUS_LIST, 0, 0, NULL },
@@ -117,7 +169,7 @@ static const struct proto_case {
         { "list with a file offset", MUT_STATUS_LIST_OFFSET, 0, -EBADMSG, "offset" },
         { "list after grant 12", MUT_STATUS_LIST_AFTER, 0, 0, NULL },
         { "link up", MUT_LINK_UP, 0, 0, NULL },
-        { "link up with its namespace witness", MUT_LINK_UP, 1, 0, NULL },
+        { "link up with a descriptor", MUT_LINK_UP, 1, -EBADF, "descriptor" },
         { "link up with two descriptors", MUT_LINK_UP, 2, -EBADF, "descriptor" },
         { "link bitrate", MUT_LINK_BITRATE, 0, 0, NULL },
         { "link up and bitrate", MUT_LINK_BOTH, 0, -EBADMSG, "exactly one" },
@@ -134,6 +186,9 @@ static const struct proto_case {
         { "bluetooth open on device 0xffff", MUT_BT_DEV_NONE, 0, -EBADMSG, "device" },
 };
 
+/* An interface name whose third byte becomes a NUL once encoded. */
+#define NUL_MARK "lo\001x"
+
 static int build_and_decode(enum mutation m, size_t n_fds, char *why, size_t why_size)
 {
         SbRequest req = SOCKBROKER__REQUEST__INIT;
@@ -142,8 +197,9 @@ static int build_and_decode(enum mutation m, size_t n_fds, char *why, size_t why
         Sockbroker__Status status = SOCKBROKER__STATUS__INIT;
         Sockbroker__LinkConfig link = SOCKBROKER__LINK_CONFIG__INIT;
         Sockbroker__HciCommand hci = SOCKBROKER__HCI_COMMAND__INIT;
+        Sockbroker__SetOption setopt = SOCKBROKER__SET_OPTION__INIT;
         uint8_t params[256] = { 1, 0 };
-        char link_ifname[] = "vcan0";
+        char link_ifname[16] = "vcan0";
         Sockbroker__Address addr = SOCKBROKER__ADDRESS__INIT;
         Sockbroker__PacketAddress packet = SOCKBROKER__PACKET_ADDRESS__INIT;
         Sockbroker__InetAddress inet = SOCKBROKER__INET_ADDRESS__INIT;
@@ -277,8 +333,86 @@ static int build_and_decode(enum mutation m, size_t n_fds, char *why, size_t why
                 bt.psm = 0x10000;
                 break;
         case MUT_BIND_OP:
+        case MUT_BIND_INET_NO_PORT:
+        case MUT_BIND_INET_3_BYTES:
+        case MUT_BIND_INET_IFNAME:
+        case MUT_BIND_SCOPE_ON_V4:
                 req.op_case = SOCKBROKER__REQUEST__OP_BIND;
                 req.bind = &bind;
+                bind.address = &addr;
+                addr.kind_case = SOCKBROKER__ADDRESS__KIND_INET;
+                addr.inet = &inet;
+                inet.has_port = m != MUT_BIND_INET_NO_PORT;
+                inet.port = 80;
+                inet.has_address = true;
+                inet.address.data = ip;
+                inet.address.len = m == MUT_BIND_INET_3_BYTES ? 3 : 4;
+                inet.ifname = m == MUT_BIND_INET_IFNAME ? ifname : NULL;
+                inet.has_scope_id = m == MUT_BIND_SCOPE_ON_V4;
+                break;
+        case MUT_BIND_NO_ADDRESS:
+                req.op_case = SOCKBROKER__REQUEST__OP_BIND;
+                req.bind = &bind;
+                break;
+        case MUT_BIND_PACKET:
+                req.op_case = SOCKBROKER__REQUEST__OP_BIND;
+                req.bind = &bind;
+                bind.address = &addr;
+                break;
+        case MUT_BIND_L2CAP:
+        case MUT_BIND_L2CAP_NO_PSM:
+        case MUT_BIND_L2CAP_EMPTY_BDADDR:
+        case MUT_BIND_L2CAP_SHORT_BDADDR:
+        case MUT_BIND_L2CAP_DEV:
+                req.op_case = SOCKBROKER__REQUEST__OP_BIND;
+                req.bind = &bind;
+                bind.address = &addr;
+                addr.kind_case = SOCKBROKER__ADDRESS__KIND_BLUETOOTH;
+                addr.bluetooth = &bt;
+                bt.has_psm = m != MUT_BIND_L2CAP_NO_PSM;
+                bt.psm = 0x1001;
+                bt.has_bdaddr = true;
+                bt.bdaddr.data = m == MUT_BIND_L2CAP_EMPTY_BDADDR ? NULL : bd;
+                bt.bdaddr.len = m == MUT_BIND_L2CAP_EMPTY_BDADDR ? 0 :
+                                m == MUT_BIND_L2CAP_SHORT_BDADDR ? 5 : 6;
+                bt.has_dev = m == MUT_BIND_L2CAP_DEV;
+                break;
+        case MUT_SETOPT_MARK:
+        case MUT_SETOPT_LEVEL:
+        case MUT_SETOPT_NO_NAME:
+        case MUT_SETOPT_UNKNOWN:
+        case MUT_SETOPT_NEGATIVE:
+        case MUT_SETOPT_MARK_RANGE:
+        case MUT_SETOPT_PRIORITY_RANGE:
+        case MUT_SETOPT_NO_VALUE:
+        case MUT_SETOPT_MARK_IFNAME:
+                req.op_case = SOCKBROKER__REQUEST__OP_SET_OPTION;
+                req.set_option = &setopt;
+                setopt.has_level = setopt.has_name = setopt.has_value = true;
+                setopt.level = m == MUT_SETOPT_LEVEL ? IPPROTO_IP : SOL_SOCKET;
+                setopt.has_name = m != MUT_SETOPT_NO_NAME;
+                setopt.name = m == MUT_SETOPT_UNKNOWN ? SO_DEBUG :
+                              m == MUT_SETOPT_PRIORITY_RANGE ? SO_PRIORITY : SO_MARK;
+                setopt.value = m == MUT_SETOPT_NEGATIVE ? -1 :
+                               m == MUT_SETOPT_MARK_RANGE ? INT64_C(1) << 32 :
+                               m == MUT_SETOPT_PRIORITY_RANGE ? INT64_C(1) << 31 : 7;
+                setopt.has_value = m != MUT_SETOPT_NO_VALUE;
+                setopt.ifname = m == MUT_SETOPT_MARK_IFNAME ? ifname : NULL;
+                break;
+        case MUT_SETOPT_DEVICE:
+        case MUT_SETOPT_DEVICE_NO_IFNAME:
+        case MUT_SETOPT_DEVICE_VALUE:
+                req.op_case = SOCKBROKER__REQUEST__OP_SET_OPTION;
+                req.set_option = &setopt;
+                setopt.has_level = setopt.has_name = true;
+                setopt.level = SOL_SOCKET;
+                setopt.name = SO_BINDTODEVICE;
+                setopt.ifname = m == MUT_SETOPT_DEVICE_NO_IFNAME ? NULL : ifname;
+                setopt.has_value = m == MUT_SETOPT_DEVICE_VALUE;
+                break;
+        case MUT_NUL_IFNAME:
+                /* The encoder stops at a NUL; the byte goes in below. */
+                strcpy(ifname, NUL_MARK);
                 break;
         case MUT_STATUS_OP:
         case MUT_STATUS_LIST:
@@ -297,6 +431,13 @@ static int build_and_decode(enum mutation m, size_t n_fds, char *why, size_t why
                 status.offset = m == MUT_STATUS_OFFSET_RANGE ? 257 : 3;
                 status.has_after = m == MUT_STATUS_AFTER || m == MUT_STATUS_LIST_AFTER;
                 status.after = 12;
+                break;
+        case MUT_LINK_NUL_IFNAME:
+                req.op_case = SOCKBROKER__REQUEST__OP_LINK_CONFIG;
+                req.link_config = &link;
+                strcpy(link_ifname, NUL_MARK);
+                link.ifname = link_ifname;
+                link.has_up = link.up = true;
                 break;
         case MUT_LINK_UP:
         case MUT_LINK_BITRATE:
@@ -341,6 +482,12 @@ static int build_and_decode(enum mutation m, size_t n_fds, char *why, size_t why
 
         len = sb_proto_request_encode(&req, buf, sizeof(buf));
         ck_assert_int_gt(len, 0);
+        if (m == MUT_NUL_IFNAME || m == MUT_LINK_NUL_IFNAME) {
+                uint8_t *mark = memmem(buf, (size_t)len, NUL_MARK, strlen(NUL_MARK));
+
+                ck_assert_ptr_nonnull(mark);
+                mark[2] = 0;
+        }
         why[0] = 0;
         r = sb_proto_request_decode(buf, (size_t)len, n_fds, &out, why, why_size);
         if (r == 0) {
