@@ -12,28 +12,63 @@
 #include <sys/types.h>
 #include <systemd/sd-event.h>
 
+#include "daemon/audit.h"
 #include "daemon/broker-status.h"
 #include "daemon/broker.h"
 #include "daemon/peer.h"
+#include "daemon/ratelimit.h"
 #include "policy/policy.h"
 #include "proto/protocol.h"
 
 struct broker;
 
+/*
+ * What one uid holds, across its connections: the share of the daemon
+ * that fairness gives each uid is kept here. It lives while the uid has
+ * a connection or a request in flight, and after that until its record
+ * bucket has refilled, so that connecting anew does not refill it.
+ */
+struct broker_user {
+        struct broker_user *next;
+        uid_t uid;
+        unsigned n_conns;        /* connections, closing ones not counted */
+        unsigned n_inflight;     /* requests at the opener */
+        uint64_t window_start;   /* CLOCK_MONOTONIC usec of the share window */
+        unsigned window_reads;   /* requests read in it */
+        bool yielding;           /* over its share: served after the others */
+        struct peer peer;        /* uid, gid, pid of its latest connection,
+                                  * for records written with none open */
+        struct ratelimit log;    /* its audit records */
+};
+
+/*
+ * A client connection. Exactly one place frees it: its I/O callback,
+ * on_conn_io(), after a handler returned a negative errno or after the
+ * connection was shut down (conn_shutdown()), which anything may do and
+ * which the callback then sees as a hang-up. Nothing else frees it, so a
+ * handler never has to ask whether its connection still exists.
+ */
 struct conn {
         struct broker *broker;
         struct conn *prev, *next;
+        struct broker_user *user;
         uint64_t id;
         int fd;
         sd_event_source *io;
         sd_event_source *idle;
-        struct peer peer;
+        struct peer peer;        /* uid, gid, pid from accept; the rest once
+                                  * it asks something (identified) */
+        bool identified;
+        bool closing;            /* shut down; on_conn_io() frees it */
         unsigned n_pending;
+        unsigned n_bad;          /* malformed requests so far */
+        uint64_t last_active;    /* CLOCK_MONOTONIC usec: accept or last request */
 };
 
 /* A request the opener is working on. */
 struct pending {
         struct conn *conn;       /* NULL once the client has gone */
+        struct broker_user *user;
         uint16_t answer;         /* the opener's answer: OPENER_MSG_RESULT (OPEN),
                                   * OPENER_MSG_HCI_DONE (HCI) or OPENER_MSG_DONE */
         uint32_t seq;
@@ -62,8 +97,10 @@ struct broker {
         bool reloading;
 
         struct conn *conns;
-        unsigned n_conns;
+        unsigned n_conns;        /* closing ones not counted */
         uint64_t next_conn_id;
+        struct broker_user *users;
+        sd_event_source *users_sweep;
 
         struct pending *pending; /* ring of limits.max_inflight */
         unsigned pending_head, n_pending;
@@ -76,19 +113,18 @@ struct broker {
         struct grant_ring grants;
 };
 
-/* Sends reply (its version filled in) with fd, if not -1. A client that
- * cannot take it now is disconnected: its replies are never queued.
- * Returns false when c was freed. */
-bool conn_send_reply(struct conn *c, SbReply *reply, int fd);
+/* Sends reply (its version filled in) with fd, if not -1, at once: a
+ * client's replies are never queued. Returns 0, or a negative errno when
+ * the client cannot take it now; the caller ends the connection. */
+int conn_send_reply(struct conn *c, SbReply *reply, int fd);
 
 /* A reply with an outcome, a message, the deciding rule ("file:line", or
  * NULL) and fd, if not -1; as conn_send_reply(). */
-bool conn_reply(struct conn *c, uint32_t id, int error, const char *message,
-                const char *rule, int fd);
+int conn_reply(struct conn *c, uint32_t id, int error, const char *message,
+               const char *rule, int fd);
 
 /* The policy's view of a connection's peer; its strings are c's. */
 void conn_policy_peer(const struct conn *c, struct policy_peer *ret);
 
-/* Closes the connection and forgets it; requests it has in flight are
- * answered into the void. */
-void conn_free(struct conn *c);
+/* Writes an audit record about c's peer, within its uid's share. */
+void conn_audit(struct conn *c, struct audit_record *r);

@@ -353,7 +353,7 @@ static void fill_counters(Sockbroker__FamilyCounters *f, const uint64_t v[_BROKE
         f->admin = v[BROKER_FAMILY_ADMIN];
 }
 
-static void status_reply(struct conn *c, uint32_t id, const Sockbroker__Status *req)
+static int status_reply(struct conn *c, uint32_t id, const Sockbroker__Status *req)
 {
         struct broker *b = c->broker;
         const struct broker_limits *l = &b->limits;
@@ -427,10 +427,10 @@ static void status_reply(struct conn *c, uint32_t id, const Sockbroker__Status *
                         break;
                 }
         }
-        (void)conn_send_reply(c, &reply, -1);
+        return conn_send_reply(c, &reply, -1);
 }
 
-static void list_reply(struct conn *c, uint32_t id, const Sockbroker__Status *req)
+static int list_reply(struct conn *c, uint32_t id, const Sockbroker__Status *req)
 {
         SbReply reply = SOCKBROKER__REPLY__INIT;
         Sockbroker__GrantPage page = SOCKBROKER__GRANT_PAGE__INIT;
@@ -449,12 +449,12 @@ static void list_reply(struct conn *c, uint32_t id, const Sockbroker__Status *re
                 if (g)
                         entries[i].state = peer_state(g);
         }
-        (void)conn_send_reply(c, &reply, -1);
+        return conn_send_reply(c, &reply, -1);
 }
 
 /* Replies with a refusal; the reason goes back as the client reads it. */
 _printf_(5, 6)
-static void status_refuse(struct conn *c, uint32_t id, int error, const char *rule,
+static int status_refuse(struct conn *c, uint32_t id, int error, const char *rule,
                           const char *fmt, ...)
 {
         char msg[SB_PROTO_MAX_REASON];
@@ -463,10 +463,10 @@ static void status_refuse(struct conn *c, uint32_t id, int error, const char *ru
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        (void)conn_reply(c, id, error, msg, rule, -1);
+        return conn_reply(c, id, error, msg, rule, -1);
 }
 
-void conn_handle_status(struct conn *c, const SbRequest *req)
+int conn_handle_status(struct conn *c, const SbRequest *req)
 {
         struct broker *b = c->broker;
         struct policy_request pr = { .op = POLICY_OP_STATUS };
@@ -485,29 +485,25 @@ void conn_handle_status(struct conn *c, const SbRequest *req)
         switch (v) {
         case POLICY_VERDICT_NO_MATCH:
                 b->counters.denied[BROKER_FAMILY_ADMIN]++;
-                audit_log(&(struct audit_record) {
-                        .kind = AUDIT_DENIED, .peer = &c->peer, .request = &pr,
-                        .what = what, .error = EPERM,
+                conn_audit(c, &(struct audit_record) {
+                        .kind = AUDIT_DENIED, .request = &pr, .what = what, .error = EPERM,
                 });
-                status_refuse(c, req->id, EPERM, NULL, "denied: the daemon's status is for root "
+                return status_refuse(c, req->id, EPERM, NULL, "denied: the daemon's status is for root "
                               "and peers an 'admin' rule allows; no rule allows it for uid %u",
                               c->peer.uid);
-                return;
         case POLICY_VERDICT_DENY:
                 b->counters.denied[BROKER_FAMILY_ADMIN]++;
-                audit_log(&(struct audit_record) {
-                        .kind = AUDIT_DENIED, .peer = &c->peer, .request = &pr,
-                        .what = what, .rule = where, .error = EPERM,
+                conn_audit(c, &(struct audit_record) {
+                        .kind = AUDIT_DENIED, .request = &pr, .what = what, .rule = where,
+                        .error = EPERM,
                 });
-                status_refuse(c, req->id, EPERM, where, "denied: %s refuses the daemon's status "
+                return status_refuse(c, req->id, EPERM, where, "denied: %s refuses the daemon's status "
                               "to uid %u", where, c->peer.uid);
-                return;
         case POLICY_VERDICT_ALLOW:
                 break;
         }
 
         if (req->status->has_list && req->status->list)
-                list_reply(c, req->id, req->status);
-        else
-                status_reply(c, req->id, req->status);
+                return list_reply(c, req->id, req->status);
+        return status_reply(c, req->id, req->status);
 }

@@ -109,5 +109,6 @@ void broker_status_start(struct broker *b);
 void conn_record_grant(struct conn *c, const char *what, const char *rule, uint64_t start_time);
 
 /* Answers a Status request on c: decides with root and the policy's
- * admin rules, audits a refusal, and replies. c may be freed. */
-void conn_handle_status(struct conn *c, const SbRequest *req);
+ * admin rules, audits a refusal, and replies. Returns 0, or the
+ * negative errno of a reply that could not be sent. */
+int conn_handle_status(struct conn *c, const SbRequest *req);

@@ -11,21 +11,42 @@
  * client, nor a client the loop.
  *
  * Every resource a client can consume is bounded (struct broker_limits):
- * connections in all and per uid, requests in flight per connection (the
- * connection is not read while it is at its limit) and in all, and idle
- * time. A client that does not read its replies is disconnected rather
- * than buffered for.
+ * connections in all and per uid, requests in flight per connection, per
+ * uid and in all, malformed requests per connection, and idle time. A
+ * client that does not read its replies is disconnected rather than
+ * buffered for. What is bounded is also shared fairly between uids:
+ *
+ *  - accepting costs one getsockopt() until the connection first asks
+ *    something, and a loop turn accepts a bounded batch, so a uid that
+ *    connects and closes in a loop cannot hold the loop;
+ *  - when the connection table is full, a uid holding fewer connections
+ *    than the uid holding the most takes that uid's longest-idle one;
+ *  - a uid at its share of requests in flight, or of requests read in a
+ *    window (BROKER_SHARE_*), waits (its connections are not read, or
+ *    read after everyone else's) rather than being refused;
+ *  - every audit record is rate-limited per uid, with a summary of what
+ *    was held back.
+ *
+ * Ownership: a connection is freed in one place only, its I/O callback
+ * (see struct conn). Handlers return a negative errno when the
+ * connection must end; anything else that wants it ended (an idle timer,
+ * an eviction, a reply that could not be sent from the opener's
+ * callback) shuts it down, which the I/O callback then sees.
  *
  * Descriptors: the broker passes each granted socket on at once and
  * closes its copy right after the send, while the client still holds
  * one. A socket whose client has gone goes back to the opener to be
  * closed, since the last close of a packet socket waits for an RCU grace
- * period and must not stall this loop.
+ * period and must not stall this loop. When the broker cannot receive a
+ * granted socket (its descriptor table is full), the client is told so;
+ * the limits are checked against RLIMIT_NOFILE at start so that this
+ * stays an exception.
  */
 #include "config.h"
 
 #include <assert.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -35,6 +56,7 @@
 #include <linux/can.h>
 #include <linux/can/j1939.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -59,6 +81,14 @@
 
 #define USEC_PER_SEC UINT64_C(1000000)
 #define BROKER_POLICY_TIMEOUT_MS (60 * 1000)
+/* Connections accepted in one turn of the loop. */
+#define BROKER_ACCEPT_BATCH 16u
+/* A uid that has had more than BROKER_SHARE_READS requests read in a
+ * window of BROKER_SHARE_WINDOW_USEC is served after the others until
+ * the next window: it loses nothing while the daemon is otherwise idle. */
+#define BROKER_SHARE_WINDOW_USEC (10 * UINT64_C(1000))
+#define BROKER_SHARE_READS 16u
+#define BROKER_PRIORITY_YIELDING (SD_EVENT_PRIORITY_NORMAL + 10)
 
 static void broker_set_status(struct broker *b)
 {
@@ -68,33 +98,34 @@ static void broker_set_status(struct broker *b)
 
 /* ---- replies ----------------------------------------------------------- */
 
-bool conn_send_reply(struct conn *c, SbReply *reply, int fd)
+int conn_send_reply(struct conn *c, SbReply *reply, int fd)
 {
         uint8_t buf[SB_PROTO_MAX_MESSAGE];
         ssize_t n;
         int len;
 
+        if (c->closing)
+                return -ECONNRESET;
         reply->has_version = true;
         reply->version = SB_PROTO_VERSION;
         len = sb_proto_reply_encode(reply, buf, sizeof(buf));
         if (len < 0) {
                 log_error("uid=%u pid=%d: cannot encode a reply", c->peer.uid, c->peer.pid);
-                conn_free(c);
-                return false;
+                return len;
         }
         n = fdmsg_send(c->fd, buf, (size_t)len, &fd, fd >= 0 ? 1 : 0, MSG_DONTWAIT);
         if (n < 0) {
-                log_warning("uid=%u pid=%d: cannot send reply (%s); disconnecting",
-                            c->peer.uid, c->peer.pid, strerror((int)-n));
-                conn_free(c);
-                return false;
+                if (n != -EPIPE && n != -ECONNRESET)
+                        log_warning("uid=%u pid=%d: cannot send reply (%s); disconnecting",
+                                    c->peer.uid, c->peer.pid, strerror((int)-n));
+                return (int)n;
         }
-        return true;
+        return 0;
 }
 
 /* conn_reply() with an operation's result in Reply.data. */
-static bool conn_reply_data(struct conn *c, uint32_t id, int error, const char *message,
-                            const char *rule, int fd, const void *data, size_t n_data)
+static int conn_reply_data(struct conn *c, uint32_t id, int error, const char *message,
+                           const char *rule, int fd, const void *data, size_t n_data)
 {
         SbReply reply = SOCKBROKER__REPLY__INIT;
         char msg[SB_PROTO_MAX_REASON];
@@ -114,14 +145,14 @@ static bool conn_reply_data(struct conn *c, uint32_t id, int error, const char *
         return conn_send_reply(c, &reply, fd);
 }
 
-bool conn_reply(struct conn *c, uint32_t id, int error, const char *message,
-                const char *rule, int fd)
+int conn_reply(struct conn *c, uint32_t id, int error, const char *message,
+               const char *rule, int fd)
 {
         return conn_reply_data(c, id, error, message, rule, fd, NULL, 0);
 }
 
 _printf_(4, 5)
-static bool conn_refuse(struct conn *c, uint32_t id, int error, const char *fmt, ...)
+static int conn_refuse(struct conn *c, uint32_t id, int error, const char *fmt, ...)
 {
         char msg[SB_PROTO_MAX_REASON];
         va_list ap;
@@ -193,8 +224,78 @@ static int broker_take_policy(struct broker *b, const struct opener_policy *m, i
         return 0;
 }
 
-static struct pending *pending_push(struct broker *b)
+/* ---- fairness and back-pressure --------------------------------------- */
+
+static uint64_t now_mono(void)
 {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Whether c may be read now: not while it, its uid or the broker has as
+ * many requests in flight as it may. */
+static bool conn_may_read(const struct conn *c)
+{
+        const struct broker *b = c->broker;
+
+        return c->n_pending < b->limits.max_pending &&
+               c->user->n_inflight < b->limits.max_inflight_per_uid &&
+               b->n_pending < b->limits.max_inflight;
+}
+
+/* Turns c's reading on or off as conn_may_read() says. A closing
+ * connection is always watched: its hang-up is how it gets freed. */
+static void conn_update_io(struct conn *c)
+{
+        bool on = c->closing || conn_may_read(c);
+
+        (void)sd_event_source_set_enabled(c->io, on ? SD_EVENT_ON : SD_EVENT_OFF);
+}
+
+/* conn_update_io() for u's connections, or for all when u is NULL. */
+static void broker_update_io(struct broker *b, const struct broker_user *u)
+{
+        for (struct conn *c = b->conns; c; c = c->next)
+                if (!u || c->user == u)
+                        conn_update_io(c);
+}
+
+/* c's priority: a uid over its share of the window is served after the
+ * others, however many connections it has. */
+static void conn_update_priority(struct conn *c)
+{
+        (void)sd_event_source_set_priority(c->io, c->user->yielding ? BROKER_PRIORITY_YIELDING
+                                                                   : SD_EVENT_PRIORITY_NORMAL);
+}
+
+/* Counts a request read from u; moves u behind the others once it has
+ * had its share of the current window, and back when a new one starts. */
+static void user_account_read(struct broker *b, struct broker_user *u)
+{
+        uint64_t now = now_mono();
+        bool yielding;
+
+        if (now - u->window_start >= BROKER_SHARE_WINDOW_USEC) {
+                u->window_start = now;
+                u->window_reads = 0;
+        }
+        u->window_reads++;
+        yielding = u->window_reads > BROKER_SHARE_READS;
+        if (yielding == u->yielding)
+                return;
+        u->yielding = yielding;
+        for (struct conn *c = b->conns; c; c = c->next)
+                if (c->user == u)
+                        conn_update_priority(c);
+}
+
+/* ---- requests in flight ------------------------------------------------ */
+
+static struct pending *pending_push(struct conn *c)
+{
+        struct broker *b = c->broker;
         struct pending *p;
 
         if (b->n_pending >= b->limits.max_inflight)
@@ -202,6 +303,18 @@ static struct pending *pending_push(struct broker *b)
         p = &b->pending[(b->pending_head + b->n_pending) % b->limits.max_inflight];
         b->n_pending++;
         memset(p, 0, sizeof(*p));
+        p->conn = c;
+        p->user = c->user;
+        c->n_pending++;
+        c->user->n_inflight++;
+        /* Reaching a limit stops reading: this connection, its uid's, or
+         * every one. */
+        if (b->n_pending == b->limits.max_inflight)
+                broker_update_io(b, NULL);
+        else if (c->user->n_inflight == b->limits.max_inflight_per_uid)
+                broker_update_io(b, c->user);
+        else
+                conn_update_io(c);
         return p;
 }
 
@@ -216,24 +329,26 @@ static void pending_set_request(struct pending *p, const struct policy_request *
         }
 }
 
-static void audit(enum audit_kind kind, const struct conn *c, const struct policy_request *req,
-                  const char *what, const char *rule, int error, const char *reason)
-{
-        audit_log(&(struct audit_record) {
-                .kind = kind,
-                .peer = &c->peer,
-                .request = req,
-                .what = what,
-                .rule = rule && rule[0] ? rule : NULL,
-                .error = error,
-                .reason = reason,
-        });
-}
+static void user_release(struct broker *b, struct broker_user *u);
 
-static void conn_resume(struct conn *c)
+/* Ends p's accounting; the connection (if any) and its uid may be read
+ * again. p stays readable until the next pending_push(). */
+static void pending_done(struct broker *b, struct pending *p)
 {
-        if (c->n_pending < c->broker->limits.max_pending)
-                (void)sd_event_source_set_enabled(c->io, SD_EVENT_ON);
+        bool was_full = b->n_pending + 1 == b->limits.max_inflight;
+        struct broker_user *u = p->user;
+        bool user_was_full = u->n_inflight == b->limits.max_inflight_per_uid;
+
+        u->n_inflight--;
+        if (p->conn)
+                p->conn->n_pending--;
+        if (was_full)
+                broker_update_io(b, NULL);
+        else if (user_was_full)
+                broker_update_io(b, u);
+        else if (p->conn)
+                conn_update_io(p->conn);
+        user_release(b, u);
 }
 
 /* Takes the oldest request in flight, which the opener's answer with
@@ -251,8 +366,52 @@ static struct pending *pending_pop(struct broker *b, uint32_t seq, enum opener_m
         p = &b->pending[b->pending_head];
         b->pending_head = (b->pending_head + 1) % b->limits.max_inflight;
         b->n_pending--;
+        pending_done(b, p);
         return p;
 }
+
+/* ---- records ------------------------------------------------------------ */
+
+void conn_audit(struct conn *c, struct audit_record *r)
+{
+        r->peer = &c->peer;
+        r->limit = &c->user->log;
+        audit_log(r);
+}
+
+static void audit(enum audit_kind kind, struct conn *c, const struct policy_request *req,
+                  const char *what, const char *rule, int error, const char *reason)
+{
+        conn_audit(c, &(struct audit_record) {
+                .kind = kind,
+                .request = req,
+                .what = what,
+                .rule = rule && rule[0] ? rule : NULL,
+                .error = error,
+                .reason = reason,
+        });
+}
+
+/* The record of a request whose client hung up before its answer. */
+static void audit_orphan(const struct pending *p, enum audit_kind kind, int error, const char *reason)
+{
+        audit_log(&(struct audit_record) {
+                .kind = kind,
+                .peer = &p->user->peer,
+                .request = &p->request,
+                .what = p->what,
+                .rule = p->rule[0] ? p->rule : NULL,
+                .error = error,
+                .reason = reason,
+                .limit = &p->user->log,
+        });
+}
+
+/* Ends c from outside its I/O callback: the callback sees the hang-up
+ * and frees it. */
+static void conn_shutdown(struct conn *c);
+
+/* ---- answers from the opener --------------------------------------------- */
 
 /*
  * Answers the client of an operation the opener has done or failed:
@@ -265,21 +424,25 @@ static void op_finish(struct broker *b, struct pending *p, int error, const char
         char msg[SB_PROTO_MAX_REASON];
         struct conn *c = p->conn;
 
-        c->n_pending--;
         if (error != 0) {
                 b->counters.failed++;
                 snprintf(msg, sizeof(msg), "failed: %s allowed by %s, but %s: %s",
                          p->what, p->rule, failure, strerror(error));
-                audit(AUDIT_FAILED, c, &p->request, p->what, p->rule, error, msg);
                 data = NULL;
                 n_data = 0;
         } else {
                 b->counters.operations++;
                 snprintf(msg, sizeof(msg), "done: %s by %s%s", p->what, p->rule, result ?: "");
-                audit(AUDIT_OPERATION, c, &p->request, p->what, p->rule, 0, NULL);
         }
-        if (conn_reply_data(c, p->request_id, error, msg, p->rule, -1, data, n_data))
-                conn_resume(c);
+        if (!c) {
+                audit_orphan(p, error ? AUDIT_FAILED : AUDIT_OPERATION, error ?: ECONNRESET,
+                             "the client hung up before the answer");
+                return;
+        }
+        audit(error ? AUDIT_FAILED : AUDIT_OPERATION, c, &p->request, p->what, p->rule, error,
+              error ? msg : NULL);
+        if (conn_reply_data(c, p->request_id, error, msg, p->rule, -1, data, n_data) < 0)
+                conn_shutdown(c);
 }
 
 static void broker_take_done(struct broker *b, const struct opener_done *m)
@@ -287,7 +450,7 @@ static void broker_take_done(struct broker *b, const struct opener_done *m)
         struct pending *p = pending_pop(b, m->hdr.seq, OPENER_MSG_DONE);
         char failure[64];
 
-        if (!p || !p->conn)
+        if (!p)
                 return;
         snprintf(failure, sizeof(failure), "%s failed", opener_stage_to_string(m->stage));
         op_finish(b, p, m->error, failure, NULL, NULL, 0);
@@ -300,7 +463,7 @@ static void broker_take_hci_done(struct broker *b, const struct opener_hci_done 
         struct pending *p = pending_pop(b, m->hdr.seq, OPENER_MSG_HCI_DONE);
         char result[64];
 
-        if (!p || !p->conn)
+        if (!p)
                 return;
         snprintf(result, sizeof(result), "; %s, status 0x%02x",
                  m->event == HCI_EV_CMD_STATUS ? "command status" : "command complete",
@@ -310,54 +473,64 @@ static void broker_take_hci_done(struct broker *b, const struct opener_hci_done 
                   result, m->data, m->n_data);
 }
 
-static void broker_take_result(struct broker *b, const struct opener_result *m, int fd)
+/* fd: the granted socket, or -1 when the opener failed, or when it sent
+ * one and the broker could not receive it (lost). */
+static void broker_take_result(struct broker *b, const struct opener_result *m, int fd, bool lost)
 {
+        char msg[SB_PROTO_MAX_REASON];
         struct pending *p;
         struct conn *c;
+        uint64_t start;
+        int error = m->error;
 
         p = pending_pop(b, m->hdr.seq, OPENER_MSG_RESULT);
         if (!p) {
                 safe_close(fd);
                 return;
         }
-
         c = p->conn;
+
+        if (error == 0 && lost) {
+                error = EMFILE;
+                snprintf(msg, sizeof(msg), "failed: %s allowed by %s, but the broker could not "
+                         "receive the socket: its descriptor table is full", p->what, p->rule);
+                log_warning("a granted socket could not be received: the descriptor table is full");
+        } else if (error != 0) {
+                snprintf(msg, sizeof(msg), "failed: %s allowed by %s, but %s failed: %s",
+                         p->what, p->rule, opener_stage_to_string(m->stage), strerror(error));
+        }
+
         if (!c) {
                 if (fd >= 0)
                         opener_close_later(b, fd);
+                audit_orphan(p, error ? AUDIT_FAILED : AUDIT_GRANTED, error ?: ECONNRESET,
+                             error ? msg : "the client hung up before the answer; the socket "
+                             "went back to the opener to be closed");
                 return;
         }
-        c->n_pending--;
 
-        if (m->error != 0) {
-                char msg[SB_PROTO_MAX_REASON];
-
+        if (error != 0) {
                 b->counters.failed++;
-                snprintf(msg, sizeof(msg), "failed: %s allowed by %s, but %s failed: %s",
-                         p->what, p->rule, opener_stage_to_string(m->stage), strerror(m->error));
-                audit(AUDIT_FAILED, c, &p->request, p->what, p->rule, m->error, msg);
-                if (conn_reply(c, p->request_id, m->error, msg, p->rule, -1))
-                        conn_resume(c);
+                audit(AUDIT_FAILED, c, &p->request, p->what, p->rule, error, msg);
+                if (conn_reply(c, p->request_id, error, msg, p->rule, -1) < 0)
+                        conn_shutdown(c);
                 return;
         }
 
         b->counters.granted[broker_family_from_af(p->request.family)]++;
         audit(AUDIT_GRANTED, c, &p->request, p->what, p->rule, 0, NULL);
-        {
-                char msg[SB_PROTO_MAX_REASON];
-                /* Before the reply, while the client surely waits for it. */
-                uint64_t start = status_peer_start_time(&c->peer);
-                bool alive;
-
-                snprintf(msg, sizeof(msg), "granted %s by %s", p->what, p->rule);
-                alive = conn_reply(c, p->request_id, 0, msg, p->rule, fd);
-                /* Our copy goes now, while the client holds its own. */
-                safe_close(fd);
-                if (alive) {
-                        conn_record_grant(c, p->what, p->rule, start);
-                        conn_resume(c);
-                }
+        /* Before the reply, while the client surely waits for it. */
+        start = status_peer_start_time(&c->peer);
+        snprintf(msg, sizeof(msg), "granted %s by %s", p->what, p->rule);
+        if (conn_reply(c, p->request_id, 0, msg, p->rule, fd) < 0) {
+                /* The client has gone: the opener closes the socket. */
+                opener_close_later(b, fd);
+                conn_shutdown(c);
+                return;
         }
+        /* Our copy goes now, while the client holds its own. */
+        safe_close(fd);
+        conn_record_grant(c, p->what, p->rule, start);
 }
 
 static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -373,10 +546,13 @@ static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *user
         } buf;
         int fds[FDMSG_MAX_FDS];
         size_t n_fds;
+        bool lost;
         ssize_t n;
         int type;
 
-        n = fdmsg_recv(fd, &buf, sizeof(buf), fds, 1, &n_fds, MSG_DONTWAIT);
+        /* A descriptor lost to a full table still leaves the message,
+         * which says whom to tell. */
+        n = fdmsg_recv_lossy(fd, &buf, sizeof(buf), fds, 1, &n_fds, &lost, MSG_DONTWAIT);
         if (n == -EAGAIN)
                 return 0;
         if (n <= 0) {
@@ -384,7 +560,12 @@ static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *user
                 return sd_event_exit(b->event, EXIT_FAILURE);
         }
 
-        type = opener_msg_check(&buf, (size_t)n, n_fds);
+        type = opener_msg_check(&buf, (size_t)n, lost ? 1 : n_fds);
+        if (lost && type != OPENER_MSG_RESULT) {
+                log_error("a message from the opener lost its descriptor: the descriptor table "
+                          "is full; exiting");
+                return sd_event_exit(b->event, EXIT_FAILURE);
+        }
         if (type < 0) {
                 fdmsg_close_all(fds, n_fds);
                 log_error("invalid message from the opener: %s", strerror(-type));
@@ -393,7 +574,7 @@ static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *user
 
         switch ((enum opener_msg_type)type) {
         case OPENER_MSG_RESULT:
-                broker_take_result(b, &buf.result, n_fds ? fds[0] : -1);
+                broker_take_result(b, &buf.result, n_fds ? fds[0] : -1, lost);
                 break;
         case OPENER_MSG_DONE:
                 broker_take_done(b, &buf.done);
@@ -448,20 +629,21 @@ void conn_policy_peer(const struct conn *c, struct policy_peer *ret)
 }
 
 /*
- * Decides pr for c. On an allow, returns the rule, with pr's text in what
+ * Decides pr for c. On an allow, sets *ret_rule, with pr's text in what
  * and the rule's "file:line" in where. Otherwise counts, audits and
- * answers the denial itself and returns NULL.
+ * answers the denial itself and sets *ret_rule to NULL. Returns 0, or the
+ * negative errno of an answer that could not be sent.
  */
-static const struct policy_rule *conn_decide(struct conn *c, uint32_t id,
-                                             const struct policy_request *pr,
-                                             char *what, size_t what_size,
-                                             char *where, size_t where_size)
+static int conn_decide(struct conn *c, uint32_t id, const struct policy_request *pr,
+                       char *what, size_t what_size, char *where, size_t where_size,
+                       const struct policy_rule **ret_rule)
 {
         struct broker *b = c->broker;
         const struct policy_rule *rule = NULL;
         struct policy_peer peer;
         enum policy_verdict v;
 
+        *ret_rule = NULL;
         conn_policy_peer(c, &peer);
         policy_request_format(pr, what, what_size);
         v = policy_check(b->policy, &peer, pr, &rule);
@@ -473,79 +655,119 @@ static const struct policy_rule *conn_decide(struct conn *c, uint32_t id,
         case POLICY_VERDICT_NO_MATCH:
                 b->counters.denied[broker_family_from_af(pr->family)]++;
                 audit(AUDIT_DENIED, c, pr, what, NULL, EPERM, NULL);
-                conn_refuse(c, id, EPERM, "denied: no rule allows %s for uid %u (%zu rules in %zu file(s))",
-                            what, c->peer.uid, policy_n_rules(b->policy), policy_n_files(b->policy));
-                return NULL;
+                return conn_refuse(c, id, EPERM, "denied: no rule allows %s for uid %u (%zu rules in %zu file(s))",
+                                   what, c->peer.uid, policy_n_rules(b->policy), policy_n_files(b->policy));
         case POLICY_VERDICT_DENY:
                 b->counters.denied[broker_family_from_af(pr->family)]++;
                 audit(AUDIT_DENIED, c, pr, what, where, EPERM, NULL);
-                conn_reply(c, id, EPERM, "denied by rule", where, -1);
-                return NULL;
+                return conn_reply(c, id, EPERM, "denied by rule", where, -1);
         case POLICY_VERDICT_ALLOW:
                 break;
         }
-        return rule;
+        *ret_rule = rule;
+        return 0;
 }
 
 /*
- * The socket of the client's that shows its network namespace, to go to
- * the opener with a request under rule: *witness when the rule works in
- * the client's namespace, else none (-1). Refuses the request and returns
- * false when the rule needs one and the client sent none.
+ * What goes to the opener for an allowed request: an opener message
+ * (its seq, generation, rule and netns flag filled in here) and a
+ * descriptor, if any. A rule that works in the client's network
+ * namespace sends the connection itself as the witness of that
+ * namespace: the kernel made the broker's end of it in the namespace of
+ * the socket the client connected with (unix_stream_connect()), so no
+ * client can name another one per request.
  */
-static bool conn_netns_witness(struct conn *c, uint32_t id, const struct policy_rule *rule,
-                               const char *where, int *witness)
-{
-        if (policy_rule_netns(rule) != POLICY_NETNS_CLIENT) {
-                *witness = -1;
-                return true;
-        }
-        if (*witness >= 0)
-                return true;
-        conn_refuse(c, id, EPERM, "denied: %s works in the client's network namespace, and the "
-                    "request carried no socket of the client's to show which one it is "
-                    "(libsockbroker sends it)", where);
-        return false;
-}
+struct op_forward {
+        void *msg;               /* an opener message; its seq is filled in */
+        size_t size;
+        uint32_t *generation;    /* the message's fields to fill in */
+        uint32_t *rule_index;
+        uint32_t *netns_flags;   /* OPEN, LINK: OPENER_OPEN_CLIENT_NETNS goes here */
+        int fd;                  /* BIND, SETOPT: the client's socket */
+        enum opener_msg_type answer;
+};
 
-/* witness: a socket the client sent to show its network namespace, or -1;
- * not taken over. */
-static void conn_handle_open(struct conn *c, const SbRequest *req, int witness)
+/* Hands f to the opener for the request id under rule, and keeps it in
+ * flight; replies itself when it cannot. Returns as conn_decide(). */
+static int conn_forward(struct conn *c, uint32_t id, const struct policy_request *pr,
+                        const struct policy_rule *rule, const char *what, const char *where,
+                        const struct op_forward *f)
 {
         struct broker *b = c->broker;
+        struct opener_hdr *hdr = f->msg;
+        struct pending *p;
+        int fd = f->fd;
+
+        /* Reading stops before any limit is reached (conn_may_read()),
+         * so this is a defence, not a path. */
+        if (b->n_pending >= b->limits.max_inflight)
+                return conn_refuse(c, id, EAGAIN, "busy: %u requests in flight; try again",
+                                   b->n_pending);
+        if (f->netns_flags && policy_rule_netns(rule) == POLICY_NETNS_CLIENT) {
+                fd = c->fd;
+                *f->netns_flags |= OPENER_OPEN_CLIENT_NETNS;
+        }
+        hdr->seq = b->next_seq;
+        *f->generation = b->generation;
+        *f->rule_index = rule->index;
+        if (fdmsg_send(b->opener_fd, f->msg, f->size, &fd, fd >= 0 ? 1 : 0, MSG_DONTWAIT) < 0)
+                return conn_refuse(c, id, EAGAIN, "busy: the opener is not keeping up; try again");
+
+        p = pending_push(c);
+        assert(p);
+        pending_set_request(p, pr);
+        p->answer = f->answer;
+        p->seq = b->next_seq++;
+        p->request_id = id;
+        snprintf(p->what, sizeof(p->what), "%s", what);
+        snprintf(p->rule, sizeof(p->rule), "%s", where);
+        return 0;
+}
+
+/* Decides an operation and forwards it when allowed. */
+static int conn_decide_forward(struct conn *c, uint32_t id, const struct policy_request *pr,
+                               const struct op_forward *f)
+{
+        const struct policy_rule *rule;
+        char what[160], where[300];
+        int r;
+
+        r = conn_decide(c, id, pr, what, sizeof(what), where, sizeof(where), &rule);
+        if (r < 0 || !rule)
+                return r;
+        return conn_forward(c, id, pr, rule, what, where, f);
+}
+
+static int conn_handle_open(struct conn *c, const SbRequest *req)
+{
         const Sockbroker__Open *o = req->open;
-        const struct policy_rule *rule = NULL;
+        const struct policy_rule *rule;
         struct policy_request pr = {
                 .family = o->family,
                 .type = o->type,
                 .protocol = o->has_protocol ? (uint32_t)o->protocol : 0,
         };
         struct opener_open m;
-        struct pending *p;
         char what[128], where[300];
-        ssize_t n;
+        int r;
 
         if (o->address) {
                 switch (o->address->kind_case) {
                 case SOCKBROKER__ADDRESS__KIND_PACKET:
                         pr.ifname = o->address->packet->ifname;
                         if (o->address->packet->has_protocol &&
-                            o->address->packet->protocol != pr.protocol) {
-                                conn_refuse(c, req->id, EINVAL, "invalid: the address's EtherType "
-                                            "0x%04x differs from the socket's 0x%04x",
-                                            o->address->packet->protocol, pr.protocol);
-                                return;
-                        }
+                            o->address->packet->protocol != pr.protocol)
+                                return conn_refuse(c, req->id, EINVAL, "invalid: the address's EtherType "
+                                                   "0x%04x differs from the socket's 0x%04x",
+                                                   o->address->packet->protocol, pr.protocol);
                         break;
                 case SOCKBROKER__ADDRESS__KIND_INET:
                         pr.ifname = o->address->inet->ifname;
                         if (o->address->inet->has_address || o->address->inet->has_port ||
-                            o->address->inet->has_scope_id) {
-                                conn_refuse(c, req->id, EOPNOTSUPP, "unsupported: the broker pins "
-                                            "raw IP sockets to a device only; bind a local address "
-                                            "yourself, it needs no privilege");
-                                return;
-                        }
+                            o->address->inet->has_scope_id)
+                                return conn_refuse(c, req->id, EOPNOTSUPP, "unsupported: the broker pins "
+                                                   "raw IP sockets to a device only; bind a local address "
+                                                   "yourself, it needs no privilege");
                         break;
                 case SOCKBROKER__ADDRESS__KIND_CAN: {
                         const Sockbroker__CanAddress *a = o->address->can;
@@ -564,12 +786,10 @@ static void conn_handle_open(struct conn *c, const SbRequest *req, int witness)
                 case SOCKBROKER__ADDRESS__KIND_BLUETOOTH: {
                         const Sockbroker__BluetoothAddress *a = o->address->bluetooth;
 
-                        if (a->has_bdaddr) {
-                                conn_refuse(c, req->id, EOPNOTSUPP, "unsupported: the broker binds "
-                                            "to the controller's own address; name the controller "
-                                            "(dev), not an address");
-                                return;
-                        }
+                        if (a->has_bdaddr)
+                                return conn_refuse(c, req->id, EOPNOTSUPP, "unsupported: the broker binds "
+                                                   "to the controller's own address; name the controller "
+                                                   "(dev), not an address");
                         pr.has_dev = a->has_dev;
                         pr.dev = a->dev;
                         pr.has_channel = a->has_channel;
@@ -586,146 +806,58 @@ static void conn_handle_open(struct conn *c, const SbRequest *req, int witness)
         if (pr.ifname && !pr.ifname[0])
                 pr.ifname = NULL;
 
-        rule = conn_decide(c, req->id, &pr, what, sizeof(what), where, sizeof(where));
-        if (!rule)
-                return;
-
-        if (!conn_netns_witness(c, req->id, rule, where, &witness))
-                return;
+        r = conn_decide(c, req->id, &pr, what, sizeof(what), where, sizeof(where), &rule);
+        if (r < 0 || !rule)
+                return r;
 
         if (pr.family != AF_PACKET && pr.family != AF_INET && pr.family != AF_INET6 &&
-            pr.family != AF_CAN && pr.family != AF_BLUETOOTH) {
-                conn_refuse(c, req->id, EAFNOSUPPORT, "unsupported: %s is allowed by %s, but this "
-                            "daemon does not broker family %s", what, where,
-                            names_family_to_string(pr.family) ?: "?");
-                return;
-        }
+            pr.family != AF_CAN && pr.family != AF_BLUETOOTH)
+                return conn_refuse(c, req->id, EAFNOSUPPORT, "unsupported: %s is allowed by %s, but this "
+                                   "daemon does not broker family %s", what, where,
+                                   names_family_to_string(pr.family) ?: "?");
         /* ISO-TP and J1939 sockets are handed over bound, or not at all. */
         if (pr.family == AF_CAN && ((pr.protocol == CAN_ISOTP && !pr.has_can_ids) ||
-                                    (pr.protocol == CAN_J1939 && !pr.has_j1939))) {
-                conn_refuse(c, req->id, EDESTADDRREQ, "invalid: %s sockets are handed over bound; "
-                            "the request needs their %s", pr.protocol == CAN_ISOTP ? "ISO-TP" : "J1939",
-                            pr.protocol == CAN_ISOTP ? "rx and tx ids" : "NAME, PGN and address");
-                return;
-        }
+                                    (pr.protocol == CAN_J1939 && !pr.has_j1939)))
+                return conn_refuse(c, req->id, EDESTADDRREQ, "invalid: %s sockets are handed over bound; "
+                                   "the request needs their %s", pr.protocol == CAN_ISOTP ? "ISO-TP" : "J1939",
+                                   pr.protocol == CAN_ISOTP ? "rx and tx ids" : "NAME, PGN and address");
 
         memset(&m, 0, sizeof(m));
-        m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_OPEN, b->next_seq };
-        m.generation = b->generation;
-        m.rule_index = rule->index;
+        m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_OPEN, 0 };
         m.flags = (o->has_flags && (o->flags & SOCKBROKER__OPEN_FLAGS__OPEN_FLAG_NONBLOCK)) ?
                   OPENER_OPEN_NONBLOCK : 0;
-        if (witness >= 0)
-                m.flags |= OPENER_OPEN_CLIENT_NETNS;
         opener_open_set_request(&m, &pr);
-
-        if (b->n_pending >= b->limits.max_inflight) {
-                conn_refuse(c, req->id, EAGAIN, "busy: %u requests in flight; try again",
-                            b->n_pending);
-                return;
-        }
-        n = fdmsg_send(b->opener_fd, &m, sizeof(m), &witness, witness >= 0 ? 1 : 0, MSG_DONTWAIT);
-        if (n < 0) {
-                conn_refuse(c, req->id, EAGAIN, "busy: the opener is not keeping up; try again");
-                return;
-        }
-
-        /* Cannot fail: n_pending < max_inflight was checked above. */
-        p = pending_push(b);
-        assert(p);
-        p->answer = OPENER_MSG_RESULT;
-        pending_set_request(p, &pr);
-        p->conn = c;
-        p->seq = b->next_seq++;
-        p->request_id = req->id;
-        snprintf(p->what, sizeof(p->what), "%s", what);
-        snprintf(p->rule, sizeof(p->rule), "%s", where);
-
-        if (++c->n_pending >= b->limits.max_pending)
-                (void)sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
-}
-
-/*
- * Decides an operation (BIND, SETOPT, LINK, HCI) and, when allowed,
- * hands its opener message to the opener, with f->fd: the client's
- * socket to operate on, or for LINK the client's socket that shows its
- * network namespace, sent only when the rule works there. Replies itself
- * otherwise. Takes no ownership of f->fd.
- */
-struct op_forward {
-        void *msg;               /* an opener message; its seq is filled in */
-        size_t size;
-        uint32_t *generation;    /* the message's fields to fill in */
-        uint32_t *rule_index;
-        uint32_t *netns_flags;   /* LINK: set OPENER_OPEN_CLIENT_NETNS here */
-        int fd;
-        enum opener_msg_type answer;
-};
-
-static void conn_forward_op(struct conn *c, uint32_t id, const struct policy_request *pr,
-                            const struct op_forward *f)
-{
-        struct broker *b = c->broker;
-        const struct policy_rule *rule = NULL;
-        struct opener_hdr *hdr = f->msg;
-        int fd = f->fd;
-        char what[160], where[300] = "";
-        struct pending *p;
-
-        rule = conn_decide(c, id, pr, what, sizeof(what), where, sizeof(where));
-        if (!rule)
-                return;
-
-        if (b->n_pending >= b->limits.max_inflight) {
-                conn_refuse(c, id, EAGAIN, "busy: %u requests in flight; try again", b->n_pending);
-                return;
-        }
-        if (f->netns_flags) {
-                if (!conn_netns_witness(c, id, rule, where, &fd))
-                        return;
-                if (fd >= 0)
-                        *f->netns_flags |= OPENER_OPEN_CLIENT_NETNS;
-        }
-        hdr->seq = b->next_seq;
-        *f->generation = b->generation;
-        *f->rule_index = rule->index;
-        if (fdmsg_send(b->opener_fd, f->msg, f->size, &fd, fd >= 0 ? 1 : 0, MSG_DONTWAIT) < 0) {
-                conn_refuse(c, id, EAGAIN, "busy: the opener is not keeping up; try again");
-                return;
-        }
-        p = pending_push(b);
-        assert(p);
-        pending_set_request(p, pr);
-        p->answer = f->answer;
-        p->conn = c;
-        p->seq = b->next_seq++;
-        p->request_id = id;
-        snprintf(p->what, sizeof(p->what), "%s", what);
-        snprintf(p->rule, sizeof(p->rule), "%s", where);
-        if (++c->n_pending >= b->limits.max_pending)
-                (void)sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
+        return conn_forward(c, req->id, &pr, rule, what, where, &(struct op_forward) {
+                .msg = &m, .size = sizeof(m), .generation = &m.generation,
+                .rule_index = &m.rule_index, .netns_flags = &m.flags, .fd = -1,
+                .answer = OPENER_MSG_RESULT });
 }
 
 /* Reads the family, type and protocol of the socket a client sent into
- * pr, from the kernel; refuses the request and returns false when it is
- * not a socket. */
-static bool conn_read_socket(struct conn *c, uint32_t id, int fd, struct policy_request *pr)
+ * pr, from the kernel. Returns 0, a positive errno when it is not a
+ * socket (refused here), or a negative errno as conn_decide(). */
+static int conn_read_socket(struct conn *c, uint32_t id, int fd, struct policy_request *pr)
 {
         int r = sockinfo_read(fd, pr);
 
-        if (r < 0)
-                conn_refuse(c, id, -r, "bad request: the descriptor sent is not a socket");
-        return r >= 0;
+        if (r >= 0)
+                return 0;
+        r = conn_refuse(c, id, -r, "bad request: the descriptor sent is not a socket");
+        return r < 0 ? r : EBADF;
 }
 
-static void conn_handle_bind(struct conn *c, const SbRequest *req, int fd)
+/* The address fields were checked by sb_proto_request_decode(); what is
+ * left is whether they fit the socket the client sent. */
+static int conn_handle_bind(struct conn *c, const SbRequest *req, int fd)
 {
         const Sockbroker__Address *a = req->bind->address;
         struct policy_request pr = { .op = POLICY_OP_BIND };
         struct opener_bind m;
+        int r;
 
-        if (!conn_read_socket(c, req->id, fd, &pr))
-                return;
+        r = conn_read_socket(c, req->id, fd, &pr);
+        if (r != 0)
+                return r < 0 ? r : 0;
 
         memset(&m, 0, sizeof(m));
         m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_BIND, 0 };
@@ -733,60 +865,55 @@ static void conn_handle_bind(struct conn *c, const SbRequest *req, int fd)
 
         if (pr.family == AF_BLUETOOTH && pr.protocol == BTPROTO_L2CAP) {
                 /* an L2CAP PSM, on the controller with address bdaddr (or any) */
-                if (!a || a->kind_case != SOCKBROKER__ADDRESS__KIND_BLUETOOTH || !a->bluetooth->has_psm) {
-                        conn_refuse(c, req->id, EINVAL, "invalid: binding an L2CAP socket needs a PSM");
-                        return;
-                }
-                if (a->bluetooth->has_dev || a->bluetooth->has_channel) {
-                        conn_refuse(c, req->id, EINVAL, "invalid: an L2CAP bind takes an address and a PSM");
-                        return;
-                }
+                if (a->kind_case != SOCKBROKER__ADDRESS__KIND_BLUETOOTH)
+                        return conn_refuse(c, req->id, EINVAL, "invalid: binding an L2CAP socket "
+                                           "needs a PSM");
                 m.port = a->bluetooth->psm;
                 if (a->bluetooth->has_bdaddr)
                         memcpy(m.address, a->bluetooth->bdaddr.data, sizeof(bdaddr_t));
         } else if (pr.family == AF_INET || pr.family == AF_INET6) {
-                if (!a || a->kind_case != SOCKBROKER__ADDRESS__KIND_INET || !a->inet->has_port) {
-                        conn_refuse(c, req->id, EINVAL, "invalid: bind needs an inet address with a port");
-                        return;
-                }
-                if (a->inet->has_address && a->inet->address.len != (pr.family == AF_INET ? 4u : 16u)) {
-                        conn_refuse(c, req->id, EAFNOSUPPORT, "invalid: the address does not match the "
-                                    "socket's family");
-                        return;
-                }
+                size_t len = pr.family == AF_INET ? 4 : 16;
+
+                if (a->kind_case != SOCKBROKER__ADDRESS__KIND_INET)
+                        return conn_refuse(c, req->id, EINVAL, "invalid: bind needs an inet address "
+                                           "with a port");
+                if (a->inet->has_address && a->inet->address.len != len)
+                        return conn_refuse(c, req->id, EAFNOSUPPORT, "invalid: the address does not "
+                                           "match the socket's family");
+                if (a->inet->has_scope_id && pr.family != AF_INET6)
+                        return conn_refuse(c, req->id, EAFNOSUPPORT, "invalid: a scope id is for "
+                                           "inet6 sockets");
                 m.port = a->inet->port;
                 if (a->inet->has_address)
-                        memcpy(m.address, a->inet->address.data, a->inet->address.len);
+                        memcpy(m.address, a->inet->address.data, len);
                 m.scope_id = a->inet->has_scope_id ? a->inet->scope_id : 0;
         } else {
-                conn_refuse(c, req->id, EAFNOSUPPORT, "unsupported: the broker binds inet, inet6 "
-                            "and L2CAP sockets only (this one is %s)",
-                            names_family_to_string(pr.family) ?: "of another family");
-                return;
+                return conn_refuse(c, req->id, EAFNOSUPPORT, "unsupported: the broker binds inet, "
+                                   "inet6 and L2CAP sockets only (this one is %s)",
+                                   names_family_to_string(pr.family) ?: "of another family");
         }
 
         pr.has_port = true;
         pr.port = m.port;
-        conn_forward_op(c, req->id, &pr, &(struct op_forward) {
+        return conn_decide_forward(c, req->id, &pr, &(struct op_forward) {
                 .msg = &m, .size = sizeof(m), .generation = &m.generation,
                 .rule_index = &m.rule_index, .fd = fd, .answer = OPENER_MSG_DONE });
 }
 
-static void conn_handle_setopt(struct conn *c, const SbRequest *req, int fd)
+/* The option and its value were checked by sb_proto_request_decode(). */
+static int conn_handle_setopt(struct conn *c, const SbRequest *req, int fd)
 {
         const Sockbroker__SetOption *o = req->set_option;
         struct policy_request pr = { .op = POLICY_OP_SETOPT };
         struct opener_setopt m;
+        int r;
 
-        if (!conn_read_socket(c, req->id, fd, &pr))
-                return;
+        r = conn_read_socket(c, req->id, fd, &pr);
+        if (r != 0)
+                return r < 0 ? r : 0;
         memset(&m, 0, sizeof(m));
         m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_SETOPT, 0 };
 
-        if (!o->has_level || o->level != SOL_SOCKET || !o->has_name) {
-                conn_refuse(c, req->id, EOPNOTSUPP, "unsupported: only SOL_SOCKET options are brokered");
-                return;
-        }
         switch (o->name) {
         case SO_MARK:
                 pr.sockopt = POLICY_SOCKOPT_MARK;
@@ -804,35 +931,24 @@ static void conn_handle_setopt(struct conn *c, const SbRequest *req, int fd)
                 pr.sockopt = POLICY_SOCKOPT_BINDTODEVICE;
                 break;
         default:
-                conn_refuse(c, req->id, EOPNOTSUPP, "unsupported: socket option %d is not brokered "
-                            "(mark, priority, rcvbufforce, sndbufforce, bindtodevice are)", o->name);
-                return;
+                return conn_refuse(c, req->id, EOPNOTSUPP, "unsupported: socket option %d is not "
+                                   "brokered", o->name);
         }
 
         if (pr.sockopt == POLICY_SOCKOPT_BINDTODEVICE) {
-                if (!o->ifname || !sb_proto_ifname_valid(o->ifname)) {
-                        conn_refuse(c, req->id, EINVAL, "invalid: bindtodevice needs an interface name");
-                        return;
-                }
                 snprintf(m.ifname, sizeof(m.ifname), "%s", o->ifname);
                 pr.ifname = m.ifname;
         } else {
-                int64_t max = pr.sockopt == POLICY_SOCKOPT_MARK ? UINT32_MAX : INT32_MAX;
-
-                if (!o->has_value || o->value < 0 || o->value > max) {
-                        conn_refuse(c, req->id, EINVAL, "invalid: option value out of range 0..%" PRId64, max);
-                        return;
-                }
                 pr.value = (uint64_t)o->value;
         }
         m.option = pr.sockopt;
         m.value = pr.value;
-        conn_forward_op(c, req->id, &pr, &(struct op_forward) {
+        return conn_decide_forward(c, req->id, &pr, &(struct op_forward) {
                 .msg = &m, .size = sizeof(m), .generation = &m.generation,
                 .rule_index = &m.rule_index, .fd = fd, .answer = OPENER_MSG_DONE });
 }
 
-static void conn_handle_link(struct conn *c, const SbRequest *req, int witness)
+static int conn_handle_link(struct conn *c, const SbRequest *req)
 {
         const Sockbroker__LinkConfig *l = req->link_config;
         struct policy_request pr = { .op = POLICY_OP_LINK, .family = AF_CAN, .ifname = l->ifname };
@@ -850,13 +966,13 @@ static void conn_handle_link(struct conn *c, const SbRequest *req, int witness)
         m.op = pr.link_op;
         m.bitrate = pr.bitrate;
         snprintf(m.ifname, sizeof(m.ifname), "%s", l->ifname);
-        conn_forward_op(c, req->id, &pr, &(struct op_forward) {
+        return conn_decide_forward(c, req->id, &pr, &(struct op_forward) {
                 .msg = &m, .size = sizeof(m), .generation = &m.generation,
-                .rule_index = &m.rule_index, .netns_flags = &m.flags, .fd = witness,
+                .rule_index = &m.rule_index, .netns_flags = &m.flags, .fd = -1,
                 .answer = OPENER_MSG_DONE });
 }
 
-static void conn_handle_hci(struct conn *c, const SbRequest *req)
+static int conn_handle_hci(struct conn *c, const SbRequest *req)
 {
         const Sockbroker__HciCommand *h = req->hci_command;
         struct policy_request pr = {
@@ -872,21 +988,19 @@ static void conn_handle_hci(struct conn *c, const SbRequest *req)
         size_t n = h->has_params ? h->params.len : 0;
 
         /* A controller may take a short command at its word. */
-        if (want >= 0 && n != (size_t)want) {
-                conn_refuse(c, req->id, EINVAL, "invalid: %s takes %d parameter byte(s), not %zu",
-                            names_hci_command_to_string(h->opcode), want, n);
-                return;
-        }
+        if (want >= 0 && n != (size_t)want)
+                return conn_refuse(c, req->id, EINVAL, "invalid: %s takes %d parameter byte(s), not %zu",
+                                   names_hci_command_to_string(h->opcode), want, n);
 
         memset(&m, 0, sizeof(m));
         m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_HCI, 0 };
         m.dev = h->dev;
         m.opcode = h->opcode;
-        if (h->has_params) {
-                m.n_params = (uint32_t)h->params.len;
-                memcpy(m.params, h->params.data, h->params.len);
+        if (n > 0) {
+                m.n_params = (uint32_t)n;
+                memcpy(m.params, h->params.data, n);
         }
-        conn_forward_op(c, req->id, &pr, &(struct op_forward) {
+        return conn_decide_forward(c, req->id, &pr, &(struct op_forward) {
                 .msg = &m, .size = sizeof(m), .generation = &m.generation,
                 .rule_index = &m.rule_index, .fd = -1, .answer = OPENER_MSG_HCI_DONE });
 }
@@ -913,8 +1027,45 @@ static const char *op_name(const SbRequest *r)
         return "none";
 }
 
-/* Handles one message. Returns false when c was freed. */
-static bool conn_handle_message(struct conn *c)
+/*
+ * Answers a malformed request: counted, audited within the uid's share,
+ * and refused. The connection is ended after BROKER_MAX_BAD_REQUESTS of
+ * them: a client that speaks the protocol does not send many, and one
+ * that sends a stray byte now and then must not keep its slot.
+ */
+_printf_(4, 5)
+static int conn_bad_request(struct conn *c, uint32_t id, int error, const char *fmt, ...)
+{
+        char why[SB_PROTO_MAX_REASON];
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        vsnprintf(why, sizeof(why), fmt, ap);
+        va_end(ap);
+        c->broker->counters.bad++;
+        c->n_bad++;
+        audit(AUDIT_BAD_REQUEST, c, NULL, NULL, NULL, error, why);
+        if (c->n_bad < BROKER_MAX_BAD_REQUESTS)
+                return conn_refuse(c, id, error, "bad request: %s", why);
+        r = conn_refuse(c, id, error, "bad request: %s; closing the connection after %u malformed "
+                        "requests", why, BROKER_MAX_BAD_REQUESTS);
+        return r < 0 ? r : -EPROTO;
+}
+
+/* The rest of the peer's identity, which the first request needs. */
+static void conn_identify(struct conn *c)
+{
+        if (c->identified)
+                return;
+        peer_from_socket_rest(c->fd, &c->peer);
+        peer_apply_idmap(&c->peer, &c->broker->idmap);
+        c->identified = true;
+}
+
+/* Handles one message. Returns 0, or a negative errno when the
+ * connection must end (-ECONNRESET: the client hung up). */
+static int conn_handle_message(struct conn *c)
 {
         struct broker *b = c->broker;
         uint8_t buf[SB_PROTO_MAX_MESSAGE];
@@ -927,105 +1078,154 @@ static bool conn_handle_message(struct conn *c)
 
         n = fdmsg_recv(c->fd, buf, sizeof(buf), fds, FDMSG_MAX_FDS, &n_fds, MSG_DONTWAIT);
         if (n == -EAGAIN)
-                return true;
+                return 0;
         if (n == 0) {
                 /* SOCK_SEQPACKET: 0 is either the end of the connection or
                  * a message of no bytes; only a hang-up sets POLLRDHUP. */
                 struct pollfd pfd = { .fd = c->fd, .events = POLLRDHUP };
 
-                if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP))) {
-                        conn_free(c);
-                        return false;
-                }
-                b->counters.bad++;
-                audit(AUDIT_BAD_REQUEST, c, NULL, NULL, NULL, EBADMSG, "empty message");
-                return conn_refuse(c, 0, EBADMSG, "bad request: empty message");
+                if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP)))
+                        return -ECONNRESET;
+                return conn_bad_request(c, 0, EBADMSG, "empty message");
         }
-        if (n == -ECONNRESET) {
-                conn_free(c);
-                return false;
-        }
-        if (n == -EMSGSIZE) {
-                b->counters.bad++;
-                audit(AUDIT_BAD_REQUEST, c, NULL, NULL, NULL, EMSGSIZE, "larger than the maximum");
-                return conn_refuse(c, 0, EMSGSIZE, "bad request: larger than %u bytes",
-                                   SB_PROTO_MAX_MESSAGE);
-        }
-        if (n == -EBADMSG) {
-                b->counters.bad++;
-                audit(AUDIT_BAD_REQUEST, c, NULL, NULL, NULL, EBADMSG, "too many descriptors");
-                return conn_refuse(c, 0, EBADMSG, "bad request: more than %u descriptors attached",
-                                   SB_PROTO_MAX_FDS);
-        }
+        if (n == -ECONNRESET)
+                return -ECONNRESET;
+        if (n == -EMSGSIZE)
+                return conn_bad_request(c, 0, EMSGSIZE, "larger than %u bytes", SB_PROTO_MAX_MESSAGE);
+        if (n == -EBADMSG || n == -ENOBUFS)
+                return conn_bad_request(c, 0, EBADMSG, "%s (a request carries at most %u)",
+                                        n == -ENOBUFS ? "control data truncated: too many descriptors"
+                                                      : "too many descriptors", SB_PROTO_MAX_FDS);
         if (n < 0) {
                 log_warning("uid=%u pid=%d: receive failed: %s; disconnecting",
                             c->peer.uid, c->peer.pid, strerror((int)-n));
-                conn_free(c);
-                return false;
+                return (int)n;
         }
-
-        (void)sd_event_source_set_time_relative(c->idle, b->limits.idle_timeout_sec * USEC_PER_SEC);
-        (void)sd_event_source_set_enabled(c->idle, SD_EVENT_ONESHOT);
+        user_account_read(b, c->user);
 
         r = sb_proto_request_decode(buf, (size_t)n, n_fds, &req, why, sizeof(why));
         if (r < 0) {
                 fdmsg_close_all(fds, n_fds);
-                b->counters.bad++;
-                audit(AUDIT_BAD_REQUEST, c, NULL, NULL, NULL, -r, why);
-                return conn_refuse(c, 0, -r, "bad request: %s", why);
+                return conn_bad_request(c, 0, -r, "%s", why);
         }
+
+        /* Only a request that means something keeps the connection. */
+        c->last_active = now_mono();
+        (void)sd_event_source_set_time(c->idle, c->last_active +
+                                       b->limits.idle_timeout_sec * USEC_PER_SEC);
+        (void)sd_event_source_set_enabled(c->idle, SD_EVENT_ONESHOT);
+        conn_identify(c);
 
         if (c->peer.unmapped) {
-                fdmsg_close_all(fds, n_fds);
                 b->counters.denied[BROKER_FAMILY_OTHER]++;
                 audit(AUDIT_DENIED, c, NULL, op_name(req), NULL, EPERM, "uid not mapped here");
-                conn_refuse(c, req->id, EPERM, "denied: uid %u is what the kernel reports for any uid "
-                            "this daemon's user namespace does not map, so the peer cannot be told "
-                            "apart from others", c->peer.uid);
-                sb_proto_request_free(req);
-                return true;
+                r = conn_refuse(c, req->id, EPERM, "denied: uid %u is what the kernel reports for any uid "
+                                "this daemon's user namespace does not map, so the peer cannot be told "
+                                "apart from others", c->peer.uid);
+        } else {
+                switch (req->op_case) {
+                case SOCKBROKER__REQUEST__OP_OPEN:
+                        r = conn_handle_open(c, req);
+                        break;
+                case SOCKBROKER__REQUEST__OP_BIND:
+                        r = conn_handle_bind(c, req, fds[0]);
+                        break;
+                case SOCKBROKER__REQUEST__OP_SET_OPTION:
+                        r = conn_handle_setopt(c, req, fds[0]);
+                        break;
+                case SOCKBROKER__REQUEST__OP_STATUS:
+                        r = conn_handle_status(c, req);
+                        break;
+                case SOCKBROKER__REQUEST__OP_LINK_CONFIG:
+                        r = conn_handle_link(c, req);
+                        break;
+                case SOCKBROKER__REQUEST__OP_HCI_COMMAND:
+                        r = conn_handle_hci(c, req);
+                        break;
+                case SOCKBROKER__REQUEST__OP__NOT_SET:
+                case _SOCKBROKER__REQUEST__OP__CASE_IS_INT_SIZE:
+                        r = conn_refuse(c, req->id, EOPNOTSUPP, "unsupported: this daemon does not do '%s'",
+                                        op_name(req));
+                        break;
+                }
         }
-
-        switch (req->op_case) {
-        case SOCKBROKER__REQUEST__OP_OPEN:
-                conn_handle_open(c, req, n_fds ? fds[0] : -1);
-                fdmsg_close_all(fds, n_fds);
-                break;
-        case SOCKBROKER__REQUEST__OP_BIND:
-                conn_handle_bind(c, req, fds[0]);
-                fdmsg_close_all(fds, n_fds);
-                break;
-        case SOCKBROKER__REQUEST__OP_SET_OPTION:
-                conn_handle_setopt(c, req, fds[0]);
-                fdmsg_close_all(fds, n_fds);
-                break;
-        case SOCKBROKER__REQUEST__OP_STATUS:
-                fdmsg_close_all(fds, n_fds);
-                conn_handle_status(c, req);
-                break;
-        case SOCKBROKER__REQUEST__OP_LINK_CONFIG:
-                conn_handle_link(c, req, n_fds ? fds[0] : -1);
-                fdmsg_close_all(fds, n_fds);
-                break;
-        case SOCKBROKER__REQUEST__OP_HCI_COMMAND:
-                conn_handle_hci(c, req);
-                break;
-        case SOCKBROKER__REQUEST__OP__NOT_SET:
-        case _SOCKBROKER__REQUEST__OP__CASE_IS_INT_SIZE:
-                fdmsg_close_all(fds, n_fds);
-                conn_refuse(c, req->id, EOPNOTSUPP, "unsupported: this daemon does not do '%s'",
-                            op_name(req));
-                break;
-        }
+        fdmsg_close_all(fds, n_fds);
         sb_proto_request_free(req);
-        /* conn_handle_open() may have freed c; its callers only look at
-         * the result of the next read, which the event loop drives. */
-        return true;
+        return r;
+}
+
+/* ---- uids ---------------------------------------------------------------- */
+
+static struct broker_user *user_find(struct broker *b, uid_t uid)
+{
+        for (struct broker_user *u = b->users; u; u = u->next)
+                if (u->uid == uid)
+                        return u;
+        return NULL;
+}
+
+static struct broker_user *user_get(struct broker *b, const struct peer *peer)
+{
+        struct broker_user *u = user_find(b, peer->uid);
+
+        if (!u) {
+                u = calloc(1, sizeof(*u));
+                if (!u)
+                        return NULL;
+                u->uid = peer->uid;
+                u->window_start = now_mono();
+                ratelimit_init(&u->log, b->limits.log_rate, b->limits.log_rate * 5, u->window_start);
+                u->next = b->users;
+                b->users = u;
+        }
+        u->peer = (struct peer) { .uid = peer->uid, .gid = peer->gid, .pid = peer->pid, .pidfd = -1 };
+        return u;
+}
+
+/*
+ * Called when u may have become unused. A uid with nothing open keeps its
+ * record bucket until it has refilled (users_sweep), so that it cannot
+ * get a fresh one by reconnecting.
+ */
+static void user_release(struct broker *b, struct broker_user *u)
+{
+        if (u->n_conns == 0 && u->n_inflight == 0)
+                (void)sd_event_source_set_enabled(b->users_sweep, SD_EVENT_ON);
+}
+
+/* Every second while some uid has nothing open: writes what its bucket
+ * held back, and forgets it once the bucket is as a new one. */
+static int on_users_sweep(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct broker *b = userdata;
+        struct broker_user **pu = &b->users;
+        bool lingering = false;
+        uint64_t now = now_mono();
+
+        while (*pu) {
+                struct broker_user *u = *pu;
+
+                if (u->n_conns > 0 || u->n_inflight > 0) {
+                        pu = &u->next;
+                        continue;
+                }
+                audit_flush(&u->peer, &u->log);
+                if (ratelimit_full(&u->log, now)) {
+                        *pu = u->next;
+                        free(u);
+                        continue;
+                }
+                lingering = true;
+                pu = &u->next;
+        }
+        (void)sd_event_source_set_time(s, usec + USEC_PER_SEC);
+        return sd_event_source_set_enabled(s, lingering ? SD_EVENT_ON : SD_EVENT_OFF);
 }
 
 /* ---- connections ------------------------------------------------------- */
 
-void conn_free(struct conn *c)
+/* Only on_conn_io() and the broker's teardown call this. */
+static void conn_free(struct conn *c)
 {
         struct broker *b = c->broker;
 
@@ -1041,7 +1241,11 @@ void conn_free(struct conn *c)
                 b->conns = c->next;
         if (c->next)
                 c->next->prev = c->prev;
-        b->n_conns--;
+        if (!c->closing) {
+                b->n_conns--;
+                c->user->n_conns--;
+        }
+        user_release(b, c->user);
 
         sd_event_source_disable_unref(c->io);
         sd_event_source_disable_unref(c->idle);
@@ -1050,15 +1254,31 @@ void conn_free(struct conn *c)
         free(c);
 }
 
+static void conn_shutdown(struct conn *c)
+{
+        if (c->closing)
+                return;
+        c->closing = true;
+        /* Its slot is free from now on; the memory goes next turn. */
+        c->broker->n_conns--;
+        c->user->n_conns--;
+        (void)shutdown(c->fd, SHUT_RDWR);
+        (void)sd_event_source_set_enabled(c->idle, SD_EVENT_OFF);
+        conn_update_io(c);
+}
+
 static int on_conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         struct conn *c = userdata;
+        int r = 0;
 
-        if (revents & EPOLLIN) {
-                (void)conn_handle_message(c);
-                return 0;
+        if (!c->closing) {
+                if (revents & EPOLLIN)
+                        r = conn_handle_message(c);
+                else if (revents & (EPOLLHUP | EPOLLERR))
+                        r = -ECONNRESET;
         }
-        if (revents & (EPOLLHUP | EPOLLERR))
+        if (r < 0 || c->closing)
                 conn_free(c);
         return 0;
 }
@@ -1068,23 +1288,134 @@ static int on_conn_idle(sd_event_source *s, uint64_t usec, void *userdata)
         struct conn *c = userdata;
 
         if (c->n_pending > 0) {
-                (void)sd_event_source_set_time_relative(s, c->broker->limits.idle_timeout_sec * USEC_PER_SEC);
+                (void)sd_event_source_set_time(s, usec + c->broker->limits.idle_timeout_sec * USEC_PER_SEC);
                 return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         }
-        log_debug("uid=%u pid=%d: idle for %us; disconnecting", c->peer.uid, c->peer.pid,
+        log_debug("uid=%u pid=%d: no valid request for %us; disconnecting", c->peer.uid, c->peer.pid,
                   c->broker->limits.idle_timeout_sec);
-        conn_free(c);
+        conn_shutdown(c);
         return 0;
 }
 
-static unsigned conns_of_uid(struct broker *b, uid_t uid)
+/*
+ * When the table is full: the connection to give up for one from a uid
+ * that holds `have` connections. The uid holding the most gives up its
+ * longest-idle connection with nothing in flight, if it holds at least
+ * two more than the newcomer's uid, so that taking turns never goes
+ * round in circles. NULL when there is none to give.
+ */
+static struct conn *broker_pick_eviction(struct broker *b, unsigned have)
 {
-        unsigned n = 0;
+        struct broker_user *rich = NULL;
+        struct conn *victim = NULL;
 
+        for (struct broker_user *u = b->users; u; u = u->next)
+                if (!rich || u->n_conns > rich->n_conns)
+                        rich = u;
+        if (!rich || rich->n_conns < have + 2)
+                return NULL;
         for (struct conn *c = b->conns; c; c = c->next)
-                if (c->peer.uid == uid)
-                        n++;
-        return n;
+                if (c->user == rich && !c->closing && c->n_pending == 0 &&
+                    (!victim || c->last_active < victim->last_active))
+                        victim = c;
+        return victim;
+}
+
+/* Refuses a connection that never became one: one reply, then the
+ * caller closes it. No state is kept for it. */
+_printf_(2, 3)
+static void refuse_connection(int fd, const char *fmt, ...)
+{
+        SbReply reply = SOCKBROKER__REPLY__INIT;
+        uint8_t buf[SB_PROTO_MAX_MESSAGE];
+        char msg[SB_PROTO_MAX_REASON];
+        va_list ap;
+        int len;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        reply.has_version = reply.has_id = reply.has_error = true;
+        reply.version = SB_PROTO_VERSION;
+        reply.error = EUSERS;
+        reply.message = msg;
+        len = sb_proto_reply_encode(&reply, buf, sizeof(buf));
+        if (len > 0)
+                (void)send(fd, buf, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* Takes the connection fd; returns 0, or a negative errno when it was
+ * refused or could not be watched (and is closed). */
+static int broker_add_conn(struct broker *b, int fd)
+{
+        _cleanup_close_ int fd_close = fd;
+        struct broker_user *u;
+        struct conn *c;
+        struct peer peer;
+        int r;
+
+        r = peer_from_socket_cred(fd, &peer);
+        if (r < 0) {
+                log_warning("cannot identify a peer: %s", strerror(-r));
+                return r;
+        }
+        u = user_find(b, peer.uid);
+        if (u && u->n_conns >= b->limits.max_connections_per_uid) {
+                refuse_connection(fd, "busy: too many connections from uid %u (limit %u)",
+                                  peer.uid, b->limits.max_connections_per_uid);
+                return -EUSERS;
+        }
+        if (b->n_conns >= b->limits.max_connections) {
+                struct conn *victim = broker_pick_eviction(b, u ? u->n_conns : 0);
+
+                if (!victim) {
+                        refuse_connection(fd, "busy: too many connections (limit %u)",
+                                          b->limits.max_connections);
+                        return -EUSERS;
+                }
+                log_info("connection table full: closing an idle connection of uid %u for uid %u",
+                         victim->peer.uid, peer.uid);
+                conn_shutdown(victim);
+        }
+
+        u = user_get(b, &peer);
+        c = calloc(1, sizeof(*c));
+        if (!u || !c) {
+                free(c);
+                if (u)
+                        user_release(b, u);
+                return -ENOMEM;
+        }
+        c->broker = b;
+        c->user = u;
+        c->peer = peer;
+        c->id = b->next_conn_id++;
+        c->last_active = now_mono();
+        peer_apply_idmap(&c->peer, &b->idmap);
+
+        r = sd_event_add_io(b->event, &c->io, fd, EPOLLIN, on_conn_io, c);
+        if (r >= 0)
+                r = sd_event_add_time(b->event, &c->idle, CLOCK_MONOTONIC,
+                                      c->last_active + b->limits.idle_timeout_sec * USEC_PER_SEC, 0,
+                                      on_conn_idle, c);
+        if (r < 0) {
+                log_warning("cannot watch a connection: %s", strerror(-r));
+                sd_event_source_disable_unref(c->io);
+                peer_done(&c->peer);
+                free(c);
+                user_release(b, u);
+                return r;
+        }
+        c->fd = TAKE_FD(fd_close);
+        c->next = b->conns;
+        if (b->conns)
+                b->conns->prev = c;
+        b->conns = c;
+        b->n_conns++;
+        u->n_conns++;
+        conn_update_priority(c);
+        conn_update_io(c);
+        return 0;
 }
 
 static int on_listen_retry(sd_event_source *s, uint64_t usec, void *userdata)
@@ -1094,67 +1425,28 @@ static int on_listen_retry(sd_event_source *s, uint64_t usec, void *userdata)
         return sd_event_source_set_enabled(b->listen_io, SD_EVENT_ON);
 }
 
+/* Accepts a bounded batch, so that connections cannot crowd out the
+ * requests of those already made. */
 static int on_listen_io(sd_event_source *s, int lfd, uint32_t revents, void *userdata)
 {
         struct broker *b = userdata;
-        _cleanup_close_ int fd = -1;
-        struct conn *c;
-        int r;
 
-        fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (fd < 0) {
-                if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+        for (unsigned i = 0; i < BROKER_ACCEPT_BATCH; i++) {
+                int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+                if (fd < 0) {
+                        if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+                                return 0;
+                        /* Out of descriptors or memory: pause accepting for a
+                         * moment rather than spin on a socket that stays
+                         * readable. */
+                        log_warning("accept: %m; pausing for 1s");
+                        (void)sd_event_source_set_enabled(b->listen_io, SD_EVENT_OFF);
+                        (void)sd_event_source_set_time_relative(b->listen_retry, USEC_PER_SEC);
+                        (void)sd_event_source_set_enabled(b->listen_retry, SD_EVENT_ONESHOT);
                         return 0;
-                /* Out of descriptors or memory: pause accepting for a moment
-                 * rather than spin on a listening socket that stays readable. */
-                log_warning("accept: %m; pausing for 1s");
-                (void)sd_event_source_set_enabled(b->listen_io, SD_EVENT_OFF);
-                (void)sd_event_source_set_time_relative(b->listen_retry, USEC_PER_SEC);
-                (void)sd_event_source_set_enabled(b->listen_retry, SD_EVENT_ONESHOT);
-                return 0;
-        }
-
-        c = calloc(1, sizeof(*c));
-        if (!c)
-                return 0;
-        c->broker = b;
-        c->fd = -1;
-        c->id = b->next_conn_id++;
-        r = peer_from_socket(fd, &c->peer);
-        if (r < 0) {
-                log_warning("cannot identify a peer: %s", strerror(-r));
-                free(c);
-                return 0;
-        }
-        peer_apply_idmap(&c->peer, &b->idmap);
-        c->fd = TAKE_FD(fd);
-        c->next = b->conns;
-        if (b->conns)
-                b->conns->prev = c;
-        b->conns = c;
-        b->n_conns++;
-
-        if (b->n_conns > b->limits.max_connections) {
-                conn_refuse(c, 0, EUSERS, "busy: too many connections (limit %u)",
-                            b->limits.max_connections);
-                conn_free(c);
-                return 0;
-        }
-        if (conns_of_uid(b, c->peer.uid) > b->limits.max_connections_per_uid) {
-                conn_refuse(c, 0, EUSERS, "busy: too many connections from uid %u (limit %u)",
-                            c->peer.uid, b->limits.max_connections_per_uid);
-                conn_free(c);
-                return 0;
-        }
-
-        r = sd_event_add_io(b->event, &c->io, c->fd, EPOLLIN, on_conn_io, c);
-        if (r >= 0)
-                r = sd_event_add_time_relative(b->event, &c->idle, CLOCK_MONOTONIC,
-                                               b->limits.idle_timeout_sec * USEC_PER_SEC, 0,
-                                               on_conn_idle, c);
-        if (r < 0) {
-                log_warning("cannot watch a connection: %s", strerror(-r));
-                conn_free(c);
+                }
+                (void)broker_add_conn(b, fd);
         }
         return 0;
 }
@@ -1220,6 +1512,14 @@ static void broker_done(struct broker *b)
 {
         while (b->conns)
                 conn_free(b->conns);
+        while (b->users) {
+                struct broker_user *u = b->users;
+
+                b->users = u->next;
+                audit_flush(&u->peer, &u->log);
+                free(u);
+        }
+        sd_event_source_disable_unref(b->users_sweep);
         sd_event_source_disable_unref(b->listen_io);
         sd_event_source_disable_unref(b->listen_retry);
         sd_event_source_disable_unref(b->opener_io);
@@ -1228,6 +1528,32 @@ static void broker_done(struct broker *b)
         free(b->pending);
         b->pending = NULL;
         grant_ring_done(&b->grants);
+}
+
+int broker_check_nofile(const struct broker_limits *limits)
+{
+        uint64_t need = 2 * (uint64_t)limits->max_connections + BROKER_FD_RESERVE;
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return log_error_errno(negative_errno(), "getrlimit(RLIMIT_NOFILE): %m");
+        if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= need)
+                return 0;
+        if (rl.rlim_cur == RLIM_INFINITY)
+                return 0;
+        if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
+                return log_error_errno(-EMFILE, "--max-connections=%u needs %" PRIu64 " descriptors "
+                                       "(two per connection and %u more), but RLIMIT_NOFILE allows "
+                                       "%llu; raise the limit (LimitNOFILE= under systemd) or lower "
+                                       "--max-connections", limits->max_connections, need,
+                                       BROKER_FD_RESERVE, (unsigned long long)rl.rlim_max);
+        rl.rlim_cur = need;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return log_error_errno(negative_errno(), "setrlimit(RLIMIT_NOFILE, %" PRIu64 "): %m",
+                                       need);
+        log_info("raised the soft RLIMIT_NOFILE to %" PRIu64 " for --max-connections=%u",
+                 need, limits->max_connections);
+        return 0;
 }
 
 int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
@@ -1243,7 +1569,8 @@ int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
         sigset_t mask;
         int r, exit_status = EXIT_FAILURE;
 
-        if (b.limits.max_inflight == 0 || b.limits.max_pending == 0)
+        if (b.limits.max_inflight == 0 || b.limits.max_pending == 0 ||
+            b.limits.max_inflight_per_uid == 0)
                 return log_error_errno(EXIT_FAILURE, "limits must be at least 1");
         b.pending = calloc(b.limits.max_inflight, sizeof(*b.pending));
         if (!b.pending || grant_ring_init(&b.grants, b.limits.max_grants) < 0) {
@@ -1284,6 +1611,11 @@ int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
         if (r >= 0)
                 r = sd_event_source_set_enabled(b.listen_retry, SD_EVENT_OFF);
         if (r >= 0)
+                r = sd_event_add_time_relative(b.event, &b.users_sweep, CLOCK_MONOTONIC,
+                                               USEC_PER_SEC, 0, on_users_sweep, &b);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(b.users_sweep, SD_EVENT_OFF);
+        if (r >= 0)
                 r = sd_event_add_io(b.event, &b.opener_io, opener_fd, EPOLLIN, on_opener_io, &b);
         if (r >= 0)
                 r = sd_event_set_watchdog(b.event, true);
@@ -1294,9 +1626,10 @@ int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
 
         sd_notify(false, "READY=1");
         broker_set_status(&b);
-        log_info("ready: %u max connections, %u per uid, %u pending per connection, %us idle timeout",
+        log_info("ready: %u max connections, %u per uid, %u pending per connection, "
+                 "%u in flight per uid, %us idle timeout",
                  b.limits.max_connections, b.limits.max_connections_per_uid,
-                 b.limits.max_pending, b.limits.idle_timeout_sec);
+                 b.limits.max_pending, b.limits.max_inflight_per_uid, b.limits.idle_timeout_sec);
 
         r = sd_event_loop(b.event);
         exit_status = r < 0 ? EXIT_FAILURE : r;

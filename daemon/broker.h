@@ -13,10 +13,26 @@ struct broker_limits {
         unsigned max_connections_per_uid;
         unsigned max_pending;            /* requests in flight per connection */
         unsigned max_inflight;           /* requests in flight to the opener */
+        unsigned max_inflight_per_uid;   /* of those, one uid's */
         unsigned idle_timeout_sec;       /* close a connection quiet this long */
         unsigned log_rate;               /* denial records per second (burst: 5x) */
         unsigned max_grants;             /* grants recorded for `sockbroker list` */
 };
+
+/* Malformed requests after which a connection is closed. */
+#define BROKER_MAX_BAD_REQUESTS 3u
+
+/* Descriptors the broker needs besides two per connection (the socket
+ * and the peer's pidfd): the listening socket, the opener's, the event
+ * loop's, a policy image, the journal, and those a message brings. */
+#define BROKER_FD_RESERVE 64u
+
+/*
+ * Checks that RLIMIT_NOFILE leaves room for what limits allow, raising
+ * the soft limit towards the hard one if it must. Returns 0, or -EMFILE
+ * with the reason logged.
+ */
+int broker_check_nofile(const struct broker_limits *limits);
 
 /* The most grants max_grants may keep (SB_STATUS_MAX_GRANTS). */
 #define BROKER_MAX_GRANTS 65536u
@@ -27,6 +43,7 @@ struct broker_limits {
                 .max_connections_per_uid = 32,                  \
                 .max_pending = 4,                               \
                 .max_inflight = 128,                            \
+                .max_inflight_per_uid = 32,                     \
                 .idle_timeout_sec = 60,                         \
                 .log_rate = 20,                                 \
                 .max_grants = 1024,                             \

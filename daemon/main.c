@@ -71,6 +71,7 @@ static void help(void)
                "      --max-connections-per-uid=N  per user (default %u)\n"
                "      --max-pending=N            requests in flight per connection (default %u)\n"
                "      --max-inflight=N           requests in flight in all (default %u)\n"
+               "      --max-inflight-per-uid=N   of those, one user's (default %u)\n"
                "      --idle-timeout=SECONDS     close quiet connections (default %u)\n"
                "      --log-rate=N               denial records per second, burst 5N (default %u)\n"
                "      --max-grants=N             grants recorded for 'sockbroker list'\n"
@@ -89,6 +90,7 @@ static void help(void)
                POLICY_DEFAULT_PATH, POLICY_DEFAULT_DROPIN_DIR, DEFAULT_SOCKET, SOCKBROKER_USER,
                BROKER_LIMITS_DEFAULT.max_connections, BROKER_LIMITS_DEFAULT.max_connections_per_uid,
                BROKER_LIMITS_DEFAULT.max_pending, BROKER_LIMITS_DEFAULT.max_inflight,
+               BROKER_LIMITS_DEFAULT.max_inflight_per_uid,
                BROKER_LIMITS_DEFAULT.idle_timeout_sec, BROKER_LIMITS_DEFAULT.log_rate,
                BROKER_LIMITS_DEFAULT.max_grants, BROKER_MAX_GRANTS,
                OPENER_HCI_TIMEOUT_MS_DEFAULT);
@@ -115,6 +117,7 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 ARG_MAX_PER_UID,
                 ARG_MAX_PENDING,
                 ARG_MAX_INFLIGHT,
+                ARG_MAX_INFLIGHT_PER_UID,
                 ARG_IDLE_TIMEOUT,
                 ARG_LOG_RATE,
                 ARG_MAX_GRANTS,
@@ -133,6 +136,7 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 { "max-connections-per-uid", required_argument, NULL, ARG_MAX_PER_UID },
                 { "max-pending", required_argument, NULL, ARG_MAX_PENDING },
                 { "max-inflight", required_argument, NULL, ARG_MAX_INFLIGHT },
+                { "max-inflight-per-uid", required_argument, NULL, ARG_MAX_INFLIGHT_PER_UID },
                 { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
                 { "log-rate", required_argument, NULL, ARG_LOG_RATE },
                 { "max-grants", required_argument, NULL, ARG_MAX_GRANTS },
@@ -197,6 +201,11 @@ static int parse_argv(int argc, char **argv, struct options *o)
                         if (parse_limit("max-inflight", optarg, &o->limits.max_inflight) < 0)
                                 return -EINVAL;
                         break;
+                case ARG_MAX_INFLIGHT_PER_UID:
+                        if (parse_limit("max-inflight-per-uid", optarg,
+                                        &o->limits.max_inflight_per_uid) < 0)
+                                return -EINVAL;
+                        break;
                 case ARG_IDLE_TIMEOUT:
                         if (parse_limit("idle-timeout", optarg, &o->limits.idle_timeout_sec) < 0)
                                 return -EINVAL;
@@ -250,16 +259,58 @@ static int parse_argv(int argc, char **argv, struct options *o)
 }
 
 /*
+ * The directory of a socket path, opened and checked: it must be owned by
+ * root (or by the user this process runs as, for a broker started as its
+ * own user) and writable by no one else, or whoever could write there
+ * could put something else at the path between our unlink(), bind() and
+ * the ownership that follows. A missing last component is created 0755.
+ */
+static int socket_dir_open(const char *path, char **ret_name, int *ret_fd)
+{
+        _cleanup_free_ char *dir = strdup(path);
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        char *slash;
+
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        *slash = 0;
+        if (dir[0] && mkdir(dir, 0755) < 0 && errno != EEXIST)
+                return log_error_errno(negative_errno(), "mkdir %s: %m", dir);
+        fd = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(negative_errno(), "%s: %m", dir[0] ? dir : "/");
+        if (fstat(fd, &st) < 0)
+                return log_error_errno(negative_errno(), "stat %s: %m", dir);
+        if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & (S_IWGRP | S_IWOTH)))
+                return log_error_errno(-EPERM, "refusing to create a socket in %s: it must be owned "
+                                       "by root or uid %u and writable by no one else (owner %u, "
+                                       "mode %04o)", dir[0] ? dir : "/", (unsigned)geteuid(),
+                                       (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+        *ret_name = strdup(slash + 1);
+        if (!*ret_name)
+                return -ENOMEM;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/*
  * The listening socket: the one the service manager passes, or one made
  * at path, with mode and, when group is not -1, that group; non-blocking
- * for an event loop when nonblock is set.
+ * for an event loop when nonblock is set. A socket made here is made in a
+ * directory only root can write (socket_dir_open()), with its mode set by
+ * the umask at bind() and its group set through the directory that was
+ * checked, never by a path that could have changed in between.
  */
 static int listen_socket(const char *path, mode_t mode, gid_t group, bool nonblock, int *ret_fd)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *dir = NULL;
-        int n;
+        _cleanup_close_ int fd = -1, dirfd = -1;
+        _cleanup_free_ char *name = NULL;
+        struct stat st;
+        mode_t mask;
+        int n, r;
 
         n = sd_listen_fds(true);
         if (n < 0)
@@ -280,28 +331,49 @@ static int listen_socket(const char *path, mode_t mode, gid_t group, bool nonblo
                 return log_error_errno(-EINVAL, "no socket from the service manager, and no path "
                                                 "to listen on");
 
+        r = socket_dir_open(path, &name, &dirfd);
+        if (r < 0)
+                return r;
         strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
-        dir = strdup(path);
-        if (!dir)
-                return -ENOMEM;
-        *strrchr(dir, '/') = 0;
-        if (dir[0] && mkdir(dir, 0755) < 0 && errno != EEXIST)
-                return log_error_errno(negative_errno(), "mkdir %s: %m", dir);
 
         fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
         if (fd < 0)
                 return log_error_errno(negative_errno(), "socket: %m");
-        /* A stale socket from an earlier run: nothing else may live there. */
-        (void)unlink(path);
-        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+        /* A stale socket from an earlier run: only a socket may be
+         * replaced, and only root can have put anything here. */
+        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                if (!S_ISSOCK(st.st_mode))
+                        return log_error_errno(-EEXIST, "%s exists and is not a socket", path);
+                if (unlinkat(dirfd, name, 0) < 0)
+                        return log_error_errno(negative_errno(), "unlink %s: %m", path);
+        }
+        mask = umask(~mode & 0777);
+        r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+        (void)umask(mask);
+        if (r < 0)
                 return log_error_errno(negative_errno(), "bind %s: %m", path);
-        if (group != (gid_t)-1 && chown(path, 0, group) < 0)
+        if (group != (gid_t)-1 && fchownat(dirfd, name, 0, group, AT_SYMLINK_NOFOLLOW) < 0)
                 return log_error_errno(negative_errno(), "chown %s: %m", path);
-        if (chmod(path, mode) < 0)
-                return log_error_errno(negative_errno(), "chmod %s: %m", path);
         if (listen(fd, SOMAXCONN) < 0)
                 return log_error_errno(negative_errno(), "listen: %m");
         *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/*
+ * Closes every descriptor but stdin, stdout, stderr and those the service
+ * manager passes: nothing the daemon's starter left open may reach the
+ * opener, which keeps privileges, or the broker, which clients talk to.
+ */
+static int close_inherited(void)
+{
+        int n = sd_listen_fds(false);
+        unsigned first = 3;
+
+        if (n > 0)
+                first = SD_LISTEN_FDS_START + (unsigned)n;
+        if (close_range(first, ~0U, 0) < 0)
+                return log_error_errno(negative_errno(), "close_range: %m");
         return 0;
 }
 
@@ -458,6 +530,8 @@ static int run_broker(const struct options *o)
         uid_t uid;
         gid_t gid;
 
+        if (broker_check_nofile(&o->limits) < 0)
+                return EXIT_FAILURE;
         if (listen_socket(o->socket_path, o->socket_mode, (gid_t)-1, true, &listen_fd) < 0)
                 return EXIT_FAILURE;
         if (connect_opener(o->opener_socket, &opener_fd) < 0)
@@ -491,6 +565,8 @@ int main(int argc, char **argv)
         int r;
 
         log_init("sockbrokerd");
+        if (close_inherited() < 0)
+                return EXIT_FAILURE;
         r = parse_argv(argc, argv, &o);
         if (r != 0)
                 return r > 0 ? EXIT_SUCCESS : 2;
@@ -505,6 +581,8 @@ int main(int argc, char **argv)
                 return EXIT_FAILURE;
         }
         if (resolve_user(&o, &uid, &gid) < 0)
+                return EXIT_FAILURE;
+        if (broker_check_nofile(&o.limits) < 0)
                 return EXIT_FAILURE;
         if (listen_socket(o.socket_path, o.socket_mode, (gid_t)-1, true, &listen_fd) < 0)
                 return EXIT_FAILURE;
