@@ -1189,8 +1189,16 @@ static struct broker_user *user_get(struct broker *b, const struct peer *peer)
  */
 static void user_release(struct broker *b, struct broker_user *u)
 {
-        if (u->n_conns == 0 && u->n_inflight == 0)
-                (void)sd_event_source_set_enabled(b->users_sweep, SD_EVENT_ON);
+        int enabled = SD_EVENT_OFF;
+        uint64_t now;
+
+        if (u->n_conns > 0 || u->n_inflight > 0)
+                return;
+        (void)sd_event_source_get_enabled(b->users_sweep, &enabled);
+        if (enabled != SD_EVENT_OFF || sd_event_now(b->event, CLOCK_MONOTONIC, &now) < 0)
+                return;
+        (void)sd_event_source_set_time(b->users_sweep, now + USEC_PER_SEC);
+        (void)sd_event_source_set_enabled(b->users_sweep, SD_EVENT_ON);
 }
 
 /* Every second while some uid has nothing open: writes what its bucket
@@ -1218,7 +1226,7 @@ static int on_users_sweep(sd_event_source *s, uint64_t usec, void *userdata)
                 lingering = true;
                 pu = &u->next;
         }
-        (void)sd_event_source_set_time(s, usec + USEC_PER_SEC);
+        (void)sd_event_source_set_time(s, now + USEC_PER_SEC);
         return sd_event_source_set_enabled(s, lingering ? SD_EVENT_ON : SD_EVENT_OFF);
 }
 
