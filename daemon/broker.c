@@ -1027,6 +1027,16 @@ static const char *op_name(const SbRequest *r)
         return "none";
 }
 
+/* The rest of the peer's identity, which the first request needs. */
+static void conn_identify(struct conn *c)
+{
+        if (c->identified)
+                return;
+        peer_from_socket_rest(c->fd, &c->peer);
+        peer_apply_idmap(&c->peer, &c->broker->idmap);
+        c->identified = true;
+}
+
 /*
  * Answers a malformed request: counted, audited within the uid's share,
  * and refused. The connection is ended after BROKER_MAX_BAD_REQUESTS of
@@ -1045,22 +1055,13 @@ static int conn_bad_request(struct conn *c, uint32_t id, int error, const char *
         va_end(ap);
         c->broker->counters.bad++;
         c->n_bad++;
+        conn_identify(c);
         audit(AUDIT_BAD_REQUEST, c, NULL, NULL, NULL, error, why);
         if (c->n_bad < BROKER_MAX_BAD_REQUESTS)
                 return conn_refuse(c, id, error, "bad request: %s", why);
         r = conn_refuse(c, id, error, "bad request: %s; closing the connection after %u malformed "
                         "requests", why, BROKER_MAX_BAD_REQUESTS);
         return r < 0 ? r : -EPROTO;
-}
-
-/* The rest of the peer's identity, which the first request needs. */
-static void conn_identify(struct conn *c)
-{
-        if (c->identified)
-                return;
-        peer_from_socket_rest(c->fd, &c->peer);
-        peer_apply_idmap(&c->peer, &c->broker->idmap);
-        c->identified = true;
 }
 
 /* Handles one message. Returns 0, or a negative errno when the

@@ -412,6 +412,71 @@ PY
         note <"$W/l2cap-peer.out"
         grep -i 'l2cap' "$W/daemon.log" | grep 'bind' | tail -n 2 | note
 
+        # An attack that crashed the broker: a Bind of an L2CAP socket whose
+        # bdaddr is empty (protobuf-c gives NULL for it) or short was copied
+        # as 6 bytes before any policy decision. The request is written
+        # byte by byte, as a hostile client would.
+        cat >"$W/l2cap-bind-attack.py" <<'PY'
+import array, socket, sys
+
+def varint(n):
+    out = b""
+    while True:
+        b = n & 0x7f
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+def field(num, payload):
+    return varint(num << 3 | 2) + varint(len(payload)) + payload
+
+def read_varint(data, i):
+    v = shift = 0
+    while True:
+        b = data[i]; i += 1
+        v |= (b & 0x7f) << shift; shift += 7
+        if not b & 0x80:
+            return v, i
+
+def reply_error(data):
+    i = 0
+    while i < len(data):
+        key, i = read_varint(data, i)
+        if key & 7 == 0:
+            v, i = read_varint(data, i)
+            if key >> 3 == 3:
+                return v
+        elif key & 7 == 2:
+            n, i = read_varint(data, i)
+            i += n
+        else:
+            return None
+    return 0
+
+for n in (0, 1, 5, 7):
+    bt = field(3, b"\x11" * n) + bytes([4 << 3]) + varint(0x1001)
+    req = b"\x08\x01\x10\x01" + field(11, field(1, field(4, bt)))
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1])
+    l2 = socket.socket(socket.AF_BLUETOOTH, socket.SOCK_SEQPACKET, socket.BTPROTO_L2CAP)
+    s.sendmsg([req], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [l2.fileno()]))])
+    s.settimeout(10)
+    data = s.recv(4096)
+    print("bdaddr of %d bytes: errno %s" % (n, reply_error(data)), flush=True)
+PY
+        before=$(pgrep -P "$DPID" | head -n1)
+        "${NOBODY[@]}" timeout 60 "$PY" -u "$W/l2cap-bind-attack.py" "$SOCK" >"$W/l2cap-attack.out" 2>&1
+        has "$W/l2cap-attack.out" '^bdaddr of 0 bytes: errno 22$' &&
+                has "$W/l2cap-attack.out" '^bdaddr of 1 bytes: errno 22$' &&
+                has "$W/l2cap-attack.out" '^bdaddr of 5 bytes: errno 22$' &&
+                has "$W/l2cap-attack.out" '^bdaddr of 7 bytes: errno 22$'
+        verdict "L2CAP Bind with an empty, short or long bdaddr is refused with EINVAL"
+        kill -0 "$DPID" 2>/dev/null && [ "$(pgrep -P "$DPID" | head -n1)" = "$before" ]
+        verdict "after the L2CAP Bind attack the broker and the same opener still run"
+        note <"$W/l2cap-attack.out"
+
         # RFCOMM on channel 5 of hci0; a socket on hci1 connects; data both
         # ways.
         client 120 "$W/rfcomm.out" bluetooth/rfcomm@hci0,5 -- rfcomm "$A1"
