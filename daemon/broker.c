@@ -941,7 +941,7 @@ static int conn_handle_setopt(struct conn *c, const SbRequest *req, int fd)
         } else {
                 pr.value = (uint64_t)o->value;
         }
-        m.option = pr.sockopt;
+        m.option = opener_sockopt_from_policy(pr.sockopt);
         m.value = pr.value;
         return conn_decide_forward(c, req->id, &pr, &(struct op_forward) {
                 .msg = &m, .size = sizeof(m), .generation = &m.generation,
@@ -963,7 +963,7 @@ static int conn_handle_link(struct conn *c, const SbRequest *req)
 
         memset(&m, 0, sizeof(m));
         m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_LINK, 0 };
-        m.op = pr.link_op;
+        m.op = opener_link_op_from_policy(pr.link_op);
         m.bitrate = pr.bitrate;
         snprintf(m.ifname, sizeof(m.ifname), "%s", l->ifname);
         return conn_decide_forward(c, req->id, &pr, &(struct op_forward) {

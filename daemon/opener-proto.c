@@ -105,8 +105,7 @@ int opener_msg_check(const void *buf, size_t len, size_t n_fds)
                 if (m->ifname[0] == 0 || memchr(m->ifname, 0, sizeof(m->ifname)) == NULL ||
                     m->flags & ~(uint32_t)OPENER_OPEN_CLIENT_NETNS || m->reserved != 0)
                         return -EBADMSG;
-                if (m->op != POLICY_LINK_UP && m->op != POLICY_LINK_DOWN &&
-                    m->op != POLICY_LINK_BITRATE)
+                if (!opener_link_op_to_policy(m->op, &(int){ 0 }))
                         return -EBADMSG;
                 break;
         }
@@ -139,8 +138,7 @@ int opener_msg_check(const void *buf, size_t len, size_t n_fds)
         case OPENER_MSG_SETOPT: {
                 const struct opener_setopt *m = buf;
 
-                if (m->option == POLICY_SOCKOPT_NONE || m->option >= _POLICY_SOCKOPT_MAX ||
-                    m->reserved != 0 || memchr(m->ifname, 0, sizeof(m->ifname)) == NULL)
+                if (!opener_sockopt_to_policy(m->option, &(int){ 0 }) || m->reserved != 0 || memchr(m->ifname, 0, sizeof(m->ifname)) == NULL)
                         return -EBADMSG;
                 break;
         }
@@ -172,6 +170,77 @@ int opener_msg_check(const void *buf, size_t len, size_t n_fds)
                 break;
         }
         return (int)type;
+}
+
+enum opener_sockopt opener_sockopt_from_policy(int sockopt)
+{
+        switch ((enum policy_sockopt)sockopt) {
+        case POLICY_SOCKOPT_MARK:
+                return OPENER_SOCKOPT_MARK;
+        case POLICY_SOCKOPT_PRIORITY:
+                return OPENER_SOCKOPT_PRIORITY;
+        case POLICY_SOCKOPT_RCVBUFFORCE:
+                return OPENER_SOCKOPT_RCVBUFFORCE;
+        case POLICY_SOCKOPT_SNDBUFFORCE:
+                return OPENER_SOCKOPT_SNDBUFFORCE;
+        case POLICY_SOCKOPT_BINDTODEVICE:
+                return OPENER_SOCKOPT_BINDTODEVICE;
+        case POLICY_SOCKOPT_NONE:
+        case _POLICY_SOCKOPT_MAX:
+                break;
+        }
+        return 0;
+}
+
+bool opener_sockopt_to_policy(uint32_t option, int *ret)
+{
+        switch ((enum opener_sockopt)option) {
+        case OPENER_SOCKOPT_MARK:
+                *ret = POLICY_SOCKOPT_MARK;
+                return true;
+        case OPENER_SOCKOPT_PRIORITY:
+                *ret = POLICY_SOCKOPT_PRIORITY;
+                return true;
+        case OPENER_SOCKOPT_RCVBUFFORCE:
+                *ret = POLICY_SOCKOPT_RCVBUFFORCE;
+                return true;
+        case OPENER_SOCKOPT_SNDBUFFORCE:
+                *ret = POLICY_SOCKOPT_SNDBUFFORCE;
+                return true;
+        case OPENER_SOCKOPT_BINDTODEVICE:
+                *ret = POLICY_SOCKOPT_BINDTODEVICE;
+                return true;
+        }
+        return false;
+}
+
+enum opener_link_op opener_link_op_from_policy(int op)
+{
+        switch ((enum policy_link_op)op) {
+        case POLICY_LINK_UP:
+                return OPENER_LINK_UP;
+        case POLICY_LINK_DOWN:
+                return OPENER_LINK_DOWN;
+        case POLICY_LINK_BITRATE:
+                return OPENER_LINK_BITRATE;
+        }
+        return 0;
+}
+
+bool opener_link_op_to_policy(uint32_t op, int *ret)
+{
+        switch ((enum opener_link_op)op) {
+        case OPENER_LINK_UP:
+                *ret = POLICY_LINK_UP;
+                return true;
+        case OPENER_LINK_DOWN:
+                *ret = POLICY_LINK_DOWN;
+                return true;
+        case OPENER_LINK_BITRATE:
+                *ret = POLICY_LINK_BITRATE;
+                return true;
+        }
+        return false;
 }
 
 const char *opener_stage_to_string(enum opener_stage stage)

@@ -41,10 +41,13 @@
 #pragma once
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define OPENER_PROTO_VERSION 2u
+/* 3: the wire's own option and link constants (enum opener_sockopt,
+ * enum opener_link_op), independent of the policy's enums. */
+#define OPENER_PROTO_VERSION 3u
 #define OPENER_MAX_MESSAGE 1024u
 #define OPENER_MAX_POLICY_IMAGE (512u * 1024u * 1024u)
 
@@ -80,18 +83,38 @@ enum opener_addr_flags {
         _OPENER_ADDR_ALL = (1u << 6) - 1,
 };
 
+/*
+ * The values on the wire are fixed here, each spelled out, and pinned by
+ * a test: the broker and the opener may be installed apart, and the
+ * policy's own enums may be reordered at will. opener_sockopt_from_policy()
+ * and the rest map between the two.
+ */
+enum opener_sockopt {
+        OPENER_SOCKOPT_MARK = 1,
+        OPENER_SOCKOPT_PRIORITY = 2,
+        OPENER_SOCKOPT_RCVBUFFORCE = 3,
+        OPENER_SOCKOPT_SNDBUFFORCE = 4,
+        OPENER_SOCKOPT_BINDTODEVICE = 5,
+};
+
+enum opener_link_op {
+        OPENER_LINK_UP = 1,
+        OPENER_LINK_DOWN = 2,
+        OPENER_LINK_BITRATE = 3,
+};
+
 /* Where an OPEN failed, so the broker can say so. */
 enum opener_stage {
         OPENER_STAGE_NONE = 0,
-        OPENER_STAGE_CREATE,
-        OPENER_STAGE_INTERFACE,
-        OPENER_STAGE_BIND,
-        OPENER_STAGE_PIN,
-        OPENER_STAGE_FILTER,
-        OPENER_STAGE_SETOPT,
-        OPENER_STAGE_NETNS,
-        OPENER_STAGE_LINK,       /* the rtnetlink request */
-        OPENER_STAGE_DEVICE,     /* an HCI controller: lookup, or a command to it */
+        OPENER_STAGE_CREATE = 1,
+        OPENER_STAGE_INTERFACE = 2,
+        OPENER_STAGE_BIND = 3,
+        OPENER_STAGE_PIN = 4,
+        OPENER_STAGE_FILTER = 5,
+        OPENER_STAGE_SETOPT = 6,
+        OPENER_STAGE_NETNS = 7,
+        OPENER_STAGE_LINK = 8,   /* the rtnetlink request */
+        OPENER_STAGE_DEVICE = 9, /* an HCI controller: lookup, or a command to it */
         _OPENER_STAGE_MAX,
 };
 
@@ -138,18 +161,18 @@ struct opener_setopt {
         struct opener_hdr hdr;   /* one descriptor attached: the client's socket */
         uint32_t generation;
         uint32_t rule_index;
-        uint32_t option;         /* enum policy_sockopt */
+        uint32_t option;         /* enum opener_sockopt */
         uint32_t reserved;       /* zero */
         uint64_t value;
-        char ifname[IFNAMSIZ];   /* POLICY_SOCKOPT_BINDTODEVICE; NUL-padded */
+        char ifname[IFNAMSIZ];   /* OPENER_SOCKOPT_BINDTODEVICE; NUL-padded */
 };
 
 struct opener_link {
         struct opener_hdr hdr;   /* a socket of the client's with OPENER_OPEN_CLIENT_NETNS */
         uint32_t generation;
         uint32_t rule_index;
-        uint32_t op;             /* one enum policy_link_op */
-        uint32_t bitrate;        /* POLICY_LINK_BITRATE */
+        uint32_t op;             /* enum opener_link_op */
+        uint32_t bitrate;        /* OPENER_LINK_BITRATE */
         uint32_t flags;          /* OPENER_OPEN_CLIENT_NETNS or 0 */
         uint32_t reserved;       /* zero */
         char ifname[IFNAMSIZ];   /* NUL-padded, not empty */
@@ -219,6 +242,14 @@ size_t opener_msg_size(enum opener_msg_type type);
 const char *opener_stage_to_string(enum opener_stage stage);
 
 struct policy_request;
+
+/* The wire's constants for the policy's, and back. The _from_policy
+ * functions take only values the policy defines (0 for NONE); the
+ * _to_policy ones return false for a value the wire does not define. */
+enum opener_sockopt opener_sockopt_from_policy(int sockopt);
+bool opener_sockopt_to_policy(uint32_t option, int *ret);
+enum opener_link_op opener_link_op_from_policy(int op);
+bool opener_link_op_to_policy(uint32_t op, int *ret);
 
 /* Copies an OPEN request (family, type, protocol, interface and address
  * fields) into m, and back. The request's strings point into m. */

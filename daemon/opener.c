@@ -782,12 +782,15 @@ static void handle_setopt(struct opener *o, const struct opener_setopt *m, int f
         const struct policy_rule *rule = named_rule(decided_with(o, m->generation), m->rule_index);
         struct policy_request req = {
                 .op = POLICY_OP_SETOPT,
-                .sockopt = (enum policy_sockopt)m->option,
                 .value = m->value,
                 .ifname = m->ifname[0] ? m->ifname : NULL,
         };
-        int r, v, name = 0;
+        int r, v, sockopt, name = 0;
 
+        /* opener_msg_check() let only known options through. */
+        if (!opener_sockopt_to_policy(m->option, &sockopt))
+                opener_fatal("broker sent socket option %u", m->option);
+        req.sockopt = (enum policy_sockopt)sockopt;
         r = sockinfo_read(fd, &req);
         if (r < 0) {
                 send_done(o, m->hdr.seq, r, OPENER_STAGE_SETOPT);
@@ -796,27 +799,24 @@ static void handle_setopt(struct opener *o, const struct opener_setopt *m, int f
         if (!policy_rule_permits(rule, &req))
                 refuse_unpermitted(&req, rule);
 
-        switch ((enum policy_sockopt)m->option) {
-        case POLICY_SOCKOPT_BINDTODEVICE:
+        switch ((enum opener_sockopt)m->option) {
+        case OPENER_SOCKOPT_BINDTODEVICE:
                 r = setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, m->ifname,
                                (socklen_t)strlen(m->ifname)) < 0 ? negative_errno() : 0;
                 send_done(o, m->hdr.seq, r, OPENER_STAGE_SETOPT);
                 return;
-        case POLICY_SOCKOPT_MARK:
+        case OPENER_SOCKOPT_MARK:
                 name = SO_MARK;
                 break;
-        case POLICY_SOCKOPT_PRIORITY:
+        case OPENER_SOCKOPT_PRIORITY:
                 name = SO_PRIORITY;
                 break;
-        case POLICY_SOCKOPT_RCVBUFFORCE:
+        case OPENER_SOCKOPT_RCVBUFFORCE:
                 name = SO_RCVBUFFORCE;
                 break;
-        case POLICY_SOCKOPT_SNDBUFFORCE:
+        case OPENER_SOCKOPT_SNDBUFFORCE:
                 name = SO_SNDBUFFORCE;
                 break;
-        case POLICY_SOCKOPT_NONE:
-        case _POLICY_SOCKOPT_MAX:
-                opener_fatal("broker sent socket option %u", m->option);
         }
         /* SO_MARK is a u32 the kernel takes through an int. */
         v = (int)(uint32_t)m->value;
@@ -833,11 +833,11 @@ static int link_work_run(void *ctx, enum opener_stage *stage)
         const struct opener_link *m = ((struct link_work *)ctx)->m;
 
         *stage = OPENER_STAGE_LINK;
-        switch ((enum policy_link_op)m->op) {
-        case POLICY_LINK_UP:
-        case POLICY_LINK_DOWN:
-                return link_set_up(m->ifname, m->op == POLICY_LINK_UP);
-        case POLICY_LINK_BITRATE:
+        switch ((enum opener_link_op)m->op) {
+        case OPENER_LINK_UP:
+        case OPENER_LINK_DOWN:
+                return link_set_up(m->ifname, m->op == OPENER_LINK_UP);
+        case OPENER_LINK_BITRATE:
                 return link_set_can_bitrate(m->ifname, m->bitrate);
         }
         return -EINVAL;
@@ -850,12 +850,15 @@ static void handle_link(struct opener *o, const struct opener_link *m, int witne
                 .op = POLICY_OP_LINK,
                 .family = AF_CAN,
                 .ifname = m->ifname,
-                .link_op = (enum policy_link_op)m->op,
                 .bitrate = m->bitrate,
         };
         struct link_work w = { .m = m };
         enum opener_stage stage = OPENER_STAGE_LINK;
-        int r;
+        int r, op;
+
+        if (!opener_link_op_to_policy(m->op, &op))
+                opener_fatal("broker sent link operation %u", m->op);
+        req.link_op = (enum policy_link_op)op;
 
         if (!policy_rule_permits(rule, &req))
                 refuse_unpermitted(&req, rule);

@@ -68,8 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                             "link with %zu fds, flags 0x%x", n_fds, m.flags);
                 FUZZ_ASSERT(m.ifname[0] && memchr(m.ifname, '\0', sizeof(m.ifname)),
                             "link: ifname empty or not terminated");
-                FUZZ_ASSERT(m.op == POLICY_LINK_UP || m.op == POLICY_LINK_DOWN ||
-                            m.op == POLICY_LINK_BITRATE, "link: operation %u", m.op);
+                FUZZ_ASSERT(m.op == OPENER_LINK_UP || m.op == OPENER_LINK_DOWN ||
+                            m.op == OPENER_LINK_BITRATE, "link: operation %u", m.op);
                 FUZZ_ASSERT(m.reserved == 0, "link: reserved %u", m.reserved);
                 break;
         }
@@ -117,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
                 memcpy(&m, msg, sizeof(m));
                 FUZZ_ASSERT(n_fds == 1, "setopt with %zu fds", n_fds);
-                FUZZ_ASSERT(m.option > POLICY_SOCKOPT_NONE && m.option < _POLICY_SOCKOPT_MAX,
+                FUZZ_ASSERT(m.option >= OPENER_SOCKOPT_MARK && m.option <= OPENER_SOCKOPT_BINDTODEVICE,
                             "setopt: option %u", m.option);
                 FUZZ_ASSERT(memchr(m.ifname, '\0', sizeof(m.ifname)), "setopt: ifname not terminated");
                 break;

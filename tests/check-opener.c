@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -142,9 +143,9 @@ START_TEST(test_opener_table)
                 m.bind.port = 80;
         }
         if (c->type == OPENER_MSG_SETOPT)
-                m.setopt.option = POLICY_SOCKOPT_MARK;
+                m.setopt.option = OPENER_SOCKOPT_MARK;
         if (c->type == OPENER_MSG_LINK) {
-                m.link.op = POLICY_LINK_UP;
+                m.link.op = OPENER_LINK_UP;
                 strcpy(m.link.ifname, "vcan0");
         }
         if (c->type == OPENER_MSG_HCI) {
@@ -191,7 +192,7 @@ START_TEST(test_opener_table)
                 m.bind.family = AF_PACKET;
                 break;
         case DEFECT_OPTION_ZERO:
-                m.setopt.option = POLICY_SOCKOPT_NONE;
+                m.setopt.option = 0;
                 break;
         case DEFECT_OPTION_HUGE:
                 m.setopt.option = 99;
@@ -206,7 +207,7 @@ START_TEST(test_opener_table)
                 m.open.addr_flags = 1u << 20;
                 break;
         case DEFECT_LINK_OP:
-                m.link.op = POLICY_LINK_UP | POLICY_LINK_DOWN;
+                m.link.op = 4;
                 break;
         case DEFECT_IFNAME_EMPTY:
                 m.link.ifname[0] = 0;
@@ -341,6 +342,97 @@ START_TEST(test_open_request_round_trip)
 }
 END_TEST
 
+/*
+ * The wire between a broker and an opener installed apart: every value
+ * and every layout, pinned. A change here is a change of
+ * OPENER_PROTO_VERSION.
+ */
+START_TEST(test_wire_pinned)
+{
+        ck_assert_uint_eq(OPENER_PROTO_VERSION, 3);
+        ck_assert_uint_eq(OPENER_MSG_OPEN, 1);
+        ck_assert_uint_eq(OPENER_MSG_RELOAD, 2);
+        ck_assert_uint_eq(OPENER_MSG_CLOSE, 3);
+        ck_assert_uint_eq(OPENER_MSG_BIND, 4);
+        ck_assert_uint_eq(OPENER_MSG_SETOPT, 5);
+        ck_assert_uint_eq(OPENER_MSG_LINK, 6);
+        ck_assert_uint_eq(OPENER_MSG_HCI, 7);
+        ck_assert_uint_eq(OPENER_MSG_RESULT, 16);
+        ck_assert_uint_eq(OPENER_MSG_POLICY, 17);
+        ck_assert_uint_eq(OPENER_MSG_DONE, 18);
+        ck_assert_uint_eq(OPENER_MSG_HCI_DONE, 19);
+        ck_assert_uint_eq(OPENER_OPEN_NONBLOCK, 1);
+        ck_assert_uint_eq(OPENER_OPEN_CLIENT_NETNS, 2);
+        ck_assert_uint_eq(OPENER_ADDR_CAN_IDS, 1);
+        ck_assert_uint_eq(OPENER_ADDR_J1939, 2);
+        ck_assert_uint_eq(OPENER_ADDR_CAN_FD, 4);
+        ck_assert_uint_eq(OPENER_ADDR_DEV, 8);
+        ck_assert_uint_eq(OPENER_ADDR_CHANNEL, 16);
+        ck_assert_uint_eq(OPENER_ADDR_PSM, 32);
+        ck_assert_uint_eq(OPENER_SOCKOPT_MARK, 1);
+        ck_assert_uint_eq(OPENER_SOCKOPT_PRIORITY, 2);
+        ck_assert_uint_eq(OPENER_SOCKOPT_RCVBUFFORCE, 3);
+        ck_assert_uint_eq(OPENER_SOCKOPT_SNDBUFFORCE, 4);
+        ck_assert_uint_eq(OPENER_SOCKOPT_BINDTODEVICE, 5);
+        ck_assert_uint_eq(OPENER_LINK_UP, 1);
+        ck_assert_uint_eq(OPENER_LINK_DOWN, 2);
+        ck_assert_uint_eq(OPENER_LINK_BITRATE, 3);
+        ck_assert_uint_eq(OPENER_STAGE_NONE, 0);
+        ck_assert_uint_eq(OPENER_STAGE_CREATE, 1);
+        ck_assert_uint_eq(OPENER_STAGE_INTERFACE, 2);
+        ck_assert_uint_eq(OPENER_STAGE_BIND, 3);
+        ck_assert_uint_eq(OPENER_STAGE_PIN, 4);
+        ck_assert_uint_eq(OPENER_STAGE_FILTER, 5);
+        ck_assert_uint_eq(OPENER_STAGE_SETOPT, 6);
+        ck_assert_uint_eq(OPENER_STAGE_NETNS, 7);
+        ck_assert_uint_eq(OPENER_STAGE_LINK, 8);
+        ck_assert_uint_eq(OPENER_STAGE_DEVICE, 9);
+
+        ck_assert_uint_eq(sizeof(struct opener_hdr), 8);
+        ck_assert_uint_eq(sizeof(struct opener_open), 88);
+        ck_assert_uint_eq(offsetof(struct opener_open, ifname), 32);
+        ck_assert_uint_eq(offsetof(struct opener_open, j1939_name), 64);
+        ck_assert_uint_eq(sizeof(struct opener_bind), 48);
+        ck_assert_uint_eq(offsetof(struct opener_bind, address), 24);
+        ck_assert_uint_eq(sizeof(struct opener_setopt), 48);
+        ck_assert_uint_eq(offsetof(struct opener_setopt, option), 16);
+        ck_assert_uint_eq(offsetof(struct opener_setopt, value), 24);
+        ck_assert_uint_eq(sizeof(struct opener_link), 48);
+        ck_assert_uint_eq(offsetof(struct opener_link, op), 16);
+        ck_assert_uint_eq(sizeof(struct opener_hci), 284);
+        ck_assert_uint_eq(sizeof(struct opener_hci_done), 280);
+        ck_assert_uint_eq(sizeof(struct opener_result), 16);
+        ck_assert_uint_eq(sizeof(struct opener_done), 16);
+        ck_assert_uint_eq(sizeof(struct opener_policy), 536);
+}
+END_TEST
+
+/* Every policy value maps to the wire and back to itself. */
+START_TEST(test_wire_mapping)
+{
+        static const int sockopts[] = {
+                POLICY_SOCKOPT_MARK, POLICY_SOCKOPT_PRIORITY, POLICY_SOCKOPT_RCVBUFFORCE,
+                POLICY_SOCKOPT_SNDBUFFORCE, POLICY_SOCKOPT_BINDTODEVICE,
+        };
+        static const int links[] = { POLICY_LINK_UP, POLICY_LINK_DOWN, POLICY_LINK_BITRATE };
+        int v;
+
+        for (size_t i = 0; i < sizeof(sockopts) / sizeof(sockopts[0]); i++) {
+                ck_assert(opener_sockopt_to_policy(opener_sockopt_from_policy(sockopts[i]), &v));
+                ck_assert_int_eq(v, sockopts[i]);
+        }
+        for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+                ck_assert(opener_link_op_to_policy(opener_link_op_from_policy(links[i]), &v));
+                ck_assert_int_eq(v, links[i]);
+        }
+        ck_assert_uint_eq(opener_sockopt_from_policy(POLICY_SOCKOPT_NONE), 0);
+        ck_assert(!opener_sockopt_to_policy(0, &v));
+        ck_assert(!opener_sockopt_to_policy(6, &v));
+        ck_assert(!opener_link_op_to_policy(0, &v));
+        ck_assert(!opener_link_op_to_policy(4, &v));
+}
+END_TEST
+
 Suite *make_opener_suite(void)
 {
         Suite *s = suite_create("opener");
@@ -350,6 +442,8 @@ Suite *make_opener_suite(void)
         tcase_add_test(tc, test_every_length);
         tcase_add_test(tc, test_stage_names);
         tcase_add_test(tc, test_open_request_round_trip);
+        tcase_add_test(tc, test_wire_pinned);
+        tcase_add_test(tc, test_wire_mapping);
         suite_add_tcase(s, tc);
         return s;
 }
