@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * sbtest - the integration tests' client: gets sockets through
- * libsockbroker and shows that they carry real traffic, and sends the
- * daemon malformed requests. It runs as an unprivileged uid; only
- * "send" and "recv --direct" need privilege, for the far end of a test.
+ * libsockbroker and shows that they carry real traffic, sends the
+ * daemon malformed requests, and measures what a granted socket still
+ * lets its holder do. It runs as an unprivileged uid; only "send",
+ * "recv --direct", "sniff" and "chown-raw" need privilege, for the far
+ * end of a test.
  */
 #include "config.h"
 
@@ -14,12 +16,14 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <netinet/ip.h>
+#include <netinet/ip6.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +34,10 @@
 #include "common/util.h"
 #include "proto/protocol.h"
 #include "sockbroker/sockbroker.h"
+
+#ifndef IPV6_HDRINCL
+#define IPV6_HDRINCL 36
+#endif
 
 static long now_ms(void)
 {
@@ -640,6 +648,424 @@ static int cmd_malformed(int argc, char **argv)
         return failed ? 1 : 0;
 }
 
+/* ---- what a granted socket can still do ---------------------------------- */
+
+/*
+ * These commands measure what the kernel lets the holder of a granted
+ * socket do after the hand-over (tests/integration/confinement.sh).
+ * Each sends a payload carrying a marker, which "sniff" looks for on the
+ * far end of a veth pair.
+ */
+
+/* sniff IFNAME MARKER TIMEOUT_MS: waits, on a direct packet socket, for
+ * an incoming frame that carries MARKER, and says what it was. Prints
+ * "ready" once it sees every frame. */
+static int cmd_sniff(int argc, char **argv)
+{
+        struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+        _cleanup_close_ int fd = -1;
+        unsigned long timeout;
+        long deadline;
+
+        if (argc != 3)
+                return 2;
+        timeout = parse_num(argv[2]);
+        sll.sll_ifindex = (int)if_nametoindex(argv[0]);
+        fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+        if (fd < 0 || sll.sll_ifindex == 0 || bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+                printf("direct socket on %s: %m\n", argv[0]);
+                return 1;
+        }
+        printf("ready\n");
+
+        deadline = now_ms() + (long)timeout;
+        while (now_ms() < deadline) {
+                struct pollfd pfd = { .fd = fd, .events = POLLIN };
+                struct sockaddr_ll from;
+                socklen_t fromlen = sizeof(from);
+                uint8_t f[2048];
+                char src[INET6_ADDRSTRLEN] = "";
+                unsigned type, proto = 0;
+                ssize_t n;
+
+                if (poll(&pfd, 1, (int)(deadline - now_ms())) <= 0)
+                        continue;
+                n = recvfrom(fd, f, sizeof(f), 0, (struct sockaddr *)&from, &fromlen);
+                /* The far end's own answers carry the marker too. */
+                if (n < 14 || from.sll_pkttype == PACKET_OUTGOING ||
+                    !memmem(f, (size_t)n, argv[1], strlen(argv[1])))
+                        continue;
+                type = (unsigned)f[12] << 8 | f[13];
+                if (type == ETH_P_IP && n >= 34) {
+                        proto = f[23];
+                        inet_ntop(AF_INET, f + 26, src, sizeof(src));
+                } else if (type == ETH_P_IPV6 && n >= 54) {
+                        proto = f[20];
+                        inet_ntop(AF_INET6, f + 22, src, sizeof(src));
+                }
+                printf("seen %s on %s: ethertype 0x%04x", argv[1], argv[0], type);
+                if (src[0])
+                        printf(" protocol %u source %s", proto, src);
+                printf("\n");
+                return 0;
+        }
+        printf("timeout: no frame with %s on %s in %lu ms\n", argv[1], argv[0], timeout);
+        return 3;
+}
+
+static int open_granted(const char *spec)
+{
+        int fd = sb_open(spec, 0);
+
+        if (fd < 0)
+                printf("refused errno=%d message=\"%s\"\n", errno, sb_broker_message());
+        return fd;
+}
+
+static void print_errno(const char *what)
+{
+        printf("%s: errno=%d (%s)\n", what, errno, strerror(errno));
+}
+
+/* An ICMP or ICMPv6 echo request with marker as its data. */
+static size_t echo_request(int family, const char *marker, uint8_t *buf, size_t size)
+{
+        size_t len = 8 + strlen(marker);
+
+        if (len > size)
+                return 0;
+        memset(buf, 0, 8);
+        buf[0] = family == AF_INET ? ICMP_ECHO : 128;
+        buf[5] = 1;
+        memcpy(buf + 8, marker, len - 8);
+        /* The kernel computes the ICMPv6 checksum itself. */
+        if (family == AF_INET) {
+                uint16_t sum = inet_checksum(buf, len);
+
+                memcpy(buf + 2, &sum, 2);
+        }
+        return len;
+}
+
+/*
+ * oif-send SPEC MODE IFNAME DEST MARKER: an echo request to DEST over a
+ * granted raw IP socket, with IFNAME chosen as MODE says:
+ *   none          not at all (the socket's pin decides)
+ *   pktinfo       IP_PKTINFO / IPV6_PKTINFO on the message
+ *   scope         sin6_scope_id of a link-local DEST
+ *   unicast-if    IP_UNICAST_IF on the socket
+ *   bindtodevice  SO_BINDTODEVICE on the socket
+ */
+static int cmd_oif_send(int argc, char **argv)
+{
+        union {
+                struct sockaddr sa;
+                struct sockaddr_in in;
+                struct sockaddr_in6 in6;
+        } to = {};
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+        } control = {};
+        struct msghdr msg = {};
+        struct iovec iov;
+        _cleanup_close_ int fd = -1;
+        const char *mode;
+        uint8_t pkt[256];
+        unsigned ifindex;
+        int family;
+
+        if (argc != 5)
+                return 2;
+        mode = argv[1];
+        ifindex = if_nametoindex(argv[2]);
+        if (ifindex == 0) {
+                print_errno(argv[2]);
+                return 2;
+        }
+        if (inet_pton(AF_INET, argv[3], &to.in.sin_addr) == 1) {
+                family = to.in.sin_family = AF_INET;
+                msg.msg_namelen = sizeof(to.in);
+        } else if (inet_pton(AF_INET6, argv[3], &to.in6.sin6_addr) == 1) {
+                family = to.in6.sin6_family = AF_INET6;
+                msg.msg_namelen = sizeof(to.in6);
+        } else
+                return 2;
+
+        fd = open_granted(argv[0]);
+        if (fd < 0)
+                return 1;
+        iov.iov_base = pkt;
+        iov.iov_len = echo_request(family, argv[4], pkt, sizeof(pkt));
+        msg.msg_name = &to;
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+
+        if (streq(mode, "pktinfo")) {
+                struct cmsghdr *c;
+
+                msg.msg_control = control.buf;
+                msg.msg_controllen = family == AF_INET ? CMSG_SPACE(sizeof(struct in_pktinfo))
+                                                       : CMSG_SPACE(sizeof(struct in6_pktinfo));
+                c = CMSG_FIRSTHDR(&msg);
+                if (family == AF_INET) {
+                        struct in_pktinfo pi = { .ipi_ifindex = (int)ifindex };
+
+                        c->cmsg_level = IPPROTO_IP;
+                        c->cmsg_type = IP_PKTINFO;
+                        c->cmsg_len = CMSG_LEN(sizeof(pi));
+                        memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+                } else {
+                        struct in6_pktinfo pi = { .ipi6_ifindex = ifindex };
+
+                        c->cmsg_level = IPPROTO_IPV6;
+                        c->cmsg_type = IPV6_PKTINFO;
+                        c->cmsg_len = CMSG_LEN(sizeof(pi));
+                        memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+                }
+        } else if (streq(mode, "scope")) {
+                if (family != AF_INET6)
+                        return 2;
+                to.in6.sin6_scope_id = ifindex;
+        } else if (streq(mode, "unicast-if")) {
+                uint32_t v = htonl(ifindex);
+
+                if (setsockopt(fd, IPPROTO_IP, IP_UNICAST_IF, &v, sizeof(v)) < 0) {
+                        print_errno("IP_UNICAST_IF");
+                        return 1;
+                }
+        } else if (streq(mode, "bindtodevice")) {
+                if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, argv[2],
+                               (socklen_t)strlen(argv[2]) + 1) < 0) {
+                        print_errno("SO_BINDTODEVICE");
+                        return 1;
+                }
+        } else if (!streq(mode, "none"))
+                return 2;
+
+        if (sendmsg(fd, &msg, 0) < 0) {
+                print_errno("sendmsg");
+                return 1;
+        }
+        printf("sent %s with %s %s\n", argv[4], mode, argv[2]);
+        return 0;
+}
+
+/* hdrincl-send SPEC PROTOCOL SOURCE DEST MARKER: an IP packet of
+ * PROTOCOL from SOURCE, header and all, over a granted raw socket. */
+static int cmd_hdrincl_send(int argc, char **argv)
+{
+        union {
+                struct sockaddr sa;
+                struct sockaddr_in in;
+                struct sockaddr_in6 in6;
+        } to = {};
+        _cleanup_close_ int fd = -1;
+        uint8_t pkt[256] = {};
+        uint8_t proto;
+        size_t hlen, len;
+        socklen_t tolen;
+        int one = 1, r;
+
+        if (argc != 5)
+                return 2;
+        proto = (uint8_t)parse_num(argv[1]);
+        if (inet_pton(AF_INET, argv[3], &to.in.sin_addr) == 1) {
+                struct iphdr ip = { .version = 4, .ihl = 5, .ttl = 64, .protocol = proto };
+
+                to.in.sin_family = AF_INET;
+                tolen = sizeof(to.in);
+                hlen = sizeof(ip);
+                len = hlen + 8 + strlen(argv[4]);
+                if (inet_pton(AF_INET, argv[2], &ip.saddr) != 1 || len > sizeof(pkt))
+                        return 2;
+                ip.daddr = to.in.sin_addr.s_addr;
+                ip.tot_len = htons((uint16_t)len);
+                memcpy(pkt, &ip, sizeof(ip));
+        } else if (inet_pton(AF_INET6, argv[3], &to.in6.sin6_addr) == 1) {
+                struct ip6_hdr ip6 = { .ip6_vfc = 0x60, .ip6_nxt = proto, .ip6_hlim = 64 };
+
+                to.in6.sin6_family = AF_INET6;
+                tolen = sizeof(to.in6);
+                hlen = sizeof(ip6);
+                len = hlen + 8 + strlen(argv[4]);
+                if (inet_pton(AF_INET6, argv[2], &ip6.ip6_src) != 1 || len > sizeof(pkt))
+                        return 2;
+                ip6.ip6_dst = to.in6.sin6_addr;
+                ip6.ip6_plen = htons((uint16_t)(len - hlen));
+                memcpy(pkt, &ip6, sizeof(ip6));
+        } else
+                return 2;
+        /* Eight bytes of the protocol's header (for UDP: ports 9 to 9 and
+         * the length), then the marker. */
+        pkt[hlen + 1] = pkt[hlen + 3] = 9;
+        pkt[hlen + 4] = (uint8_t)((len - hlen) >> 8);
+        pkt[hlen + 5] = (uint8_t)(len - hlen);
+        memcpy(pkt + hlen + 8, argv[4], strlen(argv[4]));
+
+        fd = open_granted(argv[0]);
+        if (fd < 0)
+                return 1;
+        r = to.sa.sa_family == AF_INET ? setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one))
+                                       : setsockopt(fd, IPPROTO_IPV6, IPV6_HDRINCL, &one, sizeof(one));
+        if (r < 0) {
+                print_errno("HDRINCL");
+                return 1;
+        }
+        printf("HDRINCL set\n");
+        if (sendto(fd, pkt, len, 0, &to.sa, tolen) < 0) {
+                print_errno("sendto");
+                return 1;
+        }
+        printf("sent protocol %s from %s to %s\n", argv[1], argv[2], argv[3]);
+        return 0;
+}
+
+/* packet-send SPEC IFNAME ETHERTYPE MARKER: a broadcast frame on IFNAME,
+ * named in sendto(), over a granted packet socket. */
+static int cmd_packet_send(int argc, char **argv)
+{
+        struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_halen = ETH_ALEN };
+        uint8_t frame[128] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 2 };
+        _cleanup_close_ int fd = -1;
+        unsigned long ethertype;
+        size_t len;
+
+        if (argc != 4)
+                return 2;
+        ethertype = parse_num(argv[2]);
+        len = 14 + strlen(argv[3]);
+        if (len > sizeof(frame))
+                return 2;
+        sll.sll_ifindex = (int)if_nametoindex(argv[1]);
+        sll.sll_protocol = htons((uint16_t)ethertype);
+        memset(sll.sll_addr, 0xff, ETH_ALEN);
+        frame[12] = (uint8_t)(ethertype >> 8);
+        frame[13] = (uint8_t)ethertype;
+        memcpy(frame + 14, argv[3], strlen(argv[3]));
+        if (len < 60)
+                len = 60;
+
+        fd = open_granted(argv[0]);
+        if (fd < 0)
+                return 1;
+        if (sendto(fd, frame, len, 0, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+                print_errno("sendto");
+                return 1;
+        }
+        printf("sent %s on %s\n", argv[3], argv[1]);
+        return 0;
+}
+
+/* promisc SPEC IFNAME: PACKET_MR_PROMISC on IFNAME through a granted
+ * packet socket, held until standard input ends. */
+static int cmd_promisc(int argc, char **argv)
+{
+        struct packet_mreq mr = { .mr_type = PACKET_MR_PROMISC };
+        _cleanup_close_ int fd = -1;
+        char c;
+
+        if (argc != 2)
+                return 2;
+        mr.mr_ifindex = (int)if_nametoindex(argv[1]);
+        fd = open_granted(argv[0]);
+        if (fd < 0)
+                return 1;
+        if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
+                print_errno("PACKET_ADD_MEMBERSHIP");
+                return 1;
+        }
+        printf("promisc set on %s\n", argv[1]);
+        while (read(STDIN_FILENO, &c, 1) > 0)
+                ;
+        return 0;
+}
+
+/* uid-of SPEC: the owner of a granted socket's inode, which is the
+ * socket's sk_uid, the uid routing rules see. */
+static int cmd_uid_of(int argc, char **argv)
+{
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+
+        if (argc != 1)
+                return 2;
+        fd = open_granted(argv[0]);
+        if (fd < 0)
+                return 1;
+        if (fstat(fd, &st) < 0) {
+                print_errno("fstat");
+                return 1;
+        }
+        printf("owner uid %u\n", (unsigned)st.st_uid);
+        return 0;
+}
+
+static int echo_to(int fd, const char *dest, const char *marker)
+{
+        struct sockaddr_in to = { .sin_family = AF_INET };
+        uint8_t pkt[256];
+        size_t len;
+
+        if (inet_pton(AF_INET, dest, &to.sin_addr) != 1)
+                return -EINVAL;
+        len = echo_request(AF_INET, marker, pkt, sizeof(pkt));
+        if (sendto(fd, pkt, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+                return -errno;
+        return 0;
+}
+
+/* chown-raw UID DEST MARKER: what giving a raw socket to UID would take.
+ * Creates one directly (privileged), fchown()s it to UID and sends an
+ * echo to DEST. */
+static int cmd_chown_raw(int argc, char **argv)
+{
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        int r;
+
+        if (argc != 3)
+                return 2;
+        fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+        if (fd < 0) {
+                print_errno("socket");
+                return 1;
+        }
+        if (fchown(fd, (uid_t)parse_num(argv[0]), (gid_t)-1) < 0) {
+                print_errno("fchown");
+                return 1;
+        }
+        if (fstat(fd, &st) < 0)
+                return 1;
+        printf("owner uid %u\n", (unsigned)st.st_uid);
+        r = echo_to(fd, argv[1], argv[2]);
+        if (r < 0) {
+                errno = -r;
+                print_errno("sendto");
+                return 1;
+        }
+        printf("sent %s\n", argv[2]);
+        return 0;
+}
+
+/* udp-send DEST MARKER: a datagram to DEST port 9 from a UDP socket of
+ * the caller's own. */
+static int cmd_udp_send(int argc, char **argv)
+{
+        struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
+        _cleanup_close_ int fd = -1;
+
+        if (argc != 2 || inet_pton(AF_INET, argv[0], &to.sin_addr) != 1)
+                return 2;
+        fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || sendto(fd, argv[1], strlen(argv[1]), 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+                print_errno("sendto");
+                return 1;
+        }
+        printf("sent %s\n", argv[1]);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         static const struct {
@@ -654,6 +1080,14 @@ int main(int argc, char **argv)
                 { "malformed", cmd_malformed },
                 { "bind", cmd_bind },
                 { "setopt", cmd_setopt },
+                { "sniff", cmd_sniff },
+                { "oif-send", cmd_oif_send },
+                { "hdrincl-send", cmd_hdrincl_send },
+                { "packet-send", cmd_packet_send },
+                { "promisc", cmd_promisc },
+                { "uid-of", cmd_uid_of },
+                { "chown-raw", cmd_chown_raw },
+                { "udp-send", cmd_udp_send },
         };
 
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -661,6 +1095,7 @@ int main(int argc, char **argv)
                 for (size_t i = 0; i < ELEMENTSOF(cmds); i++)
                         if (streq(argv[1], cmds[i].name))
                                 return cmds[i].fn(argc - 2, argv + 2);
-        fprintf(stderr, "usage: sbtest open|socket|recv|send|ping|malformed|bind|setopt ARGS...\n");
+        fprintf(stderr, "usage: sbtest open|socket|recv|send|ping|malformed|bind|setopt|sniff|"
+                        "oif-send|hdrincl-send|packet-send|promisc|uid-of|chown-raw|udp-send ARGS...\n");
         return 2;
 }
