@@ -12,7 +12,7 @@
  */
 #include "config.h"
 
-#include "daemon/opener-proto.h"
+#include "daemon/shared/opener-proto.h"
 #include "policy/policy.h"
 #include "fuzz/fuzz.h"
 

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "daemon/audit.h"
-#include "daemon/ratelimit.h"
+#include "daemon/broker/audit.h"
+#include "daemon/broker/ratelimit.h"
 #include "tests/check-suites.h"
 
 START_TEST(test_burst_then_rate)

@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "daemon/peer.h"
+#include "daemon/broker/peer.h"
 #include "tests/check-suites.h"
 
 static const struct unit_case {

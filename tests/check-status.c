@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "daemon/broker-status.h"
+#include "daemon/broker/broker-status.h"
 #include "tests/check-suites.h"
 
 static void add(struct grant_ring *r, const char *what, const char *cgroup)

@@ -18,8 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "daemon/peer.h"
-#include "daemon/ratelimit.h"
+#include "daemon/broker/peer.h"
+#include "daemon/broker/ratelimit.h"
 #include "policy/policy.h"
 
 enum audit_kind {

@@ -37,11 +37,11 @@
 
 #include "common/fdmsg.h"
 #include "common/util.h"
-#include "daemon/audit.h"
-#include "daemon/broker-internal.h"
-#include "daemon/broker-status.h"
-#include "daemon/log.h"
-#include "daemon/peer.h"
+#include "daemon/broker/audit.h"
+#include "daemon/broker/broker-internal.h"
+#include "daemon/broker/broker-status.h"
+#include "daemon/shared/log.h"
+#include "daemon/broker/peer.h"
 #include "policy/policy.h"
 
 _Static_assert(SB_STATUS_MAX_FILES == POLICY_MAX_FILES, "a status names every policy file");

@@ -15,8 +15,8 @@
 
 #include "common/names.h"
 #include "common/util.h"
-#include "daemon/audit.h"
-#include "daemon/ratelimit.h"
+#include "daemon/broker/audit.h"
+#include "daemon/broker/ratelimit.h"
 
 static const struct {
         const char *name;

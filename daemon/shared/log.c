@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/log.h"
+#include "daemon/shared/log.h"
 
 static const char *log_ident = "sockbrokerd";
 static bool log_to_journal;

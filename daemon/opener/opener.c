@@ -49,12 +49,12 @@
 #include "common/bt.h"
 #include "common/fdmsg.h"
 #include "common/util.h"
-#include "daemon/bluetooth.h"
-#include "daemon/link.h"
-#include "daemon/log.h"
-#include "daemon/opener-proto.h"
-#include "daemon/opener.h"
-#include "daemon/sockinfo.h"
+#include "daemon/opener/bluetooth.h"
+#include "daemon/opener/link.h"
+#include "daemon/shared/log.h"
+#include "daemon/shared/opener-proto.h"
+#include "daemon/opener/opener.h"
+#include "daemon/shared/sockinfo.h"
 #include "policy/policy.h"
 
 #ifndef SO_NETNS_COOKIE

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
-#include "daemon/peer.h"
+#include "daemon/broker/peer.h"
 
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77

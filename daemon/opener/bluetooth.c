@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
-#include "daemon/bluetooth.h"
+#include "daemon/opener/bluetooth.h"
 
 /* The event mask of the kernel's hci_sec_filter (net/bluetooth/hci_sock.c). */
 static const uint32_t sec_filter_events[2] = { 0x1000d9fe, 0x0000b00c };

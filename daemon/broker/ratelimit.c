@@ -4,7 +4,7 @@
  */
 #include "config.h"
 
-#include "daemon/ratelimit.h"
+#include "daemon/broker/ratelimit.h"
 
 void ratelimit_init(struct ratelimit *rl, uint32_t rate, uint32_t burst, uint64_t now_usec)
 {

@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 
 #include "common/util.h"
-#include "daemon/sockinfo.h"
+#include "daemon/shared/sockinfo.h"
 
 int sockinfo_read(int fd, struct policy_request *req)
 {

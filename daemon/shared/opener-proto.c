@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "daemon/opener-proto.h"
+#include "daemon/shared/opener-proto.h"
 #include "policy/policy.h"
 
 size_t opener_msg_size(enum opener_msg_type type)

@@ -12,11 +12,11 @@
 #include <sys/types.h>
 #include <systemd/sd-event.h>
 
-#include "daemon/audit.h"
-#include "daemon/broker-status.h"
-#include "daemon/broker.h"
-#include "daemon/peer.h"
-#include "daemon/ratelimit.h"
+#include "daemon/broker/audit.h"
+#include "daemon/broker/broker-status.h"
+#include "daemon/broker/broker.h"
+#include "daemon/broker/peer.h"
+#include "daemon/broker/ratelimit.h"
 #include "policy/policy.h"
 #include "proto/protocol.h"
 

@@ -33,9 +33,9 @@
 
 #include "common/names.h"
 #include "common/util.h"
-#include "daemon/broker.h"
-#include "daemon/log.h"
-#include "daemon/opener.h"
+#include "daemon/broker/broker.h"
+#include "daemon/shared/log.h"
+#include "daemon/opener/opener.h"
 #include "policy/policy.h"
 
 #define DEFAULT_SOCKET "/run/sockbroker/sockbroker.sock"

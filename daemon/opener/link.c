@@ -24,7 +24,7 @@
 #include <time.h>
 
 #include "common/util.h"
-#include "daemon/link.h"
+#include "daemon/opener/link.h"
 
 /* How long the kernel may take to acknowledge. */
 #define LINK_ACK_TIMEOUT_SEC 5
