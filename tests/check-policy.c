@@ -16,6 +16,7 @@
 #include <linux/can.h>
 #include <linux/capability.h>
 #include <linux/if_ether.h>
+#include <linux/magic.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stddef.h>
@@ -2857,6 +2858,107 @@ START_TEST(test_load_too_large)
 }
 END_TEST
 
+/* One step of the walk, decided on two struct stats. */
+#define ST(mode, uid, nlink) { .st_mode = (mode), .st_uid = (uid), .st_nlink = (nlink) }
+#define DIR_(mode, uid) ST(S_IFDIR | (mode), uid, 2)
+#define REG_(mode, uid) ST(S_IFREG | (mode), uid, 1)
+#define LNK_(uid) ST(S_IFLNK | 0777, uid, 1)
+
+static const struct path_step_case {
+        const char *name;
+        struct stat dir, entry;
+        bool last;
+        bool anonymous;         /* the entry is the path the error is about */
+        const char *error;      /* NULL: safe */
+} path_step_cases[] = {
+        { "safe", DIR_(0755, 0), REG_(0644, 0), true, false, NULL },
+        { "private", DIR_(0700, 0), REG_(0400, 0), true, false, NULL },
+        { "setgid directory", DIR_(02755, 0), REG_(0644, 0), true, false, NULL },
+        { "/ as its own entry", DIR_(0755, 0), DIR_(0755, 0), false, false, NULL },
+        { "directory not root's", DIR_(0755, 1000), REG_(0644, 0), true, false,
+          "D is not owned by root (uid 1000)" },
+        { "directory group-writable", DIR_(0775, 0), REG_(0644, 0), true, false,
+          "D is writable by group or others (mode 0775)" },
+        { "directory others-writable", DIR_(0757, 0), DIR_(0755, 0), false, false,
+          "D is writable by group or others (mode 0757)" },
+        { "directory world-writable", DIR_(0777, 0), REG_(0444, 0), true, false,
+          "D is writable by group or others (mode 0777)" },
+        { "symlink in a world-writable directory", DIR_(0777, 0), LNK_(0), false, false,
+          "E is a symbolic link in a directory others can write" },
+        { "symlink in a group-writable directory", DIR_(0770, 0), LNK_(0), false, false,
+          "E is a symbolic link in a directory others can write" },
+        { "sticky: root's file", DIR_(01777, 0), REG_(0644, 0), true, false, NULL },
+        { "sticky: root's directory", DIR_(01777, 0), DIR_(0755, 0), false, false, NULL },
+        { "sticky: root's directory, many links", DIR_(01777, 0), ST(S_IFDIR | 0755, 0, 9), false, false,
+          NULL },
+        { "sticky: root's symlink", DIR_(01777, 0), LNK_(0), false, false, NULL },
+        { "sticky, group-writable: root's file", DIR_(01775, 0), REG_(0644, 0), true, false, NULL },
+        { "sticky: someone's file", DIR_(01777, 0), REG_(0644, 65534), true, false,
+          "E is not owned by root (uid 65534) in a directory others can write" },
+        { "sticky: someone's directory", DIR_(01777, 0), DIR_(0755, 1000), false, false,
+          "E is not owned by root (uid 1000) in a directory others can write" },
+        { "sticky: someone's symlink", DIR_(01777, 0), LNK_(65534), false, false,
+          "E is not owned by root (uid 65534) in a directory others can write" },
+        { "sticky: root's file with another link", DIR_(01777, 0), ST(S_IFREG | 0444, 0, 2), true, false,
+          "E has 2 hard links in a directory others can write" },
+        { "sticky: root's symlink with another link", DIR_(01777, 0), ST(S_IFLNK | 0777, 0, 3), false,
+          false, "E has 3 hard links in a directory others can write" },
+        { "sticky directory not root's", DIR_(01777, 1000), REG_(0644, 0), true, false,
+          "D is not owned by root (uid 1000)" },
+        { "symlink not root's", DIR_(0755, 0), LNK_(1000), false, false,
+          "E is a symbolic link not owned by root (uid 1000)" },
+        { "root's symlink", DIR_(0755, 0), LNK_(0), false, false, NULL },
+        { "file not root's", DIR_(0755, 0), REG_(0644, 1000), true, false,
+          "E is not owned by root (uid 1000)" },
+        { "directory below not root's", DIR_(0755, 0), DIR_(0755, 1000), false, false,
+          "E is not owned by root (uid 1000)" },
+        { "file group-writable", DIR_(0755, 0), REG_(0664, 0), true, false,
+          "E is writable by group or others (mode 0664)" },
+        { "file world-writable", DIR_(0755, 0), REG_(0666, 0), true, false,
+          "E is writable by group or others (mode 0666)" },
+        { "the file asked for, group-writable", DIR_(0755, 0), REG_(0664, 0), true, true,
+          "writable by group or others (mode 0664)" },
+        { "the file asked for, in a sticky directory, not root's", DIR_(01777, 0), REG_(0644, 7), true,
+          true, "not owned by root (uid 7) in a directory others can write" },
+        { "the symlink asked for, in a world-writable directory", DIR_(0777, 0), LNK_(0), false, true,
+          "a symbolic link in a directory others can write" },
+        { "world-writable directory on the way", DIR_(0755, 0), DIR_(0777, 0), false, false, NULL },
+        { "world-writable directory at the end", DIR_(0755, 0), DIR_(0777, 0), true, false,
+          "E is writable by group or others (mode 0777)" },
+        { "sticky directory at the end", DIR_(0755, 0), DIR_(01777, 0), true, false,
+          "E is writable by group or others (mode 1777)" },
+};
+
+START_TEST(test_path_step)
+{
+        const struct path_step_case *c = &path_step_cases[_i];
+        char why[256] = "";
+        int r;
+
+        r = policy_path_step(&c->dir, "D", &c->entry, c->anonymous ? NULL : "E", c->last,
+                             why, sizeof(why));
+        if (!c->error) {
+                ck_assert_msg(r == 0, "%s: refused: %s", c->name, why);
+                return;
+        }
+        ck_assert_msg(r == -EPERM, "%s: %d", c->name, r);
+        ck_assert_str_eq(why, c->error);
+        /* No buffer: the verdict alone. */
+        ck_assert_int_eq(policy_path_step(&c->dir, "D", &c->entry, "E", c->last, NULL, 0), -EPERM);
+}
+END_TEST
+
+START_TEST(test_path_pseudo_fs)
+{
+        ck_assert_str_eq(policy_path_pseudo_fs(PROC_SUPER_MAGIC), "proc");
+        ck_assert_str_eq(policy_path_pseudo_fs(SYSFS_MAGIC), "sysfs");
+        ck_assert_str_eq(policy_path_pseudo_fs(CGROUP2_SUPER_MAGIC), "cgroup2");
+        ck_assert_ptr_null(policy_path_pseudo_fs(EXT4_SUPER_MAGIC));
+        ck_assert_ptr_null(policy_path_pseudo_fs(TMPFS_MAGIC));
+        ck_assert_ptr_null(policy_path_pseudo_fs(0));
+}
+END_TEST
+
 START_TEST(test_load_arguments)
 {
         policy *p = NULL;
@@ -2924,6 +3026,8 @@ Suite *make_policy_suite(void)
         tcase_add_test(tc, test_load_files);
         tcase_add_test(tc, test_load_too_large);
         tcase_add_test(tc, test_load_arguments);
+        tcase_add_loop_test(tc, test_path_step, 0, ELEMENTSOF(path_step_cases));
+        tcase_add_test(tc, test_path_pseudo_fs);
         suite_add_tcase(s, tc);
 
         return s;
