@@ -239,14 +239,17 @@ static int walk_up(struct walk *w, struct policy_error *err)
 }
 
 /* Opens the last component, entry (name in the directory reached), to be
- * read, checks it on the descriptor that is returned and gives that. */
+ * read, checks it on the descriptor that is returned and gives that.
+ * slash: the path ends with one, so entry must be a directory. */
 static int walk_finish(struct walk *w, const char *entry, const char *name, const struct stat *st,
-                       bool dir, int *ret, struct policy_error *err)
+                       bool slash, bool dir, int *ret, struct policy_error *err)
 {
         _cleanup_close_ int fd = -1;
         struct stat st_open;
         int r;
 
+        if (slash && !S_ISDIR(st->st_mode))
+                return walk_open_error(w, entry, -ENOTDIR, err);
         /* Before opening to read: a FIFO or a device is not even opened. */
         r = check_type(st, dir, w->path, walk_subject(w, entry), err);
         if (r < 0)
@@ -319,7 +322,7 @@ static int walk_open(const char *path, bool dir, int *ret, struct policy_error *
 
                 p += strspn(p, "/");
                 if (!*p)        /* the path ends at the directory reached */
-                        return walk_finish(&w, w.name, ".", &w.st, dir, ret, err);
+                        return walk_finish(&w, w.name, ".", &w.st, false, dir, ret, err);
 
                 n = strcspn(p, "/");
                 if (n > NAME_MAX)
@@ -387,7 +390,7 @@ static int walk_open(const char *path, bool dir, int *ret, struct policy_error *
                 }
 
                 if (last)
-                        return walk_finish(&w, entry, name, &st, dir, ret, err);
+                        return walk_finish(&w, entry, name, &st, *p == '/', dir, ret, err);
 
                 if (!S_ISDIR(st.st_mode))
                         return walk_open_error(&w, entry, -ENOTDIR, err);
