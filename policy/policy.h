@@ -247,10 +247,15 @@ int policy_compile(const struct policy_source *sources, size_t n_sources,
 
 /*
  * Reads path and then dropin_dir/\*.conf in lexical order (dropin_dir may
- * be NULL or missing) and compiles them. Refuses, with a message in *err,
- * any file or directory that is not owned by root or is writable by group
- * or others, unless strict is false (for tests and `sockbroker check` on a
- * scratch file). This is the only function here that does I/O.
+ * be NULL or missing) and compiles them. Unless strict is false (for
+ * tests and `sockbroker check` on a scratch file), refuses with a message
+ * in *err: a file or a directory that is not owned by root or is writable
+ * by group or others; a directory on the way to path or dropin_dir that
+ * is either, but for a sticky one whose entry is root's; a symbolic link
+ * on the way that is not root's or sits in a directory others can write;
+ * and a file of procfs, sysfs and the like. Paths are walked from /, each
+ * component opened from the directory checked before it. This is the
+ * only function here that does I/O (policy-file.c).
  */
 int policy_load(const char *path, const char *dropin_dir, bool strict,
                 const struct policy_resolver *resolver,

@@ -2,7 +2,9 @@
 /*
  * check-policy.c - tests for policy/: parsing, compile errors with their
  * positions, evaluation and the index, export and import (including
- * corrupted images), and policy_load() with strict mode on real files.
+ * corrupted images), and policy_load() with strict mode on real files:
+ * the walk of each path from /, decided step by step by
+ * policy_path_step(), on trees built under /tmp.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE             /* memmem() */
@@ -16,6 +18,7 @@
 #include <linux/can.h>
 #include <linux/capability.h>
 #include <linux/if_ether.h>
+#include <linux/magic.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stddef.h>
@@ -2589,12 +2592,13 @@ enum entry_kind {
         ENTRY_DIR,
         ENTRY_SYMLINK,
         ENTRY_FIFO,
+        ENTRY_HARDLINK,
 };
 
 struct entry {
         const char *name;       /* relative to the test directory */
         enum entry_kind kind;
-        const char *text;       /* file content, or symlink target */
+        const char *text;       /* file content, symlink target, or hard link's file */
         mode_t mode;            /* 0: 0644 for files, 0755 for directories */
         uid_t uid;              /* 0: root */
 };
@@ -2611,6 +2615,8 @@ static const struct load_case {
         const char *error;      /* '@' stands for the test directory */
         size_t n_rules;
         uint32_t uids[6];
+        const char *main;       /* the policy file; NULL: policy.conf */
+        const char *dropins;    /* the drop-in directory; NULL: policy.d */
 } load_cases[] = {
         { "plain", { MAIN_OK("allow uid=1 inet raw\n") }, false, false, 0, NULL, 1, { 1 } },
         { "plain strict", { MAIN_OK("allow uid=1 inet raw\n") }, true, false, 0, NULL, 1, { 1 } },
@@ -2646,7 +2652,7 @@ static const struct load_case {
         { "main is a symlink to a bad file",
           { { "real.conf", ENTRY_FILE, "allow uid=4 inet raw\n", 0666, 0 },
             { "policy.conf", ENTRY_SYMLINK, "real.conf", 0, 0 } }, true, false, -EPERM,
-          "@/policy.conf: refusing: writable by group or others (mode 0666)", 0, { 0 } },
+          "@/policy.conf: refusing: @/real.conf is writable by group or others (mode 0666)", 0, { 0 } },
         { "drop-ins in order",
           { MAIN_OK("allow uid=1 inet raw\n"), DIR_OK,
             { "policy.d/10-b.conf", ENTRY_FILE, "allow uid=3 inet raw\n", 0, 0 },
@@ -2699,6 +2705,139 @@ static const struct load_case {
           "@/policy.d/50-x.conf:2:7: rule has no selector; use 'everyone' to match every peer", 0, { 0 } },
         { "main syntax error", { MAIN_OK("allow uid=1 inet raw\nallow everyone inet bogus\n") },
           true, false, -EINVAL, "@/policy.conf:2:21: unknown type 'bogus'", 0, { 0 } },
+
+        /* Strict mode walks the whole path: every directory above counts. */
+        { .name = "safe path, three levels down",
+          .entries = { { "a", ENTRY_DIR, NULL, 0, 0 }, { "a/b", ENTRY_DIR, NULL, 0711, 0 },
+                       { "a/b/c", ENTRY_DIR, NULL, 0, 0 },
+                       { "a/b/c/policy.conf", ENTRY_FILE, "allow uid=7 inet raw\n", 0, 0 } },
+          .strict = true, .n_rules = 1, .uids = { 7 }, .main = "a/b/c/policy.conf" },
+        { .name = "safe path with . and ..",
+          .entries = { { "a", ENTRY_DIR, NULL, 0, 0 }, MAIN_OK("allow uid=7 inet raw\n") },
+          .strict = true, .n_rules = 1, .uids = { 7 }, .main = "a/./../policy.conf" },
+        { .name = "group-writable parent",
+          .entries = { { "d", ENTRY_DIR, NULL, 0775, 0 },
+                       { "d/policy.conf", ENTRY_FILE, "allow uid=1 inet raw\n", 0, 0 } },
+          .strict = true, .r = -EPERM, .main = "d/policy.conf",
+          .error = "@/d/policy.conf: refusing: @/d is writable by group or others (mode 0775)" },
+        { .name = "group-writable parent, not strict",
+          .entries = { { "d", ENTRY_DIR, NULL, 0775, 0 },
+                       { "d/policy.conf", ENTRY_FILE, "allow uid=1 inet raw\n", 0, 0 } },
+          .n_rules = 1, .uids = { 1 }, .main = "d/policy.conf" },
+        { .name = "world-writable parent, not sticky",
+          .entries = { { "d", ENTRY_DIR, NULL, 0777, 0 },
+                       { "d/policy.conf", ENTRY_FILE, "allow uid=1 inet raw\n", 0, 0 } },
+          .strict = true, .r = -EPERM, .main = "d/policy.conf",
+          .error = "@/d/policy.conf: refusing: @/d is writable by group or others (mode 0777)" },
+        { .name = "world-writable grandparent",
+          .entries = { { "d", ENTRY_DIR, NULL, 0777, 0 }, { "d/e", ENTRY_DIR, NULL, 0, 0 },
+                       { "d/e/policy.conf", ENTRY_FILE, "allow uid=1 inet raw\n", 0, 0 } },
+          .strict = true, .r = -EPERM, .main = "d/e/policy.conf",
+          .error = "@/d/e/policy.conf: refusing: @/d is writable by group or others (mode 0777)" },
+        { .name = "parent not root's",
+          .entries = { { "d", ENTRY_DIR, NULL, 0755, 65534 },
+                       { "d/policy.conf", ENTRY_FILE, "allow uid=1 inet raw\n", 0, 0 } },
+          .strict = true, .r = -EPERM, .main = "d/policy.conf",
+          .error = "@/d/policy.conf: refusing: @/d is not owned by root (uid 65534)" },
+        { .name = "sticky parent, entry root's",
+          .entries = { { "t", ENTRY_DIR, NULL, 01777, 0 },
+                       { "t/policy.conf", ENTRY_FILE, "allow uid=3 inet raw\n", 0, 0 } },
+          .strict = true, .n_rules = 1, .uids = { 3 }, .main = "t/policy.conf" },
+        { .name = "sticky parent, directory below root's",
+          .entries = { { "t", ENTRY_DIR, NULL, 01777, 0 }, { "t/s", ENTRY_DIR, NULL, 0, 0 },
+                       { "t/s/policy.conf", ENTRY_FILE, "allow uid=3 inet raw\n", 0, 0 } },
+          .strict = true, .n_rules = 1, .uids = { 3 }, .main = "t/s/policy.conf" },
+        { .name = "sticky parent, entry not root's",
+          .entries = { { "t", ENTRY_DIR, NULL, 01777, 0 },
+                       { "t/policy.conf", ENTRY_FILE, "allow uid=3 inet raw\n", 0644, 65534 } },
+          .strict = true, .r = -EPERM, .main = "t/policy.conf",
+          .error = "@/t/policy.conf: refusing: not owned by root (uid 65534) in a directory others can write" },
+        { .name = "sticky parent, directory below not root's",
+          .entries = { { "t", ENTRY_DIR, NULL, 01777, 0 }, { "t/s", ENTRY_DIR, NULL, 0755, 65534 },
+                       { "t/s/policy.conf", ENTRY_FILE, "allow uid=3 inet raw\n", 0, 0 } },
+          .strict = true, .r = -EPERM, .main = "t/s/policy.conf",
+          .error = "@/t/s/policy.conf: refusing: @/t/s is not owned by root (uid 65534) in a directory "
+                   "others can write" },
+        { .name = "sticky parent, root's file hard-linked into it",
+          .entries = { { "real.conf", ENTRY_FILE, "allow uid=3 inet raw\n", 0444, 0 },
+                       { "t", ENTRY_DIR, NULL, 01777, 0 },
+                       { "t/policy.conf", ENTRY_HARDLINK, "real.conf", 0, 0 } },
+          .strict = true, .r = -EPERM, .main = "t/policy.conf",
+          .error = "@/t/policy.conf: refusing: 2 hard links in a directory others can write" },
+        { .name = "drop-in dir under a world-writable directory",
+          .entries = { MAIN_OK(""), { "d", ENTRY_DIR, NULL, 0777, 0 }, { "d/policy.d", ENTRY_DIR, NULL, 0, 0 },
+                       { "d/policy.d/a.conf", ENTRY_FILE, "allow uid=2 inet raw", 0, 0 } },
+          .strict = true, .r = -EPERM, .dropins = "d/policy.d",
+          .error = "@/d/policy.d: refusing: @/d is writable by group or others (mode 0777)" },
+        { .name = "drop-in dir missing under a safe directory",
+          .entries = { MAIN_OK("allow uid=1 inet raw\n"), { "d", ENTRY_DIR, NULL, 0, 0 } },
+          .strict = true, .n_rules = 1, .uids = { 1 }, .dropins = "d/policy.d" },
+        { .name = "drop-in dir a root-owned symlink to a safe directory",
+          .entries = { MAIN_OK(""), { "real.d", ENTRY_DIR, NULL, 0, 0 },
+                       { "real.d/a.conf", ENTRY_FILE, "allow uid=2 inet raw", 0, 0 },
+                       { "policy.d", ENTRY_SYMLINK, "real.d", 0, 0 } },
+          .strict = true, .n_rules = 1, .uids = { 2 } },
+
+        /* Symbolic links: followed from a safe directory when root's. */
+        { .name = "symlink in a world-writable directory",
+          .entries = { { "real.conf", ENTRY_FILE, "allow uid=5 inet raw\n", 0444, 0 },
+                       { "d", ENTRY_DIR, NULL, 0777, 0 },
+                       { "d/policy.conf", ENTRY_SYMLINK, "../real.conf", 0, 0 } },
+          .strict = true, .r = -EPERM, .main = "d/policy.conf",
+          .error = "@/d/policy.conf: refusing: a symbolic link in a directory others can write" },
+        { .name = "symlink in a world-writable directory, not strict",
+          .entries = { { "real.conf", ENTRY_FILE, "allow uid=5 inet raw\n", 0444, 0 },
+                       { "d", ENTRY_DIR, NULL, 0777, 0 },
+                       { "d/policy.conf", ENTRY_SYMLINK, "../real.conf", 0, 0 } },
+          .n_rules = 1, .uids = { 5 }, .main = "d/policy.conf" },
+        { .name = "symlink not root's in a safe directory",
+          .entries = { { "real.conf", ENTRY_FILE, "allow uid=5 inet raw\n", 0, 0 },
+                       { "policy.conf", ENTRY_SYMLINK, "real.conf", 0, 65534 } },
+          .strict = true, .r = -EPERM,
+          .error = "@/policy.conf: refusing: a symbolic link not owned by root (uid 65534)" },
+        { .name = "root's symlink in a safe directory to a safe file in another",
+          .entries = { { "etc", ENTRY_DIR, NULL, 0, 0 },
+                       { "etc/real.conf", ENTRY_FILE, "allow uid=6 inet raw\n", 0, 0 },
+                       { "policy.conf", ENTRY_SYMLINK, "etc/./real.conf", 0, 0 } },
+          .strict = true, .n_rules = 1, .uids = { 6 } },
+        { .name = "root's symlink to a directory on the way",
+          .entries = { { "etc", ENTRY_DIR, NULL, 0, 0 },
+                       { "etc/policy.conf", ENTRY_FILE, "allow uid=6 inet raw\n", 0, 0 },
+                       { "conf", ENTRY_SYMLINK, "etc", 0, 0 } },
+          .strict = true, .n_rules = 1, .uids = { 6 }, .main = "conf/policy.conf" },
+        { .name = "root's symlink, relative target, through a world-writable directory",
+          .entries = { { "d", ENTRY_DIR, NULL, 0777, 0 },
+                       { "d/real.conf", ENTRY_FILE, "allow uid=6 inet raw\n", 0, 0 },
+                       { "policy.conf", ENTRY_SYMLINK, "d/real.conf", 0, 0 } },
+          .strict = true, .r = -EPERM,
+          .error = "@/policy.conf: refusing: @/d is writable by group or others (mode 0777)" },
+        { .name = "root's symlink to a symlink in a world-writable directory",
+          .entries = { { "real.conf", ENTRY_FILE, "allow uid=6 inet raw\n", 0, 0 },
+                       { "d", ENTRY_DIR, NULL, 0777, 0 },
+                       { "d/link.conf", ENTRY_SYMLINK, "../real.conf", 0, 0 },
+                       { "policy.conf", ENTRY_SYMLINK, "d/link.conf", 0, 0 } },
+          .strict = true, .r = -EPERM,
+          .error = "@/policy.conf: refusing: @/d/link.conf is a symbolic link in a directory others can write" },
+        { .name = "symlink loop",
+          .entries = { { "policy.conf", ENTRY_SYMLINK, "loop.conf", 0, 0 },
+                       { "loop.conf", ENTRY_SYMLINK, "policy.conf", 0, 0 } },
+          .strict = true, .r = -ELOOP, .error = "@/policy.conf: refusing: more than 32 symbolic links" },
+        { .name = "dangling symlink",
+          .entries = { { "policy.conf", ENTRY_SYMLINK, "gone.conf", 0, 0 } },
+          .strict = true, .r = -ENOENT, .error = "@/policy.conf: cannot open @/gone.conf: No such file or directory" },
+        { .name = "a file on the way",
+          .entries = { MAIN_OK("") }, .strict = true, .r = -ENOTDIR, .main = "policy.conf/x",
+          .error = "@/policy.conf/x: cannot open @/policy.conf: Not a directory" },
+        { .name = "a file with a slash after it",
+          .entries = { MAIN_OK("") }, .strict = true, .r = -ENOTDIR, .main = "policy.conf/",
+          .error = "@/policy.conf/: cannot open @/policy.conf: Not a directory" },
+        { .name = "a drop-in dir with a slash after it",
+          .entries = { MAIN_OK(""), DIR_OK,
+                       { "policy.d/a.conf", ENTRY_FILE, "allow uid=2 inet raw", 0, 0 } },
+          .strict = true, .n_rules = 1, .uids = { 2 }, .dropins = "policy.d//" },
+        { .name = "main is a fifo, strict",
+          .entries = { { "policy.conf", ENTRY_FIFO, NULL, 0644, 0 } }, .strict = true, .r = -EINVAL,
+          .error = "@/policy.conf: refusing: not a regular file" },
 };
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -2737,10 +2876,19 @@ static void entry_create(const char *dir, const struct entry *e)
                 break;
         case ENTRY_SYMLINK:
                 ck_assert_int_eq(symlink(e->text, path), 0);
+                if (e->uid != 0)
+                        ck_assert_int_eq(lchown(path, e->uid, e->uid), 0);
                 break;
         case ENTRY_FIFO:
                 ck_assert_int_eq(mkfifo(path, e->mode), 0);
                 break;
+        case ENTRY_HARDLINK: {
+                char target[PATH_MAX];
+
+                (void)snprintf(target, sizeof(target), "%s/%s", dir, e->text);
+                ck_assert_int_eq(link(target, path), 0);
+                break;
+        }
         }
 }
 
@@ -2779,15 +2927,17 @@ START_TEST(test_load)
         struct policy_error err;
         int r;
 
-        if (geteuid() != 0 && load_case_needs_root(c))
+        if (geteuid() != 0 && load_case_needs_root(c)) {
+                fprintf(stderr, "load: %s: skipped: building root-owned trees needs root\n", c->name);
                 return;
+        }
 
         ck_assert_ptr_nonnull(mkdtemp(dir));
         for (size_t i = 0; i < ELEMENTSOF(c->entries) && c->entries[i].name; i++)
                 entry_create(dir, &c->entries[i]);
 
-        (void)snprintf(path, sizeof(path), "%s/policy.conf", dir);
-        (void)snprintf(dropins, sizeof(dropins), "%s/policy.d", dir);
+        (void)snprintf(path, sizeof(path), "%s/%s", dir, c->main ?: "policy.conf");
+        (void)snprintf(dropins, sizeof(dropins), "%s/%s", dir, c->dropins ?: "policy.d");
         r = policy_load(path, c->no_dropins ? NULL : dropins, c->strict, &test_resolver, &p, &err);
         ck_assert_int_eq(policy_error_format(&err, msg, sizeof(msg)), 0);
         ck_assert_msg(r == c->r, "%s: %d: %s", c->name, r, msg);
@@ -2854,6 +3004,140 @@ START_TEST(test_load_too_large)
         ck_assert_str_eq(msg, expected);
 
         rm_rf(dir);
+}
+END_TEST
+
+/* Kernel pseudo-files are refused even when owned by root and read-only,
+ * as /proc/PID/cmdline of a root process is: whoever ran it chose it. */
+START_TEST(test_load_pseudo_fs)
+{
+        static const struct {
+                const char *path;
+                const char *error;      /* '@' stands for our pid */
+        } cases[] = {
+                { "/proc/self/cmdline", "/proc/self/cmdline: refusing: /proc/@/cmdline is on proc, "
+                                        "a kernel pseudo-file system" },
+                { "/proc/version", "/proc/version: refusing: on proc, a kernel pseudo-file system" },
+        };
+        char pid[32], msg[512], expected[512];
+
+        if (geteuid() != 0) {
+                fprintf(stderr, "load: pseudo-files: skipped: the walk wants root's directories, "
+                                "and /proc/self is ours only as root\n");
+                return;
+        }
+        (void)snprintf(pid, sizeof(pid), "%d", (int)getpid());
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                policy *p = NULL;
+                struct policy_error err;
+
+                ck_assert_int_eq(policy_load(cases[i].path, NULL, true, &test_resolver, &p, &err), -EPERM);
+                ck_assert_ptr_null(p);
+                ck_assert_int_eq(policy_error_format(&err, msg, sizeof(msg)), 0);
+                expand(expected, sizeof(expected), cases[i].error, pid);
+                ck_assert_str_eq(msg, expected);
+        }
+}
+END_TEST
+
+/* One step of the walk, decided on two struct stats. */
+#define ST(mode, uid, nlink) { .st_mode = (mode), .st_uid = (uid), .st_nlink = (nlink) }
+#define DIR_(mode, uid) ST(S_IFDIR | (mode), uid, 2)
+#define REG_(mode, uid) ST(S_IFREG | (mode), uid, 1)
+#define LNK_(uid) ST(S_IFLNK | 0777, uid, 1)
+
+static const struct path_step_case {
+        const char *name;
+        struct stat dir, entry;
+        bool last;
+        bool anonymous;         /* the entry is the path the error is about */
+        const char *error;      /* NULL: safe */
+} path_step_cases[] = {
+        { "safe", DIR_(0755, 0), REG_(0644, 0), true, false, NULL },
+        { "private", DIR_(0700, 0), REG_(0400, 0), true, false, NULL },
+        { "setgid directory", DIR_(02755, 0), REG_(0644, 0), true, false, NULL },
+        { "/ as its own entry", DIR_(0755, 0), DIR_(0755, 0), false, false, NULL },
+        { "directory not root's", DIR_(0755, 1000), REG_(0644, 0), true, false,
+          "D is not owned by root (uid 1000)" },
+        { "directory group-writable", DIR_(0775, 0), REG_(0644, 0), true, false,
+          "D is writable by group or others (mode 0775)" },
+        { "directory others-writable", DIR_(0757, 0), DIR_(0755, 0), false, false,
+          "D is writable by group or others (mode 0757)" },
+        { "directory world-writable", DIR_(0777, 0), REG_(0444, 0), true, false,
+          "D is writable by group or others (mode 0777)" },
+        { "symlink in a world-writable directory", DIR_(0777, 0), LNK_(0), false, false,
+          "E is a symbolic link in a directory others can write" },
+        { "symlink in a group-writable directory", DIR_(0770, 0), LNK_(0), false, false,
+          "E is a symbolic link in a directory others can write" },
+        { "sticky: root's file", DIR_(01777, 0), REG_(0644, 0), true, false, NULL },
+        { "sticky: root's directory", DIR_(01777, 0), DIR_(0755, 0), false, false, NULL },
+        { "sticky: root's directory, many links", DIR_(01777, 0), ST(S_IFDIR | 0755, 0, 9), false, false,
+          NULL },
+        { "sticky: root's symlink", DIR_(01777, 0), LNK_(0), false, false, NULL },
+        { "sticky, group-writable: root's file", DIR_(01775, 0), REG_(0644, 0), true, false, NULL },
+        { "sticky: someone's file", DIR_(01777, 0), REG_(0644, 65534), true, false,
+          "E is not owned by root (uid 65534) in a directory others can write" },
+        { "sticky: someone's directory", DIR_(01777, 0), DIR_(0755, 1000), false, false,
+          "E is not owned by root (uid 1000) in a directory others can write" },
+        { "sticky: someone's symlink", DIR_(01777, 0), LNK_(65534), false, false,
+          "E is not owned by root (uid 65534) in a directory others can write" },
+        { "sticky: root's file with another link", DIR_(01777, 0), ST(S_IFREG | 0444, 0, 2), true, false,
+          "E has 2 hard links in a directory others can write" },
+        { "sticky: root's symlink with another link", DIR_(01777, 0), ST(S_IFLNK | 0777, 0, 3), false,
+          false, "E has 3 hard links in a directory others can write" },
+        { "sticky directory not root's", DIR_(01777, 1000), REG_(0644, 0), true, false,
+          "D is not owned by root (uid 1000)" },
+        { "symlink not root's", DIR_(0755, 0), LNK_(1000), false, false,
+          "E is a symbolic link not owned by root (uid 1000)" },
+        { "root's symlink", DIR_(0755, 0), LNK_(0), false, false, NULL },
+        { "file not root's", DIR_(0755, 0), REG_(0644, 1000), true, false,
+          "E is not owned by root (uid 1000)" },
+        { "directory below not root's", DIR_(0755, 0), DIR_(0755, 1000), false, false,
+          "E is not owned by root (uid 1000)" },
+        { "file group-writable", DIR_(0755, 0), REG_(0664, 0), true, false,
+          "E is writable by group or others (mode 0664)" },
+        { "file world-writable", DIR_(0755, 0), REG_(0666, 0), true, false,
+          "E is writable by group or others (mode 0666)" },
+        { "the file asked for, group-writable", DIR_(0755, 0), REG_(0664, 0), true, true,
+          "writable by group or others (mode 0664)" },
+        { "the file asked for, in a sticky directory, not root's", DIR_(01777, 0), REG_(0644, 7), true,
+          true, "not owned by root (uid 7) in a directory others can write" },
+        { "the symlink asked for, in a world-writable directory", DIR_(0777, 0), LNK_(0), false, true,
+          "a symbolic link in a directory others can write" },
+        { "world-writable directory on the way", DIR_(0755, 0), DIR_(0777, 0), false, false, NULL },
+        { "world-writable directory at the end", DIR_(0755, 0), DIR_(0777, 0), true, false,
+          "E is writable by group or others (mode 0777)" },
+        { "sticky directory at the end", DIR_(0755, 0), DIR_(01777, 0), true, false,
+          "E is writable by group or others (mode 1777)" },
+};
+
+START_TEST(test_path_step)
+{
+        const struct path_step_case *c = &path_step_cases[_i];
+        char why[256] = "";
+        int r;
+
+        r = policy_path_step(&c->dir, "D", &c->entry, c->anonymous ? NULL : "E", c->last,
+                             why, sizeof(why));
+        if (!c->error) {
+                ck_assert_msg(r == 0, "%s: refused: %s", c->name, why);
+                return;
+        }
+        ck_assert_msg(r == -EPERM, "%s: %d", c->name, r);
+        ck_assert_str_eq(why, c->error);
+        /* No buffer: the verdict alone. */
+        ck_assert_int_eq(policy_path_step(&c->dir, "D", &c->entry, "E", c->last, NULL, 0), -EPERM);
+}
+END_TEST
+
+START_TEST(test_path_pseudo_fs)
+{
+        ck_assert_str_eq(policy_path_pseudo_fs(PROC_SUPER_MAGIC), "proc");
+        ck_assert_str_eq(policy_path_pseudo_fs(SYSFS_MAGIC), "sysfs");
+        ck_assert_str_eq(policy_path_pseudo_fs(CGROUP2_SUPER_MAGIC), "cgroup2");
+        ck_assert_ptr_null(policy_path_pseudo_fs(EXT4_SUPER_MAGIC));
+        ck_assert_ptr_null(policy_path_pseudo_fs(TMPFS_MAGIC));
+        ck_assert_ptr_null(policy_path_pseudo_fs(0));
 }
 END_TEST
 
@@ -2924,6 +3208,9 @@ Suite *make_policy_suite(void)
         tcase_add_test(tc, test_load_files);
         tcase_add_test(tc, test_load_too_large);
         tcase_add_test(tc, test_load_arguments);
+        tcase_add_test(tc, test_load_pseudo_fs);
+        tcase_add_loop_test(tc, test_path_step, 0, ELEMENTSOF(path_step_cases));
+        tcase_add_test(tc, test_path_pseudo_fs);
         suite_add_tcase(s, tc);
 
         return s;

@@ -66,13 +66,15 @@ SBTEST=$abs_top_builddir/tests/sbtest
 export SOCKBROKERD SOCKBROKER SBTEST
 
 # start_daemon_in NETNS DIR [ARGS...]: runs sockbrokerd in the network
-# namespace NETNS with DIR/policy.conf, listening on DIR/sock, logging to
-# DIR/daemon.log; sets DPID (nsenter execs, so it is the daemon's pid)
-# and waits until it is ready.
+# namespace NETNS (ours when NETNS is "") with DIR/policy.conf, listening
+# on DIR/sock, logging to DIR/daemon.log; sets DPID (nsenter execs, so it
+# is the daemon's pid) and waits until it is ready. ARGS come last, so a
+# -p or -d there names another policy.
 start_daemon_in() {
-        local ns=$1 dir=$2
+        local ns=$1 dir=$2 enter=()
         shift 2
-        nsenter --net="/run/netns/$ns" "$SOCKBROKERD" -p "$dir/policy.conf" -d "$dir/policy.d" \
+        [ -n "$ns" ] && enter=(nsenter --net="/run/netns/$ns")
+        "${enter[@]}" "$SOCKBROKERD" -p "$dir/policy.conf" -d "$dir/policy.d" \
                 -s "$dir/sock" "$@" </dev/null >/dev/null 2>>"$dir/daemon.log" &
         DPID=$!
         wait_for 10 grep -q 'ready:' "$dir/daemon.log"
