@@ -334,7 +334,12 @@ static int listen_socket(const char *path, mode_t mode, gid_t group, bool nonblo
         r = socket_dir_open(path, &name, &dirfd);
         if (r < 0)
                 return r;
-        strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
+        /* bind() takes a path, not a directory descriptor: through
+         * /proc/self/fd the path names the directory that was checked,
+         * whatever happens to the names above it. */
+        n = snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd, name);
+        if (n < 0 || (size_t)n >= sizeof(sa.sun_path) || access("/proc/self/fd", F_OK) < 0)
+                strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
 
         fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
         if (fd < 0)
