@@ -24,7 +24,7 @@ say "1. The example policy (policy/example.conf), active rules:"
 grep -v -e '^#' -e '^$' "$demo/policy.conf"
 
 say "2. sockbrokerd starts: an unprivileged broker and a privileged opener."
-"$top/build/sockbrokerd" -p "$demo/policy.conf" -d "$demo/policy.d" -s "$demo/sock" 2>"$demo/log" &
+SOCKBROKER_OPENER="$top/build/sockbroker-opener" "$top/build/sockbrokerd" -p "$demo/policy.conf" -d "$demo/policy.d" -s "$demo/sock" 2>"$demo/log" &
 daemon=$!
 for _ in $(seq 100); do grep -q 'ready:' "$demo/log" && break; sleep 0.05; done
 cat "$demo/log"

@@ -63,7 +63,9 @@ wait_for() {
 SOCKBROKERD=$abs_top_builddir/sockbrokerd
 SOCKBROKER=$abs_top_builddir/sockbroker
 SBTEST=$abs_top_builddir/tests/sbtest
-export SOCKBROKERD SOCKBROKER SBTEST
+# The opener sockbrokerd executes: the build tree's, not the installed one.
+SOCKBROKER_OPENER=$abs_top_builddir/sockbroker-opener
+export SOCKBROKERD SOCKBROKER SBTEST SOCKBROKER_OPENER
 
 # start_daemon_in NETNS DIR [ARGS...]: runs sockbrokerd in the network
 # namespace NETNS (ours when NETNS is "") with DIR/policy.conf, listening

@@ -34,8 +34,9 @@
 #include "common/names.h"
 #include "common/util.h"
 #include "daemon/broker/broker.h"
+#include "daemon/shared/listen.h"
 #include "daemon/shared/log.h"
-#include "daemon/opener/opener.h"
+#include "daemon/shared/opener-proto.h"
 #include "policy/policy.h"
 
 #define DEFAULT_SOCKET "/run/sockbroker/sockbroker.sock"
@@ -258,59 +259,12 @@ static int parse_argv(int argc, char **argv, struct options *o)
         return 0;
 }
 
-/*
- * The directory of a socket path, opened and checked: it must be owned by
- * root (or by the user this process runs as, for a broker started as its
- * own user) and writable by no one else, or whoever could write there
- * could put something else at the path between our unlink(), bind() and
- * the ownership that follows. A missing last component is created 0755.
- */
-static int socket_dir_open(const char *path, char **ret_name, int *ret_fd)
+/* The listening socket: the one the service manager passes, or one made
+ * at path (listen_socket_at()); non-blocking for an event loop when
+ * nonblock is set. */
+static int listen_socket(const char *path, mode_t mode, bool nonblock, int *ret_fd)
 {
-        _cleanup_free_ char *dir = strdup(path);
-        _cleanup_close_ int fd = -1;
-        struct stat st;
-        char *slash;
-
-        if (!dir)
-                return -ENOMEM;
-        slash = strrchr(dir, '/');
-        *slash = 0;
-        if (dir[0] && mkdir(dir, 0755) < 0 && errno != EEXIST)
-                return log_error_errno(negative_errno(), "mkdir %s: %m", dir);
-        fd = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return log_error_errno(negative_errno(), "%s: %m", dir[0] ? dir : "/");
-        if (fstat(fd, &st) < 0)
-                return log_error_errno(negative_errno(), "stat %s: %m", dir);
-        if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & (S_IWGRP | S_IWOTH)))
-                return log_error_errno(-EPERM, "refusing to create a socket in %s: it must be owned "
-                                       "by root or uid %u and writable by no one else (owner %u, "
-                                       "mode %04o)", dir[0] ? dir : "/", (unsigned)geteuid(),
-                                       (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
-        *ret_name = strdup(slash + 1);
-        if (!*ret_name)
-                return -ENOMEM;
-        *ret_fd = TAKE_FD(fd);
-        return 0;
-}
-
-/*
- * The listening socket: the one the service manager passes, or one made
- * at path, with mode and, when group is not -1, that group; non-blocking
- * for an event loop when nonblock is set. A socket made here is made in a
- * directory only root can write (socket_dir_open()), with its mode set by
- * the umask at bind() and its group set through the directory that was
- * checked, never by a path that could have changed in between.
- */
-static int listen_socket(const char *path, mode_t mode, gid_t group, bool nonblock, int *ret_fd)
-{
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        _cleanup_close_ int fd = -1, dirfd = -1;
-        _cleanup_free_ char *name = NULL;
-        struct stat st;
-        mode_t mask;
-        int n, r;
+        int n;
 
         n = sd_listen_fds(true);
         if (n < 0)
@@ -330,39 +284,7 @@ static int listen_socket(const char *path, mode_t mode, gid_t group, bool nonblo
         if (!path)
                 return log_error_errno(-EINVAL, "no socket from the service manager, and no path "
                                                 "to listen on");
-
-        r = socket_dir_open(path, &name, &dirfd);
-        if (r < 0)
-                return r;
-        /* bind() takes a path, not a directory descriptor: through
-         * /proc/self/fd the path names the directory that was checked,
-         * whatever happens to the names above it. */
-        n = snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd, name);
-        if (n < 0 || (size_t)n >= sizeof(sa.sun_path) || access("/proc/self/fd", F_OK) < 0)
-                strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
-
-        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
-        if (fd < 0)
-                return log_error_errno(negative_errno(), "socket: %m");
-        /* A stale socket from an earlier run: only a socket may be
-         * replaced, and only root can have put anything here. */
-        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-                if (!S_ISSOCK(st.st_mode))
-                        return log_error_errno(-EEXIST, "%s exists and is not a socket", path);
-                if (unlinkat(dirfd, name, 0) < 0)
-                        return log_error_errno(negative_errno(), "unlink %s: %m", path);
-        }
-        mask = umask(~mode & 0777);
-        r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-        (void)umask(mask);
-        if (r < 0)
-                return log_error_errno(negative_errno(), "bind %s: %m", path);
-        if (group != (gid_t)-1 && fchownat(dirfd, name, 0, group, AT_SYMLINK_NOFOLLOW) < 0)
-                return log_error_errno(negative_errno(), "chown %s: %m", path);
-        if (listen(fd, SOMAXCONN) < 0)
-                return log_error_errno(negative_errno(), "listen: %m");
-        *ret_fd = TAKE_FD(fd);
-        return 0;
+        return listen_socket_at(path, mode, (gid_t)-1, nonblock, ret_fd);
 }
 
 /*
@@ -504,28 +426,69 @@ static int drop_unprivileged(void)
         return 0;
 }
 
-/* sockbrokerd --opener: the privileged half alone. */
-static int run_opener(const struct options *o)
+/* Where sockbroker-opener is; $SOCKBROKER_OPENER, for a build tree's
+ * tests, else where it is installed. */
+static const char *opener_path(void)
 {
-        struct opener_config oc = {
-                .policy_path = o->policy_path,
-                .policy_dir = o->policy_dir,
-                .hci_timeout_ms = o->hci_timeout_ms,
-        };
-        int listen_fd = -1;
-        uid_t uid;
-        gid_t gid;
+        const char *e = getenv("SOCKBROKER_OPENER");
 
-        if (geteuid() != 0) {
-                log_error("the opener must be started as root (see sockbrokerd(8))");
-                return EXIT_FAILURE;
+        return e && e[0] == '/' ? e : OPENER_PATH;
+}
+
+/*
+ * Executes sockbroker-opener with what the options say of it: serving
+ * fd, a socketpair end, or (fd -1) listening on its own socket. Its
+ * environment is only what it reads: where the journal is, the log level
+ * and a sanitizer's options. Returns only on failure.
+ */
+static int exec_opener(const struct options *o, int fd)
+{
+        /* What a forked opener reads; one on its own also speaks to the
+         * service manager. */
+        static const char *const keep[] = {
+                "JOURNAL_STREAM", "SOCKBROKER_LOG_LEVEL", "ASAN_OPTIONS", "UBSAN_OPTIONS",
+                "LSAN_OPTIONS",
+        };
+        static const char *const keep_alone[] = {
+                "NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES",
+        };
+        char fd_arg[32], timeout_arg[32], *env[ELEMENTSOF(keep) + ELEMENTSOF(keep_alone) + 1];
+        const char *argv[16];
+        size_t n_env = 0, n = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(keep) + ELEMENTSOF(keep_alone); i++) {
+                const char *name = i < ELEMENTSOF(keep) ? keep[i] : keep_alone[i - ELEMENTSOF(keep)];
+                const char *v = getenv(name);
+
+                if (!v || (fd >= 0 && i >= ELEMENTSOF(keep)))
+                        continue;
+                if (asprintf(&env[n_env], "%s=%s", name, v) < 0)
+                        return log_error_errno(-ENOMEM, "out of memory");
+                n_env++;
         }
-        if (resolve_user(o, &uid, &gid) < 0)
-                return EXIT_FAILURE;
-        /* Only the broker's group may connect; the opener checks its uid. */
-        if (listen_socket(o->opener_socket, 0660, gid, false, &listen_fd) < 0)
-                return EXIT_FAILURE;
-        return opener_listen(listen_fd, uid, &oc);
+        env[n_env] = NULL;
+
+        snprintf(timeout_arg, sizeof(timeout_arg), "--hci-timeout=%u", o->hci_timeout_ms);
+        argv[n++] = "sockbroker-opener";
+        argv[n++] = "--policy";
+        argv[n++] = o->policy_path;
+        argv[n++] = "--policy-dir";
+        argv[n++] = o->policy_dir;
+        argv[n++] = timeout_arg;
+        if (fd >= 0) {
+                snprintf(fd_arg, sizeof(fd_arg), "--fd=%d", fd);
+                argv[n++] = fd_arg;
+        } else {
+                argv[n++] = "--user";
+                argv[n++] = o->user;
+                if (o->opener_socket) {
+                        argv[n++] = "--socket";
+                        argv[n++] = o->opener_socket;
+                }
+        }
+        argv[n] = NULL;
+        execve(opener_path(), (char **)argv, env);
+        return log_error_errno(negative_errno(), "cannot execute %s: %m", opener_path());
 }
 
 /* sockbrokerd --opener-socket=PATH: the unprivileged half alone. */
@@ -537,7 +500,7 @@ static int run_broker(const struct options *o)
 
         if (broker_check_nofile(&o->limits) < 0)
                 return EXIT_FAILURE;
-        if (listen_socket(o->socket_path, o->socket_mode, (gid_t)-1, true, &listen_fd) < 0)
+        if (listen_socket(o->socket_path, o->socket_mode, true, &listen_fd) < 0)
                 return EXIT_FAILURE;
         if (connect_opener(o->opener_socket, &opener_fd) < 0)
                 return EXIT_FAILURE;
@@ -575,8 +538,11 @@ int main(int argc, char **argv)
         r = parse_argv(argc, argv, &o);
         if (r != 0)
                 return r > 0 ? EXIT_SUCCESS : 2;
-        if (o.opener_only)
-                return run_opener(&o);
+        if (o.opener_only) {
+                /* sockbrokerd --opener: the privileged half alone. */
+                (void)exec_opener(&o, -1);
+                return EXIT_FAILURE;
+        }
         if (o.opener_socket)
                 return run_broker(&o);
 
@@ -589,7 +555,7 @@ int main(int argc, char **argv)
                 return EXIT_FAILURE;
         if (broker_check_nofile(&o.limits) < 0)
                 return EXIT_FAILURE;
-        if (listen_socket(o.socket_path, o.socket_mode, (gid_t)-1, true, &listen_fd) < 0)
+        if (listen_socket(o.socket_path, o.socket_mode, true, &listen_fd) < 0)
                 return EXIT_FAILURE;
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
                 log_error("socketpair: %m");
@@ -602,19 +568,11 @@ int main(int argc, char **argv)
                 return EXIT_FAILURE;
         }
         if (pid == 0) {
-                struct opener_config oc = {
-                        .policy_path = o.policy_path,
-                        .policy_dir = o.policy_dir,
-                        .hci_timeout_ms = o.hci_timeout_ms,
-                };
-
-                safe_close(listen_fd);
-                safe_close(pair[0]);
-                /* The opener talks to nobody but the broker. */
-                unsetenv("NOTIFY_SOCKET");
-                unsetenv("WATCHDOG_USEC");
-                unsetenv("WATCHDOG_PID");
-                _exit(opener_main(pair[1], &oc));
+                /* Its end of the pair is the one descriptor it inherits. */
+                if (fcntl(pair[1], F_SETFD, 0) < 0)
+                        _exit(EXIT_FAILURE);
+                (void)exec_opener(&o, pair[1]);
+                _exit(EXIT_FAILURE);
         }
         safe_close(pair[1]);
 

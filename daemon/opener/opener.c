@@ -43,7 +43,6 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "common/bt.h"
@@ -51,6 +50,7 @@
 #include "common/util.h"
 #include "daemon/opener/bluetooth.h"
 #include "daemon/opener/link.h"
+#include "daemon/opener/notify.h"
 #include "daemon/shared/log.h"
 #include "daemon/shared/opener-proto.h"
 #include "daemon/opener/opener.h"
@@ -1061,7 +1061,7 @@ static bool peer_is(int sock, uid_t uid)
 int opener_listen(int listen_fd, uid_t broker_uid, const struct opener_config *config)
 {
         struct opener o = { .sock = -1, .config = config, .generation = 1 };
-        char why[512];
+        char why[512], status[128];
         int r;
 
         log_set_ident("sockbrokerd[opener]");
@@ -1086,7 +1086,9 @@ int opener_listen(int listen_fd, uid_t broker_uid, const struct opener_config *c
                 opener_done(&o);
                 return EXIT_FAILURE;
         }
-        (void)sd_notifyf(false, "READY=1\nSTATUS=Waiting for the broker (uid %u)", broker_uid);
+        snprintf(status, sizeof(status), "READY=1\nSTATUS=Waiting for the broker (uid %u)",
+                 (unsigned)broker_uid);
+        (void)notify_send(status);
         log_info("serving the broker (uid %u) on its socket", broker_uid);
 
         /* One broker at a time: the next is accepted when this one hangs up. */
@@ -1102,10 +1104,10 @@ int opener_listen(int listen_fd, uid_t broker_uid, const struct opener_config *c
                         o.sock = safe_close(o.sock);
                         continue;
                 }
-                (void)sd_notify(false, "STATUS=Serving the broker");
+                (void)notify_send("STATUS=Serving the broker");
                 opener_serve(&o);
                 o.sock = safe_close(o.sock);
-                (void)sd_notifyf(false, "STATUS=Waiting for the broker (uid %u)", broker_uid);
+                (void)notify_send(status + strlen("READY=1\n"));
                 log_info("the broker hung up; waiting for it to come back");
         }
 }

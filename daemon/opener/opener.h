@@ -14,8 +14,6 @@ struct opener_config {
         unsigned hci_timeout_ms; /* wait for a controller's answer this long */
 };
 
-#define OPENER_HCI_TIMEOUT_MS_DEFAULT 2000u
-
 /* Runs the opener on its end of the socketpair until the broker hangs
  * up. Returns the process exit status. */
 int opener_main(int sock, const struct opener_config *config);

@@ -49,6 +49,8 @@
  * enum opener_link_op), independent of the policy's enums. */
 #define OPENER_PROTO_VERSION 3u
 #define OPENER_MAX_MESSAGE 1024u
+/* How long the opener waits for an HCI controller by default (--hci-timeout). */
+#define OPENER_HCI_TIMEOUT_MS_DEFAULT 2000u
 #define OPENER_MAX_POLICY_IMAGE (512u * 1024u * 1024u)
 
 enum opener_msg_type {

@@ -65,13 +65,16 @@ DOC=$abs_top_srcdir/docs/systemd.md
 # --- 1. the units as shipped ---------------------------------------------------------
 mkdir "$T/units"
 for u in sockbroker sockbroker-opener; do
-        sed "s|@sbindir@|$abs_top_builddir|g" "$abs_top_srcdir/systemd/$u.service.in" >"$T/units/$u.service"
-        check "$u.service.in has no substitution but @sbindir@" \
+        sed "s|@sbindir@|$abs_top_builddir|g; s|@pkglibexecdir@|$abs_top_builddir|g" \
+                "$abs_top_srcdir/systemd/$u.service.in" >"$T/units/$u.service"
+        check "$u.service.in has no substitution but @sbindir@ and @pkglibexecdir@" \
                 bash -c "! grep -Eq '@[a-z_]+@' '$T/units/$u.service'"
         built=$abs_top_builddir/systemd/$u.service
+        exe=sockbrokerd
+        [ "$u" = sockbroker-opener ] && exe=sockbroker-opener
         if [ -f "$built" ]; then
-                check "the built $u.service runs an absolute .../sockbrokerd" \
-                        grep -Eq '^ExecStart=/([^@ ]*/)?sockbrokerd( |$)' "$built"
+                check "the built $u.service runs an absolute .../$exe" \
+                        grep -Eq "^ExecStart=/([^@ ]*/)?$exe( |\$)" "$built"
                 check "and differs from the template in ExecStart= only" \
                         diff <(grep -v '^ExecStart=' "$built") \
                              <(grep -v '^ExecStart=' "$abs_top_srcdir/systemd/$u.service.in")
@@ -147,7 +150,7 @@ done
 check "sockbroker.service sets WatchdogSec=" grep -Eq '^WatchdogSec=[1-9]' "$SERVICE_IN"
 for k in 'NoNewPrivileges=yes' 'Type=notify' 'NotifyAccess=main' 'ProtectSystem=strict' 'PrivateTmp=yes' \
          'MemoryDenyWriteExecute=yes' 'SystemCallArchitectures=native' 'LockPersonality=yes' \
-         'ExecStart=@sbindir@/sockbrokerd --opener'; do
+         'ExecStart=@pkglibexecdir@/sockbroker-opener'; do
         check "sockbroker-opener.service sets $k" grep -qxF "$k" "$OPENER_IN"
 done
 check "sockbroker.socket listens on the daemon's default path, mode 0666" \
@@ -169,8 +172,8 @@ mkdir -p "$T/nspawn/system/sockets.target.wants" "$T/nspawn/system/multi-user.ta
         "$T/nspawn/etc" "$T/nspawn/results"
 chmod 0755 "$T/nspawn/etc"
 for u in sockbroker sockbroker-opener; do
-        sed "s|@sbindir@|/opt/sockbroker-build|g" "$abs_top_srcdir/systemd/$u.service.in" \
-                >"$T/nspawn/system/$u.service"
+        sed "s|@sbindir@|/opt/sockbroker-build|g; s|@pkglibexecdir@|/opt/sockbroker-build|g" \
+                "$abs_top_srcdir/systemd/$u.service.in" >"$T/nspawn/system/$u.service"
         # A sanitizer build reads its options from the environment, which
         # the services do not inherit from this test.
         if [ -n "${ASAN_OPTIONS:-}${UBSAN_OPTIONS:-}" ]; then
@@ -272,7 +275,7 @@ t "the broker runs in a network namespace of its own (PrivateNetwork=yes)" \
         test "$(readlink /proc/$(prop MainPID)/ns/net)" != "$(readlink /proc/1/ns/net)"
 systemctl stop sockbroker.service sockbroker-opener.service
 t "systemctl stop of both: clean exits, no process left" \
-        test "$(prop Result)/$(prop ExecMainStatus)/$(systemctl show -p Result --value sockbroker-opener.service)/$(pgrep -c sockbrokerd)" = "success/0/success/0"
+        test "$(prop Result)/$(prop ExecMainStatus)/$(systemctl show -p Result --value sockbroker-opener.service)/$(pgrep -c '^sockbroker(d|-open)')" = "success/0/success/0"
 journalctl -u sockbroker.service -u sockbroker-opener.service --no-pager | tail -n 40 | sed 's/^/# /'
 echo done
 EOF
@@ -372,7 +375,7 @@ run_bounded() {
         # systemd-socket-activate execs the opener in place: $! is it.
         nsenter --net="/run/netns/$N" setpriv --bounding-set="-all,$1" --no-new-privs \
                 systemd-socket-activate --seqpacket -l "$osock" \
-                "$SOCKBROKERD" --opener -p "$T/policy.conf" -d "$T/policy.d" </dev/null >"$olog" 2>&1 &
+                "$SOCKBROKER_OPENER" -p "$T/policy.conf" -d "$T/policy.d" </dev/null >"$olog" 2>&1 &
         opid=$!
         wait_for 5 test -S "$osock"
         # What sockbroker-opener.socket sets.
@@ -461,7 +464,7 @@ wait_for 5 test -S "$T/notify" || { not_ok "the notify listener starts"; finish;
 
 # nsenter and systemd-socket-activate exec in place: $! is the daemon.
 nsenter --net="/run/netns/$N" systemd-socket-activate --seqpacket -l "$T/sock" \
-        -E NOTIFY_SOCKET="$T/notify" -E WATCHDOG_USEC=200000 \
+        -E NOTIFY_SOCKET="$T/notify" -E WATCHDOG_USEC=200000 -E SOCKBROKER_OPENER="$SOCKBROKER_OPENER" \
         "$SOCKBROKERD" -p "$T/policy.conf" -d "$T/policy.d" </dev/null >/dev/null 2>"$T/daemon.log" &
 DPID=$!
 PIDS+=("$DPID")
