@@ -30,6 +30,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
                 "${missing[@]}" >/dev/null
 fi
 
-# The broker's own user, as systemd-sysusers would create it on install.
-getent passwd sockbroker >/dev/null ||
-        useradd --system --no-create-home --home-dir / --shell /usr/sbin/nologin sockbroker
+# The broker's and the opener's own users, as systemd-sysusers would
+# create them on install.
+for u in sockbroker sockbroker-opener; do
+        getent passwd "$u" >/dev/null ||
+                useradd --system --no-create-home --home-dir / --shell /usr/sbin/nologin "$u"
+done

@@ -41,11 +41,15 @@ finish() {
         [ "$tap_failed" -eq 0 ]
 }
 
-# The broker runs as this user; the install creates it (systemd/sysusers).
+# The broker and the opener run as these users; the install creates them
+# (systemd/sysusers).
 ensure_broker_user() {
-        getent passwd sockbroker >/dev/null ||
-                useradd --system --no-create-home --home-dir / \
-                        --shell /usr/sbin/nologin sockbroker
+        local u
+        for u in sockbroker sockbroker-opener; do
+                getent passwd "$u" >/dev/null ||
+                        useradd --system --no-create-home --home-dir / \
+                                --shell /usr/sbin/nologin "$u"
+        done
 }
 
 # wait_for SECONDS COMMAND...: polls COMMAND every 50 ms.

@@ -50,6 +50,7 @@ struct options {
         mode_t socket_mode;
         const char *user;
         bool user_given;
+        const char *opener_user;
         struct broker_limits limits;
         unsigned hci_timeout_ms;
         bool opener_only;          /* --opener: run the opener alone */
@@ -68,6 +69,7 @@ static void help(void)
                "      --socket-mode=MODE         its mode, octal (default 0666)\n"
                "  -u, --user=NAME                user the broker runs as (default %s,\n"
                "                                 falling back to nobody)\n"
+               "      --opener-user=NAME         user the opener runs as (default %s)\n"
                "      --max-connections=N        client connections (default %u)\n"
                "      --max-connections-per-uid=N  per user (default %u)\n"
                "      --max-pending=N            requests in flight per connection (default %u)\n"
@@ -89,6 +91,7 @@ static void help(void)
                "Exit status: 0 on a clean stop, 1 on a runtime or policy error,\n"
                "2 on a bad command line. See sockbrokerd(8).\n",
                POLICY_DEFAULT_PATH, POLICY_DEFAULT_DROPIN_DIR, DEFAULT_SOCKET, SOCKBROKER_USER,
+               SOCKBROKER_OPENER_USER,
                BROKER_LIMITS_DEFAULT.max_connections, BROKER_LIMITS_DEFAULT.max_connections_per_uid,
                BROKER_LIMITS_DEFAULT.max_pending, BROKER_LIMITS_DEFAULT.max_inflight,
                BROKER_LIMITS_DEFAULT.max_inflight_per_uid,
@@ -124,6 +127,7 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 ARG_MAX_GRANTS,
                 ARG_HCI_TIMEOUT,
                 ARG_OPENER,
+                ARG_OPENER_USER,
                 ARG_OPENER_SOCKET,
                 ARG_VERSION,
         };
@@ -143,6 +147,7 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 { "max-grants", required_argument, NULL, ARG_MAX_GRANTS },
                 { "hci-timeout", required_argument, NULL, ARG_HCI_TIMEOUT },
                 { "opener", no_argument, NULL, ARG_OPENER },
+                { "opener-user", required_argument, NULL, ARG_OPENER_USER },
                 { "opener-socket", required_argument, NULL, ARG_OPENER_SOCKET },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -230,6 +235,9 @@ static int parse_argv(int argc, char **argv, struct options *o)
                         break;
                 case ARG_OPENER:
                         o->opener_only = true;
+                        break;
+                case ARG_OPENER_USER:
+                        o->opener_user = optarg;
                         break;
                 case ARG_OPENER_SOCKET:
                         if (optarg[0] != '/' || strlen(optarg) >= sizeof_field(struct sockaddr_un, sun_path)) {
@@ -475,6 +483,8 @@ static int exec_opener(const struct options *o, int fd)
         argv[n++] = "--policy-dir";
         argv[n++] = o->policy_dir;
         argv[n++] = timeout_arg;
+        argv[n++] = "--opener-user";
+        argv[n++] = o->opener_user;
         if (fd >= 0) {
                 snprintf(fd_arg, sizeof(fd_arg), "--fd=%d", fd);
                 argv[n++] = fd_arg;
@@ -522,6 +532,7 @@ int main(int argc, char **argv)
                 .socket_path = DEFAULT_SOCKET,
                 .socket_mode = 0666,
                 .user = SOCKBROKER_USER,
+                .opener_user = SOCKBROKER_OPENER_USER,
                 .limits = BROKER_LIMITS_DEFAULT,
                 .hci_timeout_ms = OPENER_HCI_TIMEOUT_MS_DEFAULT,
         };

@@ -40,6 +40,7 @@ struct options {
         const char *socket_path; /* --socket */
         const char *user;
         bool user_given;
+        const char *opener_user;
 };
 
 static void help(void)
@@ -55,15 +56,16 @@ static void help(void)
                "                           listen at PATH (root and the broker's group, 0660)\n"
                "  -u, --user=NAME          the broker's user (default %s, falling back to\n"
                "                           nobody); only it is served\n"
+               "      --opener-user=NAME   the user this runs as (default %s)\n"
                "  -h, --help               show this help\n"
                "      --version            show the version\n",
                POLICY_DEFAULT_PATH, POLICY_DEFAULT_DROPIN_DIR, OPENER_HCI_TIMEOUT_MS_DEFAULT,
-               SOCKBROKER_USER);
+               SOCKBROKER_USER, SOCKBROKER_OPENER_USER);
 }
 
 static int parse_argv(int argc, char **argv, struct options *o)
 {
-        enum { ARG_HCI_TIMEOUT = 0x100, ARG_FD, ARG_SOCKET, ARG_VERSION };
+        enum { ARG_HCI_TIMEOUT = 0x100, ARG_FD, ARG_SOCKET, ARG_OPENER_USER, ARG_VERSION };
         static const struct option longopts[] = {
                 { "policy", required_argument, NULL, 'p' },
                 { "policy-dir", required_argument, NULL, 'd' },
@@ -71,6 +73,7 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 { "fd", required_argument, NULL, ARG_FD },
                 { "socket", required_argument, NULL, ARG_SOCKET },
                 { "user", required_argument, NULL, 'u' },
+                { "opener-user", required_argument, NULL, ARG_OPENER_USER },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 {}
@@ -115,6 +118,9 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 case 'u':
                         o->user = optarg;
                         o->user_given = true;
+                        break;
+                case ARG_OPENER_USER:
+                        o->opener_user = optarg;
                         break;
                 case 'h':
                         help();
@@ -162,7 +168,9 @@ int main(int argc, char **argv)
                 },
                 .fd = -1,
                 .user = SOCKBROKER_USER,
+                .opener_user = SOCKBROKER_OPENER_USER,
         };
+        struct passwd *pw;
         int listen_fd, r;
         uid_t uid = 0;
         gid_t gid = 0;
@@ -171,8 +179,23 @@ int main(int argc, char **argv)
         r = parse_argv(argc, argv, &o);
         if (r != 0)
                 return r > 0 ? EXIT_SUCCESS : 2;
-        if (geteuid() != 0) {
-                log_error("the opener must be started as root (see sockbrokerd(8))");
+        /* Its own user, which it switches to, or runs as already with the
+         * capabilities it may need (sockbroker-opener.service). */
+        pw = getpwnam(o.opener_user);
+        if (!pw) {
+                log_error("user '%s' does not exist: create it (systemd-sysusers makes it from "
+                          "sockbroker.conf) or name another with --opener-user", o.opener_user);
+                return EXIT_FAILURE;
+        }
+        if (pw->pw_uid == 0) {
+                log_error("refusing to run the opener as root ('%s')", o.opener_user);
+                return EXIT_FAILURE;
+        }
+        o.config.uid = pw->pw_uid;
+        o.config.gid = pw->pw_gid;
+        if (geteuid() != 0 && geteuid() != o.config.uid) {
+                log_error("the opener must be started as root or as '%s' (see sockbrokerd(8))",
+                          o.opener_user);
                 return EXIT_FAILURE;
         }
 
@@ -189,6 +212,10 @@ int main(int argc, char **argv)
 
         if (broker_user(&o, &uid, &gid) < 0)
                 return EXIT_FAILURE;
+        if (uid == o.config.uid) {
+                log_error("the broker and the opener must not share a user (uid %u)", (unsigned)uid);
+                return EXIT_FAILURE;
+        }
         listen_fd = notify_listen_fd();
         if (listen_fd == -ENOENT) {
                 if (!o.socket_path) {

@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -102,7 +103,15 @@ static void opener_fatal(const char *fmt, ...)
 
 /* ---- capabilities ---------------------------------------------------- */
 
-static int caps_restrict(uint64_t keep)
+/*
+ * Leaves the opener with exactly the capabilities keep, in the permitted
+ * and effective sets and the bounding set, as uid/gid (the opener's own
+ * user) with no supplementary groups and no_new_privs. Started as root,
+ * it switches to that user keeping those capabilities across the switch
+ * (PR_SET_KEEPCAPS); started as that user already (under systemd, with
+ * them as ambient capabilities), it only lets go of the rest.
+ */
+static int privileges_drop(uint64_t keep, uid_t uid, gid_t gid)
 {
         cap_value_t list[64];
         int n = 0, last = (int)cap_max_bits() - 1;
@@ -113,6 +122,18 @@ static int caps_restrict(uint64_t keep)
                         list[n++] = i;
                 else if (CAP_IS_SUPPORTED(i) && cap_drop_bound(i) < 0)
                         return negative_errno();
+        }
+
+        if (getuid() != uid || geteuid() != uid) {
+                if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                        return negative_errno();
+                if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
+                    setresuid(uid, uid, uid) < 0)
+                        return negative_errno();
+                if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+                        return negative_errno();
+        } else if (getgid() != gid && setresgid(gid, gid, gid) < 0) {
+                return negative_errno();
         }
 
         c = cap_init();
@@ -128,6 +149,8 @@ static int caps_restrict(uint64_t keep)
                 return negative_errno();
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return negative_errno();
+        if (getuid() == 0 || geteuid() == 0)
+                return -EPERM;
         return 0;
 }
 
@@ -928,9 +951,10 @@ static int opener_setup(struct opener *o, char *why, size_t size)
                 return refuse(r, why, size, "cannot read the opener's network namespace");
 
         o->caps = policy_capabilities(o->current) | o->config->extra_caps;
-        r = caps_restrict(o->caps);
+        r = privileges_drop(o->caps, o->config->uid, o->config->gid);
         if (r < 0)
-                return refuse(r, why, size, "cannot drop capabilities: %s", strerror(-r));
+                return refuse(r, why, size, "cannot switch to uid %u with only the capabilities "
+                              "the policy needs: %s", (unsigned)o->config->uid, strerror(-r));
         return 0;
 }
 
@@ -1032,9 +1056,6 @@ int opener_main(int sock, const struct opener_config *config)
         int r;
 
         log_set_ident("sockbrokerd[opener]");
-
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-                return log_error_errno(EXIT_FAILURE, "PR_SET_PDEATHSIG: %m");
         ignore_signals();
 
         r = opener_setup(&o, why, sizeof(why));
@@ -1043,6 +1064,10 @@ int opener_main(int sock, const struct opener_config *config)
                 opener_done(&o);
                 return EXIT_FAILURE;
         }
+        /* After the switch of user, which clears it; a broker that died
+         * before this is seen as the socketpair's hang-up. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+                return log_error_errno(EXIT_FAILURE, "PR_SET_PDEATHSIG: %m");
         opener_serve(&o);
         opener_done(&o);
         return EXIT_SUCCESS;

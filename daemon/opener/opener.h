@@ -11,6 +11,8 @@ struct opener_config {
         const char *policy_path;
         const char *policy_dir;
         uint64_t extra_caps;     /* capabilities kept beyond what the policy needs */
+        uid_t uid;               /* the opener's own user, never 0 */
+        gid_t gid;
         unsigned hci_timeout_ms; /* wait for a controller's answer this long */
 };
 

@@ -234,9 +234,9 @@ echo "# opener $O: $(grep -E '^(Uid|CapBnd|NoNewPrivs|Seccomp):' /proc/$O/status
 t "the broker, as sockbroker.service: uid sockbroker, no capabilities, no_new_privs, seccomp" \
         test "$(status $M Uid)/$(status $M CapEff)/$(status $M CapBnd)/$(status $M NoNewPrivs)/$(status $M Seccomp)" \
              = "$(id -u sockbroker)/0000000000000000/0000000000000000/1/2"
-t "the opener, as sockbroker-opener.service: uid 0 with what the policy needs (CAP_NET_RAW, CAP_NET_ADMIN, CAP_SYS_ADMIN), no_new_privs, seccomp" \
+t "the opener, as sockbroker-opener.service: uid sockbroker-opener with what the policy needs (CAP_NET_RAW, CAP_NET_ADMIN, CAP_SYS_ADMIN), no_new_privs, seccomp" \
         test "$(status $O Uid)/$(status $O CapEff)/$(status $O CapBnd)/$(status $O NoNewPrivs)/$(status $O Seccomp)" \
-             = "0/0000000000203000/0000000000203000/1/2"
+             = "$(id -u sockbroker-opener)/0000000000203000/0000000000203000/1/2"
 out=$(nobody $B/tests/sbtest open packet/raw/all@lo)
 t "a packet socket passes RestrictAddressFamilies= and the seccomp filter" grep -q '^granted' <<<"$out"
 out=$(unshare --net bash -c "ip link set lo up && ip addr add 10.251.0.1/32 dev lo &&
@@ -372,9 +372,15 @@ run_bounded() {
         rm -f "$sock" "$osock"
         : >"$log"
         : >"$olog"
-        # systemd-socket-activate execs the opener in place: $! is it.
-        nsenter --net="/run/netns/$N" setpriv --bounding-set="-all,$1" --no-new-privs \
+        # systemd-socket-activate and setpriv exec in place: $! is the
+        # opener, started as its unit starts it: its own user, with the
+        # unit's capabilities as ambient ones.
+        # (setpriv needs CAP_SETUID and CAP_SETGID for the switch, which
+        # the service manager makes itself, and leaves them out after.)
+        nsenter --net="/run/netns/$N" setpriv --bounding-set="-all,$1,+setuid,+setgid" \
                 systemd-socket-activate --seqpacket -l "$osock" \
+                "$(command -v setpriv)" --reuid=sockbroker-opener --regid=sockbroker-opener --clear-groups \
+                --inh-caps="-all,$1" --ambient-caps="-all,$1" --bounding-set="-all,$1" --no-new-privs \
                 "$SOCKBROKER_OPENER" -p "$T/policy.conf" -d "$T/policy.d" </dev/null >"$olog" 2>&1 &
         opid=$!
         wait_for 5 test -S "$osock"
