@@ -13,9 +13,15 @@ ok() {
         echo "ok $tap_n - $*"
 }
 
+# A point whose description ends in "# TODO REASON" is expected to fail
+# (TAP's XFAIL): it does not fail the script. Should it pass, the driver
+# reports an XPASS, which fails the run until the mark goes.
 not_ok() {
         tap_n=$((tap_n + 1))
-        tap_failed=$((tap_failed + 1))
+        case $* in
+        *"# TODO "*) ;;
+        *) tap_failed=$((tap_failed + 1)) ;;
+        esac
         echo "not ok $tap_n - $*"
 }
 
