@@ -100,3 +100,11 @@ veth_namespaces() {
 
 # status_field PID FIELD: a field of /proc/PID/status.
 status_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+
+# fd_targets PID: what each descriptor of PID refers to, one a line.
+fd_targets() {
+        local f
+        for f in "/proc/$1/fd/"*; do
+                readlink "$f" 2>/dev/null
+        done
+}
