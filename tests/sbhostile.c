@@ -15,6 +15,11 @@
  * `sbhostile grants SECONDS MAX` is that well-behaved client alone, in a
  * loop, with the latency of its grants.
  *
+ * The other commands are the pieces tests/integration/attacks.sh mounts
+ * its attacks with: holding connections, churning them, pipelining
+ * requests, flooding the log, hanging up early, and sending a socket of
+ * another network namespace. Each is bounded in time and count.
+ *
  * Well-formed parts are encoded with protobuf-c; malformed ones are byte
  * strings written here, since no encoder would produce them.
  */
@@ -41,6 +46,10 @@
 #include "common/util.h"
 #include "proto/protocol.h"
 #include "sockbroker/sockbroker.h"
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
 
 /* How long any answer of the daemon may take. */
 #define REPLY_TIMEOUT_MS 5000
@@ -450,6 +459,18 @@ static int send_good(int sock, uint32_t id)
         as_open(&q);
         n = sockbroker__request__pack(&q.r, buf);
         return send(sock, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 ? negative_errno() : 0;
+}
+
+static int send_status(int sock, uint32_t id)
+{
+        uint8_t buf[64];
+        struct req q;
+        size_t n;
+
+        req_init(&q, id);
+        as_status(&q);
+        n = sockbroker__request__pack(&q.r, buf);
+        return send(sock, buf, n, MSG_NOSIGNAL) < 0 ? negative_errno() : 0;
 }
 
 /* ---- the cases --------------------------------------------------------- */
@@ -1091,6 +1112,114 @@ static int cmd_count(int argc, char **argv)
         return 0;
 }
 
+/* ---- the attacks' pieces ---------------------------------------------------- */
+
+/*
+ * hold N [SECONDS]: N connections, each shown to be accepted by a Status
+ * request and its answer; prints "held H refused R", then "closed I" for
+ * each the daemon closes, and any other answer, until killed or SECONDS
+ * (default 120) pass.
+ */
+static int cmd_hold(int argc, char **argv)
+{
+        unsigned long n, seconds = 120;
+        struct pollfd *pfd;
+        unsigned held = 0, refused = 0;
+        uint64_t end;
+
+        if (argc < 1 || argc > 2)
+                return 2;
+        n = parse_ulong(argv[0]);
+        if (argc == 2)
+                seconds = parse_ulong(argv[1]);
+        pfd = calloc(n ? n : 1, sizeof(*pfd));
+        if (!pfd)
+                return 1;
+        for (unsigned long i = 0; i < n; i++) {
+                struct answer a;
+                int sock = broker_connect();
+
+                pfd[i] = (struct pollfd) { .fd = -1, .events = POLLIN | POLLRDHUP };
+                if (sock < 0 || send_status(sock, (uint32_t)i + 1) < 0) {
+                        printf("connection %lu: %m\n", i);
+                        refused++;
+                        safe_close(sock);
+                        continue;
+                }
+                answer_read(sock, REPLY_TIMEOUT_MS, &a);
+                if (a.kind == ANSWER_REPLY && a.error == EPERM) {
+                        pfd[i].fd = sock;
+                        held++;
+                } else {
+                        char got[SB_PROTO_MAX_REASON + 64];
+
+                        answer_describe(&a, got, sizeof(got));
+                        printf("connection %lu refused: %s\n", i, got);
+                        refused++;
+                        safe_close(sock);
+                }
+                answer_done(&a);
+        }
+        printf("held %u refused %u\n", held, refused);
+        fflush(stdout);
+
+        end = now_usec() + seconds * 1000000u;
+        while (now_usec() < end) {
+                int r = poll(pfd, n, (int)((end - now_usec()) / 1000) + 1);
+
+                if (r < 0 && errno != EINTR)
+                        break;
+                for (unsigned long i = 0; r > 0 && i < n; i++) {
+                        struct answer a;
+                        char got[SB_PROTO_MAX_REASON + 64];
+
+                        if (pfd[i].fd < 0 || !pfd[i].revents)
+                                continue;
+                        answer_read(pfd[i].fd, 0, &a);
+                        answer_describe(&a, got, sizeof(got));
+                        if (a.kind == ANSWER_CLOSED || a.kind == ANSWER_BAD ||
+                            ((pfd[i].revents & (POLLHUP | POLLERR)) && a.kind == ANSWER_TIMEOUT)) {
+                                printf("closed %lu\n", i);
+                                pfd[i].fd = safe_close(pfd[i].fd);
+                        } else {
+                                printf("answer %lu: %s\n", i, got);
+                        }
+                        answer_done(&a);
+                        fflush(stdout);
+                }
+        }
+        return 0;
+}
+
+/* churn COUNT SECONDS: connects and closes at once, COUNT times or for
+ * SECONDS, whichever ends first. */
+static int cmd_churn(int argc, char **argv)
+{
+        unsigned long count, seconds, done = 0, failed = 0;
+        int last = 0;
+        uint64_t end;
+
+        if (argc != 2)
+                return 2;
+        count = parse_ulong(argv[0]);
+        seconds = parse_ulong(argv[1]);
+        printf("churning\n");
+        fflush(stdout);
+        end = now_usec() + seconds * 1000000u;
+        for (; done < count && now_usec() < end; done++) {
+                int sock = broker_connect();
+
+                if (sock < 0) {
+                        failed++;
+                        last = errno;
+                }
+                safe_close(sock);
+        }
+        printf("churned %lu connections, %lu failed to connect (last: %s)\n", done, failed,
+               last ? strerror(last) : "none");
+        return 0;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
         uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -1133,6 +1262,276 @@ static int cmd_grants(int argc, char **argv)
         return refused ? 1 : 0;
 }
 
+/*
+ * pipeline CONNS PER SECONDS: CONNS connections, each sending PER good
+ * requests at once; prints "sent S", then waits up to SECONDS for every
+ * answer and prints how they went.
+ */
+static int cmd_pipeline(int argc, char **argv)
+{
+        unsigned long conns, per, seconds;
+        unsigned sent = 0, answered = 0, granted = 0, busy = 0, other = 0;
+        struct pollfd *pfd;
+        uint64_t end;
+
+        if (argc != 3)
+                return 2;
+        conns = parse_ulong(argv[0]);
+        per = parse_ulong(argv[1]);
+        seconds = parse_ulong(argv[2]);
+        pfd = calloc(conns ? conns : 1, sizeof(*pfd));
+        if (!pfd)
+                return 1;
+        for (unsigned long i = 0; i < conns; i++) {
+                pfd[i] = (struct pollfd) { .fd = broker_connect(), .events = POLLIN };
+                if (pfd[i].fd < 0) {
+                        printf("connection %lu: %m\n", i);
+                        continue;
+                }
+                for (unsigned long k = 0; k < per; k++) {
+                        int r = send_good(pfd[i].fd, (uint32_t)(i * per + k + 1));
+
+                        if (r < 0) {
+                                printf("connection %lu, request %lu: %s\n", i, k, strerror(-r));
+                                break;
+                        }
+                        sent++;
+                }
+        }
+        printf("sent %u\n", sent);
+        fflush(stdout);
+
+        end = now_usec() + seconds * 1000000u;
+        while (answered < sent && now_usec() < end) {
+                int r = poll(pfd, conns, (int)((end - now_usec()) / 1000) + 1);
+
+                if (r < 0 && errno != EINTR)
+                        break;
+                for (unsigned long i = 0; r > 0 && i < conns; i++) {
+                        struct answer a;
+
+                        if (pfd[i].fd < 0 || !pfd[i].revents)
+                                continue;
+                        answer_read(pfd[i].fd, 0, &a);
+                        if (a.kind == ANSWER_REPLY) {
+                                answered++;
+                                if (a.error == 0 && a.n_fds == 1)
+                                        granted++;
+                                else if (a.error == EAGAIN || a.error == EUSERS)
+                                        busy++;
+                                else
+                                        other++;
+                                if (a.error != 0 && busy + other <= 5)
+                                        printf("answer on connection %lu: %s \"%s\"\n", i,
+                                               errno_name(a.error), a.message);
+                        } else if (a.kind != ANSWER_TIMEOUT) {
+                                printf("connection %lu closed\n", i);
+                                pfd[i].fd = safe_close(pfd[i].fd);
+                        }
+                        answer_done(&a);
+                }
+        }
+        printf("answered %u of %u: granted %u busy %u other %u\n", answered, sent, granted, busy, other);
+        return answered == sent && granted == sent ? 0 : 1;
+}
+
+/* flood SECONDS: grants, denials and malformed requests, as fast as they go. */
+static int cmd_flood(int argc, char **argv)
+{
+        unsigned long seconds, grants = 0, denials = 0, bad = 0;
+        uint64_t end;
+
+        if (argc != 1)
+                return 2;
+        seconds = parse_ulong(argv[0]);
+        end = now_usec() + seconds * 1000000u;
+        while (now_usec() < end) {
+                struct answer a;
+                int fd, sock;
+
+                fd = sb_open(WELL_BEHAVED_SPEC, 0);
+                if (fd >= 0)
+                        grants++;
+                safe_close(fd);
+                fd = sb_open("inet6/raw/udp", 0);
+                if (fd < 0 && errno == EPERM)
+                        denials++;
+                safe_close(fd);
+                sock = broker_connect();
+                if (sock >= 0 && send(sock, "\xff", 1, MSG_NOSIGNAL) == 1) {
+                        answer_read(sock, REPLY_TIMEOUT_MS, &a);
+                        if (a.kind == ANSWER_REPLY && a.error == EBADMSG)
+                                bad++;
+                        answer_done(&a);
+                }
+                safe_close(sock);
+        }
+        printf("flood: %lu grants, %lu denials, %lu bad requests\n", grants, denials, bad);
+        return 0;
+}
+
+/* hangup: sends a good request and waits to be killed before its answer. */
+static int cmd_hangup(int argc, char **argv)
+{
+        int sock = broker_connect();
+
+        if (sock < 0 || send_good(sock, 7) < 0) {
+                printf("cannot send: %m\n");
+                return 1;
+        }
+        printf("sent pid=%d\n", getpid());
+        fflush(stdout);
+        (void)poll(NULL, 0, 60 * 1000);
+        return 1;
+}
+
+/* loris INTERVAL_MS MAX_MS: one malformed byte every INTERVAL_MS until the
+ * daemon closes the connection, or MAX_MS pass. */
+static int cmd_loris(int argc, char **argv)
+{
+        unsigned long interval, max;
+        unsigned sent = 0, answers = 0;
+        uint64_t start, next;
+        int sock;
+
+        if (argc != 2)
+                return 2;
+        interval = parse_ulong(argv[0]);
+        max = parse_ulong(argv[1]);
+        sock = broker_connect();
+        if (sock < 0) {
+                printf("cannot connect: %m\n");
+                return 1;
+        }
+        start = next = now_usec();
+        while (now_usec() - start < max * 1000u) {
+                struct answer a;
+                uint64_t now = now_usec();
+
+                if (now >= next) {
+                        /* A send to a closed connection fails; the read below sees why. */
+                        if (send(sock, "\xff", 1, MSG_NOSIGNAL) == 1)
+                                sent++;
+                        next += interval * 1000u;
+                        continue;
+                }
+                answer_read(sock, (int)((next - now) / 1000) + 1, &a);
+                if (a.kind == ANSWER_CLOSED) {
+                        printf("closed after %" PRIu64 " ms: %u malformed bytes sent, %u answers\n",
+                               (now_usec() - start) / 1000, sent, answers);
+                        return 0;
+                }
+                if (a.kind == ANSWER_REPLY)
+                        answers++;
+                answer_done(&a);
+        }
+        printf("still open after %lu ms: %u malformed bytes sent, %u answers\n", max, sent, answers);
+        return 1;
+}
+
+/* hostsock CMD...: runs CMD with a UDP socket of this network namespace
+ * as its descriptor 3. */
+static int cmd_hostsock(int argc, char **argv)
+{
+        int fd;
+
+        if (argc < 1)
+                return 2;
+        fd = socket(AF_INET, SOCK_DGRAM, 0);
+        if (fd < 0 || (fd != 3 && dup2(fd, 3) < 0)) {
+                fprintf(stderr, "sbhostile hostsock: %m\n");
+                return 1;
+        }
+        execvp(argv[0], argv);
+        fprintf(stderr, "sbhostile hostsock: %s: %m\n", argv[0]);
+        return 1;
+}
+
+static int netns_cookie(int fd, uint64_t *ret)
+{
+        socklen_t len = sizeof(*ret);
+
+        return getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, ret, &len) < 0 ? negative_errno() : 0;
+}
+
+/*
+ * witness FD: from a network namespace of its own, asks for
+ * packet/raw/all@lo under a netns=client rule, once with FD (a socket of
+ * another namespace) attached, once with nothing. Prints a line per
+ * check, as the table does.
+ */
+static int cmd_witness(int argc, char **argv)
+{
+        char got[SB_PROTO_MAX_REASON + 64];
+        _cleanup_close_ int own = -1, sock = -1;
+        uint64_t own_cookie, host_cookie, cookie;
+        int host, failed = 0;
+        struct answer a;
+        struct req q;
+        uint8_t buf[128];
+        size_t n;
+
+        if (argc != 1)
+                return 2;
+        host = (int)parse_ulong(argv[0]);
+        own = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (own < 0 || netns_cookie(own, &own_cookie) < 0 || netns_cookie(host, &host_cookie) < 0) {
+                printf("not ok - cannot read the network namespace cookies: %m\n");
+                return 1;
+        }
+        if (own_cookie == host_cookie) {
+                printf("not ok - the client is in the namespace of the socket it holds\n");
+                return 1;
+        }
+
+        req_init(&q, 1);
+        as_packet(&q, "lo");
+        q.open.protocol = 3; /* ETH_P_ALL */
+        n = sockbroker__request__pack(&q.r, buf);
+
+        sock = broker_connect();
+        if (sock < 0 || send_with_fds(sock, buf, n, &host, 1) < 0) {
+                printf("not ok - cannot send the request: %m\n");
+                return 1;
+        }
+        answer_read(sock, REPLY_TIMEOUT_MS, &a);
+        answer_describe(&a, got, sizeof(got));
+        if (a.kind == ANSWER_REPLY && a.error == EBADF && strneq(a.message, BAD, strlen(BAD)))
+                printf("ok - an Open carrying a socket of the daemon's network namespace is refused: %s\n", got);
+        else {
+                if (a.fd >= 0 && netns_cookie(a.fd, &cookie) == 0)
+                        snprintf(got + strlen(got), sizeof(got) - strlen(got), ", in the %s namespace",
+                                 cookie == host_cookie ? "daemon's" : cookie == own_cookie ? "client's" : "a third");
+                printf("not ok - an Open carrying a socket of the daemon's network namespace: expected "
+                       "EBADF \"%s...\", got %s\n", BAD, got);
+                failed++;
+        }
+        answer_done(&a);
+
+        q.r.id = 2;
+        n = sockbroker__request__pack(&q.r, buf);
+        if (send_with_fds(sock, buf, n, NULL, 0) < 0) {
+                printf("not ok - cannot send the request: %m\n");
+                return 1;
+        }
+        answer_read(sock, REPLY_TIMEOUT_MS, &a);
+        answer_describe(&a, got, sizeof(got));
+        if (a.kind == ANSWER_REPLY && a.error == 0 && a.fd >= 0 && netns_cookie(a.fd, &cookie) == 0 &&
+            cookie == own_cookie)
+                printf("ok - an Open with nothing attached gets a socket of the client's own namespace "
+                       "(cookie %" PRIu64 ")\n", cookie);
+        else {
+                if (a.fd >= 0 && netns_cookie(a.fd, &cookie) == 0)
+                        snprintf(got + strlen(got), sizeof(got) - strlen(got), ", cookie %" PRIu64, cookie);
+                printf("not ok - an Open with nothing attached: expected a socket with the client's "
+                       "cookie %" PRIu64 " (the daemon's is %" PRIu64 "), got %s\n", own_cookie, host_cookie,
+                       got);
+                failed++;
+        }
+        answer_done(&a);
+        return failed ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
         static const struct {
@@ -1142,7 +1541,15 @@ int main(int argc, char **argv)
                 { "cases", cmd_cases },
                 { "case", cmd_case },
                 { "count", cmd_count },
+                { "hold", cmd_hold },
+                { "churn", cmd_churn },
                 { "grants", cmd_grants },
+                { "pipeline", cmd_pipeline },
+                { "flood", cmd_flood },
+                { "hangup", cmd_hangup },
+                { "loris", cmd_loris },
+                { "hostsock", cmd_hostsock },
+                { "witness", cmd_witness },
         };
         int i = 1;
 
@@ -1159,7 +1566,9 @@ int main(int argc, char **argv)
                 for (size_t k = 0; k < ELEMENTSOF(cmds); k++)
                         if (streq(argv[i], cmds[k].name))
                                 return cmds[k].fn(argc - i - 1, argv + i + 1);
-        fprintf(stderr, "usage: sbhostile [--strict] [--log FILE] cases FIRST COUNT|case NAME|count|\n"
-                        "       grants SECONDS MAX\n");
+        fprintf(stderr, "usage: sbhostile [--strict] [--log FILE] "
+                        "cases FIRST COUNT|case NAME|count|hold N [SECONDS]|churn COUNT SECONDS|\n"
+                        "       grants SECONDS MAX|pipeline CONNS PER SECONDS|flood SECONDS|hangup|\n"
+                        "       loris INTERVAL_MS MAX_MS|hostsock CMD...|witness FD\n");
         return 2;
 }
