@@ -580,6 +580,7 @@ BUILD(b_family_neg, as_open(q); q->open.family = -1)
 BUILD(b_type_0, as_open(q); q->open.type = 0)
 BUILD(b_type_11, as_open(q); q->open.type = 11)
 BUILD(b_type_huge, as_open(q); q->open.type = INT32_MAX)
+BUILD(b_type_cloexec, as_open(q); q->open.type = SOCK_RAW | SOCK_CLOEXEC)
 BUILD(b_protocol_65536, as_open(q); q->open.protocol = 65536)
 BUILD(b_protocol_neg, as_open(q); q->open.protocol = -1)
 BUILD(b_flags_2, as_open(q); q->open.has_flags = true; q->open.flags = 2)
@@ -618,6 +619,7 @@ BUILD(b_status_offset_list,
       q->status.has_list = q->status.list = true;
       q->status.has_offset = true;
       q->status.offset = 1)
+BUILD(b_status_after_no_list, as_status(q); q->status.has_after = true; q->status.after = 5)
 
 /* strings */
 BUILD(b_ifname_empty, as_packet(q, ""))
@@ -747,6 +749,7 @@ static const struct hcase cases[] = {
         { "open: type 0", b_type_0, EBADMSG, BAD },
         { "open: type 11", b_type_11, EBADMSG, BAD },
         { "open: type 2^31-1", b_type_huge, EBADMSG, BAD },
+        { "open: type with SOCK_CLOEXEC, a flag", b_type_cloexec, EBADMSG, BAD },
         { "open: protocol 65536", b_protocol_65536, EBADMSG, BAD },
         { "open: protocol -1", b_protocol_neg, EBADMSG, BAD },
         { "open: an unknown flag (2)", b_flags_2, EBADMSG, BAD },
@@ -767,6 +770,7 @@ static const struct hcase cases[] = {
         { "hci-command: opcode 0x10000", b_hci_opcode_big, EBADMSG, BAD },
         { "hci-command: dev 0x10000", b_hci_dev_big, EBADMSG, BAD },
         { "status: an offset with the list", b_status_offset_list, EBADMSG, BAD },
+        { "status: 'after' without the list", b_status_after_no_list, EBADMSG, BAD },
 
         /* strings */
         { "ifname: empty", b_ifname_empty, EBADMSG, BAD },
