@@ -13,9 +13,15 @@ ok() {
         echo "ok $tap_n - $*"
 }
 
+# A point whose description ends in "# TODO REASON" is expected to fail
+# (TAP's XFAIL): it does not fail the script. Should it pass, the driver
+# reports an XPASS, which fails the run until the mark goes.
 not_ok() {
         tap_n=$((tap_n + 1))
-        tap_failed=$((tap_failed + 1))
+        case $* in
+        *"# TODO "*) ;;
+        *) tap_failed=$((tap_failed + 1)) ;;
+        esac
         echo "not ok $tap_n - $*"
 }
 
@@ -102,3 +108,11 @@ veth_namespaces() {
 
 # status_field PID FIELD: a field of /proc/PID/status.
 status_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+
+# fd_targets PID: what each descriptor of PID refers to, one a line.
+fd_targets() {
+        local f
+        for f in "/proc/$1/fd/"*; do
+                readlink "$f" 2>/dev/null
+        done
+}

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * sbtest - the integration tests' client: gets sockets through
- * libsockbroker and shows that they carry real traffic, sends the
- * daemon malformed requests, and measures what a granted socket still
- * lets its holder do. It runs as an unprivileged uid; only "send",
- * "recv --direct", "sniff" and "chown-raw" need privilege, for the far
- * end of a test.
+ * libsockbroker and shows that they carry real traffic, and measures
+ * what a granted socket still lets its holder do. It runs as an
+ * unprivileged uid; only "send", "recv --direct", "sniff" and
+ * "chown-raw" need privilege, for the far end of a test. Malformed
+ * requests are tests/sbhostile's.
  */
 #include "config.h"
 
@@ -28,11 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client-lib/client.h"
-#include "common/fdmsg.h"
 #include "common/names.h"
 #include "common/util.h"
-#include "proto/protocol.h"
 #include "sockbroker/sockbroker.h"
 
 #ifndef IPV6_HDRINCL
@@ -380,272 +377,6 @@ static int cmd_setopt(int argc, char **argv)
                 return 0;
         }
         return 2;
-}
-
-/* ---- malformed requests ---------------------------------------------------- */
-
-static int broker_connect(void)
-{
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        struct timeval tv = { .tv_sec = 5 };
-        int fd;
-
-        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sb_client_socket_path());
-        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return -1;
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-                close(fd);
-                return -1;
-        }
-        return fd;
-}
-
-/* Reads one reply; returns its errno (> 0), 0 for success, -1 for none. */
-static int read_reply(int fd, char *msg, size_t size)
-{
-        uint8_t buf[SB_PROTO_MAX_MESSAGE];
-        char why[256];
-        int fds[FDMSG_MAX_FDS];
-        SbReply *r = NULL;
-        size_t n_fds;
-        ssize_t n;
-        int e;
-
-        n = fdmsg_recv(fd, buf, sizeof(buf), fds, FDMSG_MAX_FDS, &n_fds, 0);
-        if (n <= 0)
-                return -1;
-        fdmsg_close_all(fds, n_fds);
-        if (sb_proto_reply_decode(buf, (size_t)n, n_fds, &r, why, sizeof(why)) < 0) {
-                snprintf(msg, size, "undecodable reply: %s", why);
-                return -1;
-        }
-        snprintf(msg, size, "%s", r->message ?: "");
-        e = r->error;
-        sb_proto_reply_free(r);
-        return e;
-}
-
-static int encode_open(uint8_t *buf, size_t size, uint32_t version, int family, int type,
-                       int protocol, const char *ifname, bool with_op, bool inet_address)
-{
-        SbRequest req = SOCKBROKER__REQUEST__INIT;
-        Sockbroker__Open open = SOCKBROKER__OPEN__INIT;
-        Sockbroker__Address addr = SOCKBROKER__ADDRESS__INIT;
-        Sockbroker__PacketAddress packet = SOCKBROKER__PACKET_ADDRESS__INIT;
-        Sockbroker__InetAddress inet = SOCKBROKER__INET_ADDRESS__INIT;
-
-        req.has_version = req.has_id = true;
-        req.version = version;
-        req.id = 1;
-        if (with_op) {
-                req.op_case = SOCKBROKER__REQUEST__OP_OPEN;
-                req.open = &open;
-        }
-        open.has_family = open.has_type = open.has_protocol = true;
-        open.family = family;
-        open.type = type;
-        open.protocol = protocol;
-        if (ifname || inet_address) {
-                open.address = &addr;
-                if (inet_address) {
-                        addr.kind_case = SOCKBROKER__ADDRESS__KIND_INET;
-                        addr.inet = &inet;
-                } else {
-                        addr.kind_case = SOCKBROKER__ADDRESS__KIND_PACKET;
-                        addr.packet = &packet;
-                        packet.ifname = (char *)ifname;
-                }
-        }
-        return (int)sockbroker__request__pack(&req, buf);
-}
-
-enum bad_kind {
-        BAD_GARBAGE,
-        BAD_EMPTY,
-        BAD_OVERSIZE,
-        BAD_VERSION,
-        BAD_NO_OP,
-        BAD_FAMILY,
-        BAD_TYPE_FLAGS,
-        BAD_PROTOCOL,
-        BAD_IFNAME,
-        BAD_KIND_MISMATCH,
-        BAD_FD_ON_OPEN,
-        BAD_THREE_FDS,
-        BAD_TEN_FDS,
-        BAD_TRUNCATED,
-        BAD_STATUS,
-        BAD_BIND_NO_FD,
-};
-
-static const struct bad_case {
-        const char *name;
-        enum bad_kind kind;
-        int expect;              /* errno in the reply */
-} bad_cases[] = {
-        { "garbage bytes", BAD_GARBAGE, EBADMSG },
-        { "empty message", BAD_EMPTY, EBADMSG },
-        { "8 KiB message", BAD_OVERSIZE, EMSGSIZE },
-        { "protocol version 99", BAD_VERSION, EPROTONOSUPPORT },
-        { "no operation", BAD_NO_OP, EOPNOTSUPP },
-        { "family 200", BAD_FAMILY, EBADMSG },
-        { "type with SOCK_CLOEXEC", BAD_TYPE_FLAGS, EBADMSG },
-        { "protocol 0x12345", BAD_PROTOCOL, EBADMSG },
-        { "interface name with a slash", BAD_IFNAME, EBADMSG },
-        { "inet address on a packet socket", BAD_KIND_MISMATCH, EBADMSG },
-        { "two descriptors attached to an open", BAD_FD_ON_OPEN, EBADF },
-        { "three descriptors attached", BAD_THREE_FDS, EBADF },
-        { "ten descriptors attached", BAD_TEN_FDS, EBADMSG },
-        { "truncated protobuf", BAD_TRUNCATED, EBADMSG },
-        { "status paging the list without asking for it", BAD_STATUS, EBADMSG },
-        { "bind without its socket", BAD_BIND_NO_FD, EBADF },
-};
-
-static int send_bad(int sock, enum bad_kind kind)
-{
-        static uint8_t big[8192];
-        uint8_t buf[SB_PROTO_MAX_MESSAGE];
-        int fds[10], n_fds = 0, len = 0;
-        struct msghdr msg = {};
-        struct iovec iov;
-        union {
-                struct cmsghdr align;
-                char buf[CMSG_SPACE(sizeof(int) * 10)];
-        } control;
-        ssize_t r;
-
-        switch (kind) {
-        case BAD_GARBAGE:
-                memcpy(buf, "\xde\xad\xbe\xef\x00\xff\x13\x37", 8);
-                len = 8;
-                break;
-        case BAD_EMPTY:
-                len = 0;
-                break;
-        case BAD_OVERSIZE:
-                break;
-        case BAD_VERSION:
-                len = encode_open(buf, sizeof(buf), 99, AF_INET, SOCK_RAW, 1, NULL, true, false);
-                break;
-        case BAD_NO_OP:
-                len = encode_open(buf, sizeof(buf), 1, AF_INET, SOCK_RAW, 1, NULL, false, false);
-                break;
-        case BAD_FAMILY:
-                len = encode_open(buf, sizeof(buf), 1, 200, SOCK_RAW, 1, NULL, true, false);
-                break;
-        case BAD_TYPE_FLAGS:
-                len = encode_open(buf, sizeof(buf), 1, AF_INET, SOCK_RAW | SOCK_CLOEXEC, 1, NULL, true, false);
-                break;
-        case BAD_PROTOCOL:
-                len = encode_open(buf, sizeof(buf), 1, AF_PACKET, SOCK_RAW, 0x12345, NULL, true, false);
-                break;
-        case BAD_IFNAME:
-                len = encode_open(buf, sizeof(buf), 1, AF_PACKET, SOCK_RAW, 3, "../../etc", true, false);
-                break;
-        case BAD_KIND_MISMATCH:
-                len = encode_open(buf, sizeof(buf), 1, AF_PACKET, SOCK_RAW, 3, NULL, true, true);
-                break;
-        case BAD_FD_ON_OPEN:
-        case BAD_THREE_FDS:
-        case BAD_TEN_FDS:
-                len = encode_open(buf, sizeof(buf), 1, AF_INET, SOCK_RAW, 1, NULL, true, false);
-                n_fds = kind == BAD_FD_ON_OPEN ? 2 : kind == BAD_THREE_FDS ? 3 : 10;
-                for (int i = 0; i < n_fds; i++)
-                        fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                break;
-        case BAD_TRUNCATED:
-                len = encode_open(buf, sizeof(buf), 1, AF_INET, SOCK_RAW, 1, "eth0", true, false) - 3;
-                break;
-        case BAD_STATUS: {
-                SbRequest req = SOCKBROKER__REQUEST__INIT;
-                Sockbroker__Status st = SOCKBROKER__STATUS__INIT;
-
-                req.has_version = true;
-                req.version = 1;
-                req.op_case = SOCKBROKER__REQUEST__OP_STATUS;
-                req.status = &st;
-                st.has_after = true;
-                st.after = 5;
-                len = (int)sockbroker__request__pack(&req, buf);
-                break;
-        }
-        case BAD_BIND_NO_FD: {
-                SbRequest req = SOCKBROKER__REQUEST__INIT;
-                Sockbroker__Bind b = SOCKBROKER__BIND__INIT;
-
-                req.has_version = true;
-                req.version = 1;
-                req.op_case = SOCKBROKER__REQUEST__OP_BIND;
-                req.bind = &b;
-                len = (int)sockbroker__request__pack(&req, buf);
-                break;
-        }
-        }
-
-        iov.iov_base = kind == BAD_OVERSIZE ? big : buf;
-        iov.iov_len = kind == BAD_OVERSIZE ? sizeof(big) : (size_t)len;
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        if (n_fds) {
-                struct cmsghdr *c;
-
-                msg.msg_control = control.buf;
-                msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n_fds);
-                c = CMSG_FIRSTHDR(&msg);
-                c->cmsg_level = SOL_SOCKET;
-                c->cmsg_type = SCM_RIGHTS;
-                c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n_fds);
-                memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n_fds);
-        }
-        r = sendmsg(sock, &msg, MSG_NOSIGNAL);
-        for (int i = 0; i < n_fds; i++)
-                close(fds[i]);
-        return r < 0 ? -1 : 0;
-}
-
-/* Prints one TAP line per case ("ok - ..."), without numbers or plan:
- * the calling script numbers them. */
-static int cmd_malformed(int argc, char **argv)
-{
-        int failed = 0;
-
-        for (size_t i = 0; i < ELEMENTSOF(bad_cases); i++) {
-                const struct bad_case *c = &bad_cases[i];
-                char msg[SB_PROTO_MAX_REASON] = "", msg2[SB_PROTO_MAX_REASON] = "";
-                uint8_t buf[SB_PROTO_MAX_MESSAGE];
-                int sock, e, e2 = -1, len;
-
-                sock = broker_connect();
-                if (sock < 0) {
-                        printf("not ok - %s: cannot connect: %m\n", c->name);
-                        failed++;
-                        continue;
-                }
-                if (send_bad(sock, c->kind) < 0) {
-                        printf("not ok - %s: send: %m\n", c->name);
-                        failed++;
-                        close(sock);
-                        continue;
-                }
-                e = read_reply(sock, msg, sizeof(msg));
-
-                /* The same connection still answers a good request. */
-                len = encode_open(buf, sizeof(buf), 1, AF_INET6, SOCK_RAW, 58, NULL, true, false);
-                if (len > 0 && send(sock, buf, (size_t)len, MSG_NOSIGNAL) == len)
-                        e2 = read_reply(sock, msg2, sizeof(msg2));
-                close(sock);
-
-                if (e == c->expect && msg[0] && e2 >= 0)
-                        printf("ok - %s: errno %d, \"%s\"; connection still served\n", c->name, e, msg);
-                else {
-                        printf("not ok - %s: errno %d (expected %d), \"%s\"; next request: %d \"%s\"\n",
-                               c->name, e, c->expect, msg, e2, msg2);
-                        failed++;
-                }
-        }
-        return failed ? 1 : 0;
 }
 
 /* ---- what a granted socket can still do ---------------------------------- */
@@ -1077,7 +808,6 @@ int main(int argc, char **argv)
                 { "recv", cmd_recv },
                 { "send", cmd_send },
                 { "ping", cmd_ping },
-                { "malformed", cmd_malformed },
                 { "bind", cmd_bind },
                 { "setopt", cmd_setopt },
                 { "sniff", cmd_sniff },
@@ -1095,7 +825,7 @@ int main(int argc, char **argv)
                 for (size_t i = 0; i < ELEMENTSOF(cmds); i++)
                         if (streq(argv[1], cmds[i].name))
                                 return cmds[i].fn(argc - 2, argv + 2);
-        fprintf(stderr, "usage: sbtest open|socket|recv|send|ping|malformed|bind|setopt|sniff|"
-                        "oif-send|hdrincl-send|packet-send|promisc|uid-of|chown-raw|udp-send ARGS...\n");
+        fprintf(stderr, "usage: sbtest open|socket|recv|send|ping|bind|setopt|sniff|oif-send|"
+                        "hdrincl-send|packet-send|promisc|uid-of|chown-raw|udp-send ARGS...\n");
         return 2;
 }

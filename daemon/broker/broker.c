@@ -82,7 +82,12 @@
 #define USEC_PER_SEC UINT64_C(1000000)
 #define BROKER_POLICY_TIMEOUT_MS (60 * 1000)
 /* Connections accepted in one turn of the loop. */
-#define BROKER_ACCEPT_BATCH 16u
+#define BROKER_ACCEPT_BATCH 64u
+/* The listening socket's backlog. A connection waits in it for its
+ * turn, behind every one queued before it, whoever made them: a short
+ * queue, drained fast, bounds that wait; a client finding it full waits
+ * in connect() for room (or gets EAGAIN, when it does not block). */
+#define BROKER_LISTEN_BACKLOG 128
 /* A uid that has had more than BROKER_SHARE_READS requests read in a
  * window of BROKER_SHARE_WINDOW_USEC is served after the others until
  * the next window: it loses nothing while the daemon is otherwise idle. */
@@ -1105,6 +1110,12 @@ static int conn_handle_message(struct conn *c)
         user_account_read(b, c->user);
 
         r = sb_proto_request_decode(buf, (size_t)n, n_fds, &req, why, sizeof(why));
+        if (r == -EOPNOTSUPP || r == -EAFNOSUPPORT) {
+                /* Well formed, but for something this daemon does not do:
+                 * answered, not held against the connection. */
+                fdmsg_close_all(fds, n_fds);
+                return conn_refuse(c, 0, -r, "unsupported: %s", why);
+        }
         if (r < 0) {
                 fdmsg_close_all(fds, n_fds);
                 return conn_bad_request(c, 0, -r, "%s", why);
@@ -1360,9 +1371,15 @@ static int broker_add_conn(struct broker *b, int fd)
         _cleanup_close_ int fd_close = fd;
         struct broker_user *u;
         struct conn *c;
+        struct pollfd pfd = { .fd = fd, .events = POLLRDHUP };
         struct peer peer;
         int r;
 
+        /* A peer that has gone already asked nothing it could be answered
+         * for: it costs no state, and a uid that connects and closes in a
+         * loop costs three system calls a connection. */
+        if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP)))
+                return -ECONNRESET;
         r = peer_from_socket_cred(fd, &peer);
         if (r < 0) {
                 log_warning("cannot identify a peer: %s", strerror(-r));
@@ -1604,6 +1621,11 @@ int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
         sigaddset(&mask, SIGHUP);
         sigprocmask(SIG_BLOCK, &mask, NULL);
         signal(SIGPIPE, SIG_IGN);
+
+        /* The backlog the service manager or listen_socket() set, made
+         * short (see BROKER_LISTEN_BACKLOG). */
+        if (listen(listen_fd, BROKER_LISTEN_BACKLOG) < 0)
+                log_warning("cannot shorten the listen backlog: %m");
 
         r = sd_event_default(&b.event);
         if (r >= 0)

@@ -25,7 +25,7 @@ struct broker_limits {
 /* Descriptors the broker needs besides two per connection (the socket
  * and the peer's pidfd): the listening socket, the opener's, the event
  * loop's, a policy image, the journal, and those a message brings. */
-#define BROKER_FD_RESERVE 64u
+#define BROKER_FD_RESERVE 32u
 
 /*
  * Checks that RLIMIT_NOFILE leaves room for what limits allow, raising
