@@ -101,6 +101,7 @@ struct broker {
         uint64_t next_conn_id;
         struct broker_user *users;
         sd_event_source *users_sweep;
+        sd_event_source *shares;         /* ends yielding uids' windows */
 
         struct pending *pending; /* ring of limits.max_inflight */
         unsigned pending_head, n_pending;

@@ -75,6 +75,7 @@
 #include "daemon/shared/log.h"
 #include "daemon/shared/opener-proto.h"
 #include "daemon/broker/peer.h"
+#include "daemon/broker/request.h"
 #include "daemon/shared/sockinfo.h"
 #include "policy/policy.h"
 #include "proto/protocol.h"
@@ -275,25 +276,65 @@ static void conn_update_priority(struct conn *c)
                                                                    : SD_EVENT_PRIORITY_NORMAL);
 }
 
-/* Counts a request read from u; moves u behind the others once it has
- * had its share of the current window, and back when a new one starts. */
-static void user_account_read(struct broker *b, struct broker_user *u)
+static void user_set_yielding(struct broker *b, struct broker_user *u, bool yielding)
 {
-        uint64_t now = now_mono();
-        bool yielding;
-
-        if (now - u->window_start >= BROKER_SHARE_WINDOW_USEC) {
-                u->window_start = now;
-                u->window_reads = 0;
-        }
-        u->window_reads++;
-        yielding = u->window_reads > BROKER_SHARE_READS;
         if (yielding == u->yielding)
                 return;
         u->yielding = yielding;
         for (struct conn *c = b->conns; c; c = c->next)
                 if (c->user == u)
                         conn_update_priority(c);
+}
+
+/* Arms the share timer for the earliest end of a yielding uid's window;
+ * the timer, not the uid's next request, ends it: a connection at the
+ * lower priority may not be read at all while others keep the loop busy. */
+static void broker_arm_shares(struct broker *b)
+{
+        uint64_t next = UINT64_MAX;
+
+        for (struct broker_user *u = b->users; u; u = u->next)
+                if (u->yielding && u->window_start + BROKER_SHARE_WINDOW_USEC < next)
+                        next = u->window_start + BROKER_SHARE_WINDOW_USEC;
+        if (next == UINT64_MAX) {
+                (void)sd_event_source_set_enabled(b->shares, SD_EVENT_OFF);
+                return;
+        }
+        (void)sd_event_source_set_time(b->shares, next);
+        (void)sd_event_source_set_enabled(b->shares, SD_EVENT_ONESHOT);
+}
+
+/* Counts a request read from u; moves u behind the others once it has
+ * had its share of the current window, until the window ends. */
+static void user_account_read(struct broker *b, struct broker_user *u)
+{
+        uint64_t now = now_mono();
+
+        if (now - u->window_start >= BROKER_SHARE_WINDOW_USEC) {
+                u->window_start = now;
+                u->window_reads = 0;
+        }
+        u->window_reads++;
+        if (u->window_reads > BROKER_SHARE_READS && !u->yielding) {
+                user_set_yielding(b, u, true);
+                broker_arm_shares(b);
+        }
+}
+
+/* A share window has ended: its uid is served as everyone is again. */
+static int on_shares(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct broker *b = userdata;
+        uint64_t now = now_mono();
+
+        for (struct broker_user *u = b->users; u; u = u->next)
+                if (u->yielding && now - u->window_start >= BROKER_SHARE_WINDOW_USEC) {
+                        u->window_start = now;
+                        u->window_reads = 0;
+                        user_set_yielding(b, u, false);
+                }
+        broker_arm_shares(b);
+        return 0;
 }
 
 /* ---- requests in flight ------------------------------------------------ */
@@ -674,362 +715,71 @@ static int conn_decide(struct conn *c, uint32_t id, const struct policy_request 
 }
 
 /*
- * What goes to the opener for an allowed request: an opener message
- * (its seq, generation, rule and netns flag filled in here) and a
- * descriptor, if any. A rule that works in the client's network
- * namespace sends the connection itself as the witness of that
- * namespace: the kernel made the broker's end of it in the namespace of
- * the socket the client connected with (unix_stream_connect()), so no
- * client can name another one per request.
+ * Seals an allowed request and hands its message to the opener, with the
+ * client's socket for Bind and SetOption, or the connection itself when
+ * the rule works in the client's network namespace: the kernel made the
+ * broker's end of it in the namespace of the socket the client connected
+ * with (unix_stream_connect()), so no client can name another one per
+ * request. Keeps it in flight; replies itself when it cannot. Returns as
+ * conn_decide().
  */
-struct op_forward {
-        void *msg;               /* an opener message; its seq is filled in */
-        size_t size;
-        uint32_t *generation;    /* the message's fields to fill in */
-        uint32_t *rule_index;
-        uint32_t *netns_flags;   /* OPEN, LINK: OPENER_OPEN_CLIENT_NETNS goes here */
-        int fd;                  /* BIND, SETOPT: the client's socket */
-        enum opener_msg_type answer;
-};
-
-/* Hands f to the opener for the request id under rule, and keeps it in
- * flight; replies itself when it cannot. Returns as conn_decide(). */
-static int conn_forward(struct conn *c, uint32_t id, const struct policy_request *pr,
-                        const struct policy_rule *rule, const char *what, const char *where,
-                        const struct op_forward *f)
+static int conn_forward(struct conn *c, struct request *r, const struct policy_rule *rule,
+                        const char *what, const char *where, int client_fd)
 {
         struct broker *b = c->broker;
-        struct opener_hdr *hdr = f->msg;
         struct pending *p;
-        int fd = f->fd;
+        int fd;
 
         /* Reading stops before any limit is reached (conn_may_read()),
          * so this is a defence, not a path. */
         if (b->n_pending >= b->limits.max_inflight)
-                return conn_refuse(c, id, EAGAIN, "busy: %u requests in flight; try again",
+                return conn_refuse(c, r->id, EAGAIN, "busy: %u requests in flight; try again",
                                    b->n_pending);
-        if (f->netns_flags && policy_rule_netns(rule) == POLICY_NETNS_CLIENT) {
-                fd = c->fd;
-                *f->netns_flags |= OPENER_OPEN_CLIENT_NETNS;
-        }
-        hdr->seq = b->next_seq;
-        *f->generation = b->generation;
-        *f->rule_index = rule->index;
-        if (fdmsg_send(b->opener_fd, f->msg, f->size, &fd, fd >= 0 ? 1 : 0, MSG_DONTWAIT) < 0)
-                return conn_refuse(c, id, EAGAIN, "busy: the opener is not keeping up; try again");
+        request_seal(r, rule, b->generation, b->next_seq);
+        fd = r->client_socket ? client_fd : r->netns_witness ? c->fd : -1;
+        if (fdmsg_send(b->opener_fd, &r->msg, r->msg_size, &fd, fd >= 0 ? 1 : 0, MSG_DONTWAIT) < 0)
+                return conn_refuse(c, r->id, EAGAIN, "busy: the opener is not keeping up; try again");
 
         p = pending_push(c);
         assert(p);
-        pending_set_request(p, pr);
-        p->answer = f->answer;
+        pending_set_request(p, &r->policy);
+        p->answer = r->answer;
         p->seq = b->next_seq++;
-        p->request_id = id;
+        p->request_id = r->id;
         snprintf(p->what, sizeof(p->what), "%s", what);
         snprintf(p->rule, sizeof(p->rule), "%s", where);
         return 0;
 }
 
-/* Decides an operation and forwards it when allowed. */
-static int conn_decide_forward(struct conn *c, uint32_t id, const struct policy_request *pr,
-                               const struct op_forward *f)
+/*
+ * Every operation takes the same path: the pure request layer maps it
+ * (request_build()), the policy decides, and an allowed one goes to the
+ * opener. fd: the socket the client sent with a Bind or SetOption.
+ */
+static int conn_handle_request(struct conn *c, const SbRequest *req, int fd)
 {
+        struct policy_request sock = {};
         const struct policy_rule *rule;
-        char what[160], where[300];
-        int r;
+        char what[160], where[300], why[SB_PROTO_MAX_REASON];
+        struct request r;
+        int e;
 
-        r = conn_decide(c, id, pr, what, sizeof(what), where, sizeof(where), &rule);
-        if (r < 0 || !rule)
-                return r;
-        return conn_forward(c, id, pr, rule, what, where, f);
-}
-
-static int conn_handle_open(struct conn *c, const SbRequest *req)
-{
-        const Sockbroker__Open *o = req->open;
-        const struct policy_rule *rule;
-        struct policy_request pr = {
-                .family = o->family,
-                .type = o->type,
-                .protocol = o->has_protocol ? (uint32_t)o->protocol : 0,
-        };
-        struct opener_open m;
-        char what[128], where[300];
-        int r;
-
-        if (o->address) {
-                switch (o->address->kind_case) {
-                case SOCKBROKER__ADDRESS__KIND_PACKET:
-                        pr.ifname = o->address->packet->ifname;
-                        if (o->address->packet->has_protocol &&
-                            o->address->packet->protocol != pr.protocol)
-                                return conn_refuse(c, req->id, EINVAL, "invalid: the address's EtherType "
-                                                   "0x%04x differs from the socket's 0x%04x",
-                                                   o->address->packet->protocol, pr.protocol);
-                        break;
-                case SOCKBROKER__ADDRESS__KIND_INET:
-                        pr.ifname = o->address->inet->ifname;
-                        if (o->address->inet->has_address || o->address->inet->has_port ||
-                            o->address->inet->has_scope_id)
-                                return conn_refuse(c, req->id, EOPNOTSUPP, "unsupported: the broker pins "
-                                                   "raw IP sockets to a device only; bind a local address "
-                                                   "yourself, it needs no privilege");
-                        break;
-                case SOCKBROKER__ADDRESS__KIND_CAN: {
-                        const Sockbroker__CanAddress *a = o->address->can;
-
-                        pr.ifname = a->ifname;
-                        pr.has_can_ids = a->has_rx_id || a->has_tx_id;
-                        pr.rx_id = a->rx_id;
-                        pr.tx_id = a->tx_id;
-                        pr.has_j1939 = a->has_name || a->has_pgn || a->has_addr;
-                        pr.j1939_name = a->has_name ? a->name : J1939_NO_NAME;
-                        pr.j1939_pgn = a->has_pgn ? a->pgn : J1939_NO_PGN;
-                        pr.j1939_addr = a->has_addr ? a->addr : J1939_NO_ADDR;
-                        pr.can_fd = a->has_fd && a->fd;
-                        break;
-                }
-                case SOCKBROKER__ADDRESS__KIND_BLUETOOTH: {
-                        const Sockbroker__BluetoothAddress *a = o->address->bluetooth;
-
-                        if (a->has_bdaddr)
-                                return conn_refuse(c, req->id, EOPNOTSUPP, "unsupported: the broker binds "
-                                                   "to the controller's own address; name the controller "
-                                                   "(dev), not an address");
-                        pr.has_dev = a->has_dev;
-                        pr.dev = a->dev;
-                        pr.has_channel = a->has_channel;
-                        pr.channel = a->channel;
-                        pr.has_port = a->has_psm;
-                        pr.port = a->psm;
-                        break;
-                }
-                case SOCKBROKER__ADDRESS__KIND__NOT_SET:
-                case _SOCKBROKER__ADDRESS__KIND__CASE_IS_INT_SIZE:
-                        break;
-                }
+        if (request_needs_socket(req)) {
+                e = sockinfo_read(fd, &sock);
+                if (e < 0)
+                        return conn_refuse(c, req->id, -e, "bad request: the descriptor sent is not "
+                                           "a socket");
         }
-        if (pr.ifname && !pr.ifname[0])
-                pr.ifname = NULL;
+        e = request_build(req, request_needs_socket(req) ? &sock : NULL, &r, why, sizeof(why));
+        if (e > 0)
+                return conn_refuse(c, req->id, e, "%s", why);
+        if (r.op == REQUEST_STATUS)
+                return conn_handle_status(c, req);
 
-        r = conn_decide(c, req->id, &pr, what, sizeof(what), where, sizeof(where), &rule);
-        if (r < 0 || !rule)
-                return r;
-
-        if (pr.family != AF_PACKET && pr.family != AF_INET && pr.family != AF_INET6 &&
-            pr.family != AF_CAN && pr.family != AF_BLUETOOTH)
-                return conn_refuse(c, req->id, EAFNOSUPPORT, "unsupported: %s is allowed by %s, but this "
-                                   "daemon does not broker family %s", what, where,
-                                   names_family_to_string(pr.family) ?: "?");
-        /* ISO-TP and J1939 sockets are handed over bound, or not at all. */
-        if (pr.family == AF_CAN && ((pr.protocol == CAN_ISOTP && !pr.has_can_ids) ||
-                                    (pr.protocol == CAN_J1939 && !pr.has_j1939)))
-                return conn_refuse(c, req->id, EDESTADDRREQ, "invalid: %s sockets are handed over bound; "
-                                   "the request needs their %s", pr.protocol == CAN_ISOTP ? "ISO-TP" : "J1939",
-                                   pr.protocol == CAN_ISOTP ? "rx and tx ids" : "NAME, PGN and address");
-
-        memset(&m, 0, sizeof(m));
-        m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_OPEN, 0 };
-        m.flags = (o->has_flags && (o->flags & SOCKBROKER__OPEN_FLAGS__OPEN_FLAG_NONBLOCK)) ?
-                  OPENER_OPEN_NONBLOCK : 0;
-        opener_open_set_request(&m, &pr);
-        return conn_forward(c, req->id, &pr, rule, what, where, &(struct op_forward) {
-                .msg = &m, .size = sizeof(m), .generation = &m.generation,
-                .rule_index = &m.rule_index, .netns_flags = &m.flags, .fd = -1,
-                .answer = OPENER_MSG_RESULT });
-}
-
-/* Reads the family, type and protocol of the socket a client sent into
- * pr, from the kernel. Returns 0, a positive errno when it is not a
- * socket (refused here), or a negative errno as conn_decide(). */
-static int conn_read_socket(struct conn *c, uint32_t id, int fd, struct policy_request *pr)
-{
-        int r = sockinfo_read(fd, pr);
-
-        if (r >= 0)
-                return 0;
-        r = conn_refuse(c, id, -r, "bad request: the descriptor sent is not a socket");
-        return r < 0 ? r : EBADF;
-}
-
-/* The address fields were checked by sb_proto_request_decode(); what is
- * left is whether they fit the socket the client sent. */
-static int conn_handle_bind(struct conn *c, const SbRequest *req, int fd)
-{
-        const Sockbroker__Address *a = req->bind->address;
-        struct policy_request pr = { .op = POLICY_OP_BIND };
-        struct opener_bind m;
-        int r;
-
-        r = conn_read_socket(c, req->id, fd, &pr);
-        if (r != 0)
-                return r < 0 ? r : 0;
-
-        memset(&m, 0, sizeof(m));
-        m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_BIND, 0 };
-        m.family = pr.family;
-
-        if (pr.family == AF_BLUETOOTH && pr.protocol == BTPROTO_L2CAP) {
-                /* an L2CAP PSM, on the controller with address bdaddr (or any) */
-                if (a->kind_case != SOCKBROKER__ADDRESS__KIND_BLUETOOTH)
-                        return conn_refuse(c, req->id, EINVAL, "invalid: binding an L2CAP socket "
-                                           "needs a PSM");
-                m.port = a->bluetooth->psm;
-                if (a->bluetooth->has_bdaddr)
-                        memcpy(m.address, a->bluetooth->bdaddr.data, sizeof(bdaddr_t));
-        } else if (pr.family == AF_INET || pr.family == AF_INET6) {
-                size_t len = pr.family == AF_INET ? 4 : 16;
-
-                if (a->kind_case != SOCKBROKER__ADDRESS__KIND_INET)
-                        return conn_refuse(c, req->id, EINVAL, "invalid: bind needs an inet address "
-                                           "with a port");
-                if (a->inet->has_address && a->inet->address.len != len)
-                        return conn_refuse(c, req->id, EAFNOSUPPORT, "invalid: the address does not "
-                                           "match the socket's family");
-                if (a->inet->has_scope_id && pr.family != AF_INET6)
-                        return conn_refuse(c, req->id, EAFNOSUPPORT, "invalid: a scope id is for "
-                                           "inet6 sockets");
-                m.port = a->inet->port;
-                if (a->inet->has_address)
-                        memcpy(m.address, a->inet->address.data, len);
-                m.scope_id = a->inet->has_scope_id ? a->inet->scope_id : 0;
-        } else {
-                return conn_refuse(c, req->id, EAFNOSUPPORT, "unsupported: the broker binds inet, "
-                                   "inet6 and L2CAP sockets only (this one is %s)",
-                                   names_family_to_string(pr.family) ?: "of another family");
-        }
-
-        pr.has_port = true;
-        pr.port = m.port;
-        return conn_decide_forward(c, req->id, &pr, &(struct op_forward) {
-                .msg = &m, .size = sizeof(m), .generation = &m.generation,
-                .rule_index = &m.rule_index, .fd = fd, .answer = OPENER_MSG_DONE });
-}
-
-/* The option and its value were checked by sb_proto_request_decode(). */
-static int conn_handle_setopt(struct conn *c, const SbRequest *req, int fd)
-{
-        const Sockbroker__SetOption *o = req->set_option;
-        struct policy_request pr = { .op = POLICY_OP_SETOPT };
-        struct opener_setopt m;
-        int r;
-
-        r = conn_read_socket(c, req->id, fd, &pr);
-        if (r != 0)
-                return r < 0 ? r : 0;
-        memset(&m, 0, sizeof(m));
-        m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_SETOPT, 0 };
-
-        switch (o->name) {
-        case SO_MARK:
-                pr.sockopt = POLICY_SOCKOPT_MARK;
-                break;
-        case SO_PRIORITY:
-                pr.sockopt = POLICY_SOCKOPT_PRIORITY;
-                break;
-        case SO_RCVBUFFORCE:
-                pr.sockopt = POLICY_SOCKOPT_RCVBUFFORCE;
-                break;
-        case SO_SNDBUFFORCE:
-                pr.sockopt = POLICY_SOCKOPT_SNDBUFFORCE;
-                break;
-        case SO_BINDTODEVICE:
-                pr.sockopt = POLICY_SOCKOPT_BINDTODEVICE;
-                break;
-        default:
-                return conn_refuse(c, req->id, EOPNOTSUPP, "unsupported: socket option %d is not "
-                                   "brokered", o->name);
-        }
-
-        if (pr.sockopt == POLICY_SOCKOPT_BINDTODEVICE) {
-                snprintf(m.ifname, sizeof(m.ifname), "%s", o->ifname);
-                pr.ifname = m.ifname;
-        } else {
-                pr.value = (uint64_t)o->value;
-        }
-        m.option = opener_sockopt_from_policy(pr.sockopt);
-        m.value = pr.value;
-        return conn_decide_forward(c, req->id, &pr, &(struct op_forward) {
-                .msg = &m, .size = sizeof(m), .generation = &m.generation,
-                .rule_index = &m.rule_index, .fd = fd, .answer = OPENER_MSG_DONE });
-}
-
-static int conn_handle_link(struct conn *c, const SbRequest *req)
-{
-        const Sockbroker__LinkConfig *l = req->link_config;
-        struct policy_request pr = { .op = POLICY_OP_LINK, .family = AF_CAN, .ifname = l->ifname };
-        struct opener_link m;
-
-        if (l->has_bitrate) {
-                pr.link_op = POLICY_LINK_BITRATE;
-                pr.bitrate = l->bitrate;
-        } else {
-                pr.link_op = l->up ? POLICY_LINK_UP : POLICY_LINK_DOWN;
-        }
-
-        memset(&m, 0, sizeof(m));
-        m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_LINK, 0 };
-        m.op = opener_link_op_from_policy(pr.link_op);
-        m.bitrate = pr.bitrate;
-        snprintf(m.ifname, sizeof(m.ifname), "%s", l->ifname);
-        return conn_decide_forward(c, req->id, &pr, &(struct op_forward) {
-                .msg = &m, .size = sizeof(m), .generation = &m.generation,
-                .rule_index = &m.rule_index, .netns_flags = &m.flags, .fd = -1,
-                .answer = OPENER_MSG_DONE });
-}
-
-static int conn_handle_hci(struct conn *c, const SbRequest *req)
-{
-        const Sockbroker__HciCommand *h = req->hci_command;
-        struct policy_request pr = {
-                .op = POLICY_OP_HCI_COMMAND,
-                .family = AF_BLUETOOTH,
-                .protocol = BTPROTO_HCI,
-                .has_dev = true,
-                .dev = h->dev,
-                .opcode = h->opcode,
-        };
-        struct opener_hci m;
-        int want = names_hci_command_params(h->opcode);
-        size_t n = h->has_params ? h->params.len : 0;
-
-        /* A controller may take a short command at its word. */
-        if (want >= 0 && n != (size_t)want)
-                return conn_refuse(c, req->id, EINVAL, "invalid: %s takes %d parameter byte(s), not %zu",
-                                   names_hci_command_to_string(h->opcode), want, n);
-
-        memset(&m, 0, sizeof(m));
-        m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_HCI, 0 };
-        m.dev = h->dev;
-        m.opcode = h->opcode;
-        if (n > 0) {
-                m.n_params = (uint32_t)n;
-                memcpy(m.params, h->params.data, n);
-        }
-        return conn_decide_forward(c, req->id, &pr, &(struct op_forward) {
-                .msg = &m, .size = sizeof(m), .generation = &m.generation,
-                .rule_index = &m.rule_index, .fd = -1, .answer = OPENER_MSG_HCI_DONE });
-}
-
-static const char *op_name(const SbRequest *r)
-{
-        switch (r->op_case) {
-        case SOCKBROKER__REQUEST__OP_OPEN:
-                return "open";
-        case SOCKBROKER__REQUEST__OP_BIND:
-                return "bind";
-        case SOCKBROKER__REQUEST__OP_SET_OPTION:
-                return "set-option";
-        case SOCKBROKER__REQUEST__OP_LINK_CONFIG:
-                return "link-config";
-        case SOCKBROKER__REQUEST__OP_HCI_COMMAND:
-                return "hci-command";
-        case SOCKBROKER__REQUEST__OP_STATUS:
-                return "status";
-        case SOCKBROKER__REQUEST__OP__NOT_SET:
-        case _SOCKBROKER__REQUEST__OP__CASE_IS_INT_SIZE:
-                break;
-        }
-        return "none";
+        e = conn_decide(c, r.id, &r.policy, what, sizeof(what), where, sizeof(where), &rule);
+        if (e < 0 || !rule)
+                return e;
+        return conn_forward(c, &r, rule, what, where, fd);
 }
 
 /* The rest of the peer's identity, which the first request needs. */
@@ -1130,36 +880,12 @@ static int conn_handle_message(struct conn *c)
 
         if (c->peer.unmapped) {
                 b->counters.denied[BROKER_FAMILY_OTHER]++;
-                audit(AUDIT_DENIED, c, NULL, op_name(req), NULL, EPERM, "uid not mapped here");
+                audit(AUDIT_DENIED, c, NULL, request_op_name(req), NULL, EPERM, "uid not mapped here");
                 r = conn_refuse(c, req->id, EPERM, "denied: uid %u is what the kernel reports for any uid "
                                 "this daemon's user namespace does not map, so the peer cannot be told "
                                 "apart from others", c->peer.uid);
         } else {
-                switch (req->op_case) {
-                case SOCKBROKER__REQUEST__OP_OPEN:
-                        r = conn_handle_open(c, req);
-                        break;
-                case SOCKBROKER__REQUEST__OP_BIND:
-                        r = conn_handle_bind(c, req, fds[0]);
-                        break;
-                case SOCKBROKER__REQUEST__OP_SET_OPTION:
-                        r = conn_handle_setopt(c, req, fds[0]);
-                        break;
-                case SOCKBROKER__REQUEST__OP_STATUS:
-                        r = conn_handle_status(c, req);
-                        break;
-                case SOCKBROKER__REQUEST__OP_LINK_CONFIG:
-                        r = conn_handle_link(c, req);
-                        break;
-                case SOCKBROKER__REQUEST__OP_HCI_COMMAND:
-                        r = conn_handle_hci(c, req);
-                        break;
-                case SOCKBROKER__REQUEST__OP__NOT_SET:
-                case _SOCKBROKER__REQUEST__OP__CASE_IS_INT_SIZE:
-                        r = conn_refuse(c, req->id, EOPNOTSUPP, "unsupported: this daemon does not do '%s'",
-                                        op_name(req));
-                        break;
-                }
+                r = conn_handle_request(c, req, n_fds ? fds[0] : -1);
         }
         fdmsg_close_all(fds, n_fds);
         sb_proto_request_free(req);
@@ -1546,6 +1272,7 @@ static void broker_done(struct broker *b)
                 free(u);
         }
         sd_event_source_disable_unref(b->users_sweep);
+        sd_event_source_disable_unref(b->shares);
         sd_event_source_disable_unref(b->listen_io);
         sd_event_source_disable_unref(b->listen_retry);
         sd_event_source_disable_unref(b->opener_io);
@@ -1641,6 +1368,10 @@ int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
                                                USEC_PER_SEC, 0, on_listen_retry, &b);
         if (r >= 0)
                 r = sd_event_source_set_enabled(b.listen_retry, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_time(b.event, &b.shares, CLOCK_MONOTONIC, 0, 0, on_shares, &b);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(b.shares, SD_EVENT_OFF);
         if (r >= 0)
                 r = sd_event_add_time_relative(b.event, &b.users_sweep, CLOCK_MONOTONIC,
                                                USEC_PER_SEC, 0, on_users_sweep, &b);

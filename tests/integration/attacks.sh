@@ -233,7 +233,7 @@ attack_c() {
 # another's grants. bench/ measures the latency; the bound here is loose:
 # p99 at most 20 times that of an idle run just before.
 attack_d() {
-        local idle busy churn_pid p50_idle p50_busy p99_idle p99_busy
+        local idle busy churn_pid p50_idle p50_busy p99_idle p99_busy bound
         daemon d || { not_ok "d: sockbrokerd starts"; return; }
         idle=$(as 65534 "$T/sbhostile" grants 3 3000 2>&1)
         helper 65533 "$D/churn.out" "$T/sbhostile" churn 100000000 4
@@ -255,8 +255,14 @@ attack_d() {
                         "(idle $p99_idle us): p99 ratio" \
                         "$(awk -v a="$p99_busy" -v b="$p99_idle" 'BEGIN { printf "%.1f", a / b }')"
         fi
-        check "d: its p99 latency under churn is at most 20 times the idle p99 (${p99_busy:-?} vs ${p99_idle:-?} us)" \
-                test -n "$p99_busy" -a "${p99_idle:-0}" -gt 0 -a "${p99_busy:-1}" -le $((${p99_idle:-0} * 20))
+        # On two cores the churner, the broker and the client share the
+        # CPUs, so scheduling alone costs milliseconds: the bound is 20
+        # times the idle p99 or 10 ms, whichever is larger. The queue it
+        # guards against cost 145 ms.
+        bound=$((${p99_idle:-0} * 20))
+        [ "$bound" -lt 10000 ] && bound=10000
+        check "d: its p99 latency under churn is at most 20 times the idle p99, or 10 ms (${p99_busy:-?} vs ${p99_idle:-?} us)" \
+                test -n "$p99_busy" -a "${p99_idle:-0}" -gt 0 -a "${p99_busy:-1}" -le "$bound"
         check "d: the broker and the opener survive the churn" both_run
         stop_daemon
 }
