@@ -21,10 +21,12 @@
 # Each scenario has a daemon of its own, and ROUNDS rounds of: idle
 # (connect, persistent), attack on, loaded (connect, persistent), attack
 # off, so that drift hits idle and loaded alike; percentiles are over the
-# grants of all rounds pooled. A measurement stops early after SECONDS
-# (and a grant under way then is waited for). Defaults: -r 4 -n 5000
-# -t 20 -s "a b c d". --smoke: one round of 300 grants, a measurement
-# stopping after a second, so that CI keeps the harness working.
+# grants of all rounds pooled. A measurement stops early after SECONDS,
+# but a grant under way then is waited for, up to the 30 s libsockbroker
+# gives a reply. Defaults: -r 4 -n 5000 -t 20 -s "a b c d". --smoke: one
+# round of 300 grants, a measurement stopping after a second, so that CI
+# keeps the harness working; it takes about 15 s, or a minute more when
+# scenario a starves the well-behaved uid until its grants time out.
 #
 # Run as root from the build directory, or with abs_top_builddir set (make
 # bench does). Ends with one table; it never fails on a figure, only when
