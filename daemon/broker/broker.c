@@ -83,7 +83,12 @@
 #define USEC_PER_SEC UINT64_C(1000000)
 #define BROKER_POLICY_TIMEOUT_MS (60 * 1000)
 /* Connections accepted in one turn of the loop. */
-#define BROKER_ACCEPT_BATCH 64u
+#define BROKER_ACCEPT_BATCH 32u
+/* Accepting waits while requests of connections already made are ready
+ * to be read, and goes before a yielding uid's (BROKER_PRIORITY_YIELDING):
+ * a uid that connects and closes in a loop keeps the listening socket
+ * always ready, and must not delay what others have already asked. */
+#define BROKER_PRIORITY_ACCEPT (SD_EVENT_PRIORITY_NORMAL + 5)
 /* The listening socket's backlog. A connection waits in it for its
  * turn, behind every one queued before it, whoever made them: a short
  * queue, drained fast, bounds that wait; a client finding it full waits
@@ -1363,6 +1368,8 @@ int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
                 r = sd_event_add_signal(b.event, NULL, SIGHUP, on_sighup, &b);
         if (r >= 0)
                 r = sd_event_add_io(b.event, &b.listen_io, listen_fd, EPOLLIN, on_listen_io, &b);
+        if (r >= 0)
+                r = sd_event_source_set_priority(b.listen_io, BROKER_PRIORITY_ACCEPT);
         if (r >= 0)
                 r = sd_event_add_time_relative(b.event, &b.listen_retry, CLOCK_MONOTONIC,
                                                USEC_PER_SEC, 0, on_listen_retry, &b);
