@@ -67,6 +67,8 @@ struct conn {
 
 /* A request the opener is working on. */
 struct pending {
+        bool used;
+        uint64_t sent_usec;      /* CLOCK_MONOTONIC, when it went to the opener */
         struct conn *conn;       /* NULL once the client has gone */
         struct broker_user *user;
         uint16_t answer;         /* the opener's answer: OPENER_MSG_RESULT (OPEN),
@@ -103,8 +105,9 @@ struct broker {
         sd_event_source *users_sweep;
         sd_event_source *shares;         /* ends yielding uids' windows */
 
-        struct pending *pending; /* ring of limits.max_inflight */
-        unsigned pending_head, n_pending;
+        struct pending *pending; /* limits.max_inflight slots */
+        unsigned n_pending;
+        sd_event_source *opener_watch;   /* the oldest request's deadline */
         uint32_t next_seq;
 
         /* For Status (broker-status.c). */

@@ -342,7 +342,121 @@ static int on_shares(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
+/* ---- records ------------------------------------------------------------ */
+
+void conn_audit(struct conn *c, struct audit_record *r)
+{
+        r->peer = &c->peer;
+        r->limit = &c->user->log;
+        audit_log(r);
+}
+
+static void audit(enum audit_kind kind, struct conn *c, const struct policy_request *req,
+                  const char *what, const char *rule, int error, const char *reason)
+{
+        conn_audit(c, &(struct audit_record) {
+                .kind = kind,
+                .request = req,
+                .what = what,
+                .rule = rule && rule[0] ? rule : NULL,
+                .error = error,
+                .reason = reason,
+        });
+}
+
+/* The record of a request whose client hung up before its answer. */
+static void audit_orphan(const struct pending *p, enum audit_kind kind, int error, const char *reason)
+{
+        audit_log(&(struct audit_record) {
+                .kind = kind,
+                .peer = &p->user->peer,
+                .request = &p->request,
+                .what = p->what,
+                .rule = p->rule[0] ? p->rule : NULL,
+                .error = error,
+                .reason = reason,
+                .limit = &p->user->log,
+        });
+}
+
 /* ---- requests in flight ------------------------------------------------ */
+
+/* The oldest request in flight, or NULL. */
+static struct pending *pending_oldest(struct broker *b)
+{
+        struct pending *oldest = NULL;
+
+        for (unsigned i = 0; i < b->limits.max_inflight; i++)
+                if (b->pending[i].used && (!oldest || b->pending[i].sent_usec < oldest->sent_usec))
+                        oldest = &b->pending[i];
+        return oldest;
+}
+
+/* Arms the opener's deadline for the oldest request in flight, unless it
+ * is armed already. */
+static void broker_watch_opener(struct broker *b)
+{
+        struct pending *oldest;
+        int enabled = SD_EVENT_OFF;
+
+        (void)sd_event_source_get_enabled(b->opener_watch, &enabled);
+        if (enabled != SD_EVENT_OFF)
+                return;
+        oldest = pending_oldest(b);
+        if (!oldest)
+                return;
+        (void)sd_event_source_set_time(b->opener_watch, oldest->sent_usec +
+                                       b->limits.opener_timeout_sec * USEC_PER_SEC);
+        (void)sd_event_source_set_enabled(b->opener_watch, SD_EVENT_ONESHOT);
+}
+
+/*
+ * Answers every request in flight with error: the opener has gone or
+ * stopped answering, and the broker is about to exit. Each client is
+ * told, rather than left to find its connection closed.
+ */
+static void broker_fail_pending(struct broker *b, int error, const char *failure)
+{
+        char msg[SB_PROTO_MAX_REASON];
+
+        for (unsigned i = 0; i < b->limits.max_inflight; i++) {
+                struct pending *p = &b->pending[i];
+
+                if (!p->used)
+                        continue;
+                snprintf(msg, sizeof(msg), "failed: %s allowed by %s, but %s", p->what, p->rule,
+                         failure);
+                b->counters.failed++;
+                if (p->conn) {
+                        audit(AUDIT_FAILED, p->conn, &p->request, p->what, p->rule, error, msg);
+                        (void)conn_reply(p->conn, p->request_id, error, msg, p->rule, -1);
+                } else {
+                        audit_orphan(p, AUDIT_FAILED, error, msg);
+                }
+        }
+}
+
+/* The oldest request in flight has had no answer for --opener-timeout:
+ * the opener is stopped or stuck, and the broker cannot tell which
+ * answers would still come. */
+static int on_opener_watch(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct broker *b = userdata;
+        struct pending *oldest = pending_oldest(b);
+        char failure[96];
+
+        if (!oldest)
+                return 0;
+        if (now_mono() < oldest->sent_usec + b->limits.opener_timeout_sec * USEC_PER_SEC) {
+                broker_watch_opener(b);
+                return 0;
+        }
+        snprintf(failure, sizeof(failure), "the opener did not answer within %us",
+                 b->limits.opener_timeout_sec);
+        log_error("%s; answering %u request(s) in flight and exiting", failure, b->n_pending);
+        broker_fail_pending(b, ETIMEDOUT, failure);
+        return sd_event_exit(b->event, BROKER_EXIT_OPENER);
+}
 
 static struct pending *pending_push(struct conn *c)
 {
@@ -351,11 +465,18 @@ static struct pending *pending_push(struct conn *c)
 
         if (b->n_pending >= b->limits.max_inflight)
                 return NULL;
-        p = &b->pending[(b->pending_head + b->n_pending) % b->limits.max_inflight];
+        p = NULL;
+        for (unsigned i = 0; i < b->limits.max_inflight && !p; i++)
+                if (!b->pending[i].used)
+                        p = &b->pending[i];
+        assert(p);
         b->n_pending++;
         memset(p, 0, sizeof(*p));
+        p->used = true;
+        p->sent_usec = now_mono();
         p->conn = c;
         p->user = c->user;
+        broker_watch_opener(b);
         c->n_pending++;
         c->user->n_inflight++;
         /* Reaching a limit stops reading: this connection, its uid's, or
@@ -402,60 +523,26 @@ static void pending_done(struct broker *b, struct pending *p)
         user_release(b, u);
 }
 
-/* Takes the oldest request in flight, which the opener's answer with
- * seq must be about. NULL (and the loop ends) when it is not. */
+/* Takes the request in flight that the opener's answer with seq is
+ * about. The opener answers most requests in order, and HCI commands
+ * when their controller does; an answer to no request in flight, or of
+ * the wrong kind, is a broken opener: NULL, and the loop ends. */
 static struct pending *pending_pop(struct broker *b, uint32_t seq, enum opener_msg_type answer)
 {
-        struct pending *p;
+        struct pending *p = NULL;
 
-        if (b->n_pending == 0 || b->pending[b->pending_head].seq != seq ||
-            b->pending[b->pending_head].answer != answer) {
-                log_error("opener answered request %u out of order", seq);
-                sd_event_exit(b->event, EXIT_FAILURE);
+        for (unsigned i = 0; i < b->limits.max_inflight && !p; i++)
+                if (b->pending[i].used && b->pending[i].seq == seq)
+                        p = &b->pending[i];
+        if (!p || p->answer != answer) {
+                log_error("the opener answered request %u, which is not in flight as such", seq);
+                sd_event_exit(b->event, BROKER_EXIT_OPENER);
                 return NULL;
         }
-        p = &b->pending[b->pending_head];
-        b->pending_head = (b->pending_head + 1) % b->limits.max_inflight;
+        p->used = false;
         b->n_pending--;
         pending_done(b, p);
         return p;
-}
-
-/* ---- records ------------------------------------------------------------ */
-
-void conn_audit(struct conn *c, struct audit_record *r)
-{
-        r->peer = &c->peer;
-        r->limit = &c->user->log;
-        audit_log(r);
-}
-
-static void audit(enum audit_kind kind, struct conn *c, const struct policy_request *req,
-                  const char *what, const char *rule, int error, const char *reason)
-{
-        conn_audit(c, &(struct audit_record) {
-                .kind = kind,
-                .request = req,
-                .what = what,
-                .rule = rule && rule[0] ? rule : NULL,
-                .error = error,
-                .reason = reason,
-        });
-}
-
-/* The record of a request whose client hung up before its answer. */
-static void audit_orphan(const struct pending *p, enum audit_kind kind, int error, const char *reason)
-{
-        audit_log(&(struct audit_record) {
-                .kind = kind,
-                .peer = &p->user->peer,
-                .request = &p->request,
-                .what = p->what,
-                .rule = p->rule[0] ? p->rule : NULL,
-                .error = error,
-                .reason = reason,
-                .limit = &p->user->log,
-        });
 }
 
 /* Ends c from outside its I/O callback: the callback sees the hang-up
@@ -607,8 +694,10 @@ static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *user
         if (n == -EAGAIN)
                 return 0;
         if (n <= 0) {
-                log_error("the opener has gone (%s); exiting", n == 0 ? "hung up" : strerror((int)-n));
-                return sd_event_exit(b->event, EXIT_FAILURE);
+                log_error("the opener has gone (%s); answering %u request(s) in flight and exiting",
+                          n == 0 ? "hung up" : strerror((int)-n), b->n_pending);
+                broker_fail_pending(b, EPIPE, "the opener has gone");
+                return sd_event_exit(b->event, BROKER_EXIT_OPENER);
         }
 
         type = opener_msg_check(&buf, (size_t)n, lost ? 1 : n_fds);
@@ -620,7 +709,8 @@ static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *user
         if (type < 0) {
                 fdmsg_close_all(fds, n_fds);
                 log_error("invalid message from the opener: %s", strerror(-type));
-                return sd_event_exit(b->event, EXIT_FAILURE);
+                broker_fail_pending(b, EPROTO, "the opener broke the protocol");
+                return sd_event_exit(b->event, BROKER_EXIT_OPENER);
         }
 
         switch ((enum opener_msg_type)type) {
@@ -660,7 +750,8 @@ static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *user
         case OPENER_MSG_HCI:
                 fdmsg_close_all(fds, n_fds);
                 log_error("opener sent a broker-to-opener message (type %d)", type);
-                return sd_event_exit(b->event, EXIT_FAILURE);
+                broker_fail_pending(b, EPROTO, "the opener broke the protocol");
+                return sd_event_exit(b->event, BROKER_EXIT_OPENER);
         }
         return 0;
 }
@@ -980,12 +1071,9 @@ static void conn_free(struct conn *c)
 {
         struct broker *b = c->broker;
 
-        for (unsigned i = 0; i < b->n_pending; i++) {
-                struct pending *p = &b->pending[(b->pending_head + i) % b->limits.max_inflight];
-
-                if (p->conn == c)
-                        p->conn = NULL;
-        }
+        for (unsigned i = 0; i < b->limits.max_inflight; i++)
+                if (b->pending[i].used && b->pending[i].conn == c)
+                        b->pending[i].conn = NULL;
         if (c->prev)
                 c->prev->next = c->next;
         else
@@ -1278,6 +1366,7 @@ static void broker_done(struct broker *b)
         }
         sd_event_source_disable_unref(b->users_sweep);
         sd_event_source_disable_unref(b->shares);
+        sd_event_source_disable_unref(b->opener_watch);
         sd_event_source_disable_unref(b->listen_io);
         sd_event_source_disable_unref(b->listen_retry);
         sd_event_source_disable_unref(b->opener_io);
@@ -1286,6 +1375,35 @@ static void broker_done(struct broker *b)
         free(b->pending);
         b->pending = NULL;
         grant_ring_done(&b->grants);
+}
+
+/*
+ * Collects a forked opener and says how it ended. One that stopped
+ * answering may be stopped, not just slow: the broker, another uid,
+ * cannot signal it, and waits only for one that has exited already; the
+ * opener ends by itself when it next reads the socketpair and finds it
+ * hung up.
+ */
+static void broker_reap_opener(pid_t pid, bool failed)
+{
+        int status;
+        pid_t r;
+
+        do
+                r = waitpid(pid, &status, failed ? WNOHANG : 0);
+        while (r < 0 && errno == EINTR);
+        if (r != pid) {
+                if (failed)
+                        log_error("the opener (pid %d) is still there; it ends when it next reads "
+                                  "and finds the broker gone", (int)pid);
+                return;
+        }
+        if (WIFSIGNALED(status))
+                log_full(failed ? LOG_ERR : LOG_INFO, "the opener (pid %d) was killed by signal %d (%s)",
+                         (int)pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
+        else if (WIFEXITED(status) && (failed || WEXITSTATUS(status) != 0))
+                log_full(failed ? LOG_ERR : LOG_WARNING, "the opener (pid %d) exited with status %d",
+                         (int)pid, WEXITSTATUS(status));
 }
 
 int broker_check_nofile(const struct broker_limits *limits)
@@ -1376,6 +1494,11 @@ int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
         if (r >= 0)
                 r = sd_event_source_set_enabled(b.listen_retry, SD_EVENT_OFF);
         if (r >= 0)
+                r = sd_event_add_time(b.event, &b.opener_watch, CLOCK_MONOTONIC, 0, 0,
+                                      on_opener_watch, &b);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(b.opener_watch, SD_EVENT_OFF);
+        if (r >= 0)
                 r = sd_event_add_time(b.event, &b.shares, CLOCK_MONOTONIC, 0, 0, on_shares, &b);
         if (r >= 0)
                 r = sd_event_source_set_enabled(b.shares, SD_EVENT_OFF);
@@ -1411,6 +1534,6 @@ finish:
          * opener of its own (opener_pid 0) waits for the next broker. */
         safe_close(b.opener_fd);
         if (b.opener_pid > 0)
-                (void)waitpid(b.opener_pid, NULL, 0);
+                broker_reap_opener(b.opener_pid, exit_status == BROKER_EXIT_OPENER);
         return exit_status;
 }

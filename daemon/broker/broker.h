@@ -17,7 +17,12 @@ struct broker_limits {
         unsigned idle_timeout_sec;       /* close a connection quiet this long */
         unsigned log_rate;               /* denial records per second (burst: 5x) */
         unsigned max_grants;             /* grants recorded for `sockbroker list` */
+        unsigned opener_timeout_sec;     /* the opener's answer to the oldest request */
 };
+
+/* The broker's exit status when the opener has died or stopped
+ * answering; 1 is any other runtime error. */
+#define BROKER_EXIT_OPENER 4
 
 /* Malformed requests after which a connection is closed. */
 #define BROKER_MAX_BAD_REQUESTS 3u
@@ -47,6 +52,7 @@ int broker_check_nofile(const struct broker_limits *limits);
                 .idle_timeout_sec = 60,                         \
                 .log_rate = 20,                                 \
                 .max_grants = 1024,                             \
+                .opener_timeout_sec = 30,                       \
         })
 
 /* Runs the event loop on the listening socket until SIGTERM/SIGINT.

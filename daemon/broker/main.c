@@ -76,6 +76,8 @@ static void help(void)
                "      --max-inflight=N           requests in flight in all (default %u)\n"
                "      --max-inflight-per-uid=N   of those, one user's (default %u)\n"
                "      --idle-timeout=SECONDS     close quiet connections (default %u)\n"
+               "      --opener-timeout=SECONDS   give up on an opener that does not answer\n"
+               "                                 the oldest request (default %u)\n"
                "      --log-rate=N               denial records per second, burst 5N (default %u)\n"
                "      --max-grants=N             grants recorded for 'sockbroker list'\n"
                "                                 (default %u, at most %u)\n"
@@ -89,13 +91,15 @@ static void help(void)
                "  -h, --help                     show this help\n"
                "      --version                  show the version\n\n"
                "Exit status: 0 on a clean stop, 1 on a runtime or policy error,\n"
-               "2 on a bad command line. See sockbrokerd(8).\n",
+               "2 on a bad command line, 4 when the opener died or stopped answering.\n"
+               "See sockbrokerd(8).\n",
                POLICY_DEFAULT_PATH, POLICY_DEFAULT_DROPIN_DIR, DEFAULT_SOCKET, SOCKBROKER_USER,
                SOCKBROKER_OPENER_USER,
                BROKER_LIMITS_DEFAULT.max_connections, BROKER_LIMITS_DEFAULT.max_connections_per_uid,
                BROKER_LIMITS_DEFAULT.max_pending, BROKER_LIMITS_DEFAULT.max_inflight,
                BROKER_LIMITS_DEFAULT.max_inflight_per_uid,
-               BROKER_LIMITS_DEFAULT.idle_timeout_sec, BROKER_LIMITS_DEFAULT.log_rate,
+               BROKER_LIMITS_DEFAULT.idle_timeout_sec, BROKER_LIMITS_DEFAULT.opener_timeout_sec,
+               BROKER_LIMITS_DEFAULT.log_rate,
                BROKER_LIMITS_DEFAULT.max_grants, BROKER_MAX_GRANTS,
                OPENER_HCI_TIMEOUT_MS_DEFAULT);
 }
@@ -123,6 +127,7 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 ARG_MAX_INFLIGHT,
                 ARG_MAX_INFLIGHT_PER_UID,
                 ARG_IDLE_TIMEOUT,
+                ARG_OPENER_TIMEOUT,
                 ARG_LOG_RATE,
                 ARG_MAX_GRANTS,
                 ARG_HCI_TIMEOUT,
@@ -143,6 +148,7 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 { "max-inflight", required_argument, NULL, ARG_MAX_INFLIGHT },
                 { "max-inflight-per-uid", required_argument, NULL, ARG_MAX_INFLIGHT_PER_UID },
                 { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
+                { "opener-timeout", required_argument, NULL, ARG_OPENER_TIMEOUT },
                 { "log-rate", required_argument, NULL, ARG_LOG_RATE },
                 { "max-grants", required_argument, NULL, ARG_MAX_GRANTS },
                 { "hci-timeout", required_argument, NULL, ARG_HCI_TIMEOUT },
@@ -214,6 +220,10 @@ static int parse_argv(int argc, char **argv, struct options *o)
                         break;
                 case ARG_IDLE_TIMEOUT:
                         if (parse_limit("idle-timeout", optarg, &o->limits.idle_timeout_sec) < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_OPENER_TIMEOUT:
+                        if (parse_limit("opener-timeout", optarg, &o->limits.opener_timeout_sec) < 0)
                                 return -EINVAL;
                         break;
                 case ARG_LOG_RATE:

@@ -33,6 +33,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -894,6 +895,67 @@ static void handle_link(struct opener *o, const struct opener_link *m, int witne
         send_done(o, m->hdr.seq, r, stage);
 }
 
+/* HCI commands in flight at once; one more waits in the loop. */
+#define OPENER_HCI_WORKERS 4
+
+struct hci_job {
+        int sock;
+        unsigned timeout_ms;
+        struct opener_hci m;
+};
+
+static atomic_uint hci_workers;
+
+/* Sends the command and its answer; the answer goes to the broker as
+ * soon as the controller gives it (or --hci-timeout passes), whatever
+ * the opener does meanwhile. */
+static void hci_job_run(const struct hci_job *j)
+{
+        const struct opener_hci *m = &j->m;
+        struct opener_hci_done d;
+        uint8_t event = 0;
+        size_t len = 0;
+        ssize_t n;
+        int r;
+
+        memset(&d, 0, sizeof(d));
+        r = bt_hci_command((uint16_t)m->dev, (uint16_t)m->opcode, m->params, m->n_params,
+                           j->timeout_ms, &event, d.data, &len);
+        d.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_HCI_DONE, m->hdr.seq };
+        d.error = r < 0 ? -r : 0;
+        d.stage = r < 0 ? OPENER_STAGE_DEVICE : OPENER_STAGE_NONE;
+        d.event = event;
+        d.n_data = (uint32_t)len;
+        /* On the job's own copy of the broker's socket: if that broker
+         * has gone, the answer goes nowhere, not to the next one. */
+        n = fdmsg_send(j->sock, &d, sizeof(d), NULL, 0, 0);
+        if (n < 0)
+                log_warning("cannot send an HCI command's answer to the broker: %s",
+                            strerror((int)-n));
+}
+
+static void hci_job_free(struct hci_job *j)
+{
+        safe_close(j->sock);
+        free(j);
+}
+
+static void *hci_job_thread(void *userdata)
+{
+        struct hci_job *j = userdata;
+
+        hci_job_run(j);
+        hci_job_free(j);
+        atomic_fetch_sub(&hci_workers, 1);
+        return NULL;
+}
+
+/*
+ * A controller may take --hci-timeout to answer, or never answer: the
+ * command runs in a thread of its own, so that no other request waits
+ * for it; the broker matches answers to requests by their sequence
+ * numbers. At OPENER_HCI_WORKERS commands in flight, the next runs here.
+ */
 static void handle_hci(struct opener *o, const struct opener_hci *m)
 {
         const struct policy_rule *rule = named_rule(decided_with(o, m->generation), m->rule_index);
@@ -905,26 +967,34 @@ static void handle_hci(struct opener *o, const struct opener_hci *m)
                 .dev = m->dev,
                 .opcode = m->opcode,
         };
-        struct opener_hci_done d;
-        uint8_t event = 0;
-        size_t len = 0;
-        ssize_t n;
-        int r;
+        struct hci_job *j;
+        pthread_attr_t attr;
+        pthread_t t;
 
         if (!policy_rule_permits(rule, &req))
                 refuse_unpermitted(&req, rule);
 
-        memset(&d, 0, sizeof(d));
-        r = bt_hci_command((uint16_t)m->dev, (uint16_t)m->opcode, m->params, m->n_params,
-                           o->config->hci_timeout_ms, &event, d.data, &len);
-        d.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_HCI_DONE, m->hdr.seq };
-        d.error = r < 0 ? -r : 0;
-        d.stage = r < 0 ? OPENER_STAGE_DEVICE : OPENER_STAGE_NONE;
-        d.event = event;
-        d.n_data = (uint32_t)len;
-        n = fdmsg_send(o->sock, &d, sizeof(d), NULL, 0, 0);
-        if (n < 0)
-                opener_fatal("cannot send a result to the broker: %s", strerror((int)-n));
+        j = malloc(sizeof(*j));
+        if (!j)
+                opener_fatal("out of memory");
+        *j = (struct hci_job) { .timeout_ms = o->config->hci_timeout_ms, .m = *m };
+        j->sock = fcntl(o->sock, F_DUPFD_CLOEXEC, 3);
+        if (j->sock < 0)
+                opener_fatal("cannot duplicate the broker's socket: %m");
+        if (atomic_fetch_add(&hci_workers, 1) >= OPENER_HCI_WORKERS ||
+            pthread_attr_init(&attr) != 0) {
+                atomic_fetch_sub(&hci_workers, 1);
+                hci_job_run(j);
+                hci_job_free(j);
+                return;
+        }
+        (void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&t, &attr, hci_job_thread, j) != 0) {
+                atomic_fetch_sub(&hci_workers, 1);
+                hci_job_run(j);
+                hci_job_free(j);
+        }
+        pthread_attr_destroy(&attr);
 }
 
 /* ---- main loop ----------------------------------------------------------- */
@@ -1064,10 +1134,10 @@ int opener_main(int sock, const struct opener_config *config)
                 opener_done(&o);
                 return EXIT_FAILURE;
         }
-        /* After the switch of user, which clears it; a broker that died
-         * before this is seen as the socketpair's hang-up. */
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-                return log_error_errno(EXIT_FAILURE, "PR_SET_PDEATHSIG: %m");
+        /* No parent-death signal: the broker runs as another uid, and the
+         * kernel sends that signal with the dying parent's credentials,
+         * which may not signal the opener. The opener ends instead when
+         * the socketpair hangs up, at its next read. */
         opener_serve(&o);
         opener_done(&o);
         return EXIT_SUCCESS;
