@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 #include <systemd/sd-event.h>
 
 #include "daemon/broker/audit.h"
@@ -19,6 +20,14 @@
 #include "daemon/broker/ratelimit.h"
 #include "policy/policy.h"
 #include "proto/protocol.h"
+
+#define USEC_PER_SEC UINT64_C(1000000)
+/* A uid that has had more than BROKER_SHARE_READS requests read in a
+ * window of BROKER_SHARE_WINDOW_USEC is served after the others until
+ * the window ends: it loses nothing while the daemon is otherwise idle. */
+#define BROKER_SHARE_WINDOW_USEC (10 * UINT64_C(1000))
+#define BROKER_SHARE_READS 16u
+#define BROKER_PRIORITY_YIELDING (SD_EVENT_PRIORITY_NORMAL + 10)
 
 struct broker;
 
@@ -117,18 +126,10 @@ struct broker {
         struct grant_ring grants;
 };
 
-/* Sends reply (its version filled in) with fd, if not -1, at once: a
- * client's replies are never queued. Returns 0, or a negative errno when
- * the client cannot take it now; the caller ends the connection. */
-int conn_send_reply(struct conn *c, SbReply *reply, int fd);
+static inline uint64_t now_mono(void)
+{
+        struct timespec ts;
 
-/* A reply with an outcome, a message, the deciding rule ("file:line", or
- * NULL) and fd, if not -1; as conn_send_reply(). */
-int conn_reply(struct conn *c, uint32_t id, int error, const char *message,
-               const char *rule, int fd);
-
-/* The policy's view of a connection's peer; its strings are c's. */
-void conn_policy_peer(const struct conn *c, struct policy_peer *ret);
-
-/* Writes an audit record about c's peer, within its uid's share. */
-void conn_audit(struct conn *c, struct audit_record *r);
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}

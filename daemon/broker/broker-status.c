@@ -39,6 +39,7 @@
 #include "common/util.h"
 #include "daemon/broker/audit.h"
 #include "daemon/broker/broker-internal.h"
+#include "daemon/broker/conn.h"
 #include "daemon/broker/broker-status.h"
 #include "daemon/shared/log.h"
 #include "daemon/broker/peer.h"
