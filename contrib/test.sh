@@ -13,7 +13,13 @@ jobs=$(nproc)
 passed=0
 failed=0
 
-step() { printf '\n=== %s\n' "$*"; }
+step_start=$SECONDS
+step() {
+        [ -n "${step_name:-}" ] && printf '=== %s: %d s\n' "$step_name" $((SECONDS - step_start))
+        step_name=$*
+        step_start=$SECONDS
+        printf '\n=== %s\n' "$*"
+}
 
 # Adds a build's automake test totals to the count.
 count_suite() {
@@ -34,6 +40,7 @@ count_step() {
 }
 
 summary() {
+        step "done"
         echo
         echo "tests: $passed passed, $failed failed"
         [ "$failed" -eq 0 ]
@@ -59,6 +66,9 @@ if build "$top/build" --enable-werror; then
 else
         failed=$((failed + 1))
 fi
+
+step "benchmark harness, smoke run (reports, never fails on a figure)"
+count_step bash -c "cd '$top/build' && make -s bench-smoke"
 
 step "ASan + UBSan build, make check"
 if build "$top/build-asan" --enable-werror --enable-asan --enable-ubsan; then
