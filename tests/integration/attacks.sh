@@ -13,7 +13,8 @@
 #   g. a socket of the daemon's network namespace sent from a client's own;
 #   h. a descriptor limit too low for the connection limits;
 #   i. a descriptor inherited from the starter, a client that hangs up
-#      before its answer, an interface name with a NUL in it.
+#      before its answer, an interface name with a NUL in it;
+#   j. the listening socket made in a directory others can write.
 #
 # Each point states what the daemon must do. Clients run as uids 65530 to
 # 65534, which need not exist; everything happens on loopback, in a
@@ -446,8 +447,72 @@ attack_h() {
         stop_daemon
 }
 
+# --- j. the listening socket ---------------------------------------------------------
+#
+# sockbrokerd used to unlink whatever was at --socket, bind, and then chown
+# and chmod by path: whoever could write the directory could swap in a
+# link between the two and have root chmod a file of their choosing.
+attack_j() {
+        local dir=$T/j-open file=$T/j-target rc
+        mkdir -m 0777 "$dir"
+        printf 'root-owned\n' >"$file"
+        chmod 0600 "$file"
+        : >"$T/j.log"
+        nsenter --net="/run/netns/$A" "$SOCKBROKERD" -p "$T/policy.conf" -d "$T/j.d" \
+                -s "$dir/sock" </dev/null >/dev/null 2>"$T/j.log" &
+        DPID=$!
+        if wait_for 10 bash -c "! kill -0 $DPID 2>/dev/null"; then
+                wait "$DPID"
+                rc=$?
+                check "j: sockbrokerd refuses to make its socket in a directory others can write (rc=$rc)" \
+                        test "$rc" = 1
+        else
+                not_ok "j: sockbrokerd refuses to make its socket in a directory others can write (still running)"
+                kill "$DPID"
+                wait "$DPID"
+        fi
+        DPID=
+        check "j: and says why, naming the directory" \
+                grep -q "refusing to create a socket in $dir: it must be owned by root" "$T/j.log"
+        diag "$(tail -n 1 "$T/j.log")"
+        # uid 65534 plants a link where the socket goes; nothing follows it.
+        ln -s "$file" "$dir/sock"
+        chown -h 65534 "$dir/sock"
+        check "j: the file a planted link names keeps its mode" \
+                test "$(stat -c %a "$file")" = 600
+
+        # In a directory only root can write, the socket is made with its
+        # mode from the start, and a stale one is replaced.
+        daemon j --socket-mode=0660 || { not_ok "j: sockbrokerd starts with --socket-mode=0660"; return; }
+        check "j: the socket has mode 0660, set at bind" test "$(stat -c %a "$D/sock")" = 660
+        stop_daemon
+        check "j: the stale socket is still there after a stop" test -S "$D/sock"
+        : >"$D/daemon.log"
+        if start_daemon_in "$A" "$D"; then
+                ok "j: a second daemon replaces the stale socket and starts"
+                OPID=$(pgrep -P "$DPID" | head -n1)
+                stop_daemon
+        else
+                not_ok "j: a second daemon replaces the stale socket and starts"
+                diag "$(tail -n 3 "$D/daemon.log")"
+        fi
+        rm -f "$D/sock"
+        printf 'not a socket\n' >"$D/sock"
+        : >"$D/daemon.log"
+        if start_daemon_in "$A" "$D"; then
+                not_ok "j: a daemon refuses to replace a file that is not a socket"
+                stop_daemon
+        else
+                check "j: a daemon refuses to replace a file that is not a socket" \
+                        grep -q 'exists and is not a socket' "$D/daemon.log"
+                kill "$DPID" 2>/dev/null
+                wait "$DPID" 2>/dev/null
+                DPID=
+        fi
+}
+
 # SB_ATTACKS="b e" runs those alone.
-for x in a b c d e f gi h; do
+for x in a b c d e f gi h j; do
         [ -z "${SB_ATTACKS:-}" ] || [[ " $SB_ATTACKS " == *" $x "* ]] || continue
         "attack_$x"
 done
