@@ -60,6 +60,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -84,6 +85,8 @@
 #include "proto/protocol.h"
 
 #define BROKER_POLICY_TIMEOUT_MS (60 * 1000)
+/* How long a broker whose opener failed waits for it to be collected. */
+#define BROKER_REAP_WAIT_MS 2000
 /* Connections accepted in one turn of the loop. */
 #define BROKER_ACCEPT_BATCH 32u
 /* Accepting waits while requests of connections already made are ready
@@ -720,6 +723,14 @@ static void broker_reap_opener(pid_t pid, bool failed)
         int status;
         pid_t r;
 
+        /* One that hung up is exiting: give it a moment to be collected. */
+        if (failed) {
+                _cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+                struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+                if (pidfd >= 0)
+                        (void)poll(&pfd, 1, BROKER_REAP_WAIT_MS);
+        }
         do
                 r = waitpid(pid, &status, failed ? WNOHANG : 0);
         while (r < 0 && errno == EINTR);
