@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * check-bluetooth.c - the opener's reading of a controller's events,
- * bt_hci_event_parse() (daemon/opener/bluetooth.c).
+ * bt_hci_event_parse(), and the event filter it sets on raw HCI sockets,
+ * bt_event_filter() (daemon/opener/bluetooth.c).
  *
  * Every event is copied into a buffer of exactly its length and the
  * return parameters go to one of exactly 255 bytes, as bt_hci_command()
@@ -221,6 +222,53 @@ START_TEST(test_hci_every_length)
 }
 END_TEST
 
+static const struct filter_case {
+        const char *name;
+        const uint8_t *events;
+        size_t n;
+        uint32_t mask[2];        /* event_mask[0], event_mask[1] */
+} filter_cases[] = {
+        { "no events: the kernel's hci_sec_filter", NULL, 0, { 0x1000d9fe, 0x0000b00c } },
+        { "command complete and status", EV(0x0e, 0x0f), { 1u << 14 | 1u << 15, 0 } },
+        { "LE meta", EV(0x3e), { 0, 1u << 30 } },
+        { "the lowest and highest of 64", EV(0x00, 0x3f), { 1u << 0, 1u << 31 } },
+        { "vendor event 0xff: bit 63", EV(0xff), { 0, 1u << 31 } },
+        { "0x40 shares bit 0", EV(0x40), { 1u << 0, 0 } },
+        { "0x4e shares command complete's bit", EV(0x0e, 0x4e, 0x8e, 0xce), { 1u << 14, 0 } },
+        { "a code twice", EV(0x13, 0x13), { 1u << 19, 0 } },
+};
+
+START_TEST(test_event_filter)
+{
+        const struct filter_case *c = &filter_cases[_i];
+        struct hci_filter f;
+
+        memset(&f, 0x5a, sizeof(f));
+        bt_event_filter(c->events, c->n, &f);
+        ck_assert_msg(f.type_mask == 1u << 0x04, "%s: type mask 0x%x", c->name, f.type_mask);
+        ck_assert_msg(f.event_mask[0] == c->mask[0] && f.event_mask[1] == c->mask[1],
+                      "%s: events %08x:%08x, expected %08x:%08x", c->name, f.event_mask[1],
+                      f.event_mask[0], c->mask[1], c->mask[0]);
+        ck_assert_msg(f.opcode == 0, "%s: opcode 0x%x", c->name, f.opcode);
+}
+END_TEST
+
+/* Every code, alone, sets exactly the bit the kernel tests for it. */
+START_TEST(test_event_filter_every_code)
+{
+        for (unsigned code = 0; code <= 0xff; code++) {
+                uint8_t e = (uint8_t)code;
+                unsigned bit = code & 63;
+                struct hci_filter f;
+
+                bt_event_filter(&e, 1, &f);
+                ck_assert_msg(f.event_mask[bit >> 5] == 1u << (bit & 31) &&
+                              f.event_mask[!(bit >> 5)] == 0, "event 0x%02x: %08x:%08x", code,
+                              f.event_mask[1], f.event_mask[0]);
+        }
+}
+END_TEST
+
 Suite *make_bluetooth_suite(void)
 {
         Suite *s = suite_create("bluetooth");
@@ -228,6 +276,10 @@ Suite *make_bluetooth_suite(void)
 
         tcase_add_loop_test(tc, test_hci_table, 0, (int)(sizeof(hci_cases) / sizeof(hci_cases[0])));
         tcase_add_test(tc, test_hci_every_length);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("filter");
+        tcase_add_loop_test(tc, test_event_filter, 0, (int)(sizeof(filter_cases) / sizeof(filter_cases[0])));
+        tcase_add_test(tc, test_event_filter_every_code);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -38,16 +38,25 @@ int bt_device_address(uint16_t dev, bdaddr_t *ret)
         return 0;
 }
 
+void bt_event_filter(const uint8_t *events, size_t n_events, struct hci_filter *ret)
+{
+        *ret = (struct hci_filter) { .type_mask = 1u << HCI_EVENT_PKT };
+        if (n_events == 0) {
+                memcpy(ret->event_mask, sec_filter_events, sizeof(ret->event_mask));
+                return;
+        }
+        for (size_t i = 0; i < n_events; i++) {
+                unsigned bit = events[i] & HCI_FLT_EVENT_BITS;
+
+                ret->event_mask[bit >> 5] |= 1u << (bit & 31);
+        }
+}
+
 int bt_set_event_filter(int fd, const uint8_t *events, size_t n_events)
 {
-        struct hci_filter f = { .type_mask = 1u << HCI_EVENT_PKT };
+        struct hci_filter f;
 
-        if (n_events == 0) {
-                memcpy(f.event_mask, sec_filter_events, sizeof(f.event_mask));
-        } else {
-                for (size_t i = 0; i < n_events; i++)
-                        f.event_mask[events[i] >> 5] |= 1u << (events[i] & 31);
-        }
+        bt_event_filter(events, n_events, &f);
         if (setsockopt(fd, SOL_HCI, HCI_FILTER, &f, sizeof(f)) < 0)
                 return negative_errno();
         return 0;

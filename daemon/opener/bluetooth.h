@@ -23,6 +23,14 @@ int bt_device_address(uint16_t dev, bdaddr_t *ret);
 int bt_set_event_filter(int fd, const uint8_t *events, size_t n_events);
 
 /*
+ * The filter bt_set_event_filter() sets, in *ret. The kernel's filter
+ * has 64 event bits and tests an event by its code's low six bits
+ * (HCI_FLT_EVENT_BITS), so a code from 0x40 up, such as the vendor
+ * event 0xff, is passed by the bit it shares with one below it. Pure.
+ */
+void bt_event_filter(const uint8_t *events, size_t n_events, struct hci_filter *ret);
+
+/*
  * Sends one HCI command to controller dev on a raw socket of its own and
  * waits up to timeout_ms for the Command Complete or Command Status event
  * that answers it. On success *ret_event is HCI_EV_CMD_COMPLETE (data:
