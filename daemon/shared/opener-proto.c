@@ -97,6 +97,15 @@ int opener_msg_check(const void *buf, size_t len, size_t n_fds)
                         return -EBADMSG;
                 if (m->addr_flags & ~(uint32_t)_OPENER_ADDR_ALL)
                         return -EBADMSG;
+                /* No wider than the kernel's address fields they go to,
+                 * the bounds the broker's decoder applies to its clients
+                 * (proto/protocol.c): 0xffff is HCI_DEV_NONE. */
+                if (((m->addr_flags & OPENER_ADDR_DEV) && m->dev > 0xfffe) ||
+                    ((m->addr_flags & OPENER_ADDR_CHANNEL) && m->channel > 0xffff) ||
+                    ((m->addr_flags & OPENER_ADDR_PSM) && m->psm > 0xffff) ||
+                    ((m->addr_flags & OPENER_ADDR_J1939) &&
+                     (m->j1939_addr > 0xff || m->j1939_pgn > OPENER_J1939_NO_PGN)))
+                        return -EBADMSG;
                 break;
         }
         case OPENER_MSG_LINK: {
