@@ -9,7 +9,7 @@
  * field read before the length is checked is an overflow ASan sees. An
  * accepted message must have exactly the size of its type, the version,
  * the descriptor count of its type, terminated strings, and an OPEN's
- * address fields within the kernel's.
+ * address fields within the kernel's, and zero where not flagged.
  */
 #include "config.h"
 
@@ -67,6 +67,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 FUZZ_ASSERT(!(m.addr_flags & OPENER_ADDR_J1939) ||
                             (m.j1939_addr <= 0xff && m.j1939_pgn <= 0x40000),
                             "open: J1939 address %u, PGN 0x%x", m.j1939_addr, m.j1939_pgn);
+                FUZZ_ASSERT((m.addr_flags & OPENER_ADDR_CAN_IDS) || (!m.rx_id && !m.tx_id),
+                            "open: ISO-TP ids without their flag");
+                FUZZ_ASSERT((m.addr_flags & OPENER_ADDR_J1939) ||
+                            (!m.j1939_name && !m.j1939_pgn && !m.j1939_addr),
+                            "open: a J1939 address without its flag");
+                FUZZ_ASSERT((m.addr_flags & OPENER_ADDR_DEV) || !m.dev, "open: dev without its flag");
+                FUZZ_ASSERT((m.addr_flags & OPENER_ADDR_CHANNEL) || !m.channel,
+                            "open: channel without its flag");
+                FUZZ_ASSERT((m.addr_flags & OPENER_ADDR_PSM) || !m.psm, "open: PSM without its flag");
                 break;
         }
         case OPENER_MSG_LINK: {

@@ -40,7 +40,10 @@ enum defect {
         DEFECT_HCI_TAIL,
         DEFECT_HCI_DEV,
         DEFECT_OPEN_LIMITS,      /* every address field at its largest */
-        DEFECT_OPEN_UNFLAGGED,   /* every address field too large, none flagged */
+        DEFECT_OPEN_UNFLAGGED,   /* every address field set, none flagged */
+        DEFECT_OPEN_PSM_UNFLAGGED,
+        DEFECT_OPEN_CHANNEL_UNFLAGGED,
+        DEFECT_OPEN_IDS_UNFLAGGED,
         DEFECT_OPEN_DEV,
         DEFECT_OPEN_CHANNEL,
         DEFECT_OPEN_PSM,
@@ -100,7 +103,10 @@ static const struct opener_case {
         { "done, errno 5000", OPENER_MSG_DONE, DEFECT_ERROR_HUGE, 0, -EBADMSG },
         { "open, unknown address flags", OPENER_MSG_OPEN, DEFECT_ADDR_FLAGS, 0, -EBADMSG },
         { "open, address fields at their largest", OPENER_MSG_OPEN, DEFECT_OPEN_LIMITS, 0, OPENER_MSG_OPEN },
-        { "open, large address fields not flagged", OPENER_MSG_OPEN, DEFECT_OPEN_UNFLAGGED, 0, OPENER_MSG_OPEN },
+        { "open, address fields set but not flagged", OPENER_MSG_OPEN, DEFECT_OPEN_UNFLAGGED, 0, -EBADMSG },
+        { "open, a PSM without its flag", OPENER_MSG_OPEN, DEFECT_OPEN_PSM_UNFLAGGED, 0, -EBADMSG },
+        { "open, a channel without its flag", OPENER_MSG_OPEN, DEFECT_OPEN_CHANNEL_UNFLAGGED, 0, -EBADMSG },
+        { "open, ISO-TP ids without their flag", OPENER_MSG_OPEN, DEFECT_OPEN_IDS_UNFLAGGED, 0, -EBADMSG },
         { "open, device 0xffff", OPENER_MSG_OPEN, DEFECT_OPEN_DEV, 0, -EBADMSG },
         { "open, channel 0x10000", OPENER_MSG_OPEN, DEFECT_OPEN_CHANNEL, 0, -EBADMSG },
         { "open, PSM 0x10000", OPENER_MSG_OPEN, DEFECT_OPEN_PSM, 0, -EBADMSG },
@@ -248,6 +254,17 @@ START_TEST(test_opener_table)
                 m.open.channel = m.open.psm = c->defect == DEFECT_OPEN_LIMITS ? 0xffff : UINT32_MAX;
                 m.open.j1939_addr = c->defect == DEFECT_OPEN_LIMITS ? 0xff : UINT32_MAX;
                 m.open.j1939_pgn = c->defect == DEFECT_OPEN_LIMITS ? 0x40000 : UINT32_MAX;
+                break;
+        case DEFECT_OPEN_PSM_UNFLAGGED:
+                m.open.addr_flags = OPENER_ADDR_DEV;
+                m.open.psm = 0x1;
+                break;
+        case DEFECT_OPEN_CHANNEL_UNFLAGGED:
+                m.open.addr_flags = OPENER_ADDR_DEV;
+                m.open.channel = 5;
+                break;
+        case DEFECT_OPEN_IDS_UNFLAGGED:
+                m.open.rx_id = 0x7e8;
                 break;
         case DEFECT_OPEN_DEV:
                 m.open.addr_flags = OPENER_ADDR_DEV;

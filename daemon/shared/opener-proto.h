@@ -237,8 +237,8 @@ struct opener_policy {
  * version, known type, the number of descriptors the type carries,
  * NUL-terminated strings, and numbers within what their fields hold: an
  * OPEN's dev at most 0xfffe, channel and psm 0xffff, J1939 address 0xff
- * and PGN OPENER_J1939_NO_PGN, when its addr_flags set them. Returns the
- * type, or a negative errno:
+ * and PGN OPENER_J1939_NO_PGN when its addr_flags set them, and zero
+ * when they do not. Returns the type, or a negative errno:
  * -EBADMSG (length, version, strings), -EBADRQC (unknown type),
  * -EBADF (descriptor count).
  */
@@ -260,6 +260,7 @@ enum opener_link_op opener_link_op_from_policy(int op);
 bool opener_link_op_to_policy(uint32_t op, int *ret);
 
 /* Copies an OPEN request (family, type, protocol, interface and address
- * fields) into m, and back. The request's strings point into m. */
+ * fields) into m, and back; back, an address field its flag does not set
+ * is zero. The request's strings point into m. */
 void opener_open_set_request(struct opener_open *m, const struct policy_request *req);
 void opener_open_get_request(const struct opener_open *m, struct policy_request *req);
