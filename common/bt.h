@@ -100,7 +100,10 @@ static_assert(offsetof(struct sockaddr_sco, sco_bdaddr) == 2, "sockaddr_sco ABI"
 #define HCI_EV_CMD_COMPLETE     0x0e
 #define HCI_EV_CMD_STATUS       0x0f
 
-/* Which packet types and events a raw HCI socket receives. */
+/* Which packet types and events a raw HCI socket receives. The kernel
+ * tests an event by its code & HCI_FLT_EVENT_BITS. */
+#define HCI_FLT_EVENT_BITS      63
+
 struct hci_filter {
         uint32_t type_mask;
         uint32_t event_mask[2];

@@ -8,7 +8,8 @@
  * message. The message is copied to a buffer of exactly its length, so a
  * field read before the length is checked is an overflow ASan sees. An
  * accepted message must have exactly the size of its type, the version,
- * the descriptor count of its type and terminated strings.
+ * the descriptor count of its type, terminated strings, and an OPEN's
+ * address fields within the kernel's, and zero where not flagged.
  */
 #include "config.h"
 
@@ -58,6 +59,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                             "open: flags 0x%x", m.flags);
                 FUZZ_ASSERT(!(m.addr_flags & ~(uint32_t)_OPENER_ADDR_ALL),
                             "open: address flags 0x%x", m.addr_flags);
+                FUZZ_ASSERT(!(m.addr_flags & OPENER_ADDR_DEV) || m.dev <= 0xfffe,
+                            "open: device %u", m.dev);
+                FUZZ_ASSERT(!(m.addr_flags & OPENER_ADDR_CHANNEL) || m.channel <= 0xffff,
+                            "open: channel %u", m.channel);
+                FUZZ_ASSERT(!(m.addr_flags & OPENER_ADDR_PSM) || m.psm <= 0xffff, "open: PSM %u", m.psm);
+                FUZZ_ASSERT(!(m.addr_flags & OPENER_ADDR_J1939) ||
+                            (m.j1939_addr <= 0xff && m.j1939_pgn <= 0x40000),
+                            "open: J1939 address %u, PGN 0x%x", m.j1939_addr, m.j1939_pgn);
+                FUZZ_ASSERT((m.addr_flags & OPENER_ADDR_CAN_IDS) || (!m.rx_id && !m.tx_id),
+                            "open: ISO-TP ids without their flag");
+                FUZZ_ASSERT((m.addr_flags & OPENER_ADDR_J1939) ||
+                            (!m.j1939_name && !m.j1939_pgn && !m.j1939_addr),
+                            "open: a J1939 address without its flag");
+                FUZZ_ASSERT((m.addr_flags & OPENER_ADDR_DEV) || !m.dev, "open: dev without its flag");
+                FUZZ_ASSERT((m.addr_flags & OPENER_ADDR_CHANNEL) || !m.channel,
+                            "open: channel without its flag");
+                FUZZ_ASSERT((m.addr_flags & OPENER_ADDR_PSM) || !m.psm, "open: PSM without its flag");
                 break;
         }
         case OPENER_MSG_LINK: {

@@ -19,6 +19,7 @@ int main(void)
         srunner_add_suite(sr, make_proto_suite());
         srunner_add_suite(sr, make_opener_suite());
         srunner_add_suite(sr, make_request_suite());
+        srunner_add_suite(sr, make_bluetooth_suite());
         srunner_add_suite(sr, make_spec_suite());
         srunner_add_suite(sr, make_peer_suite());
         srunner_add_suite(sr, make_audit_suite());

@@ -39,6 +39,16 @@ enum defect {
         DEFECT_HCI_N_PARAMS,
         DEFECT_HCI_TAIL,
         DEFECT_HCI_DEV,
+        DEFECT_OPEN_LIMITS,      /* every address field at its largest */
+        DEFECT_OPEN_UNFLAGGED,   /* every address field set, none flagged */
+        DEFECT_OPEN_PSM_UNFLAGGED,
+        DEFECT_OPEN_CHANNEL_UNFLAGGED,
+        DEFECT_OPEN_IDS_UNFLAGGED,
+        DEFECT_OPEN_DEV,
+        DEFECT_OPEN_CHANNEL,
+        DEFECT_OPEN_PSM,
+        DEFECT_OPEN_J1939_ADDR,
+        DEFECT_OPEN_J1939_PGN,
 };
 
 static const struct opener_case {
@@ -92,10 +102,20 @@ static const struct opener_case {
         { "done with a descriptor", OPENER_MSG_DONE, DEFECT_NONE, 1, -EBADF },
         { "done, errno 5000", OPENER_MSG_DONE, DEFECT_ERROR_HUGE, 0, -EBADMSG },
         { "open, unknown address flags", OPENER_MSG_OPEN, DEFECT_ADDR_FLAGS, 0, -EBADMSG },
+        { "open, address fields at their largest", OPENER_MSG_OPEN, DEFECT_OPEN_LIMITS, 0, OPENER_MSG_OPEN },
+        { "open, address fields set but not flagged", OPENER_MSG_OPEN, DEFECT_OPEN_UNFLAGGED, 0, -EBADMSG },
+        { "open, a PSM without its flag", OPENER_MSG_OPEN, DEFECT_OPEN_PSM_UNFLAGGED, 0, -EBADMSG },
+        { "open, a channel without its flag", OPENER_MSG_OPEN, DEFECT_OPEN_CHANNEL_UNFLAGGED, 0, -EBADMSG },
+        { "open, ISO-TP ids without their flag", OPENER_MSG_OPEN, DEFECT_OPEN_IDS_UNFLAGGED, 0, -EBADMSG },
+        { "open, device 0xffff", OPENER_MSG_OPEN, DEFECT_OPEN_DEV, 0, -EBADMSG },
+        { "open, channel 0x10000", OPENER_MSG_OPEN, DEFECT_OPEN_CHANNEL, 0, -EBADMSG },
+        { "open, PSM 0x10000", OPENER_MSG_OPEN, DEFECT_OPEN_PSM, 0, -EBADMSG },
+        { "open, J1939 address 0x100", OPENER_MSG_OPEN, DEFECT_OPEN_J1939_ADDR, 0, -EBADMSG },
+        { "open, J1939 PGN 0x40001", OPENER_MSG_OPEN, DEFECT_OPEN_J1939_PGN, 0, -EBADMSG },
         { "link", OPENER_MSG_LINK, DEFECT_NONE, 0, OPENER_MSG_LINK },
         { "link with its namespace witness", OPENER_MSG_LINK, DEFECT_WITNESS, 1, OPENER_MSG_LINK },
         { "link with a descriptor but no witness flag", OPENER_MSG_LINK, DEFECT_NONE, 1, -EBADF },
-        { "link, operation 3", OPENER_MSG_LINK, DEFECT_LINK_OP, 0, -EBADMSG },
+        { "link, operation 4", OPENER_MSG_LINK, DEFECT_LINK_OP, 0, -EBADMSG },
         { "link, no interface", OPENER_MSG_LINK, DEFECT_IFNAME_EMPTY, 0, -EBADMSG },
         { "link, ifname not terminated", OPENER_MSG_LINK, DEFECT_IFNAME_UNTERMINATED, 0, -EBADMSG },
         { "link, reserved field set", OPENER_MSG_LINK, DEFECT_RESERVED, 0, -EBADMSG },
@@ -226,6 +246,45 @@ START_TEST(test_opener_table)
                 break;
         case DEFECT_FLAGS:
                 m.open.flags = 0x100;
+                break;
+        case DEFECT_OPEN_LIMITS:
+        case DEFECT_OPEN_UNFLAGGED:
+                m.open.addr_flags = c->defect == DEFECT_OPEN_LIMITS ? _OPENER_ADDR_ALL : 0;
+                m.open.dev = c->defect == DEFECT_OPEN_LIMITS ? 0xfffe : UINT32_MAX;
+                m.open.channel = m.open.psm = c->defect == DEFECT_OPEN_LIMITS ? 0xffff : UINT32_MAX;
+                m.open.j1939_addr = c->defect == DEFECT_OPEN_LIMITS ? 0xff : UINT32_MAX;
+                m.open.j1939_pgn = c->defect == DEFECT_OPEN_LIMITS ? 0x40000 : UINT32_MAX;
+                break;
+        case DEFECT_OPEN_PSM_UNFLAGGED:
+                m.open.addr_flags = OPENER_ADDR_DEV;
+                m.open.psm = 0x1;
+                break;
+        case DEFECT_OPEN_CHANNEL_UNFLAGGED:
+                m.open.addr_flags = OPENER_ADDR_DEV;
+                m.open.channel = 5;
+                break;
+        case DEFECT_OPEN_IDS_UNFLAGGED:
+                m.open.rx_id = 0x7e8;
+                break;
+        case DEFECT_OPEN_DEV:
+                m.open.addr_flags = OPENER_ADDR_DEV;
+                m.open.dev = 0xffff;
+                break;
+        case DEFECT_OPEN_CHANNEL:
+                m.open.addr_flags = OPENER_ADDR_CHANNEL;
+                m.open.channel = 0x10000;
+                break;
+        case DEFECT_OPEN_PSM:
+                m.open.addr_flags = OPENER_ADDR_PSM;
+                m.open.psm = 0x10000;
+                break;
+        case DEFECT_OPEN_J1939_ADDR:
+                m.open.addr_flags = OPENER_ADDR_J1939;
+                m.open.j1939_addr = 0x100;
+                break;
+        case DEFECT_OPEN_J1939_PGN:
+                m.open.addr_flags = OPENER_ADDR_J1939;
+                m.open.j1939_pgn = 0x40001;
                 break;
         case DEFECT_ERROR_NEGATIVE:
                 m.result.error = -1;

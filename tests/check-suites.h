@@ -12,6 +12,7 @@ Suite *make_addr_suite(void);
 Suite *make_proto_suite(void);
 Suite *make_opener_suite(void);
 Suite *make_request_suite(void);
+Suite *make_bluetooth_suite(void);
 Suite *make_spec_suite(void);
 Suite *make_peer_suite(void);
 Suite *make_audit_suite(void);

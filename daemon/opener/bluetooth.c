@@ -38,16 +38,25 @@ int bt_device_address(uint16_t dev, bdaddr_t *ret)
         return 0;
 }
 
+void bt_event_filter(const uint8_t *events, size_t n_events, struct hci_filter *ret)
+{
+        *ret = (struct hci_filter) { .type_mask = 1u << HCI_EVENT_PKT };
+        if (n_events == 0) {
+                memcpy(ret->event_mask, sec_filter_events, sizeof(ret->event_mask));
+                return;
+        }
+        for (size_t i = 0; i < n_events; i++) {
+                unsigned bit = events[i] & HCI_FLT_EVENT_BITS;
+
+                ret->event_mask[bit >> 5] |= 1u << (bit & 31);
+        }
+}
+
 int bt_set_event_filter(int fd, const uint8_t *events, size_t n_events)
 {
-        struct hci_filter f = { .type_mask = 1u << HCI_EVENT_PKT };
+        struct hci_filter f;
 
-        if (n_events == 0) {
-                memcpy(f.event_mask, sec_filter_events, sizeof(f.event_mask));
-        } else {
-                for (size_t i = 0; i < n_events; i++)
-                        f.event_mask[events[i] >> 5] |= 1u << (events[i] & 31);
-        }
+        bt_event_filter(events, n_events, &f);
         if (setsockopt(fd, SOL_HCI, HCI_FILTER, &f, sizeof(f)) < 0)
                 return negative_errno();
         return 0;
@@ -59,6 +68,34 @@ static int64_t now_ms(void)
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool bt_hci_event_parse(const uint8_t *ev, size_t n, uint16_t opcode,
+                        uint8_t *ret_event, uint8_t *data, size_t *ret_n)
+{
+        size_t plen;
+
+        /* type, event code, length, then the parameters */
+        if (n < 3 || ev[0] != HCI_EVENT_PKT)
+                return false;
+        plen = ev[2];
+        if (n < 3 + plen)
+                return false;
+        if (ev[1] == HCI_EV_CMD_COMPLETE && plen >= 3 && (ev[4] | ev[5] << 8) == opcode) {
+                /* ncmd, opcode, return parameters */
+                *ret_event = HCI_EV_CMD_COMPLETE;
+                *ret_n = plen - 3;
+                memcpy(data, ev + 6, plen - 3);
+                return true;
+        }
+        if (ev[1] == HCI_EV_CMD_STATUS && plen >= 4 && (ev[5] | ev[6] << 8) == opcode) {
+                /* status, ncmd, opcode */
+                *ret_event = HCI_EV_CMD_STATUS;
+                *ret_n = 1;
+                data[0] = ev[3];
+                return true;
+        }
+        return false;
 }
 
 int bt_hci_command(uint16_t dev, uint16_t opcode, const uint8_t *params, size_t n_params,
@@ -99,7 +136,6 @@ int bt_hci_command(uint16_t dev, uint16_t opcode, const uint8_t *params, size_t 
         for (;;) {
                 struct pollfd p = { .fd = fd, .events = POLLIN };
                 int64_t left = deadline - now_ms();
-                size_t plen;
 
                 if (left <= 0)
                         return -ETIMEDOUT;
@@ -115,27 +151,7 @@ int bt_hci_command(uint16_t dev, uint16_t opcode, const uint8_t *params, size_t 
                         continue;
                 if (n < 0)
                         return negative_errno();
-                /* type, event code, length, then the parameters */
-                if (n < 3 || ev[0] != HCI_EVENT_PKT)
-                        continue;
-                plen = ev[2];
-                if ((size_t)n < 3 + plen)
-                        continue;
-                if (ev[1] == HCI_EV_CMD_COMPLETE && plen >= 3 &&
-                    (ev[4] | ev[5] << 8) == opcode) {
-                        /* ncmd, opcode, return parameters */
-                        *ret_event = HCI_EV_CMD_COMPLETE;
-                        *ret_n = plen - 3;
-                        memcpy(data, ev + 6, plen - 3);
+                if (bt_hci_event_parse(ev, (size_t)n, opcode, ret_event, data, ret_n))
                         return 0;
-                }
-                if (ev[1] == HCI_EV_CMD_STATUS && plen >= 4 &&
-                    (ev[5] | ev[6] << 8) == opcode) {
-                        /* status, ncmd, opcode */
-                        *ret_event = HCI_EV_CMD_STATUS;
-                        *ret_n = 1;
-                        data[0] = ev[3];
-                        return 0;
-                }
         }
 }

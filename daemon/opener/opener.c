@@ -53,6 +53,7 @@
 #include "daemon/opener/bluetooth.h"
 #include "daemon/opener/link.h"
 #include "daemon/opener/notify.h"
+#include "daemon/opener/opener-internal.h"
 #include "daemon/shared/log.h"
 #include "daemon/shared/opener-proto.h"
 #include "daemon/opener/opener.h"
@@ -66,16 +67,6 @@
 #ifndef SO_LOCK_FILTER
 #define SO_LOCK_FILTER 44
 #endif
-
-struct opener {
-        int sock;
-        const struct opener_config *config;
-        policy *current;         /* what the broker decides with now */
-        policy *previous;        /* what it may still have decided with */
-        uint32_t generation;
-        uint64_t caps;           /* capabilities held */
-        uint64_t netns_cookie;   /* of the opener's own network namespace */
-};
 
 static void cap_freep(cap_t *c)
 {
@@ -1028,6 +1019,53 @@ static int opener_setup(struct opener *o, char *why, size_t size)
         return 0;
 }
 
+void opener_dispatch(struct opener *o, const void *buf, size_t n, int *fds, size_t n_fds)
+{
+        int type = opener_msg_check(buf, n, n_fds);
+
+        if (type < 0) {
+                fdmsg_close_all(fds, n_fds);
+                opener_fatal("invalid message from the broker: %s", strerror(-type));
+        }
+
+        switch ((enum opener_msg_type)type) {
+        case OPENER_MSG_OPEN:
+                handle_open(o, buf, n_fds ? fds[0] : -1);
+                fdmsg_close_all(fds, n_fds);
+                break;
+        case OPENER_MSG_RELOAD:
+                handle_reload(o);
+                break;
+        case OPENER_MSG_CLOSE:
+                /* A socket whose client left: this close may be the
+                 * last one, and slow, so it happens here and not in
+                 * the broker's event loop. */
+                fdmsg_close_all(fds, n_fds);
+                break;
+        case OPENER_MSG_BIND:
+                handle_bind(o, buf, fds[0]);
+                fdmsg_close_all(fds, n_fds);
+                break;
+        case OPENER_MSG_SETOPT:
+                handle_setopt(o, buf, fds[0]);
+                fdmsg_close_all(fds, n_fds);
+                break;
+        case OPENER_MSG_LINK:
+                handle_link(o, buf, n_fds ? fds[0] : -1);
+                fdmsg_close_all(fds, n_fds);
+                break;
+        case OPENER_MSG_HCI:
+                handle_hci(o, buf);
+                break;
+        case OPENER_MSG_RESULT:
+        case OPENER_MSG_POLICY:
+        case OPENER_MSG_DONE:
+        case OPENER_MSG_HCI_DONE:
+                fdmsg_close_all(fds, n_fds);
+                opener_fatal("broker sent an opener-to-broker message (type %d)", type);
+        }
+}
+
 /* Serves the broker on o->sock, first with the current policy, until it
  * hangs up. Anything unexpected from it ends the opener. */
 static void opener_serve(struct opener *o)
@@ -1055,7 +1093,6 @@ static void opener_serve(struct opener *o)
                 int fds[FDMSG_MAX_FDS];
                 size_t n_fds;
                 ssize_t n;
-                int type;
 
                 n = fdmsg_recv(o->sock, &buf, sizeof(buf), fds, 1, &n_fds, 0);
                 if (n == 0)
@@ -1063,48 +1100,7 @@ static void opener_serve(struct opener *o)
                 if (n < 0)
                         opener_fatal("receiving from the broker: %s", strerror((int)-n));
 
-                type = opener_msg_check(&buf, (size_t)n, n_fds);
-                if (type < 0) {
-                        fdmsg_close_all(fds, n_fds);
-                        opener_fatal("invalid message from the broker: %s", strerror(-type));
-                }
-
-                switch ((enum opener_msg_type)type) {
-                case OPENER_MSG_OPEN:
-                        handle_open(o, &buf.open, n_fds ? fds[0] : -1);
-                        fdmsg_close_all(fds, n_fds);
-                        break;
-                case OPENER_MSG_RELOAD:
-                        handle_reload(o);
-                        break;
-                case OPENER_MSG_CLOSE:
-                        /* A socket whose client left: this close may be the
-                         * last one, and slow, so it happens here and not in
-                         * the broker's event loop. */
-                        fdmsg_close_all(fds, n_fds);
-                        break;
-                case OPENER_MSG_BIND:
-                        handle_bind(o, &buf.bind, fds[0]);
-                        fdmsg_close_all(fds, n_fds);
-                        break;
-                case OPENER_MSG_SETOPT:
-                        handle_setopt(o, &buf.setopt, fds[0]);
-                        fdmsg_close_all(fds, n_fds);
-                        break;
-                case OPENER_MSG_LINK:
-                        handle_link(o, &buf.link, n_fds ? fds[0] : -1);
-                        fdmsg_close_all(fds, n_fds);
-                        break;
-                case OPENER_MSG_HCI:
-                        handle_hci(o, &buf.hci);
-                        break;
-                case OPENER_MSG_RESULT:
-                case OPENER_MSG_POLICY:
-                case OPENER_MSG_DONE:
-                case OPENER_MSG_HCI_DONE:
-                        fdmsg_close_all(fds, n_fds);
-                        opener_fatal("broker sent an opener-to-broker message (type %d)", type);
-                }
+                opener_dispatch(o, &buf, (size_t)n, fds, n_fds);
         }
 
 }

@@ -97,6 +97,25 @@ int opener_msg_check(const void *buf, size_t len, size_t n_fds)
                         return -EBADMSG;
                 if (m->addr_flags & ~(uint32_t)_OPENER_ADDR_ALL)
                         return -EBADMSG;
+                /* No wider than the kernel's address fields they go to,
+                 * the bounds the broker's decoder applies to its clients
+                 * (proto/protocol.c): 0xffff is HCI_DEV_NONE. */
+                if (((m->addr_flags & OPENER_ADDR_DEV) && m->dev > 0xfffe) ||
+                    ((m->addr_flags & OPENER_ADDR_CHANNEL) && m->channel > 0xffff) ||
+                    ((m->addr_flags & OPENER_ADDR_PSM) && m->psm > 0xffff) ||
+                    ((m->addr_flags & OPENER_ADDR_J1939) &&
+                     (m->j1939_addr > 0xff || m->j1939_pgn > OPENER_J1939_NO_PGN)))
+                        return -EBADMSG;
+                /* A field its flag does not set is zero, as the broker's
+                 * memset() leaves it, so that it cannot reach a socket
+                 * unchecked. */
+                if ((!(m->addr_flags & OPENER_ADDR_CAN_IDS) && (m->rx_id || m->tx_id)) ||
+                    (!(m->addr_flags & OPENER_ADDR_J1939) &&
+                     (m->j1939_name || m->j1939_pgn || m->j1939_addr)) ||
+                    (!(m->addr_flags & OPENER_ADDR_DEV) && m->dev) ||
+                    (!(m->addr_flags & OPENER_ADDR_CHANNEL) && m->channel) ||
+                    (!(m->addr_flags & OPENER_ADDR_PSM) && m->psm))
+                        return -EBADMSG;
                 break;
         }
         case OPENER_MSG_LINK: {
@@ -315,19 +334,31 @@ void opener_open_get_request(const struct opener_open *m, struct policy_request 
                 .type = m->type,
                 .protocol = m->protocol,
                 .ifname = m->ifname[0] ? m->ifname : NULL,
-                .has_can_ids = m->addr_flags & OPENER_ADDR_CAN_IDS,
-                .rx_id = m->rx_id,
-                .tx_id = m->tx_id,
-                .has_j1939 = m->addr_flags & OPENER_ADDR_J1939,
-                .j1939_name = m->j1939_name,
-                .j1939_pgn = m->j1939_pgn,
-                .j1939_addr = m->j1939_addr,
                 .can_fd = m->addr_flags & OPENER_ADDR_CAN_FD,
-                .has_dev = m->addr_flags & OPENER_ADDR_DEV,
-                .dev = m->dev,
-                .has_channel = m->addr_flags & OPENER_ADDR_CHANNEL,
-                .channel = m->channel,
-                .has_port = m->addr_flags & OPENER_ADDR_PSM,
-                .port = m->psm,
         };
+        /* Only what the flags set: a handler may read a field whose
+         * has_ flag is false, and then finds zero. */
+        if (m->addr_flags & OPENER_ADDR_CAN_IDS) {
+                req->has_can_ids = true;
+                req->rx_id = m->rx_id;
+                req->tx_id = m->tx_id;
+        }
+        if (m->addr_flags & OPENER_ADDR_J1939) {
+                req->has_j1939 = true;
+                req->j1939_name = m->j1939_name;
+                req->j1939_pgn = m->j1939_pgn;
+                req->j1939_addr = m->j1939_addr;
+        }
+        if (m->addr_flags & OPENER_ADDR_DEV) {
+                req->has_dev = true;
+                req->dev = m->dev;
+        }
+        if (m->addr_flags & OPENER_ADDR_CHANNEL) {
+                req->has_channel = true;
+                req->channel = m->channel;
+        }
+        if (m->addr_flags & OPENER_ADDR_PSM) {
+                req->has_port = true;
+                req->port = m->psm;
+        }
 }

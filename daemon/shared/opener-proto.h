@@ -85,6 +85,9 @@ enum opener_addr_flags {
         _OPENER_ADDR_ALL = (1u << 6) - 1,
 };
 
+/* The largest PGN of an OPEN's J1939 address: J1939_NO_PGN, "none". */
+#define OPENER_J1939_NO_PGN 0x40000u
+
 /*
  * The values on the wire are fixed here, each spelled out, and pinned by
  * a test: the broker and the opener may be installed apart, and the
@@ -231,8 +234,11 @@ struct opener_policy {
 
 /*
  * Checks a received message: length exactly that of its type, this
- * version, known type, the number of descriptors the type carries, and
- * NUL-terminated strings. Returns the type, or a negative errno:
+ * version, known type, the number of descriptors the type carries,
+ * NUL-terminated strings, and numbers within what their fields hold: an
+ * OPEN's dev at most 0xfffe, channel and psm 0xffff, J1939 address 0xff
+ * and PGN OPENER_J1939_NO_PGN when its addr_flags set them, and zero
+ * when they do not. Returns the type, or a negative errno:
  * -EBADMSG (length, version, strings), -EBADRQC (unknown type),
  * -EBADF (descriptor count).
  */
@@ -254,6 +260,7 @@ enum opener_link_op opener_link_op_from_policy(int op);
 bool opener_link_op_to_policy(uint32_t op, int *ret);
 
 /* Copies an OPEN request (family, type, protocol, interface and address
- * fields) into m, and back. The request's strings point into m. */
+ * fields) into m, and back; back, an address field its flag does not set
+ * is zero. The request's strings point into m. */
 void opener_open_set_request(struct opener_open *m, const struct policy_request *req);
 void opener_open_get_request(const struct opener_open *m, struct policy_request *req);
