@@ -359,7 +359,10 @@ static bool open_addresses_permitted(const struct policy_rule *rule,
                 if (!req->has_channel || req->channel >= 32 || !(mask & (1u << req->channel)))
                         return false;
         } else if (rfcomm && req->has_channel) {
-                if (!ranges_allow(rule->channels, rule->n_channels, req->channel))
+                /* Above 30 is no RFCOMM channel, and the kernel's field
+                 * is a byte: without channel=, 261 would be bound as 5. */
+                if (req->channel > POLICY_LIMITS_RFCOMM_CHANNEL.max ||
+                    !ranges_allow(rule->channels, rule->n_channels, req->channel))
                         return false;
         } else if (req->has_channel || rule->n_channels > 0) {
                 return false;
