@@ -133,3 +133,7 @@ static inline uint64_t now_mono(void)
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
 }
+
+/* Loads the broker's seccomp filter (broker-seccomp.c); 0 or a negative
+ * errno. */
+int broker_seccomp_lock(void);

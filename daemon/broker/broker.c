@@ -81,6 +81,7 @@
 #include "daemon/broker/peer.h"
 #include "daemon/broker/request.h"
 #include "daemon/shared/sockinfo.h"
+#include "daemon/shared/test-hook.h"
 #include "policy/policy.h"
 #include "proto/protocol.h"
 
@@ -466,6 +467,7 @@ static int conn_handle_request(struct conn *c, const SbRequest *req, int fd)
         struct request r;
         int e;
 
+        test_hook_forbidden_syscall("broker");
         if (request_needs_socket(req)) {
                 e = sockinfo_read(fd, &sock);
                 if (e < 0)
@@ -858,6 +860,12 @@ int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
                 goto finish;
         }
 
+        /* From here on the loop makes only the calls it needs. */
+        r = broker_seccomp_lock();
+        if (r < 0) {
+                log_error("cannot load the seccomp filter: %s", strerror(-r));
+                goto finish;
+        }
         sd_notify(false, "READY=1");
         broker_set_status(&b);
         log_info("ready: %u max connections, %u per uid, %u pending per connection, "

@@ -37,6 +37,7 @@
 #include "daemon/shared/listen.h"
 #include "daemon/shared/log.h"
 #include "daemon/shared/opener-proto.h"
+#include "daemon/shared/test-hook.h"
 #include "policy/policy.h"
 
 #define DEFAULT_SOCKET "/run/sockbroker/sockbroker.sock"
@@ -466,6 +467,9 @@ static int exec_opener(const struct options *o, int fd)
         static const char *const keep[] = {
                 "JOURNAL_STREAM", "SOCKBROKER_LOG_LEVEL", "ASAN_OPTIONS", "UBSAN_OPTIONS",
                 "LSAN_OPTIONS",
+#if ENABLE_TEST_HOOKS
+                TEST_HOOK_ENV,
+#endif
         };
         static const char *const keep_alone[] = {
                 "NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES",

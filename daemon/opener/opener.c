@@ -58,6 +58,7 @@
 #include "daemon/shared/opener-proto.h"
 #include "daemon/opener/opener.h"
 #include "daemon/shared/sockinfo.h"
+#include "daemon/shared/test-hook.h"
 #include "policy/policy.h"
 
 #ifndef SO_NETNS_COOKIE
@@ -679,6 +680,7 @@ static void handle_open(struct opener *o, const struct opener_open *m, int witne
         ssize_t n;
         int r;
 
+        test_hook_forbidden_syscall("opener");
         rule = named_rule(decided_with(o, m->generation), m->rule_index);
 
         opener_open_get_request(m, &req);
@@ -1016,6 +1018,9 @@ static int opener_setup(struct opener *o, char *why, size_t size)
         if (r < 0)
                 return refuse(r, why, size, "cannot switch to uid %u with only the capabilities "
                               "the policy needs: %s", (unsigned)o->config->uid, strerror(-r));
+        r = opener_seccomp_lock();
+        if (r < 0)
+                return refuse(r, why, size, "cannot load the seccomp filter: %s", strerror(-r));
         return 0;
 }
 

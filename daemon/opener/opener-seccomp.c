@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * opener-seccomp.c - the system calls the opener's loop makes, and no
+ * others.
+ *
+ * The opener holds the capabilities the policy needs. The filter fences
+ * what they reach: sockets only of the families sockbrokerd serves (and
+ * AF_UNIX and NETLINK_ROUTE for its own use), socket options only those
+ * opener.c sets, ioctls only the four it issues, and setns() only into a
+ * network namespace, which is what CAP_SYS_ADMIN is held for when a rule
+ * says netns=client. It mounts, traces, loads and executes nothing; its
+ * threads are threads (clone() with CLONE_THREAD), never processes.
+ *
+ * A reload reads policy files and may resolve user and group names
+ * through NSS, which can load a module (mapped, never both writable and
+ * executable) and ask systemd-userdbd over AF_UNIX: openat() read-only,
+ * getdents64(), connect().
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <linux/can.h>
+#include <linux/can/isotp.h>
+#include <linux/can/raw.h>
+#include <linux/netlink.h>
+#include <linux/sockios.h>
+#include <sched.h>
+#include <sys/socket.h>
+
+#include "common/bt.h"
+#include "common/util.h"
+#include "daemon/opener/opener-internal.h"
+#include "daemon/shared/seccomp.h"
+
+#ifndef SO_RCVTIMEO_NEW
+#define SO_RCVTIMEO_NEW 66
+#endif
+
+#define OPEN_FLAGS_FORBIDDEN (O_ACCMODE | O_CREAT | O_TRUNC | (O_TMPFILE & ~O_DIRECTORY))
+
+static const struct seccomp_allow opener_allow[] = {
+        /* The broker, and the service manager's socket when on its own. */
+        SECCOMP_ALLOW(recvmsg),
+        SECCOMP_ALLOW(sendmsg),
+        SECCOMP_ALLOW(sendto),
+        SECCOMP_ALLOW(accept4),
+        SECCOMP_ALLOW(poll),
+        SECCOMP_ALLOW(ppoll),
+        SECCOMP_ALLOW_EQ32(fcntl, 1, F_GETFD),
+        SECCOMP_ALLOW_EQ32(fcntl, 1, F_SETFD),
+        SECCOMP_ALLOW_EQ32(fcntl, 1, F_GETFL),
+        SECCOMP_ALLOW_EQ32(fcntl, 1, F_SETFL),
+        SECCOMP_ALLOW_EQ32(fcntl, 1, F_DUPFD_CLOEXEC),
+
+        /* The sockets it creates, and those it asks the kernel about. */
+        SECCOMP_ALLOW_EQ32(socket, 0, AF_INET),
+        SECCOMP_ALLOW_EQ32(socket, 0, AF_INET6),
+        SECCOMP_ALLOW_EQ32(socket, 0, AF_PACKET),
+        SECCOMP_ALLOW_EQ32(socket, 0, AF_CAN),
+        SECCOMP_ALLOW_EQ32(socket, 0, AF_BLUETOOTH),
+        SECCOMP_ALLOW_EQ32(socket, 0, AF_UNIX),
+        SECCOMP_ALLOW_PAIR32(socket, 0, AF_NETLINK, 2, NETLINK_ROUTE),
+        SECCOMP_ALLOW(bind),
+        SECCOMP_ALLOW(connect),
+        SECCOMP_ALLOW(getsockname),
+        SECCOMP_ALLOW(getsockopt),
+        SECCOMP_ALLOW_PAIR32(setsockopt, 1, SOL_SOCKET, 2, SO_BINDTODEVICE),
+        SECCOMP_ALLOW_PAIR32(setsockopt, 1, SOL_SOCKET, 2, SO_ATTACH_FILTER),
+        SECCOMP_ALLOW_PAIR32(setsockopt, 1, SOL_SOCKET, 2, SO_LOCK_FILTER),
+        SECCOMP_ALLOW_PAIR32(setsockopt, 1, SOL_SOCKET, 2, SO_MARK),
+        SECCOMP_ALLOW_PAIR32(setsockopt, 1, SOL_SOCKET, 2, SO_PRIORITY),
+        SECCOMP_ALLOW_PAIR32(setsockopt, 1, SOL_SOCKET, 2, SO_RCVBUFFORCE),
+        SECCOMP_ALLOW_PAIR32(setsockopt, 1, SOL_SOCKET, 2, SO_SNDBUFFORCE),
+        SECCOMP_ALLOW_PAIR32(setsockopt, 1, SOL_SOCKET, 2, SO_RCVTIMEO),
+        SECCOMP_ALLOW_PAIR32(setsockopt, 1, SOL_SOCKET, 2, SO_RCVTIMEO_NEW),
+        SECCOMP_ALLOW_PAIR32(setsockopt, 1, SOL_CAN_RAW, 2, CAN_RAW_FD_FRAMES),
+        SECCOMP_ALLOW_PAIR32(setsockopt, 1, SOL_CAN_ISOTP, 2, CAN_ISOTP_LL_OPTS),
+        SECCOMP_ALLOW_PAIR32(setsockopt, 1, SOL_HCI, 2, HCI_FILTER),
+        /* A client's namespace from its socket; a controller's state; an
+         * interface's index and hardware address. */
+        SECCOMP_ALLOW_EQ32(ioctl, 1, SIOCGSKNS),
+        SECCOMP_ALLOW_EQ32(ioctl, 1, HCIGETDEVINFO),
+        SECCOMP_ALLOW_EQ32(ioctl, 1, SIOCGIFINDEX),
+        SECCOMP_ALLOW_EQ32(ioctl, 1, SIOCGIFHWADDR),
+        /* netns=client: a thread enters the client's network namespace,
+         * and no other kind. */
+        SECCOMP_ALLOW_EQ32(setns, 1, CLONE_NEWNET),
+        SECCOMP_ALLOW_SET(clone, 0, CLONE_THREAD),
+        SECCOMP_FAIL(clone3, ENOSYS),
+        SECCOMP_ALLOW(set_robust_list),
+        SECCOMP_ALLOW(rseq),
+
+        /* The policy, on reload: its files, exported to the broker as a
+         * sealed memfd. */
+        SECCOMP_ALLOW_CLEAR(openat, 2, OPEN_FLAGS_FORBIDDEN),
+        SECCOMP_ALLOW(read),
+        SECCOMP_ALLOW(pread64),
+        SECCOMP_ALLOW(readlinkat),
+        SECCOMP_ALLOW(getdents64),
+        SECCOMP_ALLOW(fstat),
+        SECCOMP_ALLOW(fstatfs),
+        SECCOMP_ALLOW(newfstatat),
+        SECCOMP_ALLOW(lseek),
+        SECCOMP_ALLOW(memfd_create),
+        SECCOMP_ALLOW(pwrite64),
+        SECCOMP_ALLOW(ftruncate),
+        SECCOMP_ALLOW_EQ32(fcntl, 1, F_ADD_SEALS),
+        /* NSS's systemd module waits for systemd-userdbd with an event
+         * loop of its own. */
+        SECCOMP_ALLOW(epoll_create1),
+        SECCOMP_ALLOW(epoll_ctl),
+        SECCOMP_ALLOW(epoll_wait),
+        SECCOMP_ALLOW(epoll_pwait),
+        SECCOMP_ALLOW(timerfd_create),
+        SECCOMP_ALLOW(timerfd_settime),
+        SECCOMP_ALLOW(sched_getaffinity),
+};
+
+int opener_seccomp_lock(void)
+{
+        return seccomp_lock(opener_allow, ELEMENTSOF(opener_allow));
+}
