@@ -60,7 +60,7 @@ build() {
 }
 
 step "build with -Werror, make check"
-if build "$top/build" --enable-werror; then
+if build "$top/build" --enable-werror --enable-test-hooks; then
         (cd "$top/build" && make -s -j"$jobs" check) || cat "$top/build/test-suite.log"
         count_suite "$top/build"
 else
@@ -71,7 +71,7 @@ step "benchmark harness, smoke run (reports, never fails on a figure)"
 count_step bash -c "cd '$top/build' && make -s bench-smoke"
 
 step "ASan + UBSan build, make check"
-if build "$top/build-asan" --enable-werror --enable-asan --enable-ubsan; then
+if build "$top/build-asan" --enable-werror --enable-test-hooks --enable-asan --enable-ubsan; then
         # The broker drops privileges and becomes undumpable, so LeakSanitizer
         # cannot stop its threads; leaks are checked under valgrind below.
         (cd "$top/build-asan" &&

@@ -1,0 +1,204 @@
+#!/bin/bash
+# seccomp.sh - what each half of the real sockbrokerd runs with, read from
+# /proc/PID/status, and what its seccomp filter does to a call outside its
+# allowlist:
+#
+#   a. for three policies, each needing other capabilities: the broker
+#      has Seccomp 2, NoNewPrivs 1, no capabilities and is not root; the
+#      opener has Seccomp 2, NoNewPrivs 1, is not root, and has exactly
+#      the capabilities its policy needs; and a client is served;
+#   b. (--enable-test-hooks) each half makes a forbidden call as it starts
+#      on a request (daemon/shared/test-hook.h): the filter kills it with
+#      SIGSYS, and the other half does what sockbrokerd(8) says: a killed
+#      broker leaves an opener that ends by itself; a killed opener makes
+#      the broker answer the client and exit with status 4.
+set -u
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+
+[ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces, the daemon)"
+for c in ip setpriv nsenter pgrep; do
+        command -v "$c" >/dev/null || skip_all "needs $c"
+done
+grep -q '^Seccomp:' /proc/self/status || skip_all "this kernel has no seccomp"
+ensure_broker_user
+
+T=$(mktemp -d /tmp/sockbroker-seccomp.XXXXXX)
+chmod 0755 "$T"
+A=sbsc$$
+C=sbsC$$
+DPID=
+OPID=
+
+cleanup() {
+        [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+        ip netns del "$A" 2>/dev/null
+        ip netns del "$C" 2>/dev/null
+        rm -rf "$T"
+}
+trap cleanup EXIT
+
+ip netns add "$A" || skip_all "cannot create network namespaces"
+ip -n "$A" link set lo up
+# The client's own namespace, with an address only it has: a socket made
+# there (netns=client, by setns() in the opener) can ping it.
+ip netns add "$C" || skip_all "cannot create network namespaces"
+ip -n "$C" link set lo up
+ip -n "$C" addr add 10.251.0.1/32 dev lo
+install -m 0755 "$SBTEST" "$T/sbtest"
+
+as_nobody() {
+        nsenter --net="/run/netns/${NS:-$A}" setpriv --reuid=65534 --regid=65534 --clear-groups \
+                env SOCKBROKER_SOCKET="$T/sock" "$@"
+}
+
+policy() {
+        printf '%s\n' "$1" >"$T/policy.conf"
+        chmod 0644 "$T/policy.conf"
+}
+
+# daemon [ARGS...]: a fresh daemon; sets DPID and OPID.
+daemon() {
+        : >"$T/daemon.log"
+        rm -f "$T/sock"
+        start_daemon_in "$A" "$T" "$@" || return 1
+        OPID=$(pgrep -P "$DPID" | head -n1)
+        [ -n "$OPID" ]
+}
+
+# stop: a clean stop of the daemon.
+stop() {
+        kill "$DPID" 2>/dev/null
+        wait "$DPID" 2>/dev/null
+        DPID= OPID=
+}
+
+# gone PID: the process has ended (or is a zombie nobody has reaped).
+gone() {
+        local st
+        st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+        [ -z "$st" ] || [ "$st" = Z ]
+}
+
+# exited PID: waits up to 10 s for the daemon to end; sets rc.
+exited() {
+        wait_for 10 bash -c "! kill -0 $1 2>/dev/null" || return 1
+        wait "$1"
+        rc=$?
+        return 0
+}
+
+# confined WHO PID: Seccomp, NoNewPrivs and the uid, one line.
+confined() {
+        echo "$1: Seccomp $(status_field "$2" Seccomp) NoNewPrivs $(status_field "$2" NoNewPrivs)" \
+             "filters $(status_field "$2" Seccomp_filters) uid $(status_field "$2" Uid)" \
+             "CapEff $(status_field "$2" CapEff) CapPrm $(status_field "$2" CapPrm)"
+}
+
+# --- a. both halves, under three policies ---------------------------------------------------
+# What each policy needs (policy/policy-check.c, policy_capabilities()):
+# a raw socket in the daemon's namespace CAP_NET_RAW; the same in the
+# client's namespace also CAP_SYS_ADMIN (setns) and CAP_NET_ADMIN (the
+# namespace of the client's socket); a privileged port
+# CAP_NET_BIND_SERVICE. The netns=client client is in a namespace of its
+# own, so that the opener's setns(fd, CLONE_NEWNET) runs under its filter.
+declare -A POLICY=(
+        [host]='allow uid=65534 inet raw proto=icmp netns=host'
+        [client]='allow uid=65534 inet raw proto=icmp'
+        [bind]='allow uid=65534 inet stream proto=tcp bind=80 netns=host'
+)
+declare -A CAPS=(
+        [host]=0000000000002000
+        [client]=0000000000203000
+        [bind]=0000000000000400
+)
+declare -A CLIENT=(
+        [host]='ping inet/raw/icmp 127.0.0.1'
+        [client]='ping inet/raw/icmp 10.251.0.1'
+        [bind]='bind 80'
+)
+declare -A NETNS=([host]=$A [client]=$C [bind]=$A)
+declare -A SERVED=([host]='echo reply' [client]='echo reply from 10.251.0.1' [bind]='bound to 127.0.0.1:80')
+for p in host client bind; do
+        policy "${POLICY[$p]}"
+        if ! daemon; then
+                not_ok "a/$p: sockbrokerd starts with '${POLICY[$p]}'"
+                diag "$(cat "$T/daemon.log")"
+                continue
+        fi
+        ok "a/$p: sockbrokerd starts with '${POLICY[$p]}'"
+        b=$(confined broker "$DPID")
+        o=$(confined opener "$OPID")
+        diag "$b"
+        diag "$o"
+        check "a/$p: the broker has a seccomp filter (Seccomp 2) and no_new_privs" \
+                test "$(status_field "$DPID" Seccomp)/$(status_field "$DPID" NoNewPrivs)" = 2/1
+        check "a/$p: the broker has no capability (CapEff, CapPrm 0) and is not root" \
+                test "$(status_field "$DPID" CapEff)/$(status_field "$DPID" CapPrm)" = \
+                        0000000000000000/0000000000000000 -a "$(status_field "$DPID" Uid)" != 0
+        check "a/$p: the opener has a seccomp filter (Seccomp 2) and no_new_privs" \
+                test "$(status_field "$OPID" Seccomp)/$(status_field "$OPID" NoNewPrivs)" = 2/1
+        check "a/$p: the opener is not root (uid $(status_field "$OPID" Uid))" \
+                test "$(status_field "$OPID" Uid)" != 0
+        check "a/$p: the opener's CapEff is exactly what the policy needs (${CAPS[$p]})" \
+                test "$(status_field "$OPID" CapEff)/$(status_field "$OPID" CapPrm)" = "${CAPS[$p]}/${CAPS[$p]}"
+        out=$(NS=${NETNS[$p]} as_nobody "$T/sbtest" ${CLIENT[$p]} 2>&1)
+        check "a/$p: and a client is served through both filters" grep -q "${SERVED[$p]}" <<<"$out"
+        diag "$out"
+        stop
+done
+
+# --- b. a forbidden call kills the half that makes it ---------------------------------------
+if [ "${SB_TEST_HOOKS:-no}" != yes ]; then
+        ok "b: # SKIP built without --enable-test-hooks: the halves cannot be made to break their filters"
+        finish
+        exit $?
+fi
+policy 'allow uid=65534 inet raw proto=icmp netns=host'
+
+# The broker's allowlist has none of these; each kills it as it reads a
+# request. Its opener, finding the socketpair hung up, ends by itself.
+for call in acct execve fork socket-inet mprotect-exec; do
+        if ! SOCKBROKER_TEST_FORBIDDEN_SYSCALL=broker:$call daemon; then
+                not_ok "b/broker:$call: sockbrokerd starts"
+                diag "$(cat "$T/daemon.log")"
+                continue
+        fi
+        out=$(as_nobody "$T/sbtest" open inet/raw/icmp 2>&1)
+        if exited "$DPID"; then
+                check "b/broker:$call: the broker is killed by SIGSYS (rc=$rc, 128+31)" test "$rc" = 159
+        else
+                not_ok "b/broker:$call: the broker is killed by SIGSYS (still running)"
+        fi
+        check "b/broker:$call: the client is not granted anything, and does not hang" \
+                bash -c "! grep -q '^granted' <<<'$out'"
+        check "b/broker:$call: the opener then ends by itself" wait_for 5 gone "$OPID"
+        diag "$out"
+        DPID= OPID=
+done
+
+# The opener's allowlist has these calls only with other arguments, or
+# not at all: setns() into anything but a network namespace, an ioctl
+# that sets an interface's flags, a process (clone() without
+# CLONE_THREAD), execve(), executable memory, acct().
+for call in acct setns-user ioctl-ifflags fork execve mprotect-exec; do
+        if ! SOCKBROKER_TEST_FORBIDDEN_SYSCALL=opener:$call daemon; then
+                not_ok "b/opener:$call: sockbrokerd starts"
+                diag "$(cat "$T/daemon.log")"
+                continue
+        fi
+        out=$(as_nobody "$T/sbtest" open inet/raw/icmp 2>&1)
+        check "b/opener:$call: the client is answered with an error, not a socket" \
+                grep -q '^refused errno=' <<<"$out"
+        diag "$out"
+        if exited "$DPID"; then
+                check "b/opener:$call: the broker exits with status 4 (rc=$rc)" test "$rc" = 4
+        else
+                not_ok "b/opener:$call: the broker exits with status 4 (still running)"
+        fi
+        check "b/opener:$call: its log says the opener was killed by signal 31" \
+                grep -q 'the opener (pid [0-9]*) was killed by signal 31' "$T/daemon.log"
+        diag "$(grep 'opener' "$T/daemon.log" | tail -n 2)"
+        DPID= OPID=
+done
+
+finish
