@@ -11,7 +11,7 @@
 set -u
 . "${abs_top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-targets="request reply policy-image policy-text addr spec opener-msg request-chain broker hci-event"
+targets="request reply policy-image policy-text addr spec opener-msg request-chain broker hci-event opener-handlers"
 
 run=()
 if [ -n "${SB_VALGRIND:-}" ]; then
