@@ -38,6 +38,9 @@ declare -A files=(
 )
 order=${FUZZ_TARGETS:-request reply policy-image policy-text addr spec opener-msg opener-handlers request-chain broker hci-event}
 
+declare -A tested=()
+objects=()
+profiles=()
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -65,4 +68,21 @@ for t in $order; do
         total=$("$cov" report "$bin" -instr-profile="$tmp/$t.profdata" "${srcs[@]}" | grep '^TOTAL')
         read -r -a f <<<"$total"
         printf '%-16s %-58s %8s %8s\n' "$t" "${files[$t]}" "${f[9]}" "${f[12]}"
+        objects+=(-object "$bin")
+        profiles+=("$tmp/$t.profraw")
+        for f in ${files[$t]}; do
+                tested[$f]=1
+        done
+done
+
+# A file can hold more than one target's code (protocol.c both codecs,
+# opener.c its main loop beside its handlers): per file, all targets
+# together.
+"$profdata" merge -sparse -o "$tmp/all.profdata" "${profiles[@]}"
+echo
+printf '%-75s %8s %8s\n' "file, all targets together" lines branches
+for f in $(printf '%s\n' "${!tested[@]}" | sort); do
+        read -r -a r <<<"$("$cov" report "${objects[@]:1}" -instr-profile="$tmp/all.profdata" \
+                           "$srcdir/$f" | grep '^TOTAL')"
+        printf '%-75s %8s %8s\n' "$f" "${r[9]}" "${r[12]}"
 done
