@@ -481,6 +481,7 @@ static int send_status(int sock, uint32_t id)
 
 /* framing */
 BUILD(b_empty, m->done = true)
+BUILD(b_empty_fd, m->done = true; m->fd_kind = FD_DEVNULL; m->n_fds = 1)
 BUILD(b_one_byte, RAW("\xff"))
 BUILD(b_fill_4096_valid,
       as_open(q);
@@ -703,6 +704,7 @@ struct hcase {
 static const struct hcase cases[] = {
         /* framing */
         { "framing: an empty message", b_empty, EBADMSG, BAD },
+        { "framing: an empty message with a descriptor", b_empty_fd, EBADMSG, BAD },
         { "framing: one garbage byte", b_one_byte, EBADMSG, BAD },
         { "framing: a request padded to exactly 4096 bytes by an unknown field is served",
           b_fill_4096_valid, 0, "granted " },

@@ -531,9 +531,11 @@ static int conn_handle_message(struct conn *c)
                 return 0;
         if (n == 0) {
                 /* SOCK_SEQPACKET: 0 is either the end of the connection or
-                 * a message of no bytes; only a hang-up sets POLLRDHUP. */
+                 * a message of no bytes; only a hang-up sets POLLRDHUP. A
+                 * message of no bytes may still carry descriptors. */
                 struct pollfd pfd = { .fd = c->fd, .events = POLLRDHUP };
 
+                fdmsg_close_all(fds, n_fds);
                 if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP)))
                         return -ECONNRESET;
                 return conn_bad_request(c, 0, EBADMSG, "empty message");
