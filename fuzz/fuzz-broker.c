@@ -30,6 +30,7 @@
  */
 #include "daemon/broker/broker.c"
 
+#include <dirent.h>
 #include <netinet/in.h>
 
 #include "fuzz/fuzz.h"
@@ -104,8 +105,8 @@ static void broker_up(void)
                         abort();
                 free(image);
         }
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, pair) < 0)
-                abort();
+        FUZZ_ASSERT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, pair) == 0,
+                    "the opener's socketpair: %m");
         B.opener_fd = pair[0];
         opener_peer = pair[1];
         exited = false;
@@ -316,9 +317,23 @@ static void broker_down(void)
         safe_close(B.opener_fd);
 }
 
+/* The descriptors this process has open, but for the one that counts. */
+static unsigned open_fds(void)
+{
+        DIR *d = opendir("/proc/self/fd");
+        unsigned n = 0;
+
+        FUZZ_ASSERT(d, "/proc/self/fd: %m");
+        while (readdir(d))
+                n++;
+        closedir(d);
+        return n - 3;    /* ".", ".." and the directory's own */
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         static bool quiet;
+        unsigned fds_before;
         size_t i = 0;
 
         if (!quiet) {
@@ -328,6 +343,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 audit_init(false, 1, 1);
                 quiet = true;
         }
+        fds_before = open_fds();
         broker_up();
         while (i < size && !exited) {
                 uint8_t op = data[i++], who = (uint8_t)((op >> 3) % FUZZ_CLIENTS);
@@ -338,9 +354,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         if (*c < 0) {
                                 int pair[2];
 
-                                if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
-                                               pair) < 0)
-                                        abort();
+                                FUZZ_ASSERT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                                                       0, pair) == 0, "a client's socketpair: %m");
                                 *c = pair[0];
                                 (void)conn_accept(&B, pair[1], on_conn_io);
                                 books_balance();
@@ -387,5 +402,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         run_loop();
         broker_down();
+        FUZZ_ASSERT(open_fds() == fds_before, "%u descriptors open after the script, %u before",
+                    open_fds(), fds_before);
         return 0;
 }
