@@ -124,8 +124,12 @@ int sb_client_call_data(SbRequest *req, int fd_in, void *data, size_t size, size
         if (n < 0)
                 return (int)n;
         n = fdmsg_recv(sock, buf, sizeof(buf), fds, 1, &n_fds, 0);
-        if (n == 0)
+        if (n == 0) {
+                /* A hang-up, or a message of no bytes that may still
+                 * carry a descriptor. */
+                fdmsg_close_all(fds, n_fds);
                 return -ECONNRESET;
+        }
         if (n < 0)
                 return n == -EAGAIN ? -ETIMEDOUT : (int)n;
 

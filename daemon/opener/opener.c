@@ -1100,7 +1100,7 @@ static void opener_serve(struct opener *o)
                 ssize_t n;
 
                 n = fdmsg_recv(o->sock, &buf, sizeof(buf), fds, 1, &n_fds, 0);
-                if (n == 0)
+                if (n == 0 && n_fds == 0)
                         break;             /* the broker is gone */
                 if (n < 0)
                         opener_fatal("receiving from the broker: %s", strerror((int)-n));
