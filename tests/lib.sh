@@ -116,3 +116,19 @@ fd_targets() {
                 readlink "$f" 2>/dev/null
         done
 }
+
+# gone PID: the process has ended (or is a zombie nobody has reaped).
+gone() {
+        local st
+        st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+        [ -z "$st" ] || [ "$st" = Z ]
+}
+
+# exited PID: waits up to 10 s for PID, a child of this shell, to end;
+# sets rc to its exit status.
+exited() {
+        wait_for 10 bash -c "! kill -0 $1 2>/dev/null" || return 1
+        wait "$1"
+        rc=$?
+        return 0
+}

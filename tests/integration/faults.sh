@@ -54,21 +54,6 @@ daemon() {
         [ -n "$OPID" ]
 }
 
-# gone PID: the process has ended (or is a zombie nobody has reaped).
-gone() {
-        local st
-        st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
-        [ -z "$st" ] || [ "$st" = Z ]
-}
-
-# exited PID: waits up to 10 s for the daemon to exit; sets rc.
-exited() {
-        wait_for 10 bash -c "! kill -0 $1 2>/dev/null" || return 1
-        wait "$1"
-        rc=$?
-        return 0
-}
-
 # --- a. a stopped opener --------------------------------------------------------------------
 if daemon --opener-timeout=2; then
         ok "a: sockbrokerd starts with --opener-timeout=2"

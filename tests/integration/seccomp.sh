@@ -72,21 +72,6 @@ stop() {
         DPID= OPID=
 }
 
-# gone PID: the process has ended (or is a zombie nobody has reaped).
-gone() {
-        local st
-        st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
-        [ -z "$st" ] || [ "$st" = Z ]
-}
-
-# exited PID: waits up to 10 s for the daemon to end; sets rc.
-exited() {
-        wait_for 10 bash -c "! kill -0 $1 2>/dev/null" || return 1
-        wait "$1"
-        rc=$?
-        return 0
-}
-
 # confined WHO PID: Seccomp, NoNewPrivs and the uid, one line.
 confined() {
         echo "$1: Seccomp $(status_field "$2" Seccomp) NoNewPrivs $(status_field "$2" NoNewPrivs)" \
