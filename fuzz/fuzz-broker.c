@@ -30,7 +30,6 @@
  */
 #include "daemon/broker/broker.c"
 
-#include <dirent.h>
 #include <netinet/in.h>
 
 #include "fuzz/fuzz.h"
@@ -317,19 +316,6 @@ static void broker_down(void)
         safe_close(B.opener_fd);
 }
 
-/* The descriptors this process has open, but for the one that counts. */
-static unsigned open_fds(void)
-{
-        DIR *d = opendir("/proc/self/fd");
-        unsigned n = 0;
-
-        FUZZ_ASSERT(d, "/proc/self/fd: %m");
-        while (readdir(d))
-                n++;
-        closedir(d);
-        return n - 3;    /* ".", ".." and the directory's own */
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         static bool quiet;
@@ -343,7 +329,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 audit_init(false, 1, 1);
                 quiet = true;
         }
-        fds_before = open_fds();
+        fds_before = fuzz_fds_open();
         broker_up();
         while (i < size && !exited) {
                 uint8_t op = data[i++], who = (uint8_t)((op >> 3) % FUZZ_CLIENTS);
@@ -402,7 +388,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         run_loop();
         broker_down();
-        FUZZ_ASSERT(open_fds() == fds_before, "%u descriptors open after the script, %u before",
-                    open_fds(), fds_before);
+        FUZZ_ASSERT(fuzz_fds_open() == fds_before, "%u descriptors open after the script, %u before",
+                    fuzz_fds_open(), fds_before);
         return 0;
 }

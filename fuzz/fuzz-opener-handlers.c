@@ -105,7 +105,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <dirent.h>
 #include <inttypes.h>
 #include <setjmp.h>
 #include <sys/stat.h>
@@ -1174,20 +1173,6 @@ static size_t wanted_fds(const union message *m)
         }
 }
 
-static unsigned fds_open(void)
-{
-        DIR *d = opendir("/proc/self/fd");
-        struct dirent *e;
-        unsigned n = 0;
-
-        FUZZ_ASSERT(d, "cannot count descriptors without /proc: %m");
-        while ((e = readdir(d)))
-                if (e->d_name[0] != '.')
-                        n++;
-        closedir(d);
-        return n;
-}
-
 static bool fd_is_open(int fd)
 {
         return fcntl(fd, F_GETFD) >= 0 || errno != EBADF;
@@ -2071,7 +2056,7 @@ static void run_message(struct input *in)
                 S.hci = &m.hci;
 
         n_fds = fd_mode == 0 ? wanted_fds(&m) : fd_mode - 1;
-        before = fds_open();
+        before = fuzz_fds_open();
         for (size_t i = 0; i < n_fds; i++) {
                 uint8_t d = take8(in);
                 struct fake *f = fake_new(FAKE_ATTACHED);
@@ -2277,8 +2262,8 @@ static void run_message(struct input *in)
                 FUZZ_ASSERT(!call_find(CALL_SETNS, -1, 0), "setns() for a message of type %d", checked);
 
         /* Property 5 */
-        FUZZ_ASSERT(fds_open() == before, "%u descriptors open after a message, %u before",
-                    fds_open(), before);
+        FUZZ_ASSERT(fuzz_fds_open() == before, "%u descriptors open after a message, %u before",
+                    fuzz_fds_open(), before);
         free(buf);
 }
 

@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,4 +47,27 @@ static inline char *fuzz_text(const uint8_t *data, size_t size)
                 memcpy(s, data, size);
         s[size] = '\0';
         return s;
+}
+
+/*
+ * How many descriptors below FUZZ_MAX_FD this process has open, for the
+ * targets that check no input leaks one. One poll() with a zero timeout
+ * marks every closed number POLLNVAL; walking /proc/self/fd per input
+ * cost more than some targets' own work. A descriptor at or above the
+ * bound is a failure of its own, since the harness never opens that many.
+ */
+#define FUZZ_MAX_FD 256
+
+static inline unsigned fuzz_fds_open(void)
+{
+        struct pollfd p[FUZZ_MAX_FD];
+        unsigned n = 0;
+
+        for (int i = 0; i < FUZZ_MAX_FD; i++)
+                p[i] = (struct pollfd){ .fd = i };
+        FUZZ_ASSERT(poll(p, FUZZ_MAX_FD, 0) >= 0, "poll: %m");
+        for (int i = 0; i < FUZZ_MAX_FD; i++)
+                if (!(p[i].revents & POLLNVAL))
+                        n++;
+        return n;
 }
