@@ -56,8 +56,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client-lib/client.h"
-#include "client-lib/spec.h"
+#include "client-lib/broker/client.h"
+#include "client-lib/broker/spec.h"
 #include "common/fdmsg.h"
 #include "common/names.h"
 #include "common/util.h"
@@ -120,7 +120,7 @@ static void parse_spec(const char *text, struct sb_spec *ret)
         }
 }
 
-/* ---- the protocol, as client-lib/client.c speaks it ------------------------------ */
+/* ---- the protocol, as client-lib/broker/client.c speaks it ------------------------------ */
 
 /* Connects to the broker; -errno on failure. Blocking connections have
  * the library's timeouts, so that a broker that stops answering shows as

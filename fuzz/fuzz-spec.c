@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
-#include "client-lib/spec.h"
+#include "client-lib/broker/spec.h"
 #include "fuzz/fuzz.h"
 
 /* Every field a spec sets; the struct's padding is not compared. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * check-addr.c - tests for client-lib/addr.c, socket addresses as text.
+ * check-addr.c - tests for client-lib/socket/addr.c, socket addresses as text.
  *
  * Both directions are table-driven: parse_cases go text -> sockaddr ->
  * text and check the canonical spelling; format_cases go from hand-built

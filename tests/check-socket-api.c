@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * check-socket-api.c - tests for the socket API mirror: client-lib/timeout.c,
+ * check-socket-api.c - tests for the socket API mirror: client-lib/socket/timeout.c,
  * sockops.c, sockio.c, create.c and netinfo.c.
  *
  * The pure decisions (timeouts in microseconds, which refusals go to the
@@ -43,7 +43,7 @@
 #include <unistd.h>
 
 #include "common/bt.h"
-#include "client-lib/socket-internal.h"
+#include "client-lib/socket/socket-internal.h"
 #include "common/util.h"
 #include "sockbroker/sockbroker.h"
 #include "tests/check-suites.h"
@@ -280,69 +280,6 @@ START_TEST(test_listen_backlog)
         ck_assert_int_eq(listen_backlog(0), 0);
         ck_assert_int_eq(listen_backlog(5), 5);
         ck_assert_int_eq(SB_LISTEN_BACKLOG, 128);
-}
-END_TEST
-
-static const struct {
-        int family, protocol, error;
-        bool want;
-} bind_cases[] = {
-        { AF_INET, 0, EACCES, true },
-        { AF_INET6, 0, EACCES, true },
-        { AF_INET, 0, EADDRINUSE, false },
-        { AF_INET, 0, EPERM, false },   /* a cgroup hook, not the port */
-        { AF_UNIX, 0, EACCES, false },  /* the file system's answer */
-        { AF_BLUETOOTH, BTPROTO_L2CAP, EACCES, true },
-        { AF_BLUETOOTH, BTPROTO_RFCOMM, EACCES, false },
-        { AF_BLUETOOTH, BTPROTO_HCI, EACCES, false },
-        { AF_PACKET, 0, EACCES, false },
-        { AF_CAN, 1, EACCES, false },
-};
-
-START_TEST(test_bind_wants_broker)
-{
-        ck_assert_int_eq(bind_wants_broker(bind_cases[_i].family, bind_cases[_i].protocol,
-                                           bind_cases[_i].error),
-                         bind_cases[_i].want);
-}
-END_TEST
-
-#define NO_VALUE INT_MIN
-
-static const struct {
-        int level, name, value;  /* NO_VALUE: NULL */
-        socklen_t len;
-        int error;
-        bool want;
-} setsockopt_cases[] = {
-        { SOL_SOCKET, SO_MARK, 1, sizeof(int), EPERM, true },
-        { SOL_SOCKET, SO_MARK, 1, sizeof(int), EINVAL, false },
-        { SOL_SOCKET, SO_BINDTODEVICE, NO_VALUE, 0, EPERM, true },
-        { SOL_SOCKET, SO_PRIORITY, 7, sizeof(int), EPERM, true },
-        { SOL_SOCKET, SO_PRIORITY, 100, sizeof(int), EPERM, true },
-        { SOL_SOCKET, SO_PRIORITY, 6, sizeof(int), EPERM, false },
-        { SOL_SOCKET, SO_PRIORITY, 0, sizeof(int), EPERM, false },
-        { SOL_SOCKET, SO_PRIORITY, -1, sizeof(int), EPERM, false },
-        { SOL_SOCKET, SO_PRIORITY, NO_VALUE, sizeof(int), EPERM, false },
-        { SOL_SOCKET, SO_PRIORITY, 7, 2, EPERM, false },
-        { SOL_SOCKET, SO_RCVBUFFORCE, 1 << 20, sizeof(int), EPERM, true },
-        { SOL_SOCKET, SO_SNDBUFFORCE, 1 << 20, sizeof(int), EPERM, true },
-        { SOL_SOCKET, SO_RCVBUF, 1 << 20, sizeof(int), EPERM, false },
-        { SOL_SOCKET, SO_REUSEADDR, 1, sizeof(int), EPERM, false },
-        { IPPROTO_IP, IP_TRANSPARENT, 1, sizeof(int), EPERM, false },
-        { IPPROTO_TCP, SO_MARK, 1, sizeof(int), EPERM, false },
-};
-
-START_TEST(test_setsockopt_wants_broker)
-{
-        int v = setsockopt_cases[_i].value;
-        const void *p = v == NO_VALUE ? NULL : &v;
-
-        ck_assert_int_eq(setsockopt_wants_broker(setsockopt_cases[_i].level,
-                                                 setsockopt_cases[_i].name, p,
-                                                 setsockopt_cases[_i].len,
-                                                 setsockopt_cases[_i].error),
-                         setsockopt_cases[_i].want);
 }
 END_TEST
 
@@ -2046,8 +1983,6 @@ Suite *make_socket_api_suite(void)
         tc = tcase_create("pure");
         tcase_add_loop_test(tc, test_timeout_from_seconds, 0, (int)ELEMENTSOF(timeout_cases));
         tcase_add_test(tc, test_listen_backlog);
-        tcase_add_loop_test(tc, test_bind_wants_broker, 0, (int)ELEMENTSOF(bind_cases));
-        tcase_add_loop_test(tc, test_setsockopt_wants_broker, 0, (int)ELEMENTSOF(setsockopt_cases));
         tcase_add_loop_test(tc, test_eai_to_errno, 0, (int)ELEMENTSOF(eai_cases));
         tcase_add_loop_test(tc, test_makefile_mode, 0, (int)ELEMENTSOF(makefile_cases));
         tcase_add_loop_test(tc, test_cmsg_sizes, 0, (int)ELEMENTSOF(cmsg_cases));
@@ -2069,24 +2004,15 @@ Suite *make_socket_api_suite(void)
         tcase_add_checked_fixture(tc, NULL, teardown);
         tcase_set_timeout(tc, 30);
         tcase_add_test(tc, test_accept_modes);
-        tcase_add_test(tc, test_accept_timeout);
-        tcase_add_loop_test(tc, test_connect_timeout_backlog_full, 0,
-                            (int)ELEMENTSOF(connect_full_families));
         tcase_add_test(tc, test_connect_ex);
-        tcase_add_test(tc, test_connect_eintr);
-        tcase_add_test(tc, test_recv_modes);
-        tcase_add_test(tc, test_recv_timeout_with_signals);
-        tcase_add_test(tc, test_recv_blocking_with_signals);
         tcase_add_test(tc, test_recvfrom_sendto);
         tcase_add_test(tc, test_send_epipe_not_sigpipe);
         tcase_add_test(tc, test_sendall_complete);
-        tcase_add_test(tc, test_sendall_deadline);
         tcase_add_test(tc, test_sendall_nonblocking);
         tcase_add_test(tc, test_recvmsg_into_example);
         tcase_add_test(tc, test_sendmsg_gather_with_ancillary);
         tcase_add_test(tc, test_send_recv_fds);
         tcase_add_test(tc, test_recv_fds_truncated);
-        tcase_add_test(tc, test_recv_fds_timeout);
         tcase_add_test(tc, test_name_text);
         tcase_add_loop_test(tc, test_attributes, 0, (int)ELEMENTSOF(attribute_cases));
         tcase_add_test(tc, test_sockopt_forms);
@@ -2104,7 +2030,6 @@ Suite *make_socket_api_suite(void)
         tcase_add_test(tc, test_create_server_and_connection);
         tcase_add_test(tc, test_create_connection_all_errors);
         tcase_add_test(tc, test_create_connection_errors);
-        tcase_add_test(tc, test_create_connection_timeout);
         tcase_add_test(tc, test_create_server_ipv6);
         tcase_add_test(tc, test_create_server_errors);
         suite_add_tcase(s, tc);
@@ -2115,5 +2040,32 @@ Suite *make_socket_api_suite(void)
         tcase_add_test(tc, test_strerror);
         suite_add_tcase(s, tc);
 
+        return s;
+}
+
+/*
+ * The cases that hold a call to the clock: timeouts that must expire
+ * within bounds, and signals that must not restart them. They have a
+ * runner of their own, tests/check-socket-timing, so that a loaded
+ * machine can only fail these.
+ */
+Suite *make_socket_timing_suite(void)
+{
+        Suite *s = suite_create("socket-timing");
+        TCase *tc = tcase_create("clock");
+
+        tcase_add_checked_fixture(tc, NULL, teardown);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_accept_timeout);
+        tcase_add_loop_test(tc, test_connect_timeout_backlog_full, 0,
+                            (int)ELEMENTSOF(connect_full_families));
+        tcase_add_test(tc, test_connect_eintr);
+        tcase_add_test(tc, test_recv_modes);
+        tcase_add_test(tc, test_recv_timeout_with_signals);
+        tcase_add_test(tc, test_recv_blocking_with_signals);
+        tcase_add_test(tc, test_sendall_deadline);
+        tcase_add_test(tc, test_recv_fds_timeout);
+        tcase_add_test(tc, test_create_connection_timeout);
+        suite_add_tcase(s, tc);
         return s;
 }

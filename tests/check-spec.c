@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * check-spec.c - socket spec text (client-lib/spec.c).
+ * check-spec.c - socket spec text (client-lib/broker/spec.c).
  */
 #include "config.h"
 
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "client-lib/spec.h"
+#include "client-lib/broker/spec.h"
 #include "tests/check-suites.h"
 
 static const struct spec_case {

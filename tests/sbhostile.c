@@ -41,7 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client-lib/client.h"
+#include "client-lib/broker/client.h"
 #include "common/fdmsg.h"
 #include "common/util.h"
 #include "proto/protocol.h"

@@ -2,7 +2,7 @@
 /*
  * sockbroker - check and explain policies, get sockets from sockbrokerd
  * for programs that speak the socket-activation protocol, run
- * unmodified programs with the preload shim (client-lib/preload.c), and
+ * unmodified programs with the preload shim (client-lib/preload/preload.c), and
  * show the daemon's status (tools/status.c).
  */
 #include "config.h"
@@ -18,8 +18,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client-lib/client.h"
-#include "client-lib/spec.h"
+#include "client-lib/broker/client.h"
+#include "client-lib/broker/spec.h"
 #include "common/fdmsg.h"
 #include "common/names.h"
 #include "common/util.h"

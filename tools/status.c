@@ -24,7 +24,7 @@
 #include <sys/un.h>
 #include <time.h>
 
-#include "client-lib/client.h"
+#include "client-lib/broker/client.h"
 #include "common/fdmsg.h"
 #include "common/util.h"
 #include "proto/protocol.h"

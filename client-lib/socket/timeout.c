@@ -38,7 +38,7 @@
 #include <sys/time.h>
 #include <time.h>
 
-#include "client-lib/socket-internal.h"
+#include "client-lib/socket/socket-internal.h"
 #include "common/util.h"
 #include "sockbroker/socket.h"
 

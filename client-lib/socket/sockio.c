@@ -29,7 +29,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "client-lib/socket-internal.h"
+#include "client-lib/socket/socket-internal.h"
 #include "common/util.h"
 #include "sockbroker/socket.h"
 

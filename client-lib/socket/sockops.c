@@ -7,8 +7,8 @@
  * the few operations the broker can perform for us (a privileged port, a
  * device binding, a mark), the socket travels to the broker, which checks
  * its policy and performs exactly that operation on it. Which refusals
- * qualify is a pure decision (bind_wants_broker, setsockopt_wants_broker)
- * so the tests can go through it table by table. When the broker does
+ * qualify is a pure decision the preload shim shares
+ * (client-lib/broker/refusal.c). When the broker does
  * not help, the caller sees the kernel's errno, as if there were none.
  */
 #include "config.h"
@@ -23,8 +23,9 @@
 #include <unistd.h>
 
 #include "common/bt.h"
-#include "client-lib/client.h"
-#include "client-lib/socket-internal.h"
+#include "client-lib/broker/client.h"
+#include "client-lib/broker/refusal.h"
+#include "client-lib/socket/socket-internal.h"
 #include "common/util.h"
 #include "sockbroker/sockbroker.h"
 #include "sockbroker/socket.h"
@@ -38,44 +39,6 @@ static int fail(int r)
 int listen_backlog(int backlog)
 {
         return backlog < 0 ? SB_LISTEN_BACKLOG : backlog;
-}
-
-bool bind_wants_broker(int family, int protocol, int error)
-{
-        if (error != EACCES)
-                return false;
-        switch (family) {
-        case AF_INET:
-        case AF_INET6:
-                return true;
-        case AF_BLUETOOTH:
-                return protocol == BTPROTO_L2CAP;
-        default:
-                /* EACCES of an AF_UNIX bind is the file system's answer. */
-                return false;
-        }
-}
-
-bool setsockopt_wants_broker(int level, int name, const void *value, socklen_t len, int error)
-{
-        int v;
-
-        if (error != EPERM || level != SOL_SOCKET)
-                return false;
-        switch (name) {
-        case SO_BINDTODEVICE:   /* the first binding is free; a change is not */
-        case SO_MARK:
-        case SO_RCVBUFFORCE:
-        case SO_SNDBUFFORCE:
-                return true;
-        case SO_PRIORITY:
-                if (!value || len < sizeof(int))
-                        return false;
-                memcpy(&v, value, sizeof(v));
-                return v > 6;
-        default:
-                return false;
-        }
 }
 
 /* ---- accept ---------------------------------------------------------- */
@@ -151,7 +114,7 @@ SB_EXPORT int sb_bind(int fd, const struct sockaddr *sa, socklen_t len)
                 errno = saved;
                 return -1;
         }
-        if (!bind_wants_broker(sa->sa_family, protocol, saved)) {
+        if (!sb_refusal_bind(sa->sa_family, protocol, saved)) {
                 errno = saved;
                 return -1;
         }
@@ -362,7 +325,7 @@ SB_EXPORT int sb_setsockopt(int fd, int level, int name, const void *value, sock
         if (setsockopt(fd, level, name, value, len) == 0)
                 return 0;
         saved = errno;
-        if (!setsockopt_wants_broker(level, name, value, len, saved))
+        if (!sb_refusal_setsockopt(level, name, value, len, saved))
                 return -1;
 
         r = sb_client_setsockopt(fd, level, name, value, len);

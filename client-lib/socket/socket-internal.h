@@ -88,15 +88,6 @@ ssize_t sockwait_run(SockWait *w, int fd, short events, sock_op_fn op, void *use
  * default, min(SOMAXCONN, 128). */
 int listen_backlog(int backlog);
 
-/* Whether a refused bind(2) may be retried through the broker: EACCES
- * for an IP port or an L2CAP PSM that needs CAP_NET_BIND_SERVICE. */
-bool bind_wants_broker(int family, int protocol, int error);
-
-/* Whether a refused setsockopt(2) may be retried through the broker:
- * EPERM for SO_BINDTODEVICE, SO_MARK, SO_PRIORITY above 6,
- * SO_RCVBUFFORCE or SO_SNDBUFFORCE. */
-bool setsockopt_wants_broker(int level, int name, const void *value, socklen_t len, int error);
-
 /* A getaddrinfo(3) error as an errno (EAI_SYSTEM: saved_errno). */
 int eai_to_errno(int eai, int saved_errno);
 

@@ -6,7 +6,7 @@
  * `sockbroker run` puts this library in LD_PRELOAD. Every call goes to
  * the kernel first. Only when the kernel refuses with EPERM or EACCES,
  * and only for a request sockbrokerd can serve, does the shim ask the
- * broker, through the same code as libsockbroker (client-lib/client.c).
+ * broker, through the same code as libsockbroker (client-lib/broker/client.c).
  * When the broker is absent or refuses, the kernel's errno comes back, so
  * the program prints its usual message.
  *
@@ -57,8 +57,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "client-lib/client.h"
-#include "client-lib/spec.h"
+#include "client-lib/broker/client.h"
+#include "client-lib/broker/refusal.h"
+#include "client-lib/preload/rules.h"
+#include "client-lib/broker/spec.h"
 #include "common/util.h"
 #include "proto/protocol.h"
 #include "sockbroker/sockbroker.h"
@@ -175,53 +177,19 @@ void __wrap_protobuf_c_message_free_unpacked(ProtobufCMessage *m, ProtobufCAlloc
 
 /* ---- which refusals go to the broker ---------------------------------------- */
 
-/* The families sockbrokerd creates sockets for. */
-static bool socket_brokered(int family, int protocol)
-{
-        if (family != AF_INET && family != AF_INET6 && family != AF_PACKET)
-                return false;
-        return protocol >= 0 && protocol <= 0xffff;
-}
-
-/* An IP address the kernel refuses, such as a port below
- * net.ipv4.ip_unprivileged_port_start. */
-/* Binds the broker may do: privileged ports, and low L2CAP PSMs. */
-static bool bind_brokered(int fd, const struct sockaddr *sa, socklen_t len)
+/* A bind the broker may do (client-lib/broker/refusal.c); only an
+ * AF_BLUETOOTH address needs the socket's protocol. */
+static bool bind_brokered(int fd, const struct sockaddr *sa, socklen_t len, int error)
 {
         int protocol = -1;
         socklen_t plen = sizeof(protocol);
 
         if (!sa || len < sizeof(sa_family_t))
                 return false;
-        if (sa->sa_family == AF_BLUETOOTH)
-                return getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &plen) == 0 &&
-                       protocol == 0 /* BTPROTO_L2CAP */;
-        return sa->sa_family == AF_INET || sa->sa_family == AF_INET6;
-}
-
-/*
- * The options the SetOption request carries, each needing a capability
- * at setsockopt() time. Never the socket filter: a filter sockbrokerd
- * locked is the confinement the policy asked for.
- */
-static const char *setsockopt_brokered(int level, int name, socklen_t len)
-{
-        if (level != SOL_SOCKET)
-                return NULL;
-        switch (name) {
-        case SO_BINDTODEVICE:
-                return len > 0 ? "SO_BINDTODEVICE" : NULL;
-        case SO_MARK:
-                return len >= sizeof(int) ? "SO_MARK" : NULL;
-        case SO_PRIORITY:
-                return len >= sizeof(int) ? "SO_PRIORITY" : NULL;
-        case SO_RCVBUFFORCE:
-                return len >= sizeof(int) ? "SO_RCVBUFFORCE" : NULL;
-        case SO_SNDBUFFORCE:
-                return len >= sizeof(int) ? "SO_SNDBUFFORCE" : NULL;
-        default:
-                return NULL;
-        }
+        if (sa->sa_family == AF_BLUETOOTH &&
+            getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &plen) < 0)
+                return false;
+        return sb_refusal_bind(sa->sa_family, protocol, error);
 }
 
 /* ---- SOCKBROKER_DEBUG ----------------------------------------------------- */
@@ -395,20 +363,22 @@ static int broker_setsockopt(int fd, int level, int name, const void *value, soc
 {
         const char *opt;
         char call[64];
-        int r;
+        int filter_errno = 0, r;
 
-        if (level == SOL_SOCKET && (name == SO_ATTACH_FILTER || name == SO_DETACH_FILTER) &&
-            kernel_errno == EPERM && filter_locked_by_broker(fd)) {
+        if (level == SOL_SOCKET && (name == SO_ATTACH_FILTER || name == SO_DETACH_FILTER))
+                filter_errno = preload_locked_filter_errno(level, name, kernel_errno,
+                                                           filter_locked_by_broker(fd));
+        if (filter_errno) {
                 if (debug_level() > 0)
                         debug_line("sockbroker-preload: setsockopt(fd %d, %s): the socket's "
                                    "filter was locked by sockbrokerd; returning %s", fd,
                                    name == SO_ATTACH_FILTER ? "SO_ATTACH_FILTER" : "SO_DETACH_FILTER",
-                                   name == SO_ATTACH_FILTER ? "EPERM" : "ENOENT");
-                errno = name == SO_ATTACH_FILTER ? EPERM : ENOENT;
+                                   filter_errno == EPERM ? "EPERM" : "ENOENT");
+                errno = filter_errno;
                 return -1;
         }
 
-        opt = setsockopt_brokered(level, name, len);
+        opt = sb_refusal_setsockopt(level, name, value, len, kernel_errno);
         if (!opt) {
                 errno = kernel_errno;
                 return -1;
@@ -433,8 +403,7 @@ SB_EXPORT int socket(int family, int type, int protocol)
 {
         int fd = direct_socket(family, type, protocol);
 
-        if (fd >= 0 || (errno != EPERM && errno != EACCES) || in_broker ||
-            !socket_brokered(family, protocol))
+        if (fd >= 0 || in_broker || !preload_socket_brokered(family, protocol, errno))
                 return fd;
         return broker_socket(family, type, protocol, errno);
 }
@@ -444,7 +413,7 @@ SB_EXPORT int bind(int fd, const struct sockaddr *sa, socklen_t len)
         int r = direct_bind(fd, sa, len);
         int saved = errno;
 
-        if (r == 0 || (saved != EPERM && saved != EACCES) || in_broker || !bind_brokered(fd, sa, len))
+        if (r == 0 || (saved != EPERM && saved != EACCES) || in_broker || !bind_brokered(fd, sa, len, saved))
                 return r;
         return broker_bind(fd, sa, len, saved);
 }

@@ -25,7 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client-lib/socket-internal.h"
+#include "client-lib/socket/socket-internal.h"
 #include "common/util.h"
 #include "sockbroker/sockbroker.h"
 #include "sockbroker/socket.h"

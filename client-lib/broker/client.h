@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
-#include "client-lib/spec.h"
+#include "client-lib/broker/spec.h"
 #include "proto/protocol.h"
 
 /*

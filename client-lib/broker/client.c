@@ -18,7 +18,7 @@
 #include <sys/time.h>
 #include <sys/un.h>
 
-#include "client-lib/client.h"
+#include "client-lib/broker/client.h"
 #include "common/bt.h"
 #include "common/fdmsg.h"
 #include "common/names.h"

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "client-lib/spec.h"
+#include "client-lib/broker/spec.h"
 #include "common/names.h"
 #include "common/util.h"
 #include "proto/protocol.h"
