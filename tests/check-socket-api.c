@@ -28,6 +28,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -283,29 +284,37 @@ START_TEST(test_listen_backlog)
 }
 END_TEST
 
+/* The reference's gaierror: a resolver's code is never an errno. */
 static const struct {
         int eai, saved, want;
 } eai_cases[] = {
         { 0, 0, 0 },
-        { EAI_NONAME, 0, ENXIO },
-        { EAI_NODATA, 0, ENXIO },
-        { EAI_ADDRFAMILY, 0, ENXIO },
-        { EAI_AGAIN, 0, EAGAIN },
-        { EAI_MEMORY, 0, ENOMEM },
-        { EAI_FAMILY, 0, EAFNOSUPPORT },
-        { EAI_SOCKTYPE, 0, ESOCKTNOSUPPORT },
-        { EAI_BADFLAGS, 0, EINVAL },
-        { EAI_SERVICE, 0, EINVAL },
-        { EAI_OVERFLOW, 0, EOVERFLOW },
-        { EAI_FAIL, 0, EIO },
+        { EAI_NONAME, 0, SB_EAI_ERRNO(EAI_NONAME) },
+        { EAI_NODATA, 0, SB_EAI_ERRNO(EAI_NODATA) },
+        { EAI_ADDRFAMILY, 0, SB_EAI_ERRNO(EAI_ADDRFAMILY) },
+        { EAI_AGAIN, EAGAIN, SB_EAI_ERRNO(EAI_AGAIN) },  /* not "would block" */
+        { EAI_MEMORY, 0, SB_EAI_ERRNO(EAI_MEMORY) },
+        { EAI_SERVICE, 0, SB_EAI_ERRNO(EAI_SERVICE) },
+        { EAI_FAIL, 0, SB_EAI_ERRNO(EAI_FAIL) },
+        { EAI_IDN_ENCODE, 0, SB_EAI_ERRNO(EAI_IDN_ENCODE) },
+        /* EAI_SYSTEM carries its errno, which is the error. */
         { EAI_SYSTEM, EMFILE, EMFILE },
         { EAI_SYSTEM, 0, EIO },
-        { -12345, 0, EIO },
 };
 
-START_TEST(test_eai_to_errno)
+START_TEST(test_eai_error)
 {
-        ck_assert_int_eq(eai_to_errno(eai_cases[_i].eai, eai_cases[_i].saved), eai_cases[_i].want);
+        int e = eai_error(eai_cases[_i].eai, eai_cases[_i].saved);
+
+        ck_assert_int_eq(e, eai_cases[_i].want);
+        if (eai_cases[_i].eai != 0 && eai_cases[_i].eai != EAI_SYSTEM) {
+                ck_assert(sb_is_gaierror(e));
+                ck_assert_int_eq(sb_gaierror_code(e), eai_cases[_i].eai);
+                ck_assert_int_gt(e, 4095);      /* beyond every errno value */
+        } else {
+                ck_assert(!sb_is_gaierror(e));
+                ck_assert_int_eq(sb_gaierror_code(e), 0);
+        }
 }
 END_TEST
 
@@ -716,6 +725,118 @@ START_TEST(test_fromfd)
 }
 END_TEST
 
+/* The reference: dup() gives a socket "with the same timeout" as the
+ * original's, where fromfd() applies the default. */
+START_TEST(test_dup)
+{
+        int sv[2], fd, p[2];
+        double t;
+
+        ck_assert_int_eq(sb_socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        ck_assert_int_eq(sb_settimeout(sv[0], 5.0), 0);
+        ck_assert_int_eq(sb_setdefaulttimeout(2.0), 0);
+        fd = sb_dup(sv[0]);
+        ck_assert_int_ge(fd, 3);
+        ck_assert(fd_is_cloexec(fd));
+        ck_assert_int_eq(sb_gettimeout(fd, &t), 0);
+        ck_assert(t == 5.0);
+        ck_assert_int_eq(sb_gettimeout(sv[0], &t), 0);
+        ck_assert(t == 5.0);
+        close(fd);
+
+        /* Non-blocking stays non-blocking, also with a default set. */
+        ck_assert_int_eq(sb_setblocking(sv[0], 0), 0);
+        fd = sb_dup(sv[0]);
+        ck_assert_int_ge(fd, 3);
+        ck_assert_int_eq(sb_getblocking(fd), 0);
+        ck_assert_int_eq(sb_getblocking(sv[0]), 0);
+        close(fd);
+
+        /* What sb_fromfd() does instead: the default, on the shared socket. */
+        fd = sb_fromfd(sv[0]);
+        ck_assert_int_ge(fd, 3);
+        ck_assert_int_eq(sb_gettimeout(sv[0], &t), 0);
+        ck_assert(t == 2.0);
+        close(fd);
+
+        ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+        ck_assert_int_eq(sb_dup(p[0]), -1);
+        ck_assert_int_eq(errno, ENOTSOCK);
+        ck_assert_int_eq(sb_dup(-1), -1);
+        ck_assert_int_eq(errno, EBADF);
+        close(p[0]);
+        close(p[1]);
+        close(sv[0]);
+        close(sv[1]);
+}
+END_TEST
+
+/* The reference: every socket the module creates starts in the default
+ * mode, sockets from socket() included. */
+START_TEST(test_socket_default_timeout)
+{
+        int fd;
+        double t;
+
+        ck_assert_int_eq(sb_setdefaulttimeout(1.5), 0);
+        fd = sb_socket(AF_INET, SOCK_DGRAM, 0);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(sb_gettimeout(fd, &t), 0);
+        ck_assert(t == 1.5);
+        close(fd);
+
+        /* SOCK_NONBLOCK asks for a mode of its own. */
+        fd = sb_socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(sb_gettimeout(fd, &t), 0);
+        ck_assert(t == 0.0);
+        close(fd);
+
+        /* sb_create_connection() takes its own: blocking means blocking. */
+        ck_assert_int_eq(sb_setdefaulttimeout(SB_TIMEOUT_NONE), 0);
+        fd = sb_socket(AF_UNIX, SOCK_STREAM, 0);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(sb_gettimeout(fd, &t), 0);
+        ck_assert(t < 0);
+        close(fd);
+}
+END_TEST
+
+START_TEST(test_has_ipv6)
+{
+        int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+        ck_assert_int_eq(sb_has_ipv6(), fd >= 0);
+        if (fd >= 0)
+                close(fd);
+        /* Dual stack needs IPv6 first. */
+        if (sb_has_dualstack_ipv6())
+                ck_assert(sb_has_ipv6());
+}
+END_TEST
+
+/* Every flag of the API is its own bit, clear of the socket(2) flags the
+ * same arguments take, so a flag given to the wrong call is EINVAL. */
+START_TEST(test_flags_distinct)
+{
+        static const int flags[] = {
+                SB_ALL_ERRORS, SB_REUSE_PORT, SB_DUALSTACK_IPV6, SOCK_NONBLOCK, SOCK_CLOEXEC,
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(flags); i++) {
+                ck_assert_int_eq(__builtin_popcount((unsigned)flags[i]), 1);
+                for (size_t j = i + 1; j < ELEMENTSOF(flags); j++)
+                        ck_assert_int_eq(flags[i] & flags[j], 0);
+        }
+        ck_assert_int_eq(sb_create_connection("127.0.0.1", 1, 1.0, NULL, 0, SB_REUSE_PORT, NULL,
+                                              NULL),
+                         -1);
+        ck_assert_int_eq(errno, EINVAL);
+        ck_assert_int_eq(sb_create_server(NULL, 0, AF_INET, 0, SB_ALL_ERRORS), -1);
+        ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
 /* ---- accept ---------------------------------------------------------------- */
 
 START_TEST(test_accept_modes)
@@ -1112,6 +1233,42 @@ END_TEST
  * reader takes 4 KiB every 50 ms, so each send makes progress and a
  * per-send timeout would never expire.
  */
+/*
+ * sb_sendfile() in timeout mode under a signal every 0.1 s, to a peer that
+ * never reads: the 0.3 s timeout ends the call once the buffers are full,
+ * where a fresh kernel wait per interrupted call never ran out.
+ */
+START_TEST(test_sendfile_timeout_with_signals)
+{
+        char path[] = "/tmp/sb-sendfile-XXXXXX";
+        uint64_t sent = 0;
+        int64_t start;
+        int sv[2], f;
+
+        f = mkostemp(path, O_CLOEXEC);
+        ck_assert_int_ge(f, 0);
+        unlink(path);
+        ck_assert_int_eq(ftruncate(f, 64 << 20), 0);
+        ck_assert_int_eq(sb_socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        ck_assert_int_eq(sb_settimeout(sv[0], 0.3), 0);
+
+        start_alarms(100);
+        start = now_usec();
+        ck_assert_int_eq(sb_sendfile(sv[0], f, 0, 0, &sent), -1);
+        ck_assert_int_eq(errno, ETIMEDOUT);
+        ck_assert_elapsed(start, 0.25, 2.0);
+        stop_alarms();
+        ck_assert_int_gt(alarms, 1);
+        ck_assert_uint_gt(sent, 0);
+        ck_assert_uint_lt(sent, 64 << 20);
+        /* The file's position says what was sent. */
+        ck_assert_int_eq(lseek(f, 0, SEEK_CUR), (off_t)sent);
+        close(sv[0]);
+        close(sv[1]);
+        close(f);
+}
+END_TEST
+
 START_TEST(test_sendall_deadline)
 {
         _cleanup_free_ char *buf = calloc(1, BIG);
@@ -1634,6 +1791,54 @@ START_TEST(test_sendfile_fallback_and_errors)
 }
 END_TEST
 
+/* A file sent to a peer that has gone: EPIPE, as every send here, never
+ * SIGPIPE, whose default action would end this process; and the calling
+ * thread's signal mask as it was. */
+START_TEST(test_sendfile_epipe_not_sigpipe)
+{
+        char path[] = "/tmp/sb-sendfile-XXXXXX";
+        sigset_t before, after, pending;
+        uint64_t sent = 1;
+        int sv[2], f;
+
+        ck_assert_ptr_ne(signal(SIGPIPE, SIG_DFL), SIG_ERR);
+        f = mkostemp(path, O_CLOEXEC);
+        ck_assert_int_ge(f, 0);
+        unlink(path);
+        ck_assert_int_eq(ftruncate(f, 1 << 20), 0);
+        ck_assert_int_eq(sb_socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        close(sv[1]);
+
+        ck_assert_int_eq(pthread_sigmask(SIG_SETMASK, NULL, &before), 0);
+        ck_assert_int_eq(sb_sendfile(sv[0], f, 0, 0, &sent), -1);
+        ck_assert_int_eq(errno, EPIPE);
+        ck_assert_uint_eq(sent, 0);
+        ck_assert_int_eq(pthread_sigmask(SIG_SETMASK, NULL, &after), 0);
+        ck_assert(!sigismember(&after, SIGPIPE));
+        ck_assert_int_eq(sigismember(&before, SIGPIPE), sigismember(&after, SIGPIPE));
+        ck_assert_int_eq(sigpending(&pending), 0);
+        ck_assert(!sigismember(&pending, SIGPIPE));
+
+        /* A SIGPIPE the caller had pending, blocked, is left to the caller. */
+        {
+                sigset_t pipe;
+
+                sigemptyset(&pipe);
+                sigaddset(&pipe, SIGPIPE);
+                ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, &pipe, NULL), 0);
+                ck_assert_int_eq(raise(SIGPIPE), 0);
+                ck_assert_int_eq(sb_sendfile(sv[0], f, 0, 0, NULL), -1);
+                ck_assert_int_eq(errno, EPIPE);
+                ck_assert_int_eq(sigpending(&pending), 0);
+                ck_assert(sigismember(&pending, SIGPIPE));
+                ck_assert_int_eq(sigwaitinfo(&pipe, NULL), SIGPIPE);
+                ck_assert_int_eq(pthread_sigmask(SIG_UNBLOCK, &pipe, NULL), 0);
+        }
+        close(sv[0]);
+        close(f);
+}
+END_TEST
+
 START_TEST(test_sendmsg_afalg)
 {
         char data[] = "0123456789abcdef";
@@ -1777,11 +1982,22 @@ START_TEST(test_create_connection_errors)
         ck_assert_int_eq(sb_create_connection("bad host!", 80, 1.0, NULL, 0, SB_ALL_ERRORS,
                                               attempts, &n),
                          -1);
-        ck_assert_int_eq(errno, ENXIO);
+        ck_assert_int_eq(errno, SB_EAI_ERRNO(EAI_NONAME));
         ck_assert_uint_eq(n, 1);
-        ck_assert_int_eq(attempts[0].error, EAI_NONAME);
+        ck_assert_int_eq(attempts[0].error, SB_EAI_ERRNO(EAI_NONAME));
         ck_assert_str_eq(attempts[0].address, "");
         ck_assert_str_eq(sb_strerror(attempts[0].error, msg, sizeof(msg)), gai_strerror(EAI_NONAME));
+
+        /* A port that is no service of services(5): the resolver's own
+         * error, with no name server asked. */
+        n = ELEMENTSOF(attempts);
+        ck_assert_int_eq(sb_create_connection_service("127.0.0.1", "no-such-service", 1.0, NULL,
+                                                      NULL, 0, attempts, &n),
+                         -1);
+        ck_assert_int_eq(errno, SB_EAI_ERRNO(EAI_SERVICE));
+        ck_assert_str_eq(sb_strerror(errno, msg, sizeof(msg)), gai_strerror(EAI_SERVICE));
+        ck_assert_uint_eq(n, 1);
+        ck_assert_int_eq(attempts[0].error, SB_EAI_ERRNO(EAI_SERVICE));
 
         ck_assert_int_eq(sb_create_connection("127.0.0.1", 80, 1.0, NULL, 0, 0x100, NULL, NULL), -1);
         ck_assert_int_eq(errno, EINVAL);
@@ -1869,7 +2085,10 @@ START_TEST(test_create_server_errors)
         ck_assert_int_eq(sb_create_server(NULL, 0, AF_UNIX, 0, 0), -1);
         ck_assert_int_eq(errno, EAFNOSUPPORT);
         ck_assert_int_eq(sb_create_server("bad host!", 0, AF_INET, 0, 0), -1);
-        ck_assert_int_eq(errno, ENXIO);
+        ck_assert_int_eq(errno, SB_EAI_ERRNO(EAI_NONAME));
+        /* A flag of another function is not one of this one's. */
+        ck_assert_int_eq(sb_create_server(NULL, 0, AF_INET, 0, SB_ALL_ERRORS), -1);
+        ck_assert_int_eq(errno, EINVAL);
 
         /* Family 0 is AF_INET; backlog 0 the default; the default timeout. */
         ck_assert_int_eq(sb_setdefaulttimeout(3.0), 0);
@@ -1966,6 +2185,8 @@ START_TEST(test_strerror)
 
         ck_assert_str_eq(sb_strerror(ETIMEDOUT, buf, sizeof(buf)), strerror(ETIMEDOUT));
         ck_assert_str_eq(sb_strerror(EAI_AGAIN, buf, sizeof(buf)), gai_strerror(EAI_AGAIN));
+        ck_assert_str_eq(sb_strerror(SB_EAI_ERRNO(EAI_AGAIN), buf, sizeof(buf)),
+                         gai_strerror(EAI_AGAIN));
         ck_assert_str_eq(sb_strerror(0, buf, sizeof(buf)), strerror(0));
         ck_assert_uint_gt(strlen(sb_strerror(99999, buf, sizeof(buf))), 0);
         ck_assert_ptr_eq(sb_strerror(EPERM, small, sizeof(small)), small);
@@ -1983,7 +2204,7 @@ Suite *make_socket_api_suite(void)
         tc = tcase_create("pure");
         tcase_add_loop_test(tc, test_timeout_from_seconds, 0, (int)ELEMENTSOF(timeout_cases));
         tcase_add_test(tc, test_listen_backlog);
-        tcase_add_loop_test(tc, test_eai_to_errno, 0, (int)ELEMENTSOF(eai_cases));
+        tcase_add_loop_test(tc, test_eai_error, 0, (int)ELEMENTSOF(eai_cases));
         tcase_add_loop_test(tc, test_makefile_mode, 0, (int)ELEMENTSOF(makefile_cases));
         tcase_add_loop_test(tc, test_cmsg_sizes, 0, (int)ELEMENTSOF(cmsg_cases));
         tcase_add_loop_test(tc, test_cmsg_take_fds, 0, (int)ELEMENTSOF(take_cases));
@@ -1998,6 +2219,10 @@ Suite *make_socket_api_suite(void)
         tcase_add_test(tc, test_settimeout_errors);
         tcase_add_test(tc, test_socketpair);
         tcase_add_test(tc, test_fromfd);
+        tcase_add_test(tc, test_dup);
+        tcase_add_test(tc, test_socket_default_timeout);
+        tcase_add_test(tc, test_has_ipv6);
+        tcase_add_test(tc, test_flags_distinct);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("methods");
@@ -2021,6 +2246,7 @@ Suite *make_socket_api_suite(void)
         tcase_add_test(tc, test_makefile);
         tcase_add_loop_test(tc, test_sendfile_regular, 0, (int)ELEMENTSOF(sendfile_cases));
         tcase_add_test(tc, test_sendfile_fallback_and_errors);
+        tcase_add_test(tc, test_sendfile_epipe_not_sigpipe);
         tcase_add_test(tc, test_sendmsg_afalg);
         suite_add_tcase(s, tc);
 
@@ -2064,6 +2290,7 @@ Suite *make_socket_timing_suite(void)
         tcase_add_test(tc, test_recv_timeout_with_signals);
         tcase_add_test(tc, test_recv_blocking_with_signals);
         tcase_add_test(tc, test_sendall_deadline);
+        tcase_add_test(tc, test_sendfile_timeout_with_signals);
         tcase_add_test(tc, test_recv_fds_timeout);
         tcase_add_test(tc, test_create_connection_timeout);
         suite_add_tcase(s, tc);

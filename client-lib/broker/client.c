@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * client.c - libsockbroker: talking to the broker, sb_socket(), sb_open().
+ * client.c - libsockbroker: talking to the broker. The mirror's sb_socket()
+ * and sb_open() (client-lib/socket/create.c) open sockets through it.
  *
  * Each request opens a connection of its own, close-on-exec, and closes
  * it when the reply is in: no shared state, so nothing to lock, nothing
@@ -234,60 +235,6 @@ int sb_client_open(const struct sb_spec *spec, int sock_flags)
         r = sb_client_call(&req, -1);
         /* A grant without a socket is not a grant. */
         return r == 0 ? -EPROTO : r;
-}
-
-SB_EXPORT int sb_socket(int family, int type, int protocol)
-{
-        int flags = type & (SOCK_NONBLOCK | SOCK_CLOEXEC);
-        struct sb_spec spec = { .family = family, .type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC) };
-        int fd, saved;
-
-        sb_client_set_message(NULL, NULL);
-        fd = socket(family, type | SOCK_CLOEXEC, protocol);
-        if (fd >= 0 || (errno != EPERM && errno != EACCES))
-                return fd;
-        saved = errno;
-
-        if (protocol < 0 || protocol > 0xffff) {
-                errno = saved;
-                return -1;
-        }
-        /* socket(2) takes an EtherType in network byte order. */
-        spec.protocol = family == AF_PACKET ? ntohs((uint16_t)protocol) : (uint32_t)protocol;
-
-        fd = sb_client_open(&spec, flags);
-        if (fd < 0) {
-                /* The caller sees what the kernel said, as if no broker
-                 * existed; sb_broker_message() has the broker's side. */
-                errno = saved;
-                return -1;
-        }
-        return fd;
-}
-
-SB_EXPORT int sb_open(const char *spec_text, int flags)
-{
-        char why[SB_PROTO_MAX_REASON];
-        struct sb_spec spec;
-        int r;
-
-        sb_client_set_message(NULL, NULL);
-        if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) {
-                errno = EINVAL;
-                return -1;
-        }
-        r = sb_spec_parse(spec_text, &spec, why, sizeof(why));
-        if (r < 0) {
-                sb_client_set_message(why, NULL);
-                errno = -r;
-                return -1;
-        }
-        r = sb_client_open(&spec, flags);
-        if (r < 0) {
-                errno = -r;
-                return -1;
-        }
-        return r;
 }
 
 int sb_client_bind(int fd, const struct sockaddr *sa, socklen_t len)

@@ -1,19 +1,23 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * create.c - the reference's convenience constructors: create_connection,
- * create_server and has_dualstack_ipv6.
+ * create.c - the calls that create sockets: sb_socket() and sb_open(),
+ * which fall back to the broker, and the reference's convenience
+ * constructors create_connection and create_server; has_ipv6 and
+ * has_dualstack_ipv6.
  *
- * Sockets are made with sb_socket() and bound with sb_bind(), so what the
- * kernel refuses may still come from the broker, as for a hand-written
- * socket, bind, listen sequence.
+ * Every socket made here gets the default timeout unless the caller asked
+ * for SOCK_NONBLOCK (sb_create_connection() takes a timeout of its own).
+ * The constructors make their sockets with sb_socket() and bind them with
+ * sb_bind(), so what the kernel refuses may still come from the broker, as
+ * for a hand-written socket, bind, listen sequence.
  *
  * The reference's all_errors raises one exception holding the error of
  * every attempt. C has no exception to hold them, so the caller may pass
  * an array that receives them, each with the address it concerns; errno
  * is the last attempt's error either way, as in the reference's default.
- * getaddrinfo(3) reports its errors as EAI_* codes outside errno; the
- * array keeps the code (negative, so it cannot be mistaken for an errno),
- * and errno gets the nearest errno value.
+ * getaddrinfo(3) reports its errors as EAI_* codes outside errno; they
+ * travel as SB_EAI_ERRNO(code), the reference's gaierror, in a range no
+ * errno value reaches.
  */
 #include "config.h"
 
@@ -25,8 +29,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "client-lib/broker/client.h"
+#include "client-lib/broker/spec.h"
 #include "client-lib/socket/socket-internal.h"
 #include "common/util.h"
+#include "proto/protocol.h"
 #include "sockbroker/sockbroker.h"
 #include "sockbroker/socket.h"
 
@@ -38,51 +45,102 @@ static struct addrinfo *freeaddrinfo_null(struct addrinfo *ai)
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct addrinfo *, freeaddrinfo_null)
 
-int eai_to_errno(int eai, int saved_errno)
+int eai_error(int eai, int saved_errno)
 {
-        switch (eai) {
-        case 0:
+        if (eai == 0)
                 return 0;
-        case EAI_SYSTEM:
+        if (eai == EAI_SYSTEM)
                 return saved_errno > 0 ? saved_errno : EIO;
-        case EAI_NONAME:
-        case EAI_NODATA:
-        case EAI_ADDRFAMILY:
-                return ENXIO;
-        case EAI_AGAIN:
-                return EAGAIN;
-        case EAI_MEMORY:
-                return ENOMEM;
-        case EAI_FAMILY:
-                return EAFNOSUPPORT;
-        case EAI_SOCKTYPE:
-                return ESOCKTNOSUPPORT;
-        case EAI_BADFLAGS:
-        case EAI_SERVICE:
-                return EINVAL;
-        case EAI_OVERFLOW:
-                return EOVERFLOW;
-        default:
-                return EIO;
-        }
+        return SB_EAI_ERRNO(eai);
 }
 
-/* getaddrinfo(3) for a numeric port; the EAI code, or 0. */
-static int resolve(const char *host, uint16_t port, int family, int flags,
+/* A new socket's mode: the default timeout, unless SOCK_NONBLOCK was
+ * asked for. Takes fd; closes it on failure. */
+static int created(int fd, int type_flags)
+{
+        int r;
+
+        if (fd < 0 || (type_flags & SOCK_NONBLOCK))
+                return fd;
+        r = sock_apply_default_timeout(fd);
+        if (r < 0) {
+                safe_close(fd);
+                errno = -r;
+                return -1;
+        }
+        return fd;
+}
+
+SB_EXPORT int sb_socket(int family, int type, int protocol)
+{
+        int flags = type & (SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct sb_spec spec = { .family = family, .type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC) };
+        int fd, saved;
+
+        sb_client_set_message(NULL, NULL);
+        fd = socket(family, type | SOCK_CLOEXEC, protocol);
+        if (fd >= 0)
+                return created(fd, flags);
+        if (errno != EPERM && errno != EACCES)
+                return -1;
+        saved = errno;
+
+        if (protocol < 0 || protocol > 0xffff) {
+                errno = saved;
+                return -1;
+        }
+        /* socket(2) takes an EtherType in network byte order. */
+        spec.protocol = family == AF_PACKET ? ntohs((uint16_t)protocol) : (uint32_t)protocol;
+
+        fd = sb_client_open(&spec, flags);
+        if (fd < 0) {
+                /* The caller sees what the kernel said, as if no broker
+                 * existed; sb_broker_message() has the broker's side. */
+                errno = saved;
+                return -1;
+        }
+        return created(fd, flags);
+}
+
+SB_EXPORT int sb_open(const char *spec_text, int flags)
+{
+        char why[SB_PROTO_MAX_REASON];
+        struct sb_spec spec;
+        int r;
+
+        sb_client_set_message(NULL, NULL);
+        if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) {
+                errno = EINVAL;
+                return -1;
+        }
+        r = sb_spec_parse(spec_text, &spec, why, sizeof(why));
+        if (r < 0) {
+                sb_client_set_message(why, NULL);
+                errno = -r;
+                return -1;
+        }
+        r = sb_client_open(&spec, flags);
+        if (r < 0) {
+                errno = -r;
+                return -1;
+        }
+        return created(r, flags);
+}
+
+/* getaddrinfo(3) of host and service (NULL or "": port 0); the EAI code,
+ * or 0. */
+static int resolve(const char *host, const char *service, int family, int flags,
                    struct addrinfo **ret)
 {
         struct addrinfo hints = {
                 .ai_family = family,
                 .ai_socktype = SOCK_STREAM,
-                .ai_flags = flags | AI_NUMERICSERV,
+                .ai_flags = flags,
         };
-        char service[sizeof("65535")];
 
-        snprintf(service, sizeof(service), "%u", (unsigned)port);
-        return getaddrinfo(host, service, &hints, ret);
+        return getaddrinfo(host, service && service[0] ? service : "0", &hints, ret);
 }
 
-/* The error of an attempt: a positive errno, or a negative EAI code. */
 typedef struct Attempts {
         struct sb_attempt *v;
         size_t capacity;
@@ -108,16 +166,15 @@ static void attempts_add(Attempts *a, const struct sockaddr *sa, socklen_t len, 
         a->n++;
 }
 
-/* Binds fd to the source address of its family. A positive errno or a
- * negative EAI code. */
-static int bind_source(int fd, int family, const char *host, uint16_t port)
+/* Binds fd to the source address of its family; 0 or an errno value. */
+static int bind_source(int fd, int family, const char *host, const char *service)
 {
         _cleanup_(freeaddrinfo_nullp) struct addrinfo *res = NULL;
         int eai;
 
-        eai = resolve(host && host[0] ? host : NULL, port, family, AI_PASSIVE, &res);
+        eai = resolve(host && host[0] ? host : NULL, service, family, AI_PASSIVE, &res);
         if (eai != 0)
-                return eai == EAI_SYSTEM ? eai_to_errno(eai, errno) : eai;
+                return eai_error(eai, errno);
         if (sb_bind(fd, res->ai_addr, res->ai_addrlen) < 0)
                 return errno;
         return 0;
@@ -125,7 +182,7 @@ static int bind_source(int fd, int family, const char *host, uint16_t port)
 
 /* One attempt; a descriptor, or -1 with *ret_error as for bind_source(). */
 static int connect_one(const struct addrinfo *ai, int64_t timeout_usec,
-                       const char *source_host, uint16_t source_port, int *ret_error)
+                       const char *source_host, const char *source_service, int *ret_error)
 {
         _cleanup_close_ int fd = -1;
         int r;
@@ -135,16 +192,15 @@ static int connect_one(const struct addrinfo *ai, int64_t timeout_usec,
                 *ret_error = errno;
                 return -1;
         }
-        /* The order of the reference: timeout, source address, connect. */
-        if (timeout_usec >= 0) {
-                r = sock_set_timeout(fd, timeout_usec);
-                if (r < 0) {
-                        *ret_error = -r;
-                        return -1;
-                }
+        /* The order of the reference: timeout, source address, connect.
+         * Always set, since sb_socket() gave the default timeout. */
+        r = sock_set_timeout(fd, timeout_usec);
+        if (r < 0) {
+                *ret_error = -r;
+                return -1;
         }
-        if ((source_host && source_host[0]) || source_port != 0) {
-                r = bind_source(fd, ai->ai_family, source_host, source_port);
+        if ((source_host && source_host[0]) || (source_service && source_service[0])) {
+                r = bind_source(fd, ai->ai_family, source_host, source_service);
                 if (r != 0) {
                         *ret_error = r;
                         return -1;
@@ -158,10 +214,10 @@ static int connect_one(const struct addrinfo *ai, int64_t timeout_usec,
         return TAKE_FD(fd);
 }
 
-SB_EXPORT int sb_create_connection(const char *host, uint16_t port, double timeout,
-                                   const char *source_host, uint16_t source_port,
-                                   int flags, struct sb_attempt *attempts,
-                                   size_t *n_attempts)
+SB_EXPORT int sb_create_connection_service(const char *host, const char *service,
+                                           double timeout, const char *source_host,
+                                           const char *source_service, int flags,
+                                           struct sb_attempt *attempts, size_t *n_attempts)
 {
         _cleanup_(freeaddrinfo_nullp) struct addrinfo *res = NULL;
         Attempts a = { .v = attempts, .all = flags & SB_ALL_ERRORS };
@@ -182,11 +238,11 @@ SB_EXPORT int sb_create_connection(const char *host, uint16_t port, double timeo
                 *n_attempts = 0;
         }
 
-        eai = resolve(host, port, AF_UNSPEC, 0, &res);
+        eai = resolve(host, service, AF_UNSPEC, 0, &res);
         if (eai != 0) {
-                int e = eai_to_errno(eai, errno);
+                int e = eai_error(eai, errno);
 
-                attempts_add(&a, NULL, 0, eai == EAI_SYSTEM ? e : eai);
+                attempts_add(&a, NULL, 0, e);
                 if (n_attempts)
                         *n_attempts = a.n;
                 errno = e;
@@ -196,7 +252,7 @@ SB_EXPORT int sb_create_connection(const char *host, uint16_t port, double timeo
         for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
                 int fd, error = 0;
 
-                fd = connect_one(ai, timeout_usec, source_host, source_port, &error);
+                fd = connect_one(ai, timeout_usec, source_host, source_service, &error);
                 if (fd >= 0) {
                         if (n_attempts)
                                 *n_attempts = a.n;
@@ -208,8 +264,30 @@ SB_EXPORT int sb_create_connection(const char *host, uint16_t port, double timeo
 
         if (n_attempts)
                 *n_attempts = a.n;
-        errno = last > 0 ? last : eai_to_errno(last, EIO);
+        errno = last > 0 ? last : EIO;
         return -1;
+}
+
+SB_EXPORT int sb_create_connection(const char *host, uint16_t port, double timeout,
+                                   const char *source_host, uint16_t source_port,
+                                   int flags, struct sb_attempt *attempts,
+                                   size_t *n_attempts)
+{
+        char service[sizeof("65535")], source_service[sizeof("65535")] = "";
+
+        snprintf(service, sizeof(service), "%u", (unsigned)port);
+        if (source_port != 0)
+                snprintf(source_service, sizeof(source_service), "%u", (unsigned)source_port);
+        return sb_create_connection_service(host, service, timeout, source_host,
+                                            source_service, flags, attempts, n_attempts);
+}
+
+SB_EXPORT int sb_has_ipv6(void)
+{
+        _cleanup_close_ int fd = -1;
+
+        fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        return fd >= 0;
 }
 
 SB_EXPORT int sb_has_dualstack_ipv6(void)
@@ -228,7 +306,8 @@ SB_EXPORT int sb_create_server(const char *host, uint16_t port, int family, int 
 {
         _cleanup_(freeaddrinfo_nullp) struct addrinfo *res = NULL;
         _cleanup_close_ int fd = -1;
-        int eai, r;
+        char service[sizeof("65535")];
+        int eai;
 
         if (flags & ~(SB_REUSE_PORT | SB_DUALSTACK_IPV6)) {
                 errno = EINVAL;
@@ -251,9 +330,10 @@ SB_EXPORT int sb_create_server(const char *host, uint16_t port, int family, int 
                 }
         }
 
-        eai = resolve(host && host[0] ? host : NULL, port, family, AI_PASSIVE, &res);
+        snprintf(service, sizeof(service), "%u", (unsigned)port);
+        eai = resolve(host && host[0] ? host : NULL, service, family, AI_PASSIVE, &res);
         if (eai != 0) {
-                errno = eai_to_errno(eai, errno);
+                errno = eai_error(eai, errno);
                 return -1;
         }
 
@@ -274,10 +354,5 @@ SB_EXPORT int sb_create_server(const char *host, uint16_t port, int family, int 
                 return -1;
         if (sb_listen(fd, backlog <= 0 ? -1 : backlog) < 0)
                 return -1;
-        r = sock_apply_default_timeout(fd);
-        if (r < 0) {
-                errno = -r;
-                return -1;
-        }
-        return TAKE_FD(fd);
+        return TAKE_FD(fd);     /* with the default timeout, from sb_socket() */
 }

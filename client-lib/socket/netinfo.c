@@ -237,6 +237,17 @@ SB_EXPORT int sb_getfqdn(const char *name, char *buf, size_t size)
 
 /* ---- error text --------------------------------------------------------- */
 
+SB_EXPORT int sb_is_gaierror(int err)
+{
+        /* glibc's codes run from -1 to -105; the range leaves room. */
+        return err > SB_EAI_BASE && err < SB_EAI_BASE + 0x1000;
+}
+
+SB_EXPORT int sb_gaierror_code(int err)
+{
+        return sb_is_gaierror(err) ? SB_EAI_BASE - err : 0;
+}
+
 SB_EXPORT const char *sb_strerror(int error, char *buf, size_t size)
 {
         char tmp[SB_STRERROR_MAX];
@@ -244,6 +255,8 @@ SB_EXPORT const char *sb_strerror(int error, char *buf, size_t size)
 
         if (!buf || size == 0)
                 return "";
+        if (sb_is_gaierror(error))
+                error = sb_gaierror_code(error);
         if (error < 0)
                 text = gai_strerror(error);
         else

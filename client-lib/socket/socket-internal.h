@@ -88,8 +88,9 @@ ssize_t sockwait_run(SockWait *w, int fd, short events, sock_op_fn op, void *use
  * default, min(SOMAXCONN, 128). */
 int listen_backlog(int backlog);
 
-/* A getaddrinfo(3) error as an errno (EAI_SYSTEM: saved_errno). */
-int eai_to_errno(int eai, int saved_errno);
+/* A getaddrinfo(3) error as errno: SB_EAI_ERRNO(eai), but for EAI_SYSTEM,
+ * whose error is saved_errno (EIO when that is not set). */
+int eai_error(int eai, int saved_errno);
 
 /* The fdopen(3) mode for a makefile mode of 'r', 'w' and 'b'; NULL is "r". */
 int makefile_mode(const char *mode, const char **ret_fdopen_mode);

@@ -21,9 +21,12 @@
 #include <limits.h>
 #include <linux/if_alg.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -248,10 +251,22 @@ static int sendfile_copy(int fd, int file_fd, bool seekable, uint64_t *offset, u
         }
 }
 
+/*
+ * The transfer with sendfile(2), which has no MSG_DONTWAIT and no
+ * MSG_NOSIGNAL. In timeout mode each wait polls first, against a deadline
+ * that only progress moves on, so a signal that interrupts the kernel's
+ * own wait (SO_SNDTIMEO, which would start afresh) costs no time.
+ */
 static int sendfile_kernel(int fd, int file_fd, uint64_t *offset, uint64_t count,
                            uint64_t *sent, bool *ret_unsupported)
 {
+        SockWait w;
+        int r;
+
         *ret_unsupported = false;
+        r = sockwait_init(&w, fd, SO_SNDTIMEO);
+        if (r < 0)
+                return r;
         for (;;) {
                 size_t want = SENDFILE_MAX;
                 off_t off = (off_t)*offset;
@@ -263,13 +278,22 @@ static int sendfile_kernel(int fd, int file_fd, uint64_t *offset, uint64_t count
                         if (count - *sent < want)
                                 want = (size_t)(count - *sent);
                 }
+                if (w.mode == SOCK_MODE_TIMEOUT) {
+                        r = sock_wait(fd, POLLOUT, w.deadline_usec);
+                        if (r < 0)
+                                return r;
+                }
                 n = sendfile(fd, file_fd, &off, want);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
-                        /* The socket is blocking; EAGAIN is its timeout. */
-                        if (errno == EAGAIN)
-                                return -ETIMEDOUT;
+                        /* The kernel's SO_SNDTIMEO ran out: ours too, or
+                         * we wait for what is left of it. */
+                        if (errno == EAGAIN) {
+                                if (w.mode != SOCK_MODE_TIMEOUT || now_usec() >= w.deadline_usec)
+                                        return -ETIMEDOUT;
+                                continue;
+                        }
                         if (*sent == 0 && (errno == EINVAL || errno == ENOSYS ||
                                            errno == EOPNOTSUPP)) {
                                 *ret_unsupported = true;
@@ -281,7 +305,50 @@ static int sendfile_kernel(int fd, int file_fd, uint64_t *offset, uint64_t count
                         return 0;
                 *offset += (uint64_t)n;
                 *sent += (uint64_t)n;
+                if (w.mode == SOCK_MODE_TIMEOUT)
+                        w.deadline_usec = now_usec() + w.timeout_usec;
         }
+}
+
+/*
+ * sendfile(2) raises SIGPIPE when the peer has gone, and takes no flag
+ * against it. The calling thread blocks the signal for the call; one the
+ * call raised is then taken back with sigtimedwait(2) before the old mask
+ * returns, unless one was pending already, which is the caller's. The
+ * process's disposition is never touched, so other threads are not
+ * affected.
+ */
+typedef struct SigpipeGuard {
+        sigset_t old;
+        bool pending_before;
+} SigpipeGuard;
+
+static void sigpipe_block(SigpipeGuard *g)
+{
+        sigset_t pipe, pending;
+
+        sigemptyset(&pipe);
+        sigaddset(&pipe, SIGPIPE);
+        sigemptyset(&pending);
+        (void)sigpending(&pending);
+        g->pending_before = sigismember(&pending, SIGPIPE) == 1;
+        (void)pthread_sigmask(SIG_BLOCK, &pipe, &g->old);
+}
+
+static void sigpipe_restore(const SigpipeGuard *g, bool raised)
+{
+        static const struct timespec zero;
+        int saved = errno;
+        sigset_t pipe;
+
+        if (raised && !g->pending_before) {
+                sigemptyset(&pipe);
+                sigaddset(&pipe, SIGPIPE);
+                while (sigtimedwait(&pipe, NULL, &zero) < 0 && errno == EINTR)
+                        ;
+        }
+        (void)pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+        errno = saved;
 }
 
 SB_EXPORT int sb_sendfile(int fd, int file_fd, uint64_t offset, uint64_t count,
@@ -313,8 +380,13 @@ SB_EXPORT int sb_sendfile(int fd, int file_fd, uint64_t offset, uint64_t count,
                 return (int)fail(-ESPIPE);
 
         r = 0;
-        if (S_ISREG(st.st_mode))
+        if (S_ISREG(st.st_mode)) {
+                SigpipeGuard g;
+
+                sigpipe_block(&g);
                 r = sendfile_kernel(fd, file_fd, &pos, count, &sent, &unsupported);
+                sigpipe_restore(&g, r == -EPIPE);
+        }
         if (r >= 0 && unsupported)
                 r = sendfile_copy(fd, file_fd, seekable, &pos, count, &sent);
 

@@ -385,3 +385,14 @@ SB_EXPORT int sb_fromfd(int fd)
                 return fail(r);
         return TAKE_FD(copy);
 }
+
+SB_EXPORT int sb_dup(int fd)
+{
+        int type;
+
+        /* The mode is the socket's, in the kernel: a plain duplicate keeps
+         * it. Only a socket, as the reference's method is a socket's. */
+        if (sb_getsockopt_int(fd, SOL_SOCKET, SO_TYPE, &type) < 0)
+                return -1;
+        return fcntl(fd, F_DUPFD_CLOEXEC, 3);
+}

@@ -73,11 +73,26 @@ SB_EXPORT int sb_getfqdn(const char *name, char *buf, size_t size);
 #define SB_STRERROR_MAX 128
 
 /*
- * The text of an error: error >= 0 is an errno value (strerror_r(3)),
- * error < 0 an EAI_* code of getaddrinfo(3) (gai_strerror(3)), so the
- * errors of struct sb_attempt print alike. Writes at most size bytes,
- * NUL included, into buf and returns buf; returns "" when buf is NULL
- * or size is 0.
+ * Resolver errors, the reference's gaierror. getaddrinfo(3) reports its
+ * failures as EAI_* codes outside errno; the library puts them in errno
+ * as SB_EAI_ERRNO(code), a range no errno value reaches, so that
+ * EAI_AGAIN ("try again later") never reads as EAGAIN ("would block").
+ * EAI_SYSTEM is not in the range: the errno it carries is the error.
+ */
+#define SB_EAI_BASE 0x10000
+#define SB_EAI_ERRNO(code) (SB_EAI_BASE - (code))     /* EAI_* codes are < 0 */
+
+/* 1 if err is SB_EAI_ERRNO() of a resolver code, else 0. */
+SB_EXPORT int sb_is_gaierror(int err);
+
+/* The EAI_* code in err, or 0 when err is not a resolver error. */
+SB_EXPORT int sb_gaierror_code(int err);
+
+/*
+ * The text of an error: an errno value (strerror_r(3)), a resolver error
+ * in errno's range above (gai_strerror(3)), or an EAI_* code itself (< 0).
+ * Writes at most size bytes, NUL included, into buf and returns buf;
+ * returns "" when buf is NULL or size is 0.
  */
 SB_EXPORT const char *sb_strerror(int error, char *buf, size_t size);
 

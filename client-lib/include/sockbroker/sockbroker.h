@@ -39,8 +39,9 @@ extern "C" {
  * only when the kernel refuses it with EPERM or EACCES is the broker
  * asked, for the same family, type and protocol (for AF_PACKET in
  * network byte order, as socket(2) takes it). SOCK_NONBLOCK is honoured,
- * SOCK_CLOEXEC is always set. When the broker is absent or refuses, the
- * kernel's errno comes back; sb_broker_message() says why.
+ * SOCK_CLOEXEC is always set; without SOCK_NONBLOCK the socket gets the
+ * default timeout (sb_setdefaulttimeout()). When the broker is absent or
+ * refuses, the kernel's errno comes back; sb_broker_message() says why.
  */
 SB_EXPORT int sb_socket(int family, int type, int protocol);
 
@@ -63,7 +64,8 @@ SB_EXPORT int sb_socket(int family, int type, int protocol);
  *     bt/hci@hciN[,raw|user]      bt/hci@monitor
  *     bt/l2cap@hciN[,PSM]         bt/rfcomm@hciN[,CHANNEL]   bt/sco@hciN
  *
- * The descriptor is close-on-exec; flags may add SOCK_NONBLOCK.
+ * The descriptor is close-on-exec; flags may add SOCK_NONBLOCK, else the
+ * socket gets the default timeout (sb_setdefaulttimeout()).
  */
 SB_EXPORT int sb_open(const char *spec, int flags);
 

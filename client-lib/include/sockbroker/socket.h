@@ -85,10 +85,13 @@ SB_EXPORT int sb_setblocking(int fd, int blocking);
 SB_EXPORT int sb_getblocking(int fd);
 
 /*
- * The timeout the library gives the sockets it creates (sb_socketpair,
- * sb_fromfd, sb_create_server, sb_accept; sb_create_connection takes its
- * own), process-wide, in seconds as for sb_settimeout(); initially
- * blocking (-1). sb_socket() and sb_open() do not apply it.
+ * The timeout the library gives every socket it creates, process-wide,
+ * in seconds as for sb_settimeout(); initially blocking (-1). Every call
+ * that creates a socket applies it unless the call asks for SOCK_NONBLOCK:
+ * sb_socket, sb_open, sb_socketpair, sb_fromfd, sb_accept's new socket and
+ * sb_create_server. Two calls do not: sb_create_connection, which takes
+ * its own timeout, and sb_dup, whose copy keeps the mode it shares with
+ * the original.
  */
 SB_EXPORT int sb_setdefaulttimeout(double seconds);
 SB_EXPORT double sb_getdefaulttimeout(void);
@@ -103,22 +106,43 @@ SB_EXPORT double sb_getdefaulttimeout(void);
  */
 SB_EXPORT int sb_socketpair(int family, int type, int protocol, int sv[2]);
 
-/* A close-on-exec duplicate of fd (3 or above) with the default timeout
- * applied, which, as in the reference, changes the mode fd shares. */
+/*
+ * A close-on-exec duplicate of fd (3 or above) with the default timeout
+ * applied, as the reference's fromfd() does. The mode lives in the
+ * kernel and every descriptor of a socket shares it, so applying the
+ * default changes fd's mode too; sb_dup() keeps it.
+ */
 SB_EXPORT int sb_fromfd(int fd);
+
+/*
+ * The reference's dup(): a close-on-exec duplicate of the socket fd (3 or
+ * above) in the mode fd has, blocking, non-blocking or its timeout.
+ * Duplicates are one socket in the kernel: its mode, options, address,
+ * queues and shutdown(2) are shared, and a change made through one
+ * descriptor shows through every other; only close(2) and close-on-exec
+ * are per descriptor. ENOTSOCK when fd is not a socket.
+ */
+SB_EXPORT int sb_dup(int fd);
 
 /* One failed attempt of sb_create_connection(). */
 struct sb_attempt {
-        /* A positive errno, or a negative EAI_* code of getaddrinfo(3);
-         * sb_strerror() has the text of either. */
+        /* An errno value: a resolver error is SB_EAI_ERRNO(code)
+         * (sockbroker/netinfo.h); sb_strerror() has the text of either. */
         int error;
         /* The address tried, as sb_addr_format() writes it; empty when
          * the host name itself did not resolve. */
         char address[SB_ADDR_STRLEN];
 };
 
+/*
+ * The flags of the whole API are distinct bits, clear of SOCK_NONBLOCK
+ * and SOCK_CLOEXEC, and every function refuses one it does not take
+ * with EINVAL: a flag passed to the wrong function is an error, never a
+ * different option.
+ */
+
 /* Record every failed attempt, not only the last (all_errors=True). */
-#define SB_ALL_ERRORS 0x1
+#define SB_ALL_ERRORS 0x00010000
 
 /*
  * Connects a TCP socket to host and port, trying every address
@@ -131,8 +155,10 @@ struct sb_attempt {
  * sb_bind().
  *
  * When every attempt fails, errno is the error of the last one; a host
- * that does not resolve gives ENXIO (EAI_NONAME, EAI_NODATA), EAGAIN
- * (EAI_AGAIN), ENOMEM, or EIO. attempts and n_attempts may be NULL. If
+ * that does not resolve gives SB_EAI_ERRNO() of getaddrinfo(3)'s code, the
+ * reference's gaierror (sb_is_gaierror() tells it from an errno, and
+ * EAI_SYSTEM gives the errno it carries). attempts and n_attempts may be
+ * NULL. If
  * not, *n_attempts is the capacity of attempts on input, and on output
  * the number of failed attempts: all of them with SB_ALL_ERRORS (only the
  * first *n_attempts are stored), else only the last one.
@@ -142,9 +168,19 @@ SB_EXPORT int sb_create_connection(const char *host, uint16_t port, double timeo
                                    int flags, struct sb_attempt *attempts,
                                    size_t *n_attempts);
 
+/*
+ * sb_create_connection() with the ports as text, as the reference's
+ * (host, port) takes them: a number or a name of services(5), such as
+ * "http". source_service NULL or "" is any port.
+ */
+SB_EXPORT int sb_create_connection_service(const char *host, const char *service,
+                                           double timeout, const char *source_host,
+                                           const char *source_service, int flags,
+                                           struct sb_attempt *attempts, size_t *n_attempts);
+
 /* Flags of sb_create_server(). */
-#define SB_REUSE_PORT      0x1  /* set SO_REUSEPORT */
-#define SB_DUALSTACK_IPV6  0x2  /* AF_INET6 that accepts IPv4 too */
+#define SB_REUSE_PORT      0x00020000  /* set SO_REUSEPORT */
+#define SB_DUALSTACK_IPV6  0x00040000  /* AF_INET6 that accepts IPv4 too */
 
 /*
  * A listening TCP socket bound to host and port. host NULL or "" is every
@@ -152,7 +188,9 @@ SB_EXPORT int sb_create_connection(const char *host, uint16_t port, double timeo
  * set, as the reference does on POSIX. For AF_INET6, IPV6_V6ONLY is set
  * unless SB_DUALSTACK_IPV6 clears it. backlog <= 0 is the default of
  * sb_listen(). The socket gets the default timeout. Binding goes through
- * sb_bind(), so a privileged port may come from the broker.
+ * sb_bind(), so a privileged port may come from the broker. A host that
+ * does not resolve is SB_EAI_ERRNO() of the resolver's code, as for
+ * sb_create_connection().
  * EINVAL: SB_DUALSTACK_IPV6 without AF_INET6, or unknown flags;
  * EOPNOTSUPP: SB_DUALSTACK_IPV6 where sb_has_dualstack_ipv6() is 0.
  */
@@ -161,6 +199,11 @@ SB_EXPORT int sb_create_server(const char *host, uint16_t port, int family, int 
 
 /* 1 if an AF_INET6 TCP socket can accept IPv4 connections too, else 0. */
 SB_EXPORT int sb_has_dualstack_ipv6(void);
+
+/* 1 if this kernel has IPv6 (an AF_INET6 socket can be made), else 0: the
+ * reference's has_ipv6, asked of the running kernel rather than fixed
+ * when the library was built. */
+SB_EXPORT int sb_has_ipv6(void);
 
 /* ---- Socket methods --------------------------------------------------- */
 
@@ -266,7 +309,10 @@ SB_EXPORT int sb_sendall(int fd, const void *buf, size_t len, int flags, size_t 
  * sent, and *ret_sent (if not NULL) is the bytes sent. A file that cannot
  * seek must be read from offset 0 (else ESPIPE). EINVAL for a non-blocking
  * socket (not supported, as in the reference) or another socket type. In
- * timeout mode the timeout bounds each wait, not the whole transfer.
+ * timeout mode the timeout bounds each wait, not the whole transfer, and
+ * a signal does not restart it. A peer that has gone is EPIPE, never
+ * SIGPIPE: the signal is blocked in the calling thread for the call and
+ * one it raised is taken back, with the process's disposition untouched.
  */
 SB_EXPORT int sb_sendfile(int fd, int file_fd, uint64_t offset, uint64_t count,
                           uint64_t *ret_sent);
