@@ -55,6 +55,15 @@ static unsigned long parse_num(const char *s)
         return (unsigned long)v;
 }
 
+/* The mode of a granted socket, as sb_gettimeout() reads it. */
+static double mode_of(int fd)
+{
+        double t = -2.0;
+
+        (void)sb_gettimeout(fd, &t);
+        return t;
+}
+
 static int cmd_open(int argc, char **argv)
 {
         int fd;
@@ -67,7 +76,8 @@ static int cmd_open(int argc, char **argv)
                        sb_broker_message(), sb_broker_rule());
                 return 1;
         }
-        printf("granted fd=%d message=\"%s\" rule=\"%s\"\n", fd, sb_broker_message(), sb_broker_rule());
+        printf("granted fd=%d timeout=%g message=\"%s\" rule=\"%s\"\n", fd, mode_of(fd),
+               sb_broker_message(), sb_broker_rule());
         close(fd);
         return 0;
 }
@@ -88,8 +98,8 @@ static int cmd_socket(int argc, char **argv)
                 printf("refused errno=%d (%s) message=\"%s\"\n", errno, strerror(errno), sb_broker_message());
                 return 1;
         }
-        printf("granted fd=%d cloexec=%d message=\"%s\"\n", fd,
-               (fcntl(fd, F_GETFD) & FD_CLOEXEC) ? 1 : 0, sb_broker_message());
+        printf("granted fd=%d cloexec=%d timeout=%g message=\"%s\"\n", fd,
+               (fcntl(fd, F_GETFD) & FD_CLOEXEC) ? 1 : 0, mode_of(fd), sb_broker_message());
         close(fd);
         return 0;
 }
@@ -821,6 +831,10 @@ int main(int argc, char **argv)
         };
 
         setvbuf(stdout, NULL, _IOLBF, 0);
+        /* The default timeout the granted sockets should get. */
+        if (getenv("SBTEST_DEFAULT_TIMEOUT") &&
+            sb_setdefaulttimeout(strtod(getenv("SBTEST_DEFAULT_TIMEOUT"), NULL)) < 0)
+                return 2;
         if (argc >= 2)
                 for (size_t i = 0; i < ELEMENTSOF(cmds); i++)
                         if (streq(argv[1], cmds[i].name))

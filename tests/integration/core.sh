@@ -132,6 +132,15 @@ check "without the broker, sb_socket returns the kernel's EPERM" grep -q 'refuse
 out=$(as_nobody "$T/sbtest" socket inet raw 1 2>&1)
 check "sb_socket falls back to the broker on EPERM, close-on-exec" grep -q 'granted fd=[0-9]* cloexec=1' <<<"$out"
 
+# The reference: every socket the library creates starts in the default mode.
+out=$(as_nobody env SBTEST_DEFAULT_TIMEOUT=2.5 "$T/sbtest" socket inet raw 1 2>&1)
+check "a socket sb_socket gets from the broker has the default timeout" \
+        grep -q 'granted fd=[0-9]* cloexec=1 timeout=2.5 ' <<<"$out"
+out=$(as_nobody env SBTEST_DEFAULT_TIMEOUT=2.5 "$T/sbtest" open inet/raw/icmp 2>&1)
+check "a socket sb_open gets from the broker has the default timeout" \
+        grep -q 'granted fd=[0-9]* timeout=2.5 ' <<<"$out"
+diag "$out"
+
 # --- denials carry their reason --------------------------------------------------------------
 out=$(as_nobody "$T/sbtest" open inet6/raw/ipv6-icmp 2>&1)
 rc=$?
