@@ -288,13 +288,17 @@ static ssize_t read_proc_stat(pid_t pid, char *buf, size_t size)
         return n < 0 ? negative_errno() : n;
 }
 
-uint64_t status_peer_start_time(const struct peer *p)
+uint64_t status_peer_start_time(struct peer *p)
 {
         struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
         char buf[STATUS_MAX_PROC_STAT];
         uint64_t start = 0;
         ssize_t n;
 
+        /* Once per connection, not per grant: the value is the process's. */
+        if (p->start_time_read)
+                return p->start_time;
+        p->start_time_read = true;
         if (p->pidfd < 0 || p->pid <= 0)
                 return 0;
         n = read_proc_stat(p->pid, buf, sizeof(buf));
@@ -303,6 +307,7 @@ uint64_t status_peer_start_time(const struct peer *p)
         /* Only while the pidfd's process lives was the pid not reused. */
         if (poll(&pfd, 1, 0) != 0)
                 return 0;
+        p->start_time = start;
         return start;
 }
 

@@ -96,9 +96,11 @@ size_t grant_page_fill(const struct grant_ring *r, uint64_t after, SbReply *repl
  * /proc/PID/stat. Pure. Returns 0, or -EINVAL. */
 int status_parse_start_time(const char *text, size_t len, uint64_t *ret);
 
-/* The start time of a peer, read from /proc and trusted only while its
- * pidfd shows the process alive. 0 when it cannot be had. */
-uint64_t status_peer_start_time(const struct peer *p);
+/* The start time of a peer, read from /proc at its first grant and
+ * trusted only while its pidfd showed the process alive; later grants on
+ * the connection get the same value without a read. 0 when it cannot be
+ * had. */
+uint64_t status_peer_start_time(struct peer *p);
 
 /* Notes the time the broker starts serving, for the uptime. */
 void broker_status_start(struct broker *b);

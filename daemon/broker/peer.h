@@ -13,6 +13,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -27,6 +28,11 @@ struct peer {
         char *cgroup;            /* NULL when unknown */
         char *unit;              /* NULL when unknown or not in a unit */
         bool unmapped;           /* uid not nameable in our user namespace */
+        /* The process's start time (/proc/PID/stat), read at its first
+         * grant and kept: it is the process's and never changes while the
+         * pidfd pins it. 0 when /proc did not show it. */
+        uint64_t start_time;
+        bool start_time_read;
 };
 
 /*
