@@ -61,13 +61,21 @@ for w in $words everyone admin any; do
         check "sockbroker.policy(5) documents '$w'" grep -qE "(^\.| )Cm $w( |\$)" "$MAN/sockbroker.policy.5"
 done
 
-# 4. libsockbroker(3): every function the library exports.
+# 4. libsockbroker(3): every function the library exports has a page of
+#    its own name, which is its group's page or sources it (.so), and
+#    that page names it in NAME and declares it in SYNOPSIS.
 lib=$abs_top_builddir/.libs/libsockbroker.so
 if [ -e "$lib" ] && command -v nm >/dev/null; then
         syms=$(nm -D --defined-only "$lib" | awk '$2 == "T" && $3 ~ /^sb_/ { sub(/@.*/, "", $3); print $3 }' | sort -u)
         check "libsockbroker.so exports functions" test -n "$syms"
         for s in $syms; do
-                check "libsockbroker(3) documents $s()" grep -qE "^\.(Fn|Nm|Fo) $s( |\$)" "$MAN/libsockbroker.3"
+                page=$MAN/$s.3
+                target=$(sed -n '1s/^\.so man3\/\(.*\)$/\1/p' "$page" 2>/dev/null)
+                [ -z "$target" ] || page=$MAN/$target
+                check "$s(3) names $s" grep -qE "^\.Nm $s( ,)?\$" "$page"
+                check "$s(3) declares $s()" grep -qE "^\.(Fn|Fo) $s( |\$)" "$page"
+                group=${page##*/}
+                check "libsockbroker(3) lists ${group%.3}(3)" grep -qF ".Xr ${group%.3} 3" "$MAN/libsockbroker.3"
         done
 else
         ok "libsockbroker(3) against the library # SKIP no shared library or nm"
