@@ -76,6 +76,7 @@
 #include "daemon/broker/broker-internal.h"
 #include "daemon/broker/conn.h"
 #include "daemon/broker/broker.h"
+#include "daemon/shared/closer.h"
 #include "daemon/shared/log.h"
 #include "daemon/shared/opener-proto.h"
 #include "daemon/broker/peer.h"
@@ -109,7 +110,7 @@ static void broker_set_status(struct broker *b)
 
 /* ---- opener ------------------------------------------------------------ */
 
-static void opener_close_later(struct broker *b, int fd)
+static void opener_close_later(struct broker *b, int fd, int family)
 {
         struct opener_close m;
 
@@ -117,7 +118,8 @@ static void opener_close_later(struct broker *b, int fd)
         m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_CLOSE, 0 };
         if (fdmsg_send(b->opener_fd, &m, sizeof(m), &fd, 1, MSG_DONTWAIT) < 0)
                 log_warning("cannot hand a socket back to the opener; closing it here");
-        safe_close(fd);
+        /* Should the opener close its copy first, this one is the last. */
+        closer_close(fd, family);
 }
 
 static int import_policy(int fd, uint64_t size, policy **ret)
@@ -259,7 +261,7 @@ static void broker_take_result(struct broker *b, const struct opener_result *m, 
 
         if (!c) {
                 if (fd >= 0)
-                        opener_close_later(b, fd);
+                        opener_close_later(b, fd, p->request.family);
                 pending_record_orphan(p, error ? AUDIT_FAILED : AUDIT_GRANTED, error ?: ECONNRESET,
                              error ? msg : "the client hung up before the answer; the socket "
                              "went back to the opener to be closed");
@@ -281,12 +283,14 @@ static void broker_take_result(struct broker *b, const struct opener_result *m, 
         snprintf(msg, sizeof(msg), "granted %s by %s", p->what, p->rule);
         if (conn_reply(c, p->request_id, 0, msg, p->rule, fd) < 0) {
                 /* The client has gone: the opener closes the socket. */
-                opener_close_later(b, fd);
+                opener_close_later(b, fd, p->request.family);
                 conn_shutdown(c);
                 return;
         }
-        /* Our copy goes now, while the client holds its own. */
-        safe_close(fd);
+        /* Our copy goes now. The client may have closed its own
+         * already, which makes this close the last: the closer thread
+         * waits for the packet socket's grace period, not the loop. */
+        closer_close(fd, p->request.family);
         conn_record_grant(c, p->what, p->rule, start);
 }
 
@@ -862,6 +866,12 @@ int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
                 goto finish;
         }
 
+        /* Unprivileged already: the closer thread has nothing to drop. */
+        r = closer_start();
+        if (r < 0) {
+                log_error("cannot start the closer thread: %s", strerror(-r));
+                goto finish;
+        }
         /* From here on the loop makes only the calls it needs. */
         r = broker_seccomp_lock();
         if (r < 0) {

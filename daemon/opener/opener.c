@@ -54,6 +54,7 @@
 #include "daemon/opener/link.h"
 #include "daemon/opener/notify.h"
 #include "daemon/opener/opener-internal.h"
+#include "daemon/shared/closer.h"
 #include "daemon/shared/log.h"
 #include "daemon/shared/opener-proto.h"
 #include "daemon/opener/opener.h"
@@ -702,6 +703,9 @@ static void handle_open(struct opener *o, const struct opener_open *m, int witne
         n = fdmsg_send(o->sock, &res, sizeof(res), &fd, r < 0 ? 0 : 1, 0);
         if (n < 0)
                 opener_fatal("cannot send a result to the broker: %s", strerror((int)-n));
+        /* The broker and the client may both be done with the socket
+         * before this copy goes: then this close is the last. */
+        closer_close(TAKE_FD(fd), m->family);
 }
 
 /* ---- operations on a client's socket --------------------------------------- */
@@ -1018,6 +1022,10 @@ static int opener_setup(struct opener *o, char *why, size_t size)
         if (r < 0)
                 return refuse(r, why, size, "cannot switch to uid %u with only the capabilities "
                               "the policy needs: %s", (unsigned)o->config->uid, strerror(-r));
+        /* With the privileges it keeps: capabilities are per thread. */
+        r = closer_start();
+        if (r < 0)
+                return refuse(r, why, size, "cannot start the closer thread: %s", strerror(-r));
         r = opener_seccomp_lock();
         if (r < 0)
                 return refuse(r, why, size, "cannot load the seccomp filter: %s", strerror(-r));
@@ -1042,10 +1050,11 @@ void opener_dispatch(struct opener *o, const void *buf, size_t n, int *fds, size
                 handle_reload(o);
                 break;
         case OPENER_MSG_CLOSE:
-                /* A socket whose client left: this close may be the
-                 * last one, and slow, so it happens here and not in
-                 * the broker's event loop. */
-                fdmsg_close_all(fds, n_fds);
+                /* A socket whose client left: this close is likely the
+                 * last one, and slow, so neither the broker's event loop
+                 * nor this one waits for it. */
+                for (size_t i = 0; i < n_fds; i++)
+                        closer_close(fds[i], AF_UNSPEC);
                 break;
         case OPENER_MSG_BIND:
                 handle_bind(o, buf, fds[0]);

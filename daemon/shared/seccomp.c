@@ -142,6 +142,9 @@ int seccomp_lock(const struct seccomp_allow *allow, size_t n)
         r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
         if (r >= 0)
                 r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
+        /* Every thread, also one started before the filter (closer.h). */
+        if (r >= 0)
+                r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
         if (r >= 0)
                 r = allow_add_all(ctx, seccomp_common, ELEMENTSOF(seccomp_common));
         if (r >= 0)

@@ -79,6 +79,26 @@ confined() {
              "CapEff $(status_field "$2" CapEff) CapPrm $(status_field "$2" CapPrm)"
 }
 
+# same_threads PID...: every thread of each PID has the Seccomp mode,
+# filter count, NoNewPrivs, uids and capability sets of its process, and
+# each PID runs more than one thread (the closer), so that this compares
+# something.
+same_threads() {
+        local pid t f want got n
+        for pid; do
+                n=0
+                for t in /proc/"$pid"/task/*; do
+                        n=$((n + 1))
+                        for f in Seccomp Seccomp_filters NoNewPrivs Uid CapEff CapPrm CapInh CapBnd; do
+                                want=$(awk -v k="$f:" '$1 == k { $1 = ""; print }' "/proc/$pid/status")
+                                got=$(awk -v k="$f:" '$1 == k { $1 = ""; print }' "$t/status")
+                                [ "$want" = "$got" ] || { diag "${t}: $f is$got, not$want"; return 1; }
+                        done
+                done
+                [ "$n" -gt 1 ] || { diag "$pid runs $n thread"; return 1; }
+        done
+}
+
 # --- a. both halves, under three policies ---------------------------------------------------
 # What each policy needs (policy/policy-check.c, policy_capabilities()):
 # a raw socket in the daemon's namespace CAP_NET_RAW; the same in the
@@ -126,6 +146,10 @@ for p in host client bind; do
                 test "$(status_field "$OPID" Uid)" != 0
         check "a/$p: the opener's CapEff is exactly what the policy needs (${CAPS[$p]})" \
                 test "$(status_field "$OPID" CapEff)/$(status_field "$OPID" CapPrm)" = "${CAPS[$p]}/${CAPS[$p]}"
+        # Filters and capabilities are per thread: each half's closer
+        # thread (and any other) must carry exactly what the process does.
+        check "a/$p: every thread of both halves has the filter, the uid and the capabilities of its process" \
+                same_threads "$DPID" "$OPID"
         out=$(NS=${NETNS[$p]} as_nobody "$T/sbtest" ${CLIENT[$p]} 2>&1)
         check "a/$p: and a client is served through both filters" grep -q "${SERVED[$p]}" <<<"$out"
         diag "$out"
