@@ -9,7 +9,8 @@
  *
  * Whenever parse accepts a text:
  *   - format writes it back (every parsed address has a text form);
- *   - the text parses back to the same length and the same bytes;
+ *   - the text parses back to the same length and the same bytes
+ *     (parse -> format -> parse is the identity on the address);
  *   - that text is a fixed point: formatting again gives it unchanged;
  *   - a buffer one byte too small gives ENOSPC and an empty string,
  *     never a truncated address.
@@ -56,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         struct sockaddr_storage ss, ss2;
         socklen_t len = 0xa5a5, len2 = 0x5a5a;
-        char buf[SB_ADDR_STRLEN], buf2[SB_ADDR_STRLEN], small[SB_ADDR_STRLEN];
+        char buf[SB_ADDR_STRLEN_MAX], buf2[SB_ADDR_STRLEN_MAX], small[SB_ADDR_STRLEN_MAX];
         size_t pick, n;
         int family, protocol, r;
         char *text;

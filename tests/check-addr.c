@@ -15,6 +15,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/can.h>
 #include <linux/can/j1939.h>
 #include <linux/if_alg.h>
@@ -31,10 +32,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "common/bt.h"
 #include "common/util.h"
 #include "sockbroker/addr.h"
+#include "sockbroker/socket.h"
 #include "tests/check-suites.h"
 
 /* Byte order in static initializers, where htons() is not constant. */
@@ -55,6 +58,7 @@
 #define X100 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10
 #define S107 X100 "xxxxxxx"                     /* longest AF_UNIX name */
 #define S63 X10 X10 X10 X10 X10 X10 "xxx"       /* longest AF_ALG name */
+#define X1E "\\x01\\x01\\x01\\x01\\x01"            /* five escaped bytes */
 
 union sa_any {
         struct sockaddr sa;
@@ -192,9 +196,32 @@ static const struct parse_case parse_cases[] = {
         OK(AF_UNIX, 0, "@abstract"),
         OK(AF_UNIX, 0, "@"),
         OK(AF_UNIX, 0, "@@"),
-        OK(AF_UNIX, 0, "@with space,and:separators\n"),
+        CANON(AF_UNIX, 0, "@with space,and:separators\n", "@with space,and:separators\\x0a"),
         OK(AF_UNIX, 0, "@" S107),
-        BAD(AF_UNIX, 0, "", EINVAL),
+        /* The AF_UNIX escapes: "\\", "\@" and "\xHH", nothing else. */
+        OK(AF_UNIX, 0, "\\@foo"),
+        OK(AF_UNIX, 0, "\\@"),
+        OK(AF_UNIX, 0, "a\\\\b"),
+        OK(AF_UNIX, 0, "@a\\x00b"),
+        OK(AF_UNIX, 0, "@\\x00"),
+        OK(AF_UNIX, 0, "@\\xff\\x7f\\x1b"),
+        OK(AF_UNIX, 0, "/tmp/\\xc3\\xa9t\\xc3\\xa9"),
+        OK(AF_UNIX, 0, "@\\\\@"),
+        CANON(AF_UNIX, 0, "\\x40foo", "\\@foo"),
+        CANON(AF_UNIX, 0, "a\\@b", "a@b"),
+        CANON(AF_UNIX, 0, "@\\x41\\x5C", "@A\\\\"),
+        CANON(AF_UNIX, 0, "@\\@", "@@"),
+        OK(AF_UNIX, 0, "@" X100 "xxxxxx\\x01"),
+        /* Autobind is "", and is not "@", the abstract name of no bytes. */
+        OK(AF_UNIX, 0, ""),
+        BAD(AF_UNIX, 0, "\\", EINVAL),
+        BAD(AF_UNIX, 0, "a\\", EINVAL),
+        BAD(AF_UNIX, 0, "a\\b", EINVAL),
+        BAD(AF_UNIX, 0, "a\\x4", EINVAL),
+        BAD(AF_UNIX, 0, "a\\xg0", EINVAL),
+        BAD(AF_UNIX, 0, "a\\x00b", EINVAL),
+        BAD(AF_UNIX, 0, "\\x00", EINVAL),
+        BAD(AF_UNIX, 0, "@" X100 "xxxxxx\\x00\\x00", EINVAL),
         BAD(AF_UNIX, 0, "/" S107, EINVAL),
         BAD(AF_UNIX, 0, "@" S107 "x", EINVAL),
 
@@ -252,7 +279,10 @@ static const struct parse_case parse_cases[] = {
         CANON(AF_CAN, CAN_J1939, ",-,61184,255", "any,-,0xef00,-"),
         BAD(AF_CAN, CAN_J1939, "lo,-,-", EINVAL),
         BAD(AF_CAN, CAN_J1939, "lo,-,-,-,-", EINVAL),
-        BAD(AF_CAN, CAN_J1939, "lo,-,0x40000,-", EINVAL),
+        /* J1939_NO_PGN and J1939_NO_ADDR as numbers, the old spec spelling, are "-". */
+        CANON(AF_CAN, CAN_J1939, "lo,0,0x40000,0xff", "lo,-,-,-"),
+        BAD(AF_CAN, CAN_J1939, "lo,-,0x40001,-", EINVAL),
+        BAD(AF_CAN, CAN_J1939, "lo,-,0x3ffff0,-", EINVAL),
         BAD(AF_CAN, CAN_J1939, "lo,-,-,256", EINVAL),
         BAD(AF_CAN, CAN_J1939, "lo,0x10000000000000000,-,-", EINVAL),
         BAD(AF_CAN, CAN_J1939, "lo,--,-,-", EINVAL),
@@ -271,13 +301,25 @@ static const struct parse_case parse_cases[] = {
         CANON(AF_PACKET, 0, "lo,ip", "lo,0x0800"),
         CANON(AF_PACKET, 0, "lo,all", "lo,0x0003"),
         CANON(AF_PACKET, 0, "lo,ipv6,host", "lo,0x86dd"),
-        CANON(AF_PACKET, 0, ",0", "any,0x0000"),
-        CANON(AF_PACKET, 0, "lo,2048,3", "lo,0x0800,otherhost"),
+        CANON(AF_PACKET, 0, ",0x0", "any"),
+        CANON(AF_PACKET, 0, "lo,0x0800,3", "lo,0x0800,otherhost"),
+        /* EtherTypes are names or 0x hex: "1588" is PTP's name, no decimal is a number. */
+        CANON(AF_PACKET, 0, "lo,1588", "lo,0x88f7"),
+        CANON(AF_PACKET, 0, "lo,ptp", "lo,0x88f7"),
+        CANON(AF_PACKET, 0, "lo,0x0634", "lo,0x0634"),
+        BAD(AF_PACKET, 0, "lo,2048", EINVAL),
+        BAD(AF_PACKET, 0, "lo,0", EINVAL),
+        BAD(AF_PACKET, 0, "lo,34997", EINVAL),
+        BAD(AF_PACKET, 0, "lo,01588", EINVAL),
+        /* Without PROTO, 0: bind(2) keeps the socket's protocol. */
+        OK(AF_PACKET, 0, "lo"),
+        OK(AF_PACKET, 0, "any"),
+        CANON(AF_PACKET, 0, "", "any"),
+        CANON(AF_PACKET, 0, "lo,0x0000", "lo"),
+        OK(AF_PACKET, 0, "lo,0x0000,broadcast"),
         CANON(AF_PACKET, 0, "lo,0x0800,255", "lo,0x0800,255"),
         CANON(AF_PACKET, 0, "lo,0x0800,host,0", "lo,0x0800"),
         CANON(AF_PACKET, 0, "lo,0x0800,host,0,AA:BB", "lo,0x0800,host,0,aa:bb"),
-        BAD(AF_PACKET, 0, "", EINVAL),
-        BAD(AF_PACKET, 0, "lo", EINVAL),
         BAD(AF_PACKET, 0, "lo,", EINVAL),
         BAD(AF_PACKET, 0, "lo,0x10000", EINVAL),
         BAD(AF_PACKET, 0, "lo,nosuchproto", EINVAL),
@@ -296,14 +338,16 @@ static const struct parse_case parse_cases[] = {
         BAD(AF_PACKET, 0, "nosuchif0,0x0800", ENODEV),
 
         /* AF_BLUETOOTH, BTPROTO_L2CAP */
-        OK(AF_BLUETOOTH, BTPROTO_L2CAP, "00:11:22:33:44:55,1"),
-        OK(AF_BLUETOOTH, BTPROTO_L2CAP, "00:11:22:33:44:55,0,4"),
-        OK(AF_BLUETOOTH, BTPROTO_L2CAP, "00:11:22:33:44:55,0,4,le-public"),
-        OK(AF_BLUETOOTH, BTPROTO_L2CAP, "C0:FF:EE:00:00:01,0,0,le-random"),
-        CANON(AF_BLUETOOTH, BTPROTO_L2CAP, "aa:bb:cc:dd:ee:ff,0x1001", "AA:BB:CC:DD:EE:FF,4097"),
-        CANON(AF_BLUETOOTH, BTPROTO_L2CAP, "any,0", "00:00:00:00:00:00,0"),
-        CANON(AF_BLUETOOTH, BTPROTO_L2CAP, "local,65535", "00:00:00:FF:FF:FF,65535"),
-        CANON(AF_BLUETOOTH, BTPROTO_L2CAP, "00:11:22:33:44:55,0,0,bredr", "00:11:22:33:44:55,0"),
+        /* PSMs and CIDs are written in hex, as a spec writes its PSM. */
+        OK(AF_BLUETOOTH, BTPROTO_L2CAP, "00:11:22:33:44:55,0x0001"),
+        OK(AF_BLUETOOTH, BTPROTO_L2CAP, "00:11:22:33:44:55,0x0000,0x0004"),
+        OK(AF_BLUETOOTH, BTPROTO_L2CAP, "00:11:22:33:44:55,0x0000,0x0004,le-public"),
+        OK(AF_BLUETOOTH, BTPROTO_L2CAP, "C0:FF:EE:00:00:01,0x0000,0x0000,le-random"),
+        CANON(AF_BLUETOOTH, BTPROTO_L2CAP, "00:11:22:33:44:55,0,4", "00:11:22:33:44:55,0x0000,0x0004"),
+        CANON(AF_BLUETOOTH, BTPROTO_L2CAP, "aa:bb:cc:dd:ee:ff,4097", "AA:BB:CC:DD:EE:FF,0x1001"),
+        CANON(AF_BLUETOOTH, BTPROTO_L2CAP, "any,0", "00:00:00:00:00:00,0x0000"),
+        CANON(AF_BLUETOOTH, BTPROTO_L2CAP, "local,65535", "00:00:00:FF:FF:FF,0xffff"),
+        CANON(AF_BLUETOOTH, BTPROTO_L2CAP, "00:11:22:33:44:55,0,0,bredr", "00:11:22:33:44:55,0x0000"),
         BAD(AF_BLUETOOTH, BTPROTO_L2CAP, "00:11:22:33:44:55", EINVAL),
         BAD(AF_BLUETOOTH, BTPROTO_L2CAP, "00:11:22:33:44:55,", EINVAL),
         BAD(AF_BLUETOOTH, BTPROTO_L2CAP, "00:11:22:33:44:55,65536", EINVAL),
@@ -342,14 +386,23 @@ static const struct parse_case parse_cases[] = {
         OK(AF_BLUETOOTH, BTPROTO_HCI, "hci0"),
         OK(AF_BLUETOOTH, BTPROTO_HCI, "hci65534"),
         OK(AF_BLUETOOTH, BTPROTO_HCI, "hci1,user"),
-        OK(AF_BLUETOOTH, BTPROTO_HCI, "none,monitor"),
-        OK(AF_BLUETOOTH, BTPROTO_HCI, "none,control"),
+        /* Channels without a controller are written alone, as a spec writes them. */
+        OK(AF_BLUETOOTH, BTPROTO_HCI, "monitor"),
+        OK(AF_BLUETOOTH, BTPROTO_HCI, "control"),
+        OK(AF_BLUETOOTH, BTPROTO_HCI, "logging"),
+        CANON(AF_BLUETOOTH, BTPROTO_HCI, "none,monitor", "monitor"),
+        CANON(AF_BLUETOOTH, BTPROTO_HCI, "none,control", "control"),
+        OK(AF_BLUETOOTH, BTPROTO_HCI, "none"),
+        OK(AF_BLUETOOTH, BTPROTO_HCI, "none,user"),
+        OK(AF_BLUETOOTH, BTPROTO_HCI, "hci0,monitor"),
+        BAD(AF_BLUETOOTH, BTPROTO_HCI, "user", EINVAL),
+        BAD(AF_BLUETOOTH, BTPROTO_HCI, "monitor,raw", EINVAL),
         OK(AF_BLUETOOTH, BTPROTO_HCI, "hci0,logging"),
         OK(AF_BLUETOOTH, BTPROTO_HCI, "hci0,5"),
         CANON(AF_BLUETOOTH, BTPROTO_HCI, "0", "hci0"),
         CANON(AF_BLUETOOTH, BTPROTO_HCI, "0x10", "hci16"),
         CANON(AF_BLUETOOTH, BTPROTO_HCI, "1,1", "hci1,user"),
-        CANON(AF_BLUETOOTH, BTPROTO_HCI, "65535,2", "none,monitor"),
+        CANON(AF_BLUETOOTH, BTPROTO_HCI, "65535,2", "monitor"),
         CANON(AF_BLUETOOTH, BTPROTO_HCI, "hci0,raw", "hci0"),
         CANON(AF_BLUETOOTH, BTPROTO_HCI, "hci0,0xffff", "hci0,65535"),
         BAD(AF_BLUETOOTH, BTPROTO_HCI, "", EINVAL),
@@ -480,9 +533,9 @@ static void check_format_sizes(const struct sockaddr *sa, socklen_t len, int pro
                                const char *expected)
 {
         size_t needed = strlen(expected) + 1;
-        char buf[SB_ADDR_STRLEN + 1];
+        char buf[SB_ADDR_STRLEN_MAX + 1];
 
-        ck_assert_uint_lt(strlen(expected), SB_ADDR_STRLEN);
+        ck_assert_uint_lt(strlen(expected), SB_ADDR_STRLEN_MAX);
 
         errno = 0;
         ck_assert_int_eq(sb_addr_format(sa, len, protocol, NULL, 0), -1);
@@ -513,7 +566,7 @@ START_TEST(test_parse)
         const char *canonical = c->canonical ? c->canonical : c->text;
         struct sockaddr_storage ss, ss2, untouched;
         socklen_t len, len2;
-        char buf[SB_ADDR_STRLEN];
+        char buf[SB_ADDR_STRLEN_MAX];
         int r;
 
         memset(&ss, 0xa5, sizeof(ss));
@@ -634,17 +687,34 @@ static const struct format_case format_cases[] = {
         { .len = sizeof(struct sockaddr_un), .canonical = true,
           .u.un = { .sun_family = AF_UNIX, .sun_path = "\0" S107 },
           .text = "@" S107 },
-        { .len = SUN_OFF + 4,
+        /* A NUL inside an abstract name is escaped. */
+        { .len = SUN_OFF + 4, .canonical = true,
           .u.un = { .sun_family = AF_UNIX, .sun_path = "\0a\0b" },
-          .error = EINVAL },
-        { .len = SUN_OFF,
+          .text = "@a\\x00b" },
+        /* Only sun_family: autobind in bind(2), unbound in getsockname(2). */
+        { .len = SUN_OFF, .canonical = true,
+          .u.un = { .sun_family = AF_UNIX },
+          .text = "" },
+        { .len = SUN_OFF - 1,
           .u.un = { .sun_family = AF_UNIX },
           .error = EINVAL },
+        /* A path's leading '@' is escaped; a later one is not. */
+        { .len = SUN_OFF + 5, .canonical = true,
+          .u.un = { .sun_family = AF_UNIX, .sun_path = "@foo" },
+          .text = "\\@foo" },
+        { .len = SUN_OFF + 7, .canonical = true,
+          .u.un = { .sun_family = AF_UNIX, .sun_path = "./@foo" },
+          .text = "./@foo" },
+        { .len = SUN_OFF + 7, .canonical = true,
+          .u.un = { .sun_family = AF_UNIX, .sun_path = "\\\001\377\n@\\" },
+          .text = "\\\\\\x01\\xff\\x0a@\\\\" },
+        /* The longest text of all: every byte of the longest name escaped. */
+        { .len = sizeof(struct sockaddr_un), .canonical = true,
+          .u.un = { .sun_family = AF_UNIX, .sun_path = { [1 ... 107] = 1 } },
+          .text = "@" X1E X1E X1E X1E X1E X1E X1E X1E X1E X1E
+                  X1E X1E X1E X1E X1E X1E X1E X1E X1E X1E "\\x01\\x01\\x01\\x01\\x01\\x01\\x01" },
         { .len = sizeof(struct sockaddr_un) + 1,
           .u.un = { .sun_family = AF_UNIX, .sun_path = "/tmp/x" },
-          .error = EINVAL },
-        { .len = SUN_OFF + 5,
-          .u.un = { .sun_family = AF_UNIX, .sun_path = "@foo" },
           .error = EINVAL },
         { .len = sizeof(struct sockaddr_un),
           .u.un = { .sun_family = AF_UNIX, .sun_path = "/" S107 },
@@ -735,12 +805,12 @@ static const struct format_case format_cases[] = {
         { .protocol = BTPROTO_L2CAP, .len = sizeof(struct sockaddr_l2), .canonical = true,
           .u.l2 = { .l2_family = AF_BLUETOOTH, .l2_psm = LE16(0x1001),
                     .l2_bdaddr = { { 0x55, 0x44, 0x33, 0x22, 0x11, 0x00 } } },
-          .text = "00:11:22:33:44:55,4097" },
+          .text = "00:11:22:33:44:55,0x1001" },
         { .protocol = BTPROTO_L2CAP, .len = sizeof(struct sockaddr_l2), .canonical = true,
           .u.l2 = { .l2_family = AF_BLUETOOTH, .l2_cid = LE16(4),
                     .l2_bdaddr = { { 0x01, 0x00, 0x00, 0xee, 0xff, 0xc0 } },
                     .l2_bdaddr_type = BDADDR_LE_RANDOM },
-          .text = "C0:FF:EE:00:00:01,0,4,le-random" },
+          .text = "C0:FF:EE:00:00:01,0x0000,0x0004,le-random" },
         { .protocol = BTPROTO_L2CAP, .len = sizeof(struct sockaddr_l2),
           .u.l2 = { .l2_family = AF_BLUETOOTH, .l2_bdaddr_type = 3 },
           .error = EINVAL },
@@ -767,7 +837,7 @@ static const struct format_case format_cases[] = {
         { .protocol = BTPROTO_HCI, .len = sizeof(struct sockaddr_hci), .canonical = true,
           .u.hci = { .hci_family = AF_BLUETOOTH, .hci_dev = HCI_DEV_NONE,
                      .hci_channel = HCI_CHANNEL_MONITOR },
-          .text = "none,monitor" },
+          .text = "monitor" },
         { .protocol = BTPROTO_HCI, .len = sizeof(struct sockaddr_hci), .canonical = true,
           .u.hci = { .hci_family = AF_BLUETOOTH, .hci_dev = 3, .hci_channel = 1000 },
           .text = "hci3,1000" },
@@ -877,7 +947,7 @@ START_TEST(test_format)
         const struct format_case *c = &format_cases[_i];
         union sa_any u = c->u;
         struct sockaddr_storage ss;
-        char buf[SB_ADDR_STRLEN];
+        char buf[SB_ADDR_STRLEN_MAX];
         socklen_t len;
         int r;
 
@@ -939,7 +1009,7 @@ struct min_len_case {
 static const struct min_len_case min_len_cases[] = {
         { 0, sizeof(struct sockaddr_in), .u.in = { .sin_family = AF_INET } },
         { 0, sizeof(struct sockaddr_in6), .u.in6 = { .sin6_family = AF_INET6 } },
-        { 0, SUN_OFF + 1, .u.un = { .sun_family = AF_UNIX, .sun_path = "a" } },
+        { 0, SUN_OFF, .u.un = { .sun_family = AF_UNIX, .sun_path = "a" } },
         { CAN_RAW, 8, .u.can = { .can_family = AF_CAN } },
         { CAN_BCM, 8, .u.can = { .can_family = AF_CAN } },
         { CAN_ISOTP, 16, .u.can = { .can_family = AF_CAN } },
@@ -961,7 +1031,7 @@ static const struct min_len_case min_len_cases[] = {
 START_TEST(test_format_min_len)
 {
         const struct min_len_case *c = &min_len_cases[_i];
-        char buf[SB_ADDR_STRLEN];
+        char buf[SB_ADDR_STRLEN_MAX];
 
         for (socklen_t len = 0; len < c->min_len; len++) {
                 errno = 0;
@@ -981,7 +1051,7 @@ START_TEST(test_arguments)
         struct sockaddr_storage ss;
         struct sockaddr_in sin = { .sin_family = AF_INET };
         socklen_t len;
-        char buf[SB_ADDR_STRLEN];
+        char buf[SB_ADDR_STRLEN_MAX];
 
         errno = 0;
         ck_assert_int_eq(sb_addr_parse(AF_INET, 0, NULL, &ss, &len), -1);
@@ -1073,7 +1143,7 @@ START_TEST(test_random_format)
 
         for (unsigned round = 0; round < RANDOM_ROUNDS; round++) {
                 union sa_any u, u2;
-                char text[SB_ADDR_STRLEN], text2[SB_ADDR_STRLEN];
+                char text[SB_ADDR_STRLEN_MAX], text2[SB_ADDR_STRLEN_MAX];
                 socklen_t len, len2;
                 uint64_t bits = rnd();
 
@@ -1140,7 +1210,7 @@ START_TEST(test_random_parse)
 
         for (unsigned round = 0; round < RANDOM_ROUNDS; round++) {
                 struct sockaddr_storage ss, ss2;
-                char text[48], out[SB_ADDR_STRLEN];
+                char text[48], out[SB_ADDR_STRLEN_MAX];
                 socklen_t len, len2;
                 size_t n;
 
@@ -1180,6 +1250,198 @@ START_TEST(test_random_parse)
 }
 END_TEST
 
+/* ---- one round trip per family and variant ----------------------------- */
+
+/*
+ * One canonical text for every form of every family: parse -> format ->
+ * parse gives the same bytes, and format -> parse -> format the same
+ * text. The tables above test the corners; this one is the inventory,
+ * so a new form without a round trip shows as a missing row.
+ */
+struct roundtrip_case {
+        int family;
+        int protocol;
+        const char *text;
+};
+
+static const struct roundtrip_case roundtrip_cases[] = {
+        { AF_INET, 0, "192.0.2.1:80" },
+        { AF_INET6, 0, "[2001:db8::1]:443" },
+        { AF_INET6, 0, "[fe80::1%lo]:22,0x12345" },
+        { AF_UNIX, 0, "/run/sockbroker.sock" },
+        { AF_UNIX, 0, "relative/@sock" },
+        { AF_UNIX, 0, "\\@leading-at" },                 /* a path, not abstract */
+        { AF_UNIX, 0, "back\\\\slash" },
+        { AF_UNIX, 0, "/tmp/caf\\xc3\\xa9" },
+        { AF_UNIX, 0, "@abstract" },
+        { AF_UNIX, 0, "@" },                            /* abstract, no bytes */
+        { AF_UNIX, 0, "@\\x00inner\\x00nul\\x0a" },
+        { AF_UNIX, 0, "@\\\\@" },
+        { AF_UNIX, 0, "" },                             /* autobind */
+        { AF_CAN, CAN_RAW, "lo" },
+        { AF_CAN, CAN_RAW, "any" },
+        { AF_CAN, CAN_BCM, "lo" },
+        { AF_CAN, CAN_ISOTP, "lo,0x7e8,0x7e0" },        /* standard ids */
+        { AF_CAN, CAN_ISOTP, "lo,0x18da00f1,0x18daf100" },      /* extended, flag implied */
+        { AF_CAN, CAN_ISOTP, "lo,0x80000123,0x7ff" },   /* extended below 0x800, flag written */
+        { AF_CAN, CAN_J1939, "lo,0x1122334455667788,0xef00,0x80" },
+        { AF_CAN, CAN_J1939, "any,-,-,-" },             /* J1939_NO_NAME, _NO_PGN, _NO_ADDR */
+        { AF_PACKET, 0, "lo" },                         /* protocol 0: the socket's */
+        { AF_PACKET, 0, "lo,0x88f7" },
+        { AF_PACKET, 0, "any,0x0003,outgoing" },
+        { AF_PACKET, 0, "lo,0x0800,host,772,00:00:00:00:00:00" },
+        { AF_BLUETOOTH, BTPROTO_L2CAP, "00:11:22:33:44:55,0x1001" },
+        { AF_BLUETOOTH, BTPROTO_L2CAP, "00:11:22:33:44:55,0x0000,0x0004,le-random" },
+        { AF_BLUETOOTH, BTPROTO_HCI, "hci0" },
+        { AF_BLUETOOTH, BTPROTO_HCI, "hci1,user" },
+        { AF_BLUETOOTH, BTPROTO_HCI, "monitor" },
+        { AF_BLUETOOTH, BTPROTO_HCI, "control" },
+        { AF_BLUETOOTH, BTPROTO_HCI, "logging" },
+        { AF_BLUETOOTH, BTPROTO_HCI, "none" },
+        { AF_BLUETOOTH, BTPROTO_HCI, "hci2,77" },
+        { AF_BLUETOOTH, BTPROTO_SCO, "01:23:45:67:89:AB" },
+        { AF_BLUETOOTH, BTPROTO_RFCOMM, "00:11:22:33:44:55,30" },
+        { AF_NETLINK, 0, "0,0x1" },
+        { AF_VSOCK, 0, "host:1024,0x1" },
+        { AF_TIPC, 0, "nameseq:1000,1,10" },
+        { AF_TIPC, 0, "name:1000,1,0x0,node" },
+        { AF_TIPC, 0, "id:0x1001001,7,-1" },
+        { AF_ALG, 0, "aead,authenc(hmac(sha256),cbc(aes)),0x1,0x2" },
+        { AF_QIPCRTR, 0, "1:4294967294" },
+};
+
+START_TEST(test_roundtrip)
+{
+        const struct roundtrip_case *c = &roundtrip_cases[_i];
+        struct sockaddr_storage ss, ss2;
+        socklen_t len, len2;
+        char text[SB_ADDR_STRLEN_MAX], text2[SB_ADDR_STRLEN_MAX];
+
+        ck_assert_msg(sb_addr_parse(c->family, c->protocol, c->text, &ss, &len) == 0,
+                      "\"%s\": %s", c->text, strerror(errno));
+        ck_assert_int_eq(sb_addr_format((struct sockaddr *)&ss, len, c->protocol, text,
+                                        sizeof(text)), 0);
+        ck_assert_str_eq(text, c->text);
+        ck_assert_int_eq(sb_addr_parse(c->family, c->protocol, text, &ss2, &len2), 0);
+        ck_assert_uint_eq(len2, len);
+        ck_assert_mem_eq(&ss2, &ss, len);
+        ck_assert_int_eq(sb_addr_format((struct sockaddr *)&ss2, len2, c->protocol, text2,
+                                        sizeof(text2)), 0);
+        ck_assert_str_eq(text2, text);
+}
+END_TEST
+
+/* ---- AF_UNIX sockets for real -------------------------------------------- */
+
+static void make_temp_dir(char *dir, size_t size)
+{
+        snprintf(dir, size, "/tmp/check-addr-XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+/* Formats fd's name, parses it back, and compares with the kernel's. */
+static void check_name_round_trip(int fd, const char *expected)
+{
+        struct sockaddr_storage kernel, parsed;
+        socklen_t klen = sizeof(kernel), plen;
+        char text[SB_ADDR_STRLEN_MAX];
+
+        ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&kernel, &klen), 0);
+        ck_assert_msg(sb_getsockname_text(fd, text, sizeof(text)) == 0, "sb_getsockname_text: %s",
+                      strerror(errno));
+        if (expected)
+                ck_assert_str_eq(text, expected);
+        ck_assert_int_eq(sb_addr_parse(AF_UNIX, 0, text, &parsed, &plen), 0);
+        ck_assert_uint_eq(plen, klen);
+        ck_assert_mem_eq(&parsed, &kernel, klen);
+}
+
+/* A relative path with a leading '@' reads as abstract unless escaped: "\@". */
+START_TEST(test_unix_leading_at_path)
+{
+        struct sockaddr_un un = { .sun_family = AF_UNIX, .sun_path = "@foo" };
+        char dir[64], path[96];
+        int fd, cwd;
+
+        make_temp_dir(dir, sizeof(dir));
+        cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        ck_assert_int_ge(cwd, 0);
+        ck_assert_int_eq(chdir(dir), 0);
+
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(bind(fd, (struct sockaddr *)&un,
+                              (socklen_t)(SUN_OFF + strlen(un.sun_path) + 1)), 0);
+        check_name_round_trip(fd, "\\@foo");
+        close(fd);
+        unlink("@foo");
+
+        ck_assert_int_eq(fchdir(cwd), 0);
+        close(cwd);
+
+        /* Only a leading '@' is escaped: inside a path it is an '@'. */
+        snprintf(path, sizeof(path), "%s/@bar", dir);
+        memcpy(un.sun_path, path, strlen(path) + 1);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(bind(fd, (struct sockaddr *)&un,
+                              (socklen_t)(SUN_OFF + strlen(un.sun_path) + 1)), 0);
+        check_name_round_trip(fd, path);
+        close(fd);
+        unlink(path);
+        rmdir(dir);
+}
+END_TEST
+
+static bool is_autobind_name(const char *text)
+{
+        if (strlen(text) != 6 || text[0] != '@')
+                return false;
+        for (size_t i = 1; i < 6; i++)
+                if (!strchr("0123456789abcdef", text[i]))
+                        return false;
+        return true;
+}
+
+/* Autobind (bind with sun_family alone) gives an abstract name of five
+ * hex digits, which formats as "@xxxxx"; the text of the autobind
+ * address itself is "", and binding what "" parses to autobinds. */
+START_TEST(test_unix_autobind)
+{
+        struct sockaddr_un un = { .sun_family = AF_UNIX };
+        struct sockaddr_storage ss;
+        char text[SB_ADDR_STRLEN_MAX];
+        socklen_t len;
+        int fd;
+
+        /* An unbound socket's name is the autobind address, "". */
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(fd, 0);
+        check_name_round_trip(fd, "");
+
+        ck_assert_int_eq(bind(fd, (struct sockaddr *)&un, sizeof(sa_family_t)), 0);
+        ck_assert_int_eq(sb_getsockname_text(fd, text, sizeof(text)), 0);
+        ck_assert_msg(is_autobind_name(text), "autobound as \"%s\"", text);
+        check_name_round_trip(fd, text);
+        close(fd);
+
+        /* parse("") is the autobind address, and binding it autobinds. */
+        ck_assert_int_eq(sb_addr_parse(AF_UNIX, 0, "", &ss, &len), 0);
+        ck_assert_uint_eq(len, sizeof(sa_family_t));
+        ck_assert_int_eq(ss.ss_family, AF_UNIX);
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(bind(fd, (struct sockaddr *)&ss, len), 0);
+        ck_assert_int_eq(sb_getsockname_text(fd, text, sizeof(text)), 0);
+        ck_assert_msg(is_autobind_name(text), "\"\" bound as \"%s\"", text);
+        close(fd);
+
+        /* "@", the abstract name of no bytes, is another address. */
+        ck_assert_int_eq(sb_addr_parse(AF_UNIX, 0, "@", &ss, &len), 0);
+        ck_assert_uint_eq(len, sizeof(sa_family_t) + 1);
+}
+END_TEST
+
 Suite *make_addr_suite(void)
 {
         Suite *s = suite_create("addr");
@@ -1193,6 +1455,12 @@ Suite *make_addr_suite(void)
         tcase_add_loop_test(tc, test_format, 0, (int)ELEMENTSOF(format_cases));
         tcase_add_loop_test(tc, test_format_min_len, 0, (int)ELEMENTSOF(min_len_cases));
         tcase_add_test(tc, test_arguments);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("roundtrip");
+        tcase_add_loop_test(tc, test_roundtrip, 0, (int)ELEMENTSOF(roundtrip_cases));
+        tcase_add_test(tc, test_unix_leading_at_path);
+        tcase_add_test(tc, test_unix_autobind);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("random");

@@ -2,14 +2,23 @@
 /*
  * spec.h - socket specs, "FAMILY/TYPE[/PROTOCOL][@ADDRESS]". Pure.
  *
- * For can and bluetooth the type may be left out, "FAMILY/PROTOCOL",
- * each of their protocols having one usual type, and ADDRESS says more
- * than an interface:
- *   can/raw@IF[,fd]                 can/bcm@IF
- *   can/isotp@IF,RXID,TXID[,fd]     can/j1939@IF,NAME,PGN,ADDR
- *   bluetooth/hci@hciN[,raw|user]   bluetooth/hci@monitor  bluetooth/hci@control
+ * ADDRESS is the address grammar of sb_addr_parse() (sockbroker-
+ * addresses(7)), parsed by the same code, wherever the spec carries the
+ * socket's address; interface names stay names, for the broker to
+ * resolve in its namespace, and an interface index is refused. For can
+ * and bluetooth the type may be left out, "FAMILY/PROTOCOL", each of
+ * their protocols having one usual type:
+ *   can/raw@IFACE[,fd]              can/bcm@IFACE
+ *   can/isotp@IFACE,RX_ID,TX_ID[,fd]
+ *   can/j1939@IFACE,NAME,PGN,ADDR   ("-" for J1939_NO_*)
+ *   bluetooth/hci@DEV[,raw|user]    bluetooth/hci@monitor  bluetooth/hci@control
+ *   packet/TYPE[/PROTO]@IFACE[,PROTO[,...]]
+ * ",fd" is no part of the address: it asks for CAN FD frames. Where the
+ * broker binds to a controller's own address instead of a Bluetooth
+ * address, the spec names the controller in its place:
  *   bluetooth/l2cap@hciN[,PSM]      bluetooth/rfcomm@hciN[,CHANNEL]
  *   bluetooth/sco@hciN
+ * inet and inet6 specs take an interface only: "@IFNAME".
  */
 #pragma once
 
@@ -17,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define SB_SPEC_MAX 256u
 
@@ -70,3 +80,23 @@ int sb_spec_parse(const char *text, struct sb_spec *ret, char *why, size_t why_s
 
 /* Canonical text of a spec. Returns 0 or -ENOBUFS. */
 int sb_spec_format(const struct sb_spec *s, char *buf, size_t size);
+
+/*
+ * The address grammar, for specs; implemented in client-lib/socket/addr.c
+ * next to sb_addr_parse() and sb_addr_format(), so that there is one
+ * parser of address text. Both return 0 or a negative errno.
+ *
+ * sb_addr_parse_unresolved() is sb_addr_parse() except that an interface
+ * name is not looked up: it is copied to ifname (IF_NAMESIZE bytes, ""
+ * when the text gives "any", nothing or an index) and the address holds
+ * index 0. sb_addr_format_unresolved() is sb_addr_format() writing
+ * ifname, unless NULL or "", in place of the address's interface index.
+ */
+int sb_addr_parse_unresolved(int family, int protocol, const char *text,
+                             struct sockaddr_storage *ss, socklen_t *len, char *ifname);
+int sb_addr_format_unresolved(const struct sockaddr *sa, socklen_t len, int protocol,
+                              const char *ifname, char *buf, size_t size);
+
+/* An EtherType as the address grammar takes it: a name, or hexadecimal
+ * with 0x; decimal only as the name "1588" (PTP). */
+int sb_addr_parse_ethertype(const char *text, uint32_t *ret);

@@ -56,6 +56,7 @@
 #include "common/bt.h"
 #include "common/names.h"
 #include "common/util.h"
+#include "client-lib/broker/spec.h"
 #include "sockbroker/addr.h"
 
 #define offsetofend(type, member) \
@@ -366,10 +367,22 @@ static bool ifname_is_valid(const char *s, size_t n)
 }
 
 /*
- * IFACE -> interface index, up to max. With allow_any, "" and "any" are
- * index 0. Only here does parsing look anything up.
+ * Where a spec (client-lib/broker/spec.c) holds an address, interface
+ * names stay names: the broker resolves them in its own network
+ * namespace, which need not be the caller's, and explain must work on a
+ * machine without the interface. With an IfaceOut, parse_iface() copies
+ * a name there and gives index 0 instead of looking the name up, and
+ * out_iface() writes the name it is given.
  */
-static int parse_iface(Span s, bool allow_any, uint32_t max, uint32_t *ret)
+typedef struct IfaceOut {
+        char *name;             /* IF_NAMESIZE bytes; "" unless a name was given */
+} IfaceOut;
+
+/*
+ * IFACE -> interface index, up to max. With allow_any, "" and "any" are
+ * index 0. Only here does parsing look anything up, and only without ifo.
+ */
+static int parse_iface(Span s, bool allow_any, uint32_t max, IfaceOut *ifo, uint32_t *ret)
 {
         char name[IF_NAMESIZE];
         int saved_errno;
@@ -386,6 +399,11 @@ static int parse_iface(Span s, bool allow_any, uint32_t max, uint32_t *ret)
                 return -EINVAL;
         memcpy(name, s.ptr, s.len);
         name[s.len] = '\0';
+        if (ifo) {
+                memcpy(ifo->name, name, s.len + 1);
+                *ret = 0;
+                return 0;
+        }
 
         saved_errno = errno;
         errno = 0;
@@ -400,12 +418,16 @@ static int parse_iface(Span s, bool allow_any, uint32_t max, uint32_t *ret)
         return 0;
 }
 
-static void out_iface(Out *o, uint32_t idx, bool zero_is_any)
+/* ifname, when not NULL or empty, is written in place of idx; the
+ * caller has checked it with ifname_is_valid(). */
+static void out_iface(Out *o, uint32_t idx, bool zero_is_any, const char *ifname)
 {
         char name[IF_NAMESIZE];
         int saved_errno = errno;
 
-        if (idx == 0 && zero_is_any)
+        if (ifname && ifname[0])
+                out_puts(o, ifname);
+        else if (idx == 0 && zero_is_any)
                 out_puts(o, "any");
         else if (idx > 0 && if_indextoname(idx, name) &&
                  ifname_is_valid(name, strnlen(name, sizeof(name))))
@@ -501,7 +523,7 @@ static int parse_inet6(Span s, struct sockaddr_storage *ss, socklen_t *len)
                 return -EINVAL;
 
         if (span_cut(&inner, '%', &addr)) {
-                r = parse_iface(inner, false, UINT32_MAX, &scope_id);
+                r = parse_iface(inner, false, UINT32_MAX, NULL, &scope_id);
                 if (r < 0)
                         return r;
         }
@@ -546,7 +568,7 @@ static int format_inet6(const struct sockaddr *sa, socklen_t len, Out *o)
         out_printf(o, "[%s", host);
         if (sin6.sin6_scope_id != 0) {
                 out_putc(o, '%');
-                out_iface(o, sin6.sin6_scope_id, false);
+                out_iface(o, sin6.sin6_scope_id, false, NULL);
         }
         out_printf(o, "]:%u", (unsigned)ntohs(sin6.sin6_port));
         if (flowinfo != 0)
@@ -556,34 +578,109 @@ static int format_inet6(const struct sockaddr *sa, socklen_t len, Out *o)
 
 /* ---- AF_UNIX ------------------------------------------------------------- */
 
+/*
+ * Every AF_UNIX address has exactly one text, and every text one address:
+ *
+ *   ""        the address of sun_family alone (length sizeof(sa_family_t)):
+ *             bind(2) autobinds it to an abstract name of five hex digits,
+ *             and getsockname(2) of an unbound socket returns it
+ *   "@NAME"   an abstract name, NAME being zero or more bytes (so "@" alone
+ *             is the abstract name of no bytes, another address than "")
+ *   "PATH"    a file system path; "\@" writes a leading '@' of a path,
+ *             which would otherwise read as abstract
+ *
+ * In NAME and PATH, '\' escapes: "\\" is a backslash, "\@" an '@' and
+ * "\xHH" the byte HH. Formatting escapes every byte outside printable
+ * ASCII, the backslash, and a path's leading '@', and nothing else; so a
+ * NUL inside an abstract name has a text too ("\x00"). A path cannot hold
+ * a NUL: the kernel reads it up to the first one.
+ */
+
 /* Longest path or abstract name: sun_path less the NUL in front of an
  * abstract name or behind a path. */
 #define UNIX_NAME_MAX (sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1)
 
-/* "@NAME" is the longest text of all families. */
-static_assert(1 + UNIX_NAME_MAX < SB_ADDR_STRLEN, "SB_ADDR_STRLEN too small");
+/* "@" and every byte of the longest name as "\xHH" is the longest text of
+ * all families. */
+static_assert(1 + 4 * UNIX_NAME_MAX < SB_ADDR_STRLEN_MAX, "SB_ADDR_STRLEN_MAX too small");
+
+/* Undoes the escapes of s into buf (max bytes); -EINVAL for a bad escape
+ * or a name too long. */
+static int unix_unescape(Span s, char *buf, size_t max, size_t *ret_n)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < s.len; i++) {
+                char c = s.ptr[i];
+
+                if (c == '\\') {
+                        if (i + 1 == s.len)
+                                return -EINVAL;
+                        c = s.ptr[++i];
+                        if (c == 'x') {
+                                int hi, lo;
+
+                                if (s.len - i < 3)
+                                        return -EINVAL;
+                                hi = unhexchar(s.ptr[i + 1]);
+                                lo = unhexchar(s.ptr[i + 2]);
+                                if (hi < 0 || lo < 0)
+                                        return -EINVAL;
+                                c = (char)(hi << 4 | lo);
+                                i += 2;
+                        } else if (c != '\\' && c != '@') {
+                                return -EINVAL;
+                        }
+                }
+                if (n == max)
+                        return -EINVAL;
+                buf[n++] = c;
+        }
+
+        *ret_n = n;
+        return 0;
+}
+
+static void out_unix_escaped(Out *o, const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)s[i];
+
+                if (c == '\\')
+                        out_puts(o, "\\\\");
+                else if (c < 0x20 || c >= 0x7f)
+                        out_printf(o, "\\x%02x", (unsigned)c);
+                else
+                        out_putc(o, (char)c);
+        }
+}
 
 static int parse_unix(Span s, struct sockaddr_storage *ss, socklen_t *len)
 {
+        const size_t off = offsetof(struct sockaddr_un, sun_path);
         struct sockaddr_un un = { .sun_family = AF_UNIX };
         size_t n;
+        int r;
 
+        /* Autobind: bind(2) sees only sun_family. */
         if (s.len == 0)
-                return -EINVAL;
+                return sa_store(ss, len, &un, off);
 
         if (span_skip_prefix(&s, "@")) {
-                if (s.len > UNIX_NAME_MAX)
-                        return -EINVAL;
-                memcpy(un.sun_path + 1, s.ptr, s.len);
-                n = offsetof(struct sockaddr_un, sun_path) + 1 + s.len;
-        } else {
-                if (s.len > UNIX_NAME_MAX)
-                        return -EINVAL;
-                memcpy(un.sun_path, s.ptr, s.len);
-                n = offsetof(struct sockaddr_un, sun_path) + s.len + 1;
+                r = unix_unescape(s, un.sun_path + 1, UNIX_NAME_MAX, &n);
+                if (r < 0)
+                        return r;
+                return sa_store(ss, len, &un, off + 1 + n);
         }
 
-        return sa_store(ss, len, &un, n);
+        r = unix_unescape(s, un.sun_path, UNIX_NAME_MAX, &n);
+        if (r < 0)
+                return r;
+        /* "\x00" would end the path early: the text says more than the
+         * address; and a path needs at least one byte. */
+        if (n == 0 || memchr(un.sun_path, '\0', n))
+                return -EINVAL;
+        return sa_store(ss, len, &un, off + n + 1);
 }
 
 static int format_unix(const struct sockaddr *sa, socklen_t len, Out *o)
@@ -592,27 +689,32 @@ static int format_unix(const struct sockaddr *sa, socklen_t len, Out *o)
         struct sockaddr_un un;
         size_t n;
 
-        /* len == off is an unnamed socket, which has no text form; more
-         * than the struct is refused by the kernel too. */
-        if (len <= off || len > sizeof(un))
+        /* More than the struct is refused by the kernel too. */
+        if (len < off || len > sizeof(un))
                 return -EINVAL;
         sa_load(&un, sizeof(un), sa, len);
         n = len - off;
 
+        if (n == 0)
+                return 0;
+
         if (un.sun_path[0] == '\0') {
-                if (memchr(un.sun_path + 1, '\0', n - 1))
-                        return -EINVAL;
                 out_putc(o, '@');
-                out_write(o, un.sun_path + 1, n - 1);
+                out_unix_escaped(o, un.sun_path + 1, n - 1);
+                return 0;
+        }
+
+        /* The kernel reads a path up to the first NUL, or to the end of
+         * len; a path filling all of sun_path has no room for the NUL
+         * that parsing adds, so it cannot be parsed back. */
+        n = strnlen(un.sun_path, n);
+        if (n > UNIX_NAME_MAX)
+                return -EINVAL;
+        if (un.sun_path[0] == '@') {
+                out_puts(o, "\\@");
+                out_unix_escaped(o, un.sun_path + 1, n - 1);
         } else {
-                /* The kernel reads a path up to the first NUL, or to the
-                 * end of len; a path filling all of sun_path cannot be
-                 * parsed back, and one starting with '@' would read as
-                 * abstract. */
-                n = strnlen(un.sun_path, n);
-                if (n > UNIX_NAME_MAX || un.sun_path[0] == '@')
-                        return -EINVAL;
-                out_write(o, un.sun_path, n);
+                out_unix_escaped(o, un.sun_path, n);
         }
         return 0;
 }
@@ -692,7 +794,8 @@ static int parse_j1939_field(Span s, uint64_t none, uint64_t max, uint64_t *ret)
         return parse_uint(s, max, ret);
 }
 
-static int parse_can(Span s, int protocol, struct sockaddr_storage *ss, socklen_t *len)
+static int parse_can(Span s, int protocol, IfaceOut *ifo, struct sockaddr_storage *ss,
+                     socklen_t *len)
 {
         struct sockaddr_can can = { .can_family = AF_CAN };
         uint64_t name, pgn, addr;
@@ -720,7 +823,7 @@ static int parse_can(Span s, int protocol, struct sockaddr_storage *ss, socklen_
         if (r < 0)
                 return r;
 
-        r = parse_iface(f[0], true, INT_MAX, &ifindex);
+        r = parse_iface(f[0], true, INT_MAX, ifo, &ifindex);
         if (r < 0)
                 return r;
         can.can_ifindex = (int)ifindex;
@@ -738,7 +841,9 @@ static int parse_can(Span s, int protocol, struct sockaddr_storage *ss, socklen_
                 r = parse_j1939_field(f[1], J1939_NO_NAME, UINT64_MAX, &name);
                 if (r < 0)
                         return r;
-                r = parse_j1939_field(f[2], J1939_NO_PGN, J1939_PGN_MAX, &pgn);
+                /* J1939_NO_PGN as a number too: it is the same value,
+                 * and specs used to spell it that way. */
+                r = parse_j1939_field(f[2], J1939_NO_PGN, J1939_NO_PGN, &pgn);
                 if (r < 0)
                         return r;
                 r = parse_j1939_field(f[3], J1939_NO_ADDR, UINT8_MAX, &addr);
@@ -755,7 +860,8 @@ static int parse_can(Span s, int protocol, struct sockaddr_storage *ss, socklen_
         return sa_store(ss, len, &can, sizeof(can));
 }
 
-static int format_can(const struct sockaddr *sa, socklen_t len, int protocol, Out *o)
+static int format_can(const struct sockaddr *sa, socklen_t len, int protocol, const char *ifname,
+                      Out *o)
 {
         struct sockaddr_can can;
         size_t min_len;
@@ -770,7 +876,7 @@ static int format_can(const struct sockaddr *sa, socklen_t len, int protocol, Ou
 
         if (can.can_ifindex < 0)
                 return -EINVAL;
-        out_iface(o, (uint32_t)can.can_ifindex, true);
+        out_iface(o, (uint32_t)can.can_ifindex, true, ifname);
 
         switch (protocol) {
         case CAN_ISOTP:
@@ -819,30 +925,61 @@ static const Keyword pkttype_names[] = {
 /* Longest EtherType name or number handed to names_protocol_from_string(). */
 #define ETHERTYPE_MAX_CHARS 31
 
-static int parse_packet(Span s, struct sockaddr_storage *ss, socklen_t *len)
+/*
+ * An EtherType is a name of the policy language ("ip", "ptp", ...) or a
+ * NUMBER in hexadecimal with 0x. A decimal number is refused: "1588" is
+ * PTP's name (0x88f7) in the policy language, and if other decimals were
+ * numbers, "1588" alone would not be 0x0634 -- a trap for anyone who
+ * writes EtherTypes as Python's integers. So text of digits only is
+ * either that name or an error, never a number.
+ */
+static int parse_ethertype(Span s, uint32_t *ret)
+{
+        char text[ETHERTYPE_MAX_CHARS + 1];
+        uint32_t v;
+        int r;
+
+        r = span_to_cstr(s, text, sizeof(text));
+        if (r < 0)
+                return r;
+        if (names_protocol_from_string(AF_PACKET, text, &v) < 0 || v > UINT16_MAX)
+                return -EINVAL;
+        if (span_is_digits(s) && !span_eq(s, "1588"))
+                return -EINVAL;
+
+        *ret = v;
+        return 0;
+}
+
+int sb_addr_parse_ethertype(const char *text, uint32_t *ret)
+{
+        if (!text || !ret)
+                return -EINVAL;
+        return parse_ethertype(span_new(text), ret);
+}
+
+static int parse_packet(Span s, IfaceOut *ifo, struct sockaddr_storage *ss, socklen_t *len)
 {
         struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-        char proto_text[ETHERTYPE_MAX_CHARS + 1];
-        uint32_t ifindex, proto, pkttype = PACKET_HOST, hatype = 0;
+        uint32_t ifindex, proto = 0, pkttype = PACKET_HOST, hatype = 0;
         size_t n, halen = 0;
         Span f[5];
         int r;
 
-        r = span_fields(s, false, f, 2, 5, &n);
+        r = span_fields(s, false, f, 1, 5, &n);
         if (r < 0)
                 return r;
 
-        r = parse_iface(f[0], true, INT_MAX, &ifindex);
+        r = parse_iface(f[0], true, INT_MAX, ifo, &ifindex);
         if (r < 0)
                 return r;
 
-        /* The policy language's EtherType names and numbers, so that
-         * "ptp" means the same in a policy and in an address. */
-        r = span_to_cstr(f[1], proto_text, sizeof(proto_text));
-        if (r < 0)
-                return r;
-        if (names_protocol_from_string(AF_PACKET, proto_text, &proto) < 0 || proto > UINT16_MAX)
-                return -EINVAL;
+        /* Without PROTO, 0: bind(2) then keeps the socket's protocol. */
+        if (n > 1) {
+                r = parse_ethertype(f[1], &proto);
+                if (r < 0)
+                        return r;
+        }
 
         if (n > 2) {
                 r = parse_keyword_or_u32(f[2], pkttype_names, ELEMENTSOF(pkttype_names),
@@ -870,7 +1007,7 @@ static int parse_packet(Span s, struct sockaddr_storage *ss, socklen_t *len)
         return sa_store(ss, len, &sll, sizeof(sll));
 }
 
-static int format_packet(const struct sockaddr *sa, socklen_t len, Out *o)
+static int format_packet(const struct sockaddr *sa, socklen_t len, const char *ifname, Out *o)
 {
         const size_t off = offsetof(struct sockaddr_ll, sll_addr);
         struct sockaddr_ll sll;
@@ -886,7 +1023,10 @@ static int format_packet(const struct sockaddr *sa, socklen_t len, Out *o)
         if (sll.sll_ifindex < 0)
                 return -EINVAL;
 
-        out_iface(o, (uint32_t)sll.sll_ifindex, true);
+        out_iface(o, (uint32_t)sll.sll_ifindex, true, ifname);
+        if (sll.sll_protocol == 0 && sll.sll_pkttype == PACKET_HOST && sll.sll_hatype == 0 &&
+            sll.sll_halen == 0)
+                return 0;
         out_printf(o, ",0x%04x", (unsigned)ntohs(sll.sll_protocol));
 
         if (sll.sll_pkttype == PACKET_HOST && sll.sll_hatype == 0 && sll.sll_halen == 0)
@@ -917,6 +1057,14 @@ static const Keyword bt_addrtype_names[] = {
 static const Keyword hci_channel_names[] = {
         { "raw",        HCI_CHANNEL_RAW },
         { "user",       HCI_CHANNEL_USER },
+        { "monitor",    HCI_CHANNEL_MONITOR },
+        { "control",    HCI_CHANNEL_CONTROL },
+        { "logging",    HCI_CHANNEL_LOGGING },
+};
+
+/* The channels the kernel binds only without a controller (HCI_DEV_NONE):
+ * written alone, "monitor" for "none,monitor", as a spec always has. */
+static const Keyword hci_nodev_channel_names[] = {
         { "monitor",    HCI_CHANNEL_MONITOR },
         { "control",    HCI_CHANNEL_CONTROL },
         { "logging",    HCI_CHANNEL_LOGGING },
@@ -1005,10 +1153,20 @@ static int parse_bluetooth(Span s, int protocol, struct sockaddr_storage *ss, so
         }
         case BTPROTO_HCI: {
                 struct sockaddr_hci hci = { .hci_family = AF_BLUETOOTH };
+                const Keyword *k;
 
                 r = span_fields(s, false, f, 1, 2, &n);
                 if (r < 0)
                         return r;
+                /* The channels that take no controller, alone. */
+                k = n == 1 ? keyword_by_name(hci_nodev_channel_names,
+                                             ELEMENTSOF(hci_nodev_channel_names), f[0])
+                           : NULL;
+                if (k) {
+                        hci.hci_dev = HCI_DEV_NONE;
+                        hci.hci_channel = (unsigned short)k->value;
+                        return sa_store(ss, len, &hci, sizeof(hci));
+                }
                 r = parse_hci_dev(f[0], &dev);
                 if (r < 0)
                         return r;
@@ -1067,9 +1225,11 @@ static int format_bluetooth(const struct sockaddr *sa, socklen_t len, int protoc
                         return -EINVAL;
 
                 out_bdaddr(o, &l2.l2_bdaddr);
-                out_printf(o, ",%u", (unsigned)le16toh(l2.l2_psm));
+                /* Hex, as the Bluetooth specifications and BlueZ write
+                 * PSMs and CIDs, and as a spec writes its PSM. */
+                out_printf(o, ",0x%04x", (unsigned)le16toh(l2.l2_psm));
                 if (l2.l2_cid != 0 || l2.l2_bdaddr_type != BDADDR_BREDR)
-                        out_printf(o, ",%u", (unsigned)le16toh(l2.l2_cid));
+                        out_printf(o, ",0x%04x", (unsigned)le16toh(l2.l2_cid));
                 if (l2.l2_bdaddr_type != BDADDR_BREDR)
                         out_printf(o, ",%s", type);
                 return 0;
@@ -1082,6 +1242,12 @@ static int format_bluetooth(const struct sockaddr *sa, socklen_t len, int protoc
                         return -EINVAL;
                 sa_load(&hci, sizeof(hci), sa, len);
 
+                channel = keyword_by_value(hci_nodev_channel_names,
+                                           ELEMENTSOF(hci_nodev_channel_names), hci.hci_channel);
+                if (hci.hci_dev == HCI_DEV_NONE && channel) {
+                        out_puts(o, channel);
+                        return 0;
+                }
                 if (hci.hci_dev == HCI_DEV_NONE)
                         out_puts(o, "none");
                 else
@@ -1492,8 +1658,8 @@ static int format_qipcrtr(const struct sockaddr *sa, socklen_t len, Out *o)
 
 /* ---- entry points -------------------------------------------------------- */
 
-static int addr_parse(int family, int protocol, Span s, struct sockaddr_storage *ss,
-                      socklen_t *len)
+static int addr_parse(int family, int protocol, Span s, IfaceOut *ifo,
+                      struct sockaddr_storage *ss, socklen_t *len)
 {
         switch (family) {
         case AF_INET:
@@ -1503,9 +1669,9 @@ static int addr_parse(int family, int protocol, Span s, struct sockaddr_storage 
         case AF_UNIX:
                 return parse_unix(s, ss, len);
         case AF_CAN:
-                return parse_can(s, protocol, ss, len);
+                return parse_can(s, protocol, ifo, ss, len);
         case AF_PACKET:
-                return parse_packet(s, ss, len);
+                return parse_packet(s, ifo, ss, len);
         case AF_BLUETOOTH:
                 return parse_bluetooth(s, protocol, ss, len);
         case AF_NETLINK:
@@ -1523,7 +1689,8 @@ static int addr_parse(int family, int protocol, Span s, struct sockaddr_storage 
         }
 }
 
-static int addr_format(const struct sockaddr *sa, socklen_t len, int protocol, Out *o)
+static int addr_format(const struct sockaddr *sa, socklen_t len, int protocol,
+                       const char *ifname, Out *o)
 {
         sa_family_t family;
 
@@ -1539,9 +1706,9 @@ static int addr_format(const struct sockaddr *sa, socklen_t len, int protocol, O
         case AF_UNIX:
                 return format_unix(sa, len, o);
         case AF_CAN:
-                return format_can(sa, len, protocol, o);
+                return format_can(sa, len, protocol, ifname, o);
         case AF_PACKET:
-                return format_packet(sa, len, o);
+                return format_packet(sa, len, ifname, o);
         case AF_BLUETOOTH:
                 return format_bluetooth(sa, len, protocol, o);
         case AF_NETLINK:
@@ -1571,7 +1738,7 @@ int sb_addr_parse(int family, int protocol, const char *text, struct sockaddr_st
                 return -1;
         }
 
-        r = addr_parse(family, protocol, span_new(text), &tmp, &tmp_len);
+        r = addr_parse(family, protocol, span_new(text), NULL, &tmp, &tmp_len);
         if (r < 0) {
                 errno = -r;
                 return -1;
@@ -1598,10 +1765,47 @@ int sb_addr_format(const struct sockaddr *sa, socklen_t len, int protocol, char 
                 return -1;
         }
 
-        r = out_finish(&o, addr_format(sa, len, protocol, &o));
+        r = out_finish(&o, addr_format(sa, len, protocol, NULL, &o));
         if (r < 0) {
                 errno = -r;
                 return -1;
         }
         return 0;
+}
+
+/* ---- for specs ----------------------------------------------------------- */
+
+int sb_addr_parse_unresolved(int family, int protocol, const char *text,
+                             struct sockaddr_storage *ss, socklen_t *len, char *ifname)
+{
+        struct sockaddr_storage tmp = {};
+        char name[IF_NAMESIZE] = "";
+        IfaceOut ifo = { .name = name };
+        socklen_t tmp_len = 0;
+        int r;
+
+        if (!text || !ss || !len || !ifname)
+                return -EINVAL;
+
+        r = addr_parse(family, protocol, span_new(text), &ifo, &tmp, &tmp_len);
+        if (r < 0)
+                return r;
+
+        *ss = tmp;
+        *len = tmp_len;
+        memcpy(ifname, name, sizeof(name));
+        return 0;
+}
+
+int sb_addr_format_unresolved(const struct sockaddr *sa, socklen_t len, int protocol,
+                              const char *ifname, char *buf, size_t size)
+{
+        Out o = { .buf = buf, .size = size };
+
+        if (!buf && size > 0)
+                return -EINVAL;
+        if (!sa || (ifname && ifname[0] && !ifname_is_valid(ifname, strnlen(ifname, IF_NAMESIZE))))
+                return out_finish(&o, -EINVAL);
+
+        return out_finish(&o, addr_format(sa, len, protocol, ifname, &o));
 }
