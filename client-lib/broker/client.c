@@ -3,9 +3,12 @@
  * client.c - libsockbroker: talking to the broker. The mirror's sb_socket()
  * and sb_open() (client-lib/socket/create.c) open sockets through it.
  *
- * Each request opens a connection of its own, close-on-exec, and closes
- * it when the reply is in: no shared state, so nothing to lock, nothing
- * to repair after fork() and nothing to leak into an exec'd program.
+ * Where a call's connection comes from is the product's choice
+ * (client.h): libsockbroker keeps one per thread (conn-kept.c), the
+ * preload shim makes one per call (client-lib/preload/conn-percall.c).
+ * A call on a kept connection that the broker closed in the meantime
+ * (its idle timeout, an eviction) finds the connection gone before any
+ * reply, and is made again, once, on a new one.
  */
 #include "config.h"
 
@@ -61,7 +64,7 @@ const char *sb_client_socket_path(void)
         return p && p[0] ? p : SOCKBROKER_DEFAULT_SOCKET;
 }
 
-static int client_connect(void)
+int sb_client_connect(void)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         struct timeval tv = { .tv_sec = SB_CLIENT_TIMEOUT_SEC };
@@ -98,12 +101,12 @@ int sb_client_call_data(SbRequest *req, int fd_in, void *data, size_t size, size
 {
         uint8_t buf[SB_PROTO_MAX_MESSAGE];
         char why[SB_PROTO_MAX_REASON];
-        _cleanup_close_ int sock = -1;
         int fds[FDMSG_MAX_FDS];
         SbReply *reply = NULL;
-        size_t n_fds;
+        size_t n_fds = 0;
+        bool reused;
         ssize_t n;
-        int len, r;
+        int sock, len, r;
 
         sb_client_set_message(NULL, NULL);
         reached = false;
@@ -112,39 +115,52 @@ int sb_client_call_data(SbRequest *req, int fd_in, void *data, size_t size, size
         req->has_id = true;
         req->id = ++next_id;
 
-        len = sb_proto_request_encode(req, buf, sizeof(buf));
-        if (len < 0)
-                return len;
+        for (;;) {
+                /* The reply lands in the same buffer (a signal handler's
+                 * stack may be small), so a second try encodes anew. */
+                len = sb_proto_request_encode(req, buf, sizeof(buf));
+                if (len < 0)
+                        return len;
+                sock = sb_conn_get(&reused);
+                if (sock < 0)
+                        return sock;
+                reached = true;
 
-        sock = client_connect();
-        if (sock < 0)
-                return sock;
-        reached = true;
-
-        n = fdmsg_send(sock, buf, (size_t)len, &fd_in, fd_in >= 0 ? 1 : 0, 0);
-        if (n < 0)
-                return (int)n;
-        n = fdmsg_recv(sock, buf, sizeof(buf), fds, 1, &n_fds, 0);
-        if (n == 0) {
+                n = fdmsg_send(sock, buf, (size_t)len, &fd_in, fd_in >= 0 ? 1 : 0, 0);
+                if (n >= 0)
+                        n = fdmsg_recv(sock, buf, sizeof(buf), fds, 1, &n_fds, 0);
+                if (n > 0)
+                        break;
                 /* A hang-up, or a message of no bytes that may still
                  * carry a descriptor. */
-                fdmsg_close_all(fds, n_fds);
-                return -ECONNRESET;
-        }
-        if (n < 0)
+                if (n == 0)
+                        fdmsg_close_all(fds, n_fds);
+                sb_conn_drop(sock);
+                /* A kept connection the broker closed before reading the
+                 * request: nothing was done, so it is asked again. */
+                if (reused && (n == 0 || n == -EPIPE || n == -ECONNRESET))
+                        continue;
+                if (n == 0)
+                        return -ECONNRESET;
                 return n == -EAGAIN ? -ETIMEDOUT : (int)n;
+        }
 
         r = sb_proto_reply_decode(buf, (size_t)n, n_fds, &reply, why, sizeof(why));
         if (r < 0) {
                 fdmsg_close_all(fds, n_fds);
+                sb_conn_drop(sock);
                 sb_client_set_message(why, NULL);
                 return -EPROTO;
         }
         sb_client_set_message(reply->message, reply->rule);
 
-        if (reply->has_id && reply->id != 0 && reply->id != req->id)
+        /* One request at a time on the connection: a reply to another
+         * is a broken conversation, and the connection goes. */
+        if (reply->has_id && reply->id != 0 && reply->id != req->id) {
+                sb_conn_drop(sock);
+                sock = -1;
                 r = -EPROTO;
-        else if (reply->has_error && reply->error != 0)
+        } else if (reply->has_error && reply->error != 0)
                 r = -reply->error;
         else if (n_fds == 1)
                 r = TAKE_FD(fds[0]);
@@ -159,6 +175,8 @@ int sb_client_call_data(SbRequest *req, int fd_in, void *data, size_t size, size
         }
         if (r < 0)
                 fdmsg_close_all(fds, n_fds);
+        if (sock >= 0)
+                sb_conn_put(sock);
         sb_proto_reply_free(reply);
         return r;
 }

@@ -29,6 +29,24 @@ int sb_client_open(const struct sb_spec *spec, int sock_flags);
 /* Path of the broker's socket: $SOCKBROKER_SOCKET or the default. */
 const char *sb_client_socket_path(void);
 
+/* A new connection to the broker, close-on-exec, with a timeout on its
+ * sends and receives; -errno, with the reason in sb_broker_message(). */
+int sb_client_connect(void);
+
+/*
+ * The connection a call uses, and what becomes of it. Each product links
+ * one implementation: libsockbroker keeps a connection per thread
+ * (client-lib/broker/conn-kept.c); the preload shim, which must stay
+ * async-signal-safe and stateless, makes one per call
+ * (client-lib/preload/conn-percall.c). sb_conn_get() sets *ret_reused
+ * when the connection served an earlier call; sb_conn_put() returns it
+ * after a complete exchange, sb_conn_drop() after anything else, and
+ * closes it.
+ */
+int sb_conn_get(bool *ret_reused);
+void sb_conn_put(int fd);
+void sb_conn_drop(int fd);
+
 void sb_client_set_message(const char *message, const char *rule);
 
 /* Whether this thread's last call got as far as the broker. */
