@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * grant - the client of bench/run-grant.sh: what one grant costs from
+ * sockbrokerd, and from bench/floor.c, the least a broker can be, asked
+ * for in the same way. Run as an unprivileged uid.
+ *
+ *   grant latency --target sockbroker|floor [--persistent] [--cpu N]
+ *                 [-S PATH] [-t SECONDS] [-o FILE] -n N SPEC
+ *       N grants of SPEC (inet/raw/icmp, packet/raw/all@lo, ...), one at
+ *       a time: each on a connection of its own (connect, the request,
+ *       close), or with --persistent all on one kept connection; to
+ *       sockbroker, its protocol spoken directly. Each socket
+ *       granted is closed at once. Prints one line,
+ *         n=.. p50_us=.. p99_us=.. p999_us=.. max_us=.. refused=.. errors=..
+ *       and the counts of bench/fairness.c's grant-loop; FILE gets each
+ *       grant's latency in ns, one a line, for pooling. Stops early
+ *       after SECONDS (default 60).
+ *   grant throughput --target sockbroker|floor [--cpu N] [-S PATH]
+ *                 -c CLIENTS -t SECONDS SPEC
+ *       CLIENTS threads, each on a persistent connection of its own,
+ *       each asking for the next grant as soon as the last is answered,
+ *       for SECONDS; prints
+ *         grants_per_s=.. granted=.. errors=.. busy=.. reset=.. clients=..
+ *       counting the grants answered within the SECONDS.
+ *
+ * -S is the target's socket: for sockbroker it defaults to
+ * $SOCKBROKER_SOCKET (or the default path); the floor has no default. --cpu N pins the
+ * client, all its threads, to CPU N.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bench/bench-client.h"
+#include "common/fdmsg.h"
+#include "common/names.h"
+#include "common/util.h"
+
+#define MAX_SECONDS 3600u
+#define MAX_GRANTS 10000000u
+#define MAX_CLIENTS 1024u
+
+/* ---- the floor as a target -------------------------------------------------------- */
+
+static int floor_target_connect(const struct bench_target *t)
+{
+        return bench_broker_connect(t->path, false);
+}
+
+static int floor_target_call(const struct bench_target *t, int sock, uint32_t id, char *why,
+                             size_t size)
+{
+        struct bench_floor_request req = {
+                .family = t->spec->family,
+                .type = t->spec->type,
+                .protocol = t->spec->protocol,
+                .ifindex = t->ifindex,
+        };
+        uint8_t buf[2];
+        int fds[1];
+        size_t n_fds;
+        ssize_t n;
+
+        n = fdmsg_send(sock, &req, sizeof(req), NULL, 0, 0);
+        if (n == -EPIPE || n == -ECONNRESET)
+                return BENCH_OUTCOME_RESET;
+        if (n < 0) {
+                snprintf(why, size, "send: %s", strerror((int)-n));
+                return BENCH_OUTCOME_ERROR;
+        }
+        n = fdmsg_recv(sock, buf, sizeof(buf), fds, ELEMENTSOF(fds), &n_fds, 0);
+        if (n == 0 || n == -ECONNRESET || n == -EPIPE)
+                return BENCH_OUTCOME_RESET;
+        if (n < 0) {
+                snprintf(why, size, "receive: %s", strerror((int)-n));
+                return BENCH_OUTCOME_ERROR;
+        }
+        fdmsg_close_all(fds, n_fds);
+        if (n == 1 && buf[0] == 0 && n_fds == 1)
+                return BENCH_OUTCOME_GRANTED;
+        if (n == 1 && buf[0] == EPERM)
+                return BENCH_OUTCOME_DENIED;
+        snprintf(why, size, "%s", n == 1 && buf[0] ? strerror(buf[0]) : "a reply not understood");
+        return BENCH_OUTCOME_ERROR;
+}
+
+static int floor_target_open(const struct bench_target *t, char *why, size_t size)
+{
+        int sock = floor_target_connect(t), r;
+
+        if (sock < 0)
+                return sock;
+        r = floor_target_call(t, sock, 1, why, size);
+        close(sock);
+        return r;
+}
+
+/* ---- options ----------------------------------------------------------------------- */
+
+struct options {
+        const char *target;
+        const char *path;
+        const char *out;
+        bool persistent;
+        long cpu;                        /* -1: not pinned */
+        unsigned long n, clients, seconds;
+};
+
+/* Parses what both commands take; returns the index of SPEC, or -1. */
+static int parse_options(int argc, char **argv, bool latency, struct options *o)
+{
+        static const struct option opts[] = {
+                { "target", required_argument, NULL, 'T' },
+                { "persistent", no_argument, NULL, 'p' },
+                { "cpu", required_argument, NULL, 'C' },
+                {}
+        };
+        int c;
+
+        *o = (struct options) { .cpu = -1, .seconds = latency ? 60 : 0 };
+        while ((c = getopt_long(argc, argv, latency ? "+S:t:o:n:" : "+S:t:c:", opts, NULL)) >= 0) {
+                switch (c) {
+                case 'T':
+                        o->target = optarg;
+                        break;
+                case 'p':
+                        if (!latency)
+                                return -1;
+                        o->persistent = true;
+                        break;
+                case 'C': {
+                        uint64_t v;
+
+                        /* Not bench_parse_num(): CPU 0 is a CPU. */
+                        if (names_parse_uint(optarg, CPU_SETSIZE - 1, &v) < 0) {
+                                fprintf(stderr, "grant: --cpu: '%s' is not a CPU\n", optarg);
+                                return -1;
+                        }
+                        o->cpu = (long)v;
+                        break;
+                }
+                case 'S':
+                        o->path = optarg;
+                        break;
+                case 't':
+                        o->seconds = bench_parse_num("-t", optarg, MAX_SECONDS);
+                        break;
+                case 'o':
+                        o->out = optarg;
+                        break;
+                case 'n':
+                        o->n = bench_parse_num("-n", optarg, MAX_GRANTS);
+                        break;
+                case 'c':
+                        o->clients = bench_parse_num("-c", optarg, MAX_CLIENTS);
+                        break;
+                default:
+                        return -1;
+                }
+        }
+        if (argc - optind != 1 || !o->target || (latency ? !o->n : !o->clients || !o->seconds))
+                return -1;
+        if (!streq(o->target, "sockbroker") && !streq(o->target, "floor"))
+                return -1;
+        if (streq(o->target, "floor") && !o->path)
+                return -1;
+        return optind;
+}
+
+/* The target, its spec parsed, and the client pinned; the program ends
+ * with status 1 or 2 when it cannot be. */
+static void setup(const struct options *o, const char *spec_text, struct sb_spec *spec,
+                  struct bench_target *ret)
+{
+        bench_parse_spec(spec_text, spec);
+        if (o->cpu >= 0) {
+                cpu_set_t set;
+
+                CPU_ZERO(&set);
+                CPU_SET((size_t)o->cpu, &set);
+                if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+                        fprintf(stderr, "grant: --cpu %ld: %m\n", o->cpu);
+                        exit(1);
+                }
+        }
+        if (streq(o->target, "sockbroker")) {
+                bench_target_broker(ret, spec, spec_text);
+                if (o->path)
+                        ret->path = o->path;
+                return;
+        }
+        *ret = (struct bench_target) {
+                .connect = floor_target_connect,
+                .call = floor_target_call,
+                .open = floor_target_open,
+                .spec = spec,
+                .spec_text = spec_text,
+                .path = o->path,
+        };
+        /* The broker resolves the name for each grant; the floor has
+         * the client do it, once. */
+        if (spec->ifname[0]) {
+                ret->ifindex = (int)if_nametoindex(spec->ifname);
+                if (ret->ifindex == 0) {
+                        fprintf(stderr, "grant: %s: %m\n", spec->ifname);
+                        exit(1);
+                }
+        }
+}
+
+/* ---- latency ------------------------------------------------------------------------ */
+
+static int cmd_latency(int argc, char **argv)
+{
+        struct bench_target target;
+        struct bench_tally t;
+        struct options o;
+        struct sb_spec spec;
+        uint64_t deadline;
+        int i, r;
+
+        i = parse_options(argc, argv, true, &o);
+        if (i < 0)
+                return 2;
+        setup(&o, argv[i], &spec, &target);
+        if (bench_tally_init(&t, o.n) < 0) {
+                fprintf(stderr, "grant: out of memory\n");
+                return 1;
+        }
+        deadline = bench_now_ns() + o.seconds * UINT64_C(1000000000);
+        if (o.persistent)
+                bench_loop_persistent(&target, o.n, deadline, &t);
+        else
+                bench_loop_connecting(&target, o.n, deadline, &t);
+        if (o.out && (r = bench_tally_write(&t, o.out)) < 0) {
+                fprintf(stderr, "grant: %s: %s\n", o.out, strerror(-r));
+                bench_tally_deinit(&t);
+                return 1;
+        }
+        bench_tally_print(&t, o.persistent);
+        bench_tally_deinit(&t);
+        return 0;
+}
+
+/* ---- throughput --------------------------------------------------------------------- */
+
+struct worker {
+        pthread_t thread;
+        const struct bench_target *target;
+        size_t granted, busy, reset, errors;
+        char last_error[BENCH_MAX_REASON];
+};
+
+/* All workers connect, then all start at once: the first barrier lets
+ * main set the deadline once everyone is connected, the second starts. */
+static pthread_barrier_t connected, go;
+static uint64_t deadline;
+
+static void *worker_run(void *arg)
+{
+        struct worker *w = arg;
+        const struct bench_target *t = w->target;
+        int sock = t->connect(t);
+
+        pthread_barrier_wait(&connected);
+        pthread_barrier_wait(&go);
+        for (uint32_t id = 1; bench_now_ns() < deadline; id++) {
+                char why[BENCH_MAX_REASON] = "";
+                int r;
+
+                /* A connection the server closed is made again; one
+                 * that cannot be made ends this client. */
+                if (sock < 0 && (sock = t->connect(t)) < 0) {
+                        w->errors++;
+                        snprintf(w->last_error, sizeof(w->last_error), "connect: %s",
+                                 strerror(-sock));
+                        break;
+                }
+                r = t->call(t, sock, id, why, sizeof(why));
+                if (bench_now_ns() >= deadline)
+                        break;
+                switch ((enum bench_outcome)r) {
+                case BENCH_OUTCOME_GRANTED:
+                        w->granted++;
+                        break;
+                case BENCH_OUTCOME_BUSY:
+                        w->busy++;
+                        break;
+                case BENCH_OUTCOME_RESET:
+                        w->reset++;
+                        break;
+                case BENCH_OUTCOME_DENIED:
+                case BENCH_OUTCOME_ERROR:
+                        w->errors++;
+                        snprintf(w->last_error, sizeof(w->last_error), "%s", why);
+                        break;
+                }
+                if (r != BENCH_OUTCOME_GRANTED && r != BENCH_OUTCOME_DENIED)
+                        sock = safe_close(sock);
+        }
+        safe_close(sock);
+        return NULL;
+}
+
+static int cmd_throughput(int argc, char **argv)
+{
+        size_t granted = 0, busy = 0, reset = 0, errors = 0;
+        const char *last_error = NULL;
+        struct bench_target target;
+        struct worker *workers;
+        struct options o;
+        struct sb_spec spec;
+        int i;
+
+        i = parse_options(argc, argv, false, &o);
+        if (i < 0)
+                return 2;
+        setup(&o, argv[i], &spec, &target);
+        workers = calloc(o.clients, sizeof(*workers));
+        if (!workers)
+                return 1;
+        pthread_barrier_init(&connected, NULL, (unsigned)o.clients + 1);
+        pthread_barrier_init(&go, NULL, (unsigned)o.clients + 1);
+        for (unsigned long k = 0; k < o.clients; k++) {
+                workers[k].target = &target;
+                if (pthread_create(&workers[k].thread, NULL, worker_run, &workers[k]) != 0) {
+                        fprintf(stderr, "grant: cannot start a thread\n");
+                        exit(1);
+                }
+        }
+        pthread_barrier_wait(&connected);
+        deadline = bench_now_ns() + o.seconds * UINT64_C(1000000000);
+        pthread_barrier_wait(&go);
+        for (unsigned long k = 0; k < o.clients; k++) {
+                pthread_join(workers[k].thread, NULL);
+                granted += workers[k].granted;
+                busy += workers[k].busy;
+                reset += workers[k].reset;
+                errors += workers[k].errors;
+                if (workers[k].last_error[0])
+                        last_error = workers[k].last_error;
+        }
+        printf("grants_per_s=%.0f granted=%zu errors=%zu busy=%zu reset=%zu clients=%lu "
+               "seconds=%lu\n", (double)granted / (double)o.seconds, granted, errors, busy, reset,
+               o.clients, o.seconds);
+        if (last_error)
+                fprintf(stderr, "grant: throughput: the last error: %s\n", last_error);
+        free(workers);
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        static const struct {
+                const char *name;
+                int (*fn)(int, char **);
+        } cmds[] = {
+                { "latency", cmd_latency },
+                { "throughput", cmd_throughput },
+        };
+
+        bench_program = "grant";
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        signal(SIGPIPE, SIG_IGN);
+        if (argc >= 2)
+                for (size_t i = 0; i < ELEMENTSOF(cmds); i++)
+                        if (streq(argv[1], cmds[i].name)) {
+                                int r = cmds[i].fn(argc - 1, argv + 1);
+
+                                if (r == 2)
+                                        fprintf(stderr, "grant: %s: bad arguments; see the head "
+                                                "of bench/grant.c\n", argv[1]);
+                                return r;
+                        }
+        fprintf(stderr, "usage: grant latency|throughput ARGS...\n");
+        return 2;
+}

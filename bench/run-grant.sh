@@ -1,0 +1,313 @@
+#!/bin/bash
+# run-grant.sh - what one grant costs from sockbrokerd, measured against
+# the floor (bench/floor.c, the least a broker can be) in the same run:
+# both in a network namespace of their own, asked by bench/grant.c as
+# uid 65534.
+#
+#   run-grant.sh [--smoke] [-r ROUNDS] [-n GRANTS] [-t SECONDS]
+#
+# Each figure is measured ROUNDS times for sockbroker and for the floor
+# alternately (A B A B ...), so that drift hits both alike, after a
+# warm-up of 200 grants each that is not counted; latencies are pooled
+# over the rounds (nearest-rank percentiles), throughputs are the median
+# of the rounds. The figures:
+#   ICMP latency (inet/raw/icmp), one grant at a time, on one kept
+#     connection (persistent) and on a connection per grant (connect, as
+#     libsockbroker does), each unpinned, with client, broker, opener and
+#     floor all on CPU 0 (same CPU), and with the client on CPU 1 and the
+#     servers on CPU 0 (across CPUs); targets p50 <= 2x and p99 <= 4x
+#     the floor's;
+#   packet latency (packet/raw/all@lo), persistent and connect, unpinned,
+#     the same targets;
+#   ICMP throughput, 1, 4, 16 and 64 clients each on a kept connection of
+#     its own, asking as fast as answered for SECONDS; target >= 0.5x the
+#     floor's at 64 clients.
+# Defaults: -r 5 -n 5000 -t 3. --smoke: one round of 200 grants and
+# throughput runs of a second, so that CI keeps the harness working.
+#
+# Run as root from the build directory, or with abs_top_builddir set (make
+# bench does). Ends with one table; it never fails on a figure, only when
+# the harness itself broke (a client failed, or got no grant at all).
+# Timing belongs here, not in make check.
+set -u
+
+rounds=5
+grants=5000
+tput_seconds=3
+args=()
+for a in "$@"; do
+        if [ "$a" = --smoke ]; then
+                rounds=1 grants=200 tput_seconds=1
+        else
+                args+=("$a")
+        fi
+done
+set -- "${args[@]+"${args[@]}"}"
+while getopts r:n:t: opt; do
+        case $opt in
+        r) rounds=$OPTARG ;;
+        n) grants=$OPTARG ;;
+        t) tput_seconds=$OPTARG ;;
+        *) echo "usage: $0 [--smoke] [-r ROUNDS] [-n GRANTS] [-t SECONDS]" >&2; exit 2 ;;
+        esac
+done
+for v in "$rounds" "$grants" "$tput_seconds"; do
+        [[ $v =~ ^[1-9][0-9]{0,6}$ ]] || { echo "$0: '$v' is not a count" >&2; exit 2; }
+done
+
+abs_top_builddir=${abs_top_builddir:-$PWD}
+export abs_top_builddir
+. "$(dirname "$0")/../tests/lib.sh"
+grant_bin=$abs_top_builddir/bench/grant
+floor_bin=$abs_top_builddir/bench/floor
+for f in "$grant_bin" "$floor_bin" "$SOCKBROKERD" "$SOCKBROKER_OPENER"; do
+        [ -x "$f" ] || { echo "$0: $f not found; run 'make bench'" >&2; exit 1; }
+done
+if [ "$(id -u)" != 0 ]; then
+        echo "$0: skipped: needs root (a network namespace, the daemon, another uid)"
+        exit 0
+fi
+for c in ip nsenter setpriv taskset; do
+        command -v "$c" >/dev/null || { echo "$0: needs $c" >&2; exit 1; }
+done
+ensure_broker_user
+
+CLIENT=65534
+NCPU=$(nproc)
+ALL_CPUS=0-$((NCPU - 1))
+ICMP=inet/raw/icmp
+PACKET=packet/raw/all@lo
+
+T=$(mktemp -d /tmp/sockbroker-grant.XXXXXX)
+chmod 0755 "$T"
+NS=sbgrant$$
+DPID=
+FPID=
+
+cleanup() {
+        local p
+        for p in $FPID $DPID; do
+                kill "$p" 2>/dev/null
+        done
+        wait 2>/dev/null
+        ip netns del "$NS" 2>/dev/null
+        rm -rf "$T"
+}
+trap cleanup EXIT
+
+broke() {
+        echo "$0: $*" >&2
+        exit 1
+}
+
+{ ip netns add "$NS" && ip -n "$NS" link set lo up; } || broke "cannot create a network namespace"
+install -m 0755 "$grant_bin" "$T/grant"
+mkdir -m 0755 "$T/sb" "$T/floor" "$T/res"
+
+# The broker, its limits per uid raised so that 64 clients of one uid,
+# each with one request in flight, are not refused as "busy".
+{
+        echo "# The benchmark's uid: ping and capture on lo; nothing else."
+        echo "allow uid=$CLIENT inet raw proto=icmp"
+        echo "allow uid=$CLIENT packet raw proto=all iface=lo"
+} >"$T/sb/policy.conf"
+chmod 0644 "$T/sb/policy.conf"
+DAEMON_ARGS=(--max-connections-per-uid=128 --max-inflight-per-uid=128)
+start_daemon_in "$NS" "$T/sb" "${DAEMON_ARGS[@]}" ||
+        { cat "$T/sb/daemon.log" >&2; broke "sockbrokerd did not start"; }
+
+nsenter --net="/run/netns/$NS" "$floor_bin" "$T/floor/sock" </dev/null >"$T/floor/out" \
+        2>"$T/floor/err" &
+FPID=$!
+wait_for 10 grep -qx ready "$T/floor/out" || { cat "$T/floor/err" >&2; broke "the floor did not start"; }
+
+# descendants PID: PID and every process below it.
+descendants() {
+        local c
+        echo "$1"
+        for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+                descendants "$c"
+        done
+}
+
+# pin_servers CPUS: the daemon (broker, opener, all their threads) and
+# the floor to CPUS.
+pin_servers() {
+        local p
+        for p in $(descendants "$DPID") $FPID; do
+                taskset -apc "$1" "$p" >/dev/null || broke "cannot pin $p to $1"
+        done
+}
+# The processes pinned: PID:NAME ...; the opener must be among them.
+SERVERS=$(for p in $(descendants "$DPID") $FPID; do printf '%s:%s ' "$p" "$(cat "/proc/$p/comm")"; done)
+[[ $SERVERS == *:sockbroker-ope* ]] || broke "no sockbroker-opener below sockbrokerd: $SERVERS"
+
+# as ARGS...: execs bench/grant in the namespace as the client's uid; so
+# call it in a subshell.
+as() {
+        exec nsenter --net="/run/netns/$NS" setpriv --reuid="$CLIENT" --regid="$CLIENT" \
+                --clear-groups "$T/grant" "$@"
+}
+
+sock_of() {
+        case $1 in
+        sockbroker) echo "$T/sb/sock" ;;
+        floor) echo "$T/floor/sock" ;;
+        esac
+}
+
+# field KEY LINE: the value of KEY=... in LINE.
+field() {
+        awk -v k="$1" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' <<<"$2"
+}
+
+notes=()
+
+# measure FIG TARGET ROUND ARGS...: one grant latency run; its samples go
+# to res/FIG.TARGET.ROUND.ns, its line to res/FIG.TARGET.lines.
+measure() {
+        local fig=$1 target=$2 round=$3 ns line
+        shift 3
+        ns=$T/res/$fig.$target.$round.ns
+        # The client writes its samples as its own uid.
+        : >"$ns" && chown "$CLIENT" "$ns" || broke "cannot create $ns"
+        line=$(as latency --target "$target" -S "$(sock_of "$target")" -o "$ns" "$@") ||
+                broke "grant latency failed ($fig, $target)"
+        [[ $line == n=* ]] || broke "grant latency said nothing ($fig, $target)"
+        (($(field granted "$line") > 0)) || broke "no grant at all ($fig, $target): $line"
+        (($(field granted "$line") < $(field n "$line"))) &&
+                notes+=("$fig, $target, round $round: $(field granted "$line") of $(field n "$line") granted ($line)")
+        echo "$line" >>"$T/res/$fig.$target.lines"
+        printf '  %-22s %-10s %s\n' "$fig" "$target" "$line"
+}
+
+# latency_figure FIG PIN SPEC MODE: ROUNDS rounds of sockbroker, floor.
+latency_figure() {
+        local fig=$1 pin=$2 spec=$3 mode=$4 cpu=() opt=() r tg
+        case $pin in
+        unpinned) pin_servers "$ALL_CPUS" ;;
+        same) pin_servers 0 && cpu=(--cpu 0) ;;
+        across) pin_servers 0 && cpu=(--cpu 1) ;;
+        esac
+        [ "$mode" = persistent ] && opt=(--persistent)
+        for tg in sockbroker floor; do
+                (as latency --target "$tg" -S "$(sock_of "$tg")" "${cpu[@]+"${cpu[@]}"}" \
+                        "${opt[@]+"${opt[@]}"}" -n 200 "$spec" >/dev/null) || broke "warm-up failed ($fig, $tg)"
+        done
+        for ((r = 1; r <= rounds; r++)); do
+                for tg in sockbroker floor; do
+                        measure "$fig" "$tg" "$r" "${cpu[@]+"${cpu[@]}"}" "${opt[@]+"${opt[@]}"}" \
+                                -n "$grants" "$spec"
+                done
+        done
+        pin_servers "$ALL_CPUS"
+}
+
+# throughput_figure FIG CLIENTS: ROUNDS rounds of sockbroker, floor.
+throughput_figure() {
+        local fig=$1 clients=$2 r tg line
+        for ((r = 1; r <= rounds; r++)); do
+                for tg in sockbroker floor; do
+                        line=$(as throughput --target "$tg" -S "$(sock_of "$tg")" -c "$clients" \
+                                -t "$tput_seconds" "$ICMP") || broke "grant throughput failed ($fig, $tg)"
+                        [[ $line == grants_per_s=* ]] || broke "grant throughput said nothing ($fig, $tg)"
+                        (($(field granted "$line") > 0)) || broke "no grant at all ($fig, $tg): $line"
+                        (($(field errors "$line") + $(field busy "$line") + $(field reset "$line") > 0)) &&
+                                notes+=("$fig, $tg, round $r: $line")
+                        echo "$line" >>"$T/res/$fig.$tg.lines"
+                        printf '  %-22s %-10s %s\n' "$fig" "$tg" "$line"
+                done
+        done
+}
+
+# pct P FILES...: the pooled P-th percentile in microseconds (nearest rank).
+pct() {
+        local p=$1
+        shift
+        cat "$@" | sort -n | awk -v p="$p" '
+                { v[NR] = $1 }
+                END {
+                        if (NR == 0) { print "-"; exit }
+                        r = int(p * NR); if (r < p * NR) r++; if (r < 1) r = 1
+                        printf "%.0f\n", v[r] / 1000
+                }'
+}
+
+# median KEY FILE: the median over the lines of FILE of KEY=....
+median() {
+        awk -v k="$1" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$2" |
+                sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else print v[int((NR + 1) / 2)] }'
+}
+
+rows=()
+# row LABEL SB FLOOR UNIT TARGET: TARGET is "<= Nx" or ">= Nx" of the
+# floor's figure, or "-".
+row() {
+        local label=$1 sb=$2 fl=$3 unit=$4 target=$5 ratio met=-
+        ratio=$(awk -v a="$sb" -v b="$fl" 'BEGIN { if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "-" }')
+        case $target in
+        "<= "*) met=$(awk -v r="$ratio" -v t="${target#<= }" 'BEGIN { sub("x", "", t); print (r != "-" && r <= t + 0) ? "met" : "missed" }') ;;
+        ">= "*) met=$(awk -v r="$ratio" -v t="${target#>= }" 'BEGIN { sub("x", "", t); print (r != "-" && r >= t + 0) ? "met" : "missed" }') ;;
+        esac
+        rows+=("$(printf '| %-34s | %10s | %10s | %6s | %-7s | %-10s |' "$label" "$sb$unit" "$fl$unit" \
+                "${ratio}x" "$target" "$met")")
+}
+
+latency_rows() {
+        local fig=$1 label=$2
+        [ -e "$T/res/$fig.sockbroker.lines" ] || return 0
+        row "$label, p50" "$(pct 0.50 "$T/res/$fig".sockbroker.*.ns)" \
+                "$(pct 0.50 "$T/res/$fig".floor.*.ns)" " us" "<= 2x"
+        row "$label, p99" "$(pct 0.99 "$T/res/$fig".sockbroker.*.ns)" \
+                "$(pct 0.99 "$T/res/$fig".floor.*.ns)" " us" "<= 4x"
+}
+
+echo "sockbrokerd ${DAEMON_ARGS[*]}; servers: $SERVERS"
+for mode in persistent connect; do
+        for pin in unpinned same across; do
+                if [ "$pin" = across ] && ((NCPU < 2)); then
+                        notes+=("icmp $mode, across CPUs: skipped, one CPU only")
+                        continue
+                fi
+                echo "ICMP latency, $mode, $pin"
+                latency_figure "icmp-$mode-$pin" "$pin" "$ICMP" "$mode"
+        done
+done
+for mode in persistent connect; do
+        echo "packet latency, $mode, unpinned"
+        latency_figure "packet-$mode-unpinned" unpinned "$PACKET" "$mode"
+done
+for c in 1 4 16 64; do
+        echo "ICMP throughput, $c client(s)"
+        throughput_figure "tput-$c" "$c"
+done
+
+declare -A PIN_LABEL=([unpinned]=unpinned [same]="same CPU" [across]="across CPUs")
+for mode in persistent connect; do
+        for pin in unpinned same across; do
+                latency_rows "icmp-$mode-$pin" "ICMP $mode, ${PIN_LABEL[$pin]}"
+        done
+done
+for mode in persistent connect; do
+        latency_rows "packet-$mode-unpinned" "packet $mode, unpinned"
+done
+for c in 1 4 16 64; do
+        target=-
+        ((c == 64)) && target=">= 0.5x"
+        row "ICMP throughput, $c client(s)" "$(median grants_per_s "$T/res/tput-$c.sockbroker.lines")" \
+                "$(median grants_per_s "$T/res/tput-$c.floor.lines")" "/s" "$target"
+done
+
+echo
+echo "$(date -u '+%a %b %e %H:%M UTC %Y'), kernel $(uname -r), $NCPU CPUs (nproc)," \
+        "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+echo "uid $CLIENT; $rounds round(s) of $grants grants per latency measurement," \
+        "${tput_seconds}s per throughput measurement; sockbroker and floor alternately:"
+printf '| %-34s | %10s | %10s | %6s | %-7s | %-10s |\n' figure sockbroker floor ratio target met/missed
+echo "|------------------------------------|------------|------------|--------|---------|------------|"
+printf '%s\n' "${rows[@]}"
+echo "(latencies in us, pooled over the rounds, nearest rank; throughput in grants/s, the median of the rounds; ratio: sockbroker / floor)"
+for n in "${notes[@]+"${notes[@]}"}"; do
+        echo "note: $n"
+done
+exit 0
