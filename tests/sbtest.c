@@ -25,6 +25,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <grp.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -79,6 +81,54 @@ static int cmd_open(int argc, char **argv)
         printf("granted fd=%d timeout=%g message=\"%s\" rule=\"%s\"\n", fd, mode_of(fd),
                sb_broker_message(), sb_broker_rule());
         close(fd);
+        return 0;
+}
+
+/* One sb_open(), told as "WHAT granted|refused errno=E pid=P". */
+static void open_once(const char *what, const char *spec)
+{
+        int fd = sb_open(spec, 0);
+
+        if (fd < 0)
+                printf("%s refused errno=%d pid=%d\n", what, errno, (int)getpid());
+        else
+                printf("%s granted pid=%d\n", what, (int)getpid());
+        if (fd >= 0)
+                close(fd);
+}
+
+/*
+ * identity SPEC UID: libsockbroker keeps its connection to the broker,
+ * and must never speak for whoever made it once that has changed. Opens
+ * SPEC, opens it again (on the kept connection), switches to UID, opens
+ * it once more (as UID, on a new connection), then opens it in a forked
+ * child (its own connection, its own pid).
+ */
+static int cmd_identity(int argc, char **argv)
+{
+        uid_t uid;
+        pid_t pid;
+        int status;
+
+        if (argc != 2)
+                return 2;
+        uid = (uid_t)parse_num(argv[1]);
+        open_once("first", argv[0]);
+        open_once("again", argv[0]);
+        if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0) {
+                printf("cannot become uid %u: %s\n", (unsigned)uid, strerror(errno));
+                return 1;
+        }
+        open_once("dropped", argv[0]);
+        pid = fork();
+        if (pid < 0)
+                return 1;
+        if (pid == 0) {
+                open_once("child", argv[0]);
+                _exit(0);
+        }
+        if (waitpid(pid, &status, 0) < 0)
+                return 1;
         return 0;
 }
 
@@ -814,6 +864,7 @@ int main(int argc, char **argv)
                 int (*fn)(int, char **);
         } cmds[] = {
                 { "open", cmd_open },
+                { "identity", cmd_identity },
                 { "socket", cmd_socket },
                 { "recv", cmd_recv },
                 { "send", cmd_send },

@@ -46,6 +46,7 @@ deny  uid=65534 inet6  any
 allow uid=65534 inet   stream proto=tcp bind=80,443
 allow uid=65534 inet   dgram option=mark:1-100,rcvbufforce:0-4194304
 allow uid=65534 inet   dgram option=bindtodevice iface=va*
+allow uid=0     inet6  raw proto=ipv6-icmp
 P
 
 # nsenter execs in place (ip netns exec forks), so $! is the daemon.
@@ -141,6 +142,20 @@ check "a socket sb_open gets from the broker has the default timeout" \
         grep -q 'granted fd=[0-9]* timeout=2.5 ' <<<"$out"
 diag "$out"
 
+# --- libsockbroker's kept connection speaks only for who made it -----------------------------
+# Root may have inet6/raw/ipv6-icmp, uid 65534 may not. One process asks
+# twice as root (the second time on the kept connection), then as 65534
+# after setresuid(), then from a forked child.
+out=$(in_a env SOCKBROKER_SOCKET="$T/sock" "$T/sbtest" identity inet6/raw/ipv6-icmp 65534 2>&1)
+diag "$out"
+check "kept connection: root is granted, twice" \
+        test "$(grep -c '^\(first\|again\) granted' <<<"$out")" = 2
+check "kept connection: after setresuid(65534) the same process is refused, as 65534" \
+        grep -q '^dropped refused errno=1 ' <<<"$out"
+child=$(sed -n 's/^child refused errno=1 pid=\([0-9]*\)$/\1/p' <<<"$out")
+check "kept connection: a forked child is refused too, and the broker saw its own pid ($child)" \
+        eval '[ -n "$child" ] && grep -q "decision=denied uid=65534 .*pid=$child " "$T/daemon.log"'
+
 # --- denials carry their reason --------------------------------------------------------------
 out=$(as_nobody "$T/sbtest" open inet6/raw/ipv6-icmp 2>&1)
 rc=$?
@@ -149,7 +164,7 @@ check "a deny rule refuses with EPERM and names itself (rc=$rc)" \
 diag "$out"
 out=$(as_nobody "$T/sbtest" open packet/raw/0x88b5@va1 2>&1)
 check "no matching rule: the reason names the request and the uid" \
-        grep -q 'denied: no rule allows packet/raw/0x88b5@va1 for uid 65534 (6 rules in 1 file' <<<"$out"
+        grep -q 'denied: no rule allows packet/raw/0x88b5@va1 for uid 65534 (7 rules in 1 file' <<<"$out"
 diag "$out"
 out=$(as_nobody "$T/sbtest" open packet/raw/0x88b5 2>&1)
 check "an iface= rule does not grant an unbound packet socket" grep -q 'denied: no rule allows' <<<"$out"
