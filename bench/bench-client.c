@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -382,4 +383,26 @@ void bench_tally_print(struct bench_tally *t, bool persistent)
         if (t->errors > 0)
                 fprintf(stderr, "%s: %zu error(s), the last: %s\n", bench_program, t->errors,
                         t->last_error);
+}
+
+int bench_main(const char *program, const struct bench_cmd *cmds, size_t n, int argc,
+               char **argv)
+{
+        bench_program = program;
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        signal(SIGPIPE, SIG_IGN);
+        for (size_t i = 0; argc >= 2 && i < n; i++)
+                if (strcmp(argv[1], cmds[i].name) == 0) {
+                        int r = cmds[i].fn(argc - 1, argv + 1);
+
+                        if (r == 2)
+                                fprintf(stderr, "%s: %s: bad arguments; see the head of "
+                                        "bench/%s.c\n", program, argv[1], program);
+                        return r;
+                }
+        fprintf(stderr, "usage: %s", program);
+        for (size_t i = 0; i < n; i++)
+                fprintf(stderr, "%c%s", i == 0 ? ' ' : '|', cmds[i].name);
+        fprintf(stderr, " ARGS...\n");
+        return 2;
 }

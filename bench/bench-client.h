@@ -41,6 +41,18 @@ struct bench_floor_request {
 /* The program's name, for messages; each main() sets it. */
 extern const char *bench_program;
 
+/* A subcommand: its name and what runs it, with argv[0] the name. */
+struct bench_cmd {
+        const char *name;
+        int (*fn)(int argc, char **argv);
+};
+
+/* The main() of a bench client named program: runs the subcommand
+ * argv[1] names, with SIGPIPE ignored and stdout line-buffered; 2, with
+ * a word on stderr, for bad arguments or an unknown subcommand. */
+int bench_main(const char *program, const struct bench_cmd *cmds, size_t n, int argc,
+               char **argv);
+
 uint64_t bench_now_ns(void);
 
 /* A number from 1 to max, or the program ends with status 2. */

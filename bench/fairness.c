@@ -368,29 +368,12 @@ static int cmd_flood(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-        static const struct {
-                const char *name;
-                int (*fn)(int, char **);
-        } cmds[] = {
+        static const struct bench_cmd cmds[] = {
                 { "grant-loop", cmd_grant_loop },
                 { "churn", cmd_churn },
                 { "hoard", cmd_hoard },
                 { "flood", cmd_flood },
         };
 
-        bench_program = "fairness";
-        setvbuf(stdout, NULL, _IOLBF, 0);
-        signal(SIGPIPE, SIG_IGN);
-        if (argc >= 2)
-                for (size_t i = 0; i < ELEMENTSOF(cmds); i++)
-                        if (streq(argv[1], cmds[i].name)) {
-                                int r = cmds[i].fn(argc - 1, argv + 1);
-
-                                if (r == 2)
-                                        fprintf(stderr, "fairness: %s: bad arguments; see the "
-                                                "head of bench/fairness.c\n", argv[1]);
-                                return r;
-                        }
-        fprintf(stderr, "usage: fairness grant-loop|churn|hoard|flood ARGS...\n");
-        return 2;
+        return bench_main("fairness", cmds, ELEMENTSOF(cmds), argc, argv);
 }

@@ -363,27 +363,10 @@ static int cmd_throughput(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-        static const struct {
-                const char *name;
-                int (*fn)(int, char **);
-        } cmds[] = {
+        static const struct bench_cmd cmds[] = {
                 { "latency", cmd_latency },
                 { "throughput", cmd_throughput },
         };
 
-        bench_program = "grant";
-        setvbuf(stdout, NULL, _IOLBF, 0);
-        signal(SIGPIPE, SIG_IGN);
-        if (argc >= 2)
-                for (size_t i = 0; i < ELEMENTSOF(cmds); i++)
-                        if (streq(argv[1], cmds[i].name)) {
-                                int r = cmds[i].fn(argc - 1, argv + 1);
-
-                                if (r == 2)
-                                        fprintf(stderr, "grant: %s: bad arguments; see the head "
-                                                "of bench/grant.c\n", argv[1]);
-                                return r;
-                        }
-        fprintf(stderr, "usage: grant latency|throughput ARGS...\n");
-        return 2;
+        return bench_main("grant", cmds, ELEMENTSOF(cmds), argc, argv);
 }
