@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include "client-lib/broker/spec.h"
@@ -426,4 +427,21 @@ int sb_spec_format(const struct sb_spec *s, char *buf, size_t size)
         }
         n = snprintf(buf, size, "%s/%s/%s%s", family ?: "?", type ?: "?", proto, address);
         return n < 0 || (size_t)n >= size ? -ENOBUFS : 0;
+}
+
+int sb_spec_from_socket(int family, int type, int protocol, const char *iface,
+                        struct sb_spec *ret)
+{
+        *ret = (struct sb_spec) {
+                .family = family,
+                .type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC),
+                /* socket(2) takes an EtherType in network byte order. */
+                .protocol = family == AF_PACKET ? ntohs((uint16_t)protocol) : (uint32_t)protocol,
+        };
+        if (family != AF_PACKET || !iface || !iface[0])
+                return 0;
+        if (!sb_proto_ifname_valid(iface))
+                return -EINVAL;
+        memcpy(ret->ifname, iface, strlen(iface) + 1);
+        return 0;
 }
