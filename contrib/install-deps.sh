@@ -10,6 +10,9 @@ packages=(
         libsystemd-dev libprotobuf-c-dev protobuf-c-compiler libcap-dev libmnl-dev libseccomp-dev check
         # tests
         iproute2 util-linux procps python3 python3-yaml mandoc valgrind clang libclang-rt-14-dev
+        # unmodified programs under `sockbroker run`: a capture tool, a Go
+        # program, a static C program (libc6-dev has libc.a)
+        tcpdump golang-go
         # the units and the container tests
         systemd systemd-container
         # the VM tier (CAN and Bluetooth on a real kernel)
