@@ -7,6 +7,7 @@
  *   tests/check-socket-timing  its cases that measure wall-clock time
  *   tests/check-client         the broker client (client-lib/broker/)
  *   tests/check-preload        the preload shim (client-lib/preload/)
+ *   tests/check-supervise      the seccomp supervisor's rules (tools/supervise-rules.c)
  */
 #pragma once
 
@@ -40,3 +41,5 @@ Suite *make_spec_suite(void);
 Suite *make_client_suite(void);
 
 Suite *make_preload_suite(void);
+
+Suite *make_supervise_suite(void);

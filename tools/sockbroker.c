@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "client-lib/broker/client.h"
@@ -27,6 +28,7 @@
 #include "proto/protocol.h"
 #include "sockbroker/sockbroker.h"
 #include "tools/sockbroker.h"
+#include "tools/supervise.h"
 
 #ifndef SOCKBROKER_PRELOAD_PATH
 #error "SOCKBROKER_PRELOAD_PATH must name the installed libsockbroker-preload.so"
@@ -102,20 +104,29 @@ static void help_open(void)
 static void help_run(void)
 {
         printf("Usage: sockbroker run [OPTION...] [--] CMD [ARG...]\n"
-               "Execute CMD with libsockbroker-preload.so added to LD_PRELOAD. When the\n"
-               "kernel refuses one of its socket(), bind() or setsockopt() calls with EPERM\n"
-               "or EACCES, the shim asks sockbrokerd; if the broker refuses too, CMD sees\n"
-               "the kernel's error. Child processes inherit the shim.\n\n"
+               "Execute CMD, and serve from sockbrokerd its socket(), bind() and setsockopt()\n"
+               "calls that the kernel would refuse for want of a privilege. If the broker\n"
+               "refuses too, CMD sees the kernel's own error. The whole process tree CMD\n"
+               "starts is served.\n\n"
+               "  -m, --mode=MODE       how the calls are met:\n"
+               "                        seccomp  a seccomp filter sends them to this process,\n"
+               "                                 whatever CMD is built with: static and Go\n"
+               "                                 binaries and raw system calls too\n"
+               "                        preload  libsockbroker-preload.so in LD_PRELOAD: only\n"
+               "                                 programs linked against libc dynamically\n"
+               "                        auto     both; the filter serves, and the shim when\n"
+               "                                 the kernel refuses the filter (the default)\n"
                "  -s, --socket=PATH     broker socket (sets SOCKBROKER_SOCKET)\n"
                "  -i, --iface=IFNAME    ask for packet sockets bound to IFNAME, to match\n"
                "                        iface= rules (sets SOCKBROKER_IFACE)\n"
                "      --debug           explain each refusal on standard error\n"
                "                        (sets SOCKBROKER_DEBUG=1)\n\n"
                "The shim is $SOCKBROKER_PRELOAD, or else\n  %s\n"
-               "It cannot reach static binaries, Go programs, raw system calls or\n"
-               "set-user-ID programs; use 'sockbroker open SPEC... -- CMD' for those.\n\n"
-               "Exit status: CMD's own; 1 shim unusable, 2 usage, 126 CMD not executable,\n"
-               "127 CMD not found.\n", SOCKBROKER_PRELOAD_PATH);
+               "Neither mode applies to a set-user-ID or set-group-ID program, which\n"
+               "'sockbroker run' refuses to execute.\n\n"
+               "Exit status: CMD's own, or 128+N when signal N ended it; 1 mode unusable,\n"
+               "2 usage, 126 CMD not executable or set-user-ID, 127 CMD not found.\n",
+               SOCKBROKER_PRELOAD_PATH);
 }
 
 static char *default_dropin(const char *path)
@@ -478,21 +489,110 @@ static bool preload_has(const char *list, const char *path)
         return false;
 }
 
+enum run_mode {
+        RUN_AUTO,
+        RUN_PRELOAD,
+        RUN_SECCOMP,
+};
+
+/*
+ * The file execvp() would run for name: name itself when it has a slash,
+ * else the first executable file of that name in $PATH. Returns 0 with
+ * its status, or -ENOENT; execvp() then says why.
+ */
+static int command_stat(const char *name, struct stat *ret)
+{
+        const char *path = getenv("PATH");
+
+        if (strchr(name, '/'))
+                return stat(name, ret) < 0 ? negative_errno() : 0;
+        if (!path)
+                path = "/bin:/usr/bin";        /* execvp()'s default */
+        for (const char *p = path; ; ) {
+                size_t k = strcspn(p, ":");
+                _cleanup_free_ char *file = NULL;
+
+                /* An empty element is the current directory, as for execvp(). */
+                if (asprintf(&file, "%.*s%s%s", (int)k, p, k ? "/" : "", name) < 0)
+                        return -ENOMEM;
+                if (stat(file, ret) == 0 && S_ISREG(ret->st_mode) && access(file, X_OK) == 0)
+                        return 0;
+                if (!p[k])
+                        return -ENOENT;
+                p += k + 1;
+        }
+}
+
+/* Puts the shim first in LD_PRELOAD. Returns 0 or EXIT_REFUSED; says why
+ * only when report is set. */
+static int add_preload(bool report)
+{
+        _cleanup_free_ char *shim = NULL, *list = NULL;
+        const char *path, *old;
+
+        path = secure_getenv("SOCKBROKER_PRELOAD");
+        if (!path || !path[0])
+                path = SOCKBROKER_PRELOAD_PATH;
+        /* The dynamic loader wants the library where CMD runs, which may be
+         * another directory: an absolute path, without list separators. */
+        shim = realpath(path, NULL);
+        if (!shim) {
+                if (report)
+                        fprintf(stderr, "sockbroker run: cannot use the preload library %s: %m\n",
+                                path);
+                return EXIT_REFUSED;
+        }
+        if (shim[strcspn(shim, ": \t")]) {
+                if (report)
+                        fprintf(stderr, "sockbroker run: %s: the path of a preload library "
+                                "cannot contain ':' or blanks\n", shim);
+                return EXIT_REFUSED;
+        }
+
+        /* First, so that the shim sees the calls before other preloaded
+         * libraries do; theirs then come through its direct call. */
+        old = getenv("LD_PRELOAD");
+        if (!old || !old[0]) {
+                if (setenv("LD_PRELOAD", shim, 1) < 0)
+                        return EXIT_REFUSED;
+        } else if (!preload_has(old, shim)) {
+                if (asprintf(&list, "%s:%s", shim, old) < 0 || setenv("LD_PRELOAD", list, 1) < 0)
+                        return EXIT_REFUSED;
+        }
+        return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
         static const struct option opts[] = {
+                { "mode", required_argument, NULL, 'm' },
                 { "socket", required_argument, NULL, 's' },
                 { "iface", required_argument, NULL, 'i' },
                 { "debug", no_argument, NULL, 'D' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        _cleanup_free_ char *shim = NULL, *list = NULL;
-        const char *path, *old;
-        int c;
+        enum run_mode mode = RUN_AUTO;
+        struct supervise_options sv = {};
+        const char *debug;
+        struct stat st;
+        int c, r;
 
-        while ((c = getopt_long(argc, argv, "+s:i:h", opts, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "+m:s:i:h", opts, NULL)) >= 0)
                 switch (c) {
+                case 'm':
+                        if (streq(optarg, "auto"))
+                                mode = RUN_AUTO;
+                        else if (streq(optarg, "preload"))
+                                mode = RUN_PRELOAD;
+                        else if (streq(optarg, "seccomp"))
+                                mode = RUN_SECCOMP;
+                        else {
+                                fprintf(stderr, "sockbroker run: unknown mode '%s' "
+                                        "(auto, preload or seccomp)\n", optarg);
+                                return EXIT_USAGE;
+                        }
+                        break;
                 case 's':
                         if (!optarg[0]) {
                                 fprintf(stderr, "sockbroker run: --socket needs a path\n");
@@ -524,34 +624,29 @@ static int cmd_run(int argc, char **argv)
                 return EXIT_USAGE;
         }
 
-        path = secure_getenv("SOCKBROKER_PRELOAD");
-        if (!path || !path[0])
-                path = SOCKBROKER_PRELOAD_PATH;
-        /* The dynamic loader wants the library where CMD runs, which may be
-         * another directory: an absolute path, without list separators. */
-        shim = realpath(path, NULL);
-        if (!shim) {
-                fprintf(stderr, "sockbroker run: cannot use the preload library %s: %m\n", path);
-                return EXIT_REFUSED;
-        }
-        if (shim[strcspn(shim, ": \t")]) {
-                fprintf(stderr, "sockbroker run: %s: the path of a preload library cannot "
-                        "contain ':' or blanks\n", shim);
-                return EXIT_REFUSED;
+        /* Set-user-ID programs ignore LD_PRELOAD, and under the filter's
+         * no_new_privs they would run without their privilege: say so,
+         * rather than run them broken. */
+        if (command_stat(argv[optind], &st) == 0 && (st.st_mode & (S_ISUID | S_ISGID))) {
+                fprintf(stderr, "sockbroker run: %s is set-%s-ID: neither LD_PRELOAD nor the "
+                        "seccomp filter applies to it; run it directly, or give it its sockets "
+                        "with 'sockbroker open SPEC -- %s'\n", argv[optind],
+                        st.st_mode & S_ISUID ? "user" : "group", argv[optind]);
+                return EXIT_CANNOT_EXEC;
         }
 
-        /* First, so that the shim sees the calls before other preloaded
-         * libraries do; theirs then come through its direct call. */
-        old = getenv("LD_PRELOAD");
-        if (!old || !old[0]) {
-                if (setenv("LD_PRELOAD", shim, 1) < 0)
-                        return EXIT_REFUSED;
-        } else if (!preload_has(old, shim)) {
-                if (asprintf(&list, "%s:%s", shim, old) < 0 || setenv("LD_PRELOAD", list, 1) < 0)
-                        return EXIT_REFUSED;
+        if (mode == RUN_PRELOAD) {
+                r = add_preload(true);
+                return r != 0 ? r : exec_command("run", argv + optind);
         }
 
-        return exec_command("run", argv + optind);
+        debug = secure_getenv("SOCKBROKER_DEBUG");
+        sv.debug = !debug || !debug[0] || streq(debug, "0") ? 0 : streq(debug, "1") ? 1 : 2;
+        sv.iface = secure_getenv("SOCKBROKER_IFACE");
+        /* auto: each mechanism that can be had; the supervisor may then
+         * be refused only when the shim is there to serve instead. */
+        sv.optional = mode == RUN_AUTO && add_preload(false) == 0;
+        return supervise_run(argv + optind, &sv);
 }
 
 /* Parses the options of a command that takes only --socket and --help.

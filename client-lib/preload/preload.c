@@ -10,6 +10,13 @@
  * When the broker is absent or refuses, the kernel's errno comes back, so
  * the program prints its usual message.
  *
+ * Under the seccomp supervisor. `sockbroker run --mode=auto` also starts
+ * the supervisor of tools/supervise.c, which meets the same calls in the
+ * kernel and has asked the broker before the kernel answers. It sets
+ * SOCKBROKER_SUPERVISED for the command; with it, every wrapper is the
+ * direct call, so no request is made twice. The shim then serves only
+ * when the kernel refused the supervisor's filter.
+ *
  * Recursion. Preloaded, this library's own socket() and setsockopt()
  * calls (the AF_UNIX connection to the broker, its timeouts) land in the
  * wrappers below. A thread-local flag marks "this thread is asking the
@@ -91,6 +98,10 @@ struct preload_arena {
 /* Set while this thread asks the broker; see the top of the file. */
 static __thread bool in_broker __attribute__((tls_model("initial-exec")));
 static __thread struct preload_arena *arena __attribute__((tls_model("initial-exec")));
+/* Under `sockbroker run`'s seccomp supervisor (tools/supervise.c), which
+ * has already asked the broker before the kernel answered: the kernel's
+ * answer stands. */
+static bool supervised;
 
 __attribute__((constructor))
 static void preload_init(void)
@@ -99,6 +110,8 @@ static void preload_init(void)
         __atomic_store_n(&real_socket, (socket_fn)dlsym(RTLD_NEXT, "socket"), __ATOMIC_RELAXED);
         __atomic_store_n(&real_bind, (bind_fn)dlsym(RTLD_NEXT, "bind"), __ATOMIC_RELAXED);
         __atomic_store_n(&real_setsockopt, (setsockopt_fn)dlsym(RTLD_NEXT, "setsockopt"),
+                         __ATOMIC_RELAXED);
+        __atomic_store_n(&supervised, secure_getenv("SOCKBROKER_SUPERVISED") != NULL,
                          __ATOMIC_RELAXED);
 }
 
@@ -290,16 +303,13 @@ __attribute__((noinline, cold))
 static int broker_socket(int family, int type, int protocol, int kernel_errno)
 {
         int fd, flags = type & (SOCK_NONBLOCK | SOCK_CLOEXEC);
-        struct sb_spec spec = { .family = family, .type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC) };
-        const char *iface;
+        struct sb_spec spec;
 
-        /* socket(2) takes an EtherType in network byte order. */
-        spec.protocol = family == AF_PACKET ? ntohs((uint16_t)protocol) : (uint32_t)protocol;
         /* libpcap binds its packet socket only later; the hint lets an
-         * iface= rule match, and the broker binds and confines it. */
-        iface = family == AF_PACKET ? secure_getenv("SOCKBROKER_IFACE") : NULL;
-        if (iface && sb_proto_ifname_valid(iface))
-                memcpy(spec.ifname, iface, strlen(iface) + 1);
+         * iface= rule match, and the broker binds and confines it. An
+         * invalid one is left out. */
+        if (sb_spec_from_socket(family, type, protocol, secure_getenv("SOCKBROKER_IFACE"), &spec) < 0)
+                (void)sb_spec_from_socket(family, type, protocol, NULL, &spec);
 
         BROKER_CALL(fd, sb_client_open(&spec, flags & SOCK_NONBLOCK));
         if (fd >= 0)
@@ -399,11 +409,18 @@ static int broker_setsockopt(int fd, int level, int name, const void *value, soc
 
 /* ---- the interposed functions ------------------------------------------------ */
 
+/* The kernel's answer stands: this thread is asking the broker, or the
+ * supervisor already has. */
+static inline bool direct_only(void)
+{
+        return in_broker || __atomic_load_n(&supervised, __ATOMIC_RELAXED);
+}
+
 SB_EXPORT int socket(int family, int type, int protocol)
 {
         int fd = direct_socket(family, type, protocol);
 
-        if (fd >= 0 || in_broker || !preload_socket_brokered(family, protocol, errno))
+        if (fd >= 0 || direct_only() || !preload_socket_brokered(family, protocol, errno))
                 return fd;
         return broker_socket(family, type, protocol, errno);
 }
@@ -413,7 +430,8 @@ SB_EXPORT int bind(int fd, const struct sockaddr *sa, socklen_t len)
         int r = direct_bind(fd, sa, len);
         int saved = errno;
 
-        if (r == 0 || (saved != EPERM && saved != EACCES) || in_broker || !bind_brokered(fd, sa, len, saved))
+        if (r == 0 || (saved != EPERM && saved != EACCES) || direct_only() ||
+            !bind_brokered(fd, sa, len, saved))
                 return r;
         return broker_bind(fd, sa, len, saved);
 }
@@ -422,7 +440,7 @@ SB_EXPORT int setsockopt(int fd, int level, int name, const void *value, socklen
 {
         int r = direct_setsockopt(fd, level, name, value, len);
 
-        if (r == 0 || (errno != EPERM && errno != EACCES) || in_broker)
+        if (r == 0 || (errno != EPERM && errno != EACCES) || direct_only())
                 return r;
         return broker_setsockopt(fd, level, name, value, len, errno);
 }

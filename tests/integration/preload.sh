@@ -112,7 +112,7 @@ as() {
 run_as() {
         local uid=$1
         shift
-        as "$uid" "$T/sockbroker" run "$@"
+        as "$uid" "$T/sockbroker" run --mode=preload "$@"
 }
 
 # send_while PID IFACE ETHERTYPE...: from B, one frame of each EtherType
@@ -134,7 +134,7 @@ spawn() {
         shift 2
         (exec nsenter --net="/run/netns/$A" setpriv --reuid="$uid" --regid="$uid" --clear-groups \
                 env SOCKBROKER_SOCKET="$T/sock" SOCKBROKER_PRELOAD="$T/libsockbroker-preload.so" \
-                "$T/sockbroker" run "$@" >"$out" 2>&1) &
+                "$T/sockbroker" run --mode=preload "$@" >"$out" 2>&1) &
         P=$!
         BG+=("$P")
 }
@@ -171,13 +171,13 @@ fi
 # --- sockbroker run itself --------------------------------------------------------------
 out=$(run_as 65534 -- sh -c 'echo "$LD_PRELOAD"' 2>&1)
 check "run puts the shim in LD_PRELOAD" test "$out" = "$T/libsockbroker-preload.so"
-out=$(as 65534 env LD_PRELOAD=/lib/other.so "$T/sockbroker" run -- sh -c 'echo "$LD_PRELOAD"' 2>/dev/null)
+out=$(as 65534 env LD_PRELOAD=/lib/other.so "$T/sockbroker" run --mode=preload -- sh -c 'echo "$LD_PRELOAD"' 2>/dev/null)
 check "run keeps existing LD_PRELOAD entries, after the shim ($out)" \
         test "$out" = "$T/libsockbroker-preload.so:/lib/other.so"
 # ASAN_OPTIONS here and below: in an ASan build, sockbroker would refuse
 # to start with a library preloaded ahead of ASan's runtime.
 out=$(run_as 65534 -- env ASAN_OPTIONS=verify_asan_link_order=0 \
-        "$T/sockbroker" run -- sh -c 'echo "$LD_PRELOAD"' 2>&1)
+        "$T/sockbroker" run --mode=preload -- sh -c 'echo "$LD_PRELOAD"' 2>&1)
 check "a nested run does not add the shim twice" test "$out" = "$T/libsockbroker-preload.so"
 out=$(run_as 65534 --iface va0 --socket /x/y.sock -- sh -c 'echo "$SOCKBROKER_IFACE $SOCKBROKER_SOCKET"' 2>&1)
 check "run --iface and --socket set SOCKBROKER_IFACE and SOCKBROKER_SOCKET" test "$out" = "va0 /x/y.sock"
@@ -189,7 +189,7 @@ run_as 65534 2>/dev/null
 check "run without a command is a usage error (2)" test $? = 2
 run_as 65534 --iface 'a/b' -- true 2>/dev/null
 check "run --iface with an invalid name is a usage error (2)" test $? = 2
-out=$(as 65534 env SOCKBROKER_PRELOAD="$T/missing.so" "$T/sockbroker" run -- true 2>&1)
+out=$(as 65534 env SOCKBROKER_PRELOAD="$T/missing.so" "$T/sockbroker" run --mode=preload -- true 2>&1)
 rc=$?
 check "run exits 1 when the shim is missing, and says where it looked (rc=$rc)" \
         eval 'test "$rc" = 1 && grep -q "$T/missing.so" <<<"$out"'
@@ -334,11 +334,11 @@ diag "$out"
 if command -v "${CC:-cc}" >/dev/null &&
         "${CC:-cc}" -shared -fPIC -o "$T/count.so" "$abs_top_srcdir/tests/integration/preload-count.c" -ldl; then
         chmod 0644 "$T/count.so"
-        out=$(as 65534 env LD_PRELOAD="$T/count.so" ASAN_OPTIONS=verify_asan_link_order=0 "$T/sockbroker" run -- "$T/preload-threads" once 2>&1)
+        out=$(as 65534 env LD_PRELOAD="$T/count.so" ASAN_OPTIONS=verify_asan_link_order=0 "$T/sockbroker" run --mode=preload -- "$T/preload-threads" once 2>&1)
         check "a brokered socket(): one direct call and one AF_UNIX socket reach libc, nothing more" \
                 eval 'grep -q "^once: granted" <<<"$out" && grep -q "^preload-count: inet=1 unix=1 other=0$" <<<"$out"'
         diag "$out"
-        out=$(as 65534 env LD_PRELOAD="$T/count.so" ASAN_OPTIONS=verify_asan_link_order=0 "$T/sockbroker" run -- "$T/preload-threads" once deny-unix 2>&1)
+        out=$(as 65534 env LD_PRELOAD="$T/count.so" ASAN_OPTIONS=verify_asan_link_order=0 "$T/sockbroker" run --mode=preload -- "$T/preload-threads" once deny-unix 2>&1)
         check "with AF_UNIX sockets refused (seccomp): the kernel's EPERM, still two calls" \
                 eval 'grep -q "^once: refused errno=1 " <<<"$out" && grep -q "^preload-count: inet=1 unix=1 other=0$" <<<"$out"'
         diag "$out"

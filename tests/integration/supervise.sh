@@ -1,0 +1,362 @@
+#!/bin/bash
+# supervise.sh - `sockbroker run`'s seccomp supervisor against the real
+# sockbrokerd: static binaries, raw system calls, a Go program, python3 and
+# tcpdump, as unprivileged uids, in network namespaces this test creates
+# and removes. Nothing here can be reached through LD_PRELOAD alone.
+#
+#   A: the daemon and its clients; interfaces va0 and va1
+#   B: the far ends vb0 and vb1, from which frames are sent
+#
+# uid 65534 has rules without iface= (plain), uid 65533 a packet rule with
+# iface=va0 (confined: bound, locked filter), uid 65532 no rule at all.
+set -u
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+
+[ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces, the daemon)"
+command -v ip >/dev/null && command -v setpriv >/dev/null || skip_all "needs ip and setpriv"
+PROBE=$abs_top_builddir/tests/supervise-probe
+THREADS=$abs_top_builddir/tests/preload-threads-static
+SHIM=$abs_top_builddir/.libs/libsockbroker-preload.so
+[ -x "$PROBE" ] && [ -x "$THREADS" ] || skip_all "the static test programs are not built"
+ensure_broker_user
+
+skip_test() {
+        tap_n=$((tap_n + 1))
+        echo "ok $tap_n # SKIP $*"
+}
+
+T=$(mktemp -d /tmp/sockbroker-supervise.XXXXXX)
+chmod 0755 "$T"
+mkdir "$T/out"
+chmod 1777 "$T/out"
+A=sbsa$$
+B=sbsb$$
+DPID=
+BG=()
+
+cleanup() {
+        for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
+        [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+        ip netns del "$A" 2>/dev/null
+        ip netns del "$B" 2>/dev/null
+        rm -rf "$T"
+}
+trap cleanup EXIT
+
+veth_namespaces "$A" "$B" || skip_all "cannot create network namespaces"
+
+# What the unprivileged uids run, where they can reach it.
+install -m 0755 "$SBTEST" "$T/sbtest"
+install -m 0755 "$SOCKBROKER" "$T/sockbroker"
+install -m 0755 "$PROBE" "$T/supervise-probe"
+install -m 0755 "$THREADS" "$T/threads"
+install -m 0644 "$SHIM" "$T/libsockbroker-preload.so"
+
+cat >"$T/policy.conf" <<'P'
+# plain: packet sockets on any interface, raw ICMP, port 80, SO_MARK 1-100
+allow uid=65534 packet raw
+allow uid=65534 inet   raw proto=icmp
+allow uid=65534 inet   stream proto=tcp bind=80
+allow uid=65534 inet   dgram option=mark:1-100
+# confined: packet sockets bound to va0, under a locked filter
+allow uid=65533 packet raw iface=va0
+P
+chmod 0644 "$T/policy.conf"
+
+in_a() { nsenter --net="/run/netns/$A" "$@"; }
+in_b() { ip netns exec "$B" "$@"; }
+# as UID CMD...: CMD as UID in A, with the test's broker and shim.
+as() {
+        local uid=$1
+        shift
+        in_a setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+                env SOCKBROKER_SOCKET="$T/sock" SOCKBROKER_PRELOAD="$T/libsockbroker-preload.so" "$@"
+}
+# run_as UID RUN-ARGS...: `sockbroker run RUN-ARGS` as UID in A.
+run_as() {
+        local uid=$1
+        shift
+        as "$uid" "$T/sockbroker" run "$@"
+}
+# sv UID CMD...: CMD under the supervisor alone, as UID.
+sv() {
+        local uid=$1
+        shift
+        run_as "$uid" --mode=seccomp -- "$@"
+}
+
+# send_while PID IFACE ETHERTYPE: from B, one frame every 50 ms for as
+# long as PID runs (15 s at most).
+send_while() {
+        local pid=$1 ifc=$2 type=$3 deadline=$((SECONDS + 15))
+        while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do
+                in_b "$T/sbtest" send "$ifc" "$type" 1 0
+                sleep 0.05
+        done
+}
+
+nsenter --net="/run/netns/$A" "$SOCKBROKERD" -p "$T/policy.conf" -d "$T/policy.d" -s "$T/sock" \
+        </dev/null >/dev/null 2>>"$T/daemon.log" &
+DPID=$!
+if ! wait_for 10 grep -q 'ready:' "$T/daemon.log"; then
+        not_ok "sockbrokerd starts"
+        diag "$(cat "$T/daemon.log")"
+        finish
+        exit
+fi
+ok "sockbrokerd starts and is ready"
+
+# --- the probe is what LD_PRELOAD cannot reach ---------------------------------------------------
+check "the probe is statically linked: no program interpreter" \
+        eval '! LC_ALL=C readelf -l "$T/supervise-probe" | grep -q "Requesting program interpreter"'
+out=$(as 65534 "$T/supervise-probe" ping 127.0.0.1 2>&1)
+check "without sockbroker run, its raw socket is refused (EPERM)" test "$out" = "socket: error EPERM"
+out=$(run_as 65534 --mode=preload -- "$T/supervise-probe" ping 127.0.0.1 2>&1)
+check "--mode=preload cannot reach it either" test "$out" = "socket: error EPERM"
+
+# --- socket() -----------------------------------------------------------------------------------
+out=$(sv 65534 "$T/supervise-probe" ping 127.0.0.1 2>&1)
+check "--mode=seccomp: the static probe's raw ICMP socket pings 127.0.0.1" \
+        test "$out" = "echo reply from 127.0.0.1"
+out=$(run_as 65534 -- "$T/supervise-probe" ping 127.0.0.1 2>&1)
+check "--mode=auto (the default) serves it too" test "$out" = "echo reply from 127.0.0.1"
+out=$(sv 65534 "$T/supervise-probe" socket inet raw 1 2>&1)
+check "the granted socket is the lowest free number, with no flag asked: none ($out)" \
+        eval '[[ $out =~ ^fd\ [0-9]+\ lowest$ ]]'
+out=$(sv 65534 "$T/supervise-probe" socket inet raw 1 nonblock cloexec 2>&1)
+check "SOCK_NONBLOCK and SOCK_CLOEXEC are honoured ($out)" \
+        eval '[[ $out =~ ^fd\ [0-9]+\ lowest\ nonblock\ cloexec$ ]]'
+out=$(sv 65534 "$T/supervise-probe" socket packet raw 0x0300 2>&1)
+check "a packet socket, from socket() alone ($out)" eval '[[ $out =~ ^fd\ [0-9]+\ lowest$ ]]'
+out=$(sv 65534 "$T/supervise-probe" socket inet6 raw 58 2>&1)
+check "no rule for raw ICMPv6: the kernel's EPERM, as without the broker" test "$out" = "error EPERM"
+out=$(sv 65532 "$T/supervise-probe" socket inet raw 1 2>&1)
+check "a uid without rules: EPERM" test "$out" = "error EPERM"
+out=$(run_as 65532 --mode=seccomp --debug -- "$T/supervise-probe" socket packet raw 0 2>&1)
+check "--debug names the refusal and says the kernel answers" \
+        eval 'grep -q "^sockbroker run: socket(packet/raw/0x0000) by pid [0-9]*: denied: .*; the kernel answers the call$" <<<"$out" && grep -q "^error EPERM$" <<<"$out"'
+diag "$out"
+out=$(sv 65534 "$T/supervise-probe" emfile 2>&1)
+check "a full descriptor table: EMFILE, as the kernel would say" test "$out" = "error EMFILE"
+out=$(sv 65534 "$T/supervise-probe" socket inet stream 0 2>&1)
+check "an ordinary TCP socket is the kernel's own" eval '[[ $out =~ ^fd\ [0-9]+\ lowest$ ]]'
+
+# --- bind() and setsockopt() --------------------------------------------------------------------
+out=$(sv 65534 "$T/supervise-probe" bind 80 2>&1)
+check "bind to port 80 (bind=80): done by the broker" test "$out" = "bound to port 80"
+out=$(sv 65534 "$T/supervise-probe" bind 81 2>&1)
+check "bind to port 81 (no rule): the kernel's EACCES" test "$out" = "bind: error EACCES"
+out=$(sv 65534 "$T/supervise-probe" bind 8080 2>&1)
+check "bind to port 8080 needs no privilege and no broker" test "$out" = "bound to port 8080"
+out=$(sv 65534 "$T/supervise-probe" mark 5 2>&1)
+check "SO_MARK 5 (option=mark:1-100): set" test "$out" = "mark 5"
+out=$(sv 65534 "$T/supervise-probe" mark 500 2>&1)
+check "SO_MARK 500: the kernel's EPERM" test "$out" = "setsockopt: error EPERM"
+# The address is read once: a port flipped to 81 while the bind is
+# pending can make it fail, never land on 81.
+out=$(sv 65534 timeout 60 "$T/supervise-probe" bind-race 300 2>&1)
+rc=$?
+check "bind() with its address changing under the supervisor never binds port 81 (rc=$rc)" test "$rc" = 0
+diag "$out"
+
+# --- whole process trees ----------------------------------------------------------------------
+out=$(sv 65534 timeout 60 "$T/threads" threads 8 100 2>&1)
+rc=$?
+check "8 threads at once, 800 raw sockets, each with the flags it asked for (rc=$rc)" test "$rc" = 0
+diag "$out"
+out=$(sv 65534 timeout 60 "$T/threads" fork 40 2>&1)
+rc=$?
+check "40 children forked from a threaded process are served (rc=$rc)" test "$rc" = 0
+diag "$out"
+out=$(sv 65534 timeout 60 "$T/threads" signal 300 2>&1)
+rc=$?
+check "300 sockets from SIGALRM handlers, calls interrupted at any point (rc=$rc)" test "$rc" = 0
+diag "$out"
+out=$(sv 65534 sh -c '"$0" ping 127.0.0.1' "$T/supervise-probe" 2>&1)
+check "a program the command executes is served" test "$out" = "echo reply from 127.0.0.1"
+
+# --- exit status and signals --------------------------------------------------------------------
+sv 65534 sh -c 'exit 7' 2>/dev/null
+check "run exits with the command's status" test $? = 7
+sv 65534 sh -c 'kill -TERM $$' 2>/dev/null
+rc=$?
+check "a command killed by SIGTERM: run ends the same way (rc=$rc)" test "$rc" = 143
+sv 65534 /nonexistent/cmd 2>/dev/null
+check "a command that does not exist: 127" test $? = 127
+sv 65534 /etc/passwd 2>/dev/null
+check "a command that is not executable: 126" test $? = 126
+sv 65534 sh -c '"$0" ping 127.0.0.1 >"$1" & exit 3' "$T/supervise-probe" "$T/out/bg" 2>/dev/null
+rc=$?
+check "a background child outliving the command is served; run waits for it, with the command's status (rc=$rc)" \
+        eval 'test "$rc" = 3 && test "$(cat "$T/out/bg")" = "echo reply from 127.0.0.1"'
+# A term handler in the command proves the signal was forwarded to it.
+(exec nsenter --net="/run/netns/$A" setpriv --reuid=65534 --regid=65534 --clear-groups \
+        "$T/sockbroker" run --mode=seccomp -- \
+        sh -c 'trap "exit 9" TERM; echo ready; while :; do sleep 0.1; done' >"$T/term.out" 2>&1) &
+P=$!
+BG+=("$P")
+wait_for 10 grep -q ready "$T/term.out"
+kill -TERM "$P"
+wait "$P"
+rc=$?
+check "SIGTERM sent to sockbroker run reaches the command (rc=$rc)" test "$rc" = 9
+
+# --- set-user-ID programs -------------------------------------------------------------------------
+install -m 4755 /bin/true "$T/suid-true"
+out=$(run_as 65534 -- "$T/suid-true" 2>&1)
+rc=$?
+check "a set-user-ID command is refused with 126, and the message says why" \
+        eval 'test "$rc" = 126 && grep -q "is set-user-ID: neither LD_PRELOAD nor the seccomp filter applies" <<<"$out"'
+diag "$out"
+out=$(as 65534 env PATH="$T:/usr/bin:/bin" "$T/sockbroker" run -- suid-true 2>&1)
+check "also when found through PATH" eval 'grep -q "is set-user-ID" <<<"$out"'
+
+# --- who is served ------------------------------------------------------------------------------
+status=$(as 65534 "$T/sockbroker" run --mode=seccomp -- sh -c 'cat /proc/$PPID/status' 2>&1)
+check "the supervisor runs with no capability" \
+        eval 'grep -q "^CapEff:[[:space:]]*0*$" <<<"$status" && grep -q "^CapPrm:[[:space:]]*0*$" <<<"$status"'
+status=$(in_a "$T/sockbroker" run --mode=seccomp -- sh -c 'cat /proc/$PPID/status' 2>&1)
+check "started by root, the supervisor drops every capability" \
+        eval 'grep -q "^CapEff:[[:space:]]*0*$" <<<"$status" && grep -q "^CapPrm:[[:space:]]*0*$" <<<"$status"'
+out=$(in_a env SOCKBROKER_SOCKET="$T/sock" "$T/sockbroker" run --mode=seccomp -- \
+        "$T/supervise-probe" socket packet raw 0 2>&1)
+check "a command with CAP_NET_RAW of its own creates its socket itself" \
+        eval '[[ $out =~ ^fd\ [0-9]+\ lowest$ ]]'
+asked=$(grep -c 'decision=[a-z]* uid=0 ' "$T/daemon.log")
+check "and the broker was not asked for it ($asked requests from uid 0)" test "$asked" = 0
+out=$(in_a env SOCKBROKER_SOCKET="$T/sock" "$T/sockbroker" run --mode=seccomp -- \
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$T/supervise-probe" ping 127.0.0.1 2>&1)
+check "a process that changed its uid is not served with the supervisor's identity" \
+        test "$out" = "socket: error EPERM"
+
+# --- the kernel refuses the filter --------------------------------------------------------------
+out=$(as 65534 "$T/supervise-probe" no-seccomp "$T/sockbroker" run --mode=seccomp -- true 2>&1)
+rc=$?
+check "--mode=seccomp without seccomp: exits 1 and says why (rc=$rc)" \
+        eval 'test "$rc" = 1 && grep -q "no seccomp user notification" <<<"$out"'
+if command -v python3 >/dev/null; then
+        cat >"$T/ping.py" <<'PY'
+import os, socket, struct, sys
+
+def checksum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+ident = os.getpid() & 0xFFFF
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.settimeout(5)
+pkt = struct.pack("!BBHHH", 8, 0, 0, ident, 1) + b"sockbroker"
+pkt = pkt[:2] + struct.pack("!H", checksum(pkt)) + pkt[4:]
+s.sendto(pkt, (sys.argv[1], 0))
+while True:
+    data, addr = s.recvfrom(1500)
+    ihl = (data[0] & 15) * 4
+    kind, _, _, rid, _ = struct.unpack("!BBHHH", data[ihl:ihl + 8])
+    if kind == 0 and rid == ident:
+        print("echo reply from %s" % addr[0])
+        break
+PY
+        chmod 0644 "$T/ping.py"
+        out=$(as 65534 "$T/supervise-probe" no-seccomp "$T/sockbroker" run -- python3 "$T/ping.py" 127.0.0.1 2>&1)
+        check "--mode=auto without seccomp: the shim alone serves python3" \
+                test "$out" = "echo reply from 127.0.0.1"
+        out=$(sv 65534 python3 "$T/ping.py" 127.0.0.1 2>&1)
+        check "python3's raw socket under the supervisor alone" test "$out" = "echo reply from 127.0.0.1"
+else
+        skip_test "python3 is not installed"
+        skip_test "python3 is not installed"
+fi
+
+if busybox=$(command -v busybox) && ! LC_ALL=C readelf -l "$busybox" | grep -q "program interpreter"; then
+        out=$(sv 65534 "$busybox" ping -c 1 -W 5 127.0.0.1 2>&1)
+        check "a static busybox ping" grep -q "^1 packets transmitted, 1 packets received" <<<"$out"
+        diag "$out"
+else
+        skip_test "no static busybox (busybox-static) is installed"
+fi
+
+# --- packet capture -----------------------------------------------------------------------------
+(exec nsenter --net="/run/netns/$A" setpriv --reuid=65534 --regid=65534 --clear-groups \
+        env SOCKBROKER_SOCKET="$T/sock" "$T/sockbroker" run --mode=seccomp -- \
+        "$T/supervise-probe" capture va0 88b5 >"$T/cap.out" 2>&1) &
+P=$!
+BG+=("$P")
+send_while "$P" vb0 0x88b5
+wait "$P"
+check "the static probe captures on va0 with a brokered packet socket" \
+        grep -q "^captured [0-9]* bytes of 0x88b5 on va0$" "$T/cap.out"
+diag "$(cat "$T/cap.out")"
+
+if command -v tcpdump >/dev/null; then
+        # tcpdump prints "listening on" once its socket is set up.
+        (exec nsenter --net="/run/netns/$A" setpriv --reuid=65534 --regid=65534 --clear-groups \
+                env SOCKBROKER_SOCKET="$T/sock" "$T/sockbroker" run --mode=seccomp -- \
+                timeout 20 tcpdump -i va0 -c 2 -n ether proto 0x88b5 >"$T/td.out" 2>&1) &
+        P=$!
+        BG+=("$P")
+        wait_for 10 grep -q "listening on va0" "$T/td.out"
+        send_while "$P" vb0 0x88b5
+        wait "$P"
+        rc=$?
+        check "tcpdump -i va0 under the supervisor alone captures 2 frames, plain rule (rc=$rc)" \
+                eval 'test "$rc" = 0 && grep -q "^2 packets captured" "$T/td.out"'
+        diag "$(cat "$T/td.out")"
+
+        (exec nsenter --net="/run/netns/$A" setpriv --reuid=65533 --regid=65533 --clear-groups \
+                env SOCKBROKER_SOCKET="$T/sock" "$T/sockbroker" run --mode=seccomp --iface va0 -- \
+                timeout 20 tcpdump -i va0 -c 2 -n ether proto 0x88b5 >"$T/td2.out" 2>&1) &
+        P=$!
+        BG+=("$P")
+        wait_for 10 grep -q "listening on va0" "$T/td2.out"
+        send_while "$P" vb0 0x88b5
+        wait "$P"
+        rc=$?
+        check "confined rule: tcpdump gets the locked socket; its own filter runs in user space (rc=$rc)" \
+                eval 'test "$rc" = 0 && grep -q "^2 packets captured" "$T/td2.out"'
+        diag "$(cat "$T/td2.out")"
+else
+        skip_test "tcpdump is not installed"
+        skip_test "tcpdump is not installed"
+fi
+
+# --- a Go program --------------------------------------------------------------------------------
+if command -v go >/dev/null; then
+        mkdir -p "$T/go"
+        cp "$abs_top_srcdir/tests/supervise-go.go" "$T/go/main.go"
+        if (cd "$T/go" && GOCACHE="$T/go/cache" GOPATH="$T/go/path" GO111MODULE=off CGO_ENABLED=0 \
+                go build -o "$T/supervise-go" main.go) >"$T/go/build.log" 2>&1; then
+                chmod 0755 "$T/supervise-go"
+                out=$(as 65534 "$T/supervise-go" syscall 2>&1)
+                check "without sockbroker run, Go's syscall.Socket is refused" \
+                        test "$out" = "error: operation not permitted"
+                out=$(sv 65534 "$T/supervise-go" syscall 2>&1)
+                check "Go: syscall.Socket(AF_INET, SOCK_RAW, ICMP) is served" \
+                        test "$out" = "syscall.Socket: granted"
+                out=$(sv 65534 "$T/supervise-go" ping 127.0.0.1 2>&1)
+                check "Go: net.ListenPacket(\"ip4:icmp\") pings 127.0.0.1" \
+                        test "$out" = "echo reply from 127.0.0.1"
+                out=$(sv 65534 timeout 60 "$T/supervise-go" goroutines 16 50 2>&1)
+                check "Go: 16 goroutines, 800 raw sockets, through the runtime's preemption signals" \
+                        test "$out" = "goroutines: 800 granted, 0 refused"
+                diag "$out"
+        else
+                diag "$(cat "$T/go/build.log")"
+                for i in 1 2 3 4; do not_ok "the Go probe builds"; done
+        fi
+else
+        for i in 1 2 3 4; do skip_test "the Go toolchain (golang-go) is not installed"; done
+fi
+
+# --- clean stop ---------------------------------------------------------------------------------
+kill -TERM "$DPID"
+wait "$DPID"
+rc=$?
+check "SIGTERM stops the daemon cleanly (rc=$rc)" test "$rc" = 0
+DPID=
+no_leftovers() { ! pgrep -f -- "$T" >/dev/null; }
+check "no process of the test is left: daemon, supervisors, programs" wait_for 5 no_leftovers
+no_leftovers || diag "$(pgrep -a -f -- "$T")"
+
+finish

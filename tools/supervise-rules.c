@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * supervise-rules.c - what the seccomp supervisor is sent, and what it
+ * does with it.
+ */
+#include "config.h"
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "common/bt.h"
+#include "common/util.h"
+#include "tools/supervise-rules.h"
+
+#define LOW32 0xffffffffu
+/* socket(2)'s type carries SOCK_NONBLOCK and SOCK_CLOEXEC above these. */
+#define SOCK_TYPE_MASK 0xfu
+
+#define SOCKET_FAMILY(f) { SYS_socket, 1, { { 0, LOW32, (f) } } }
+#define SOCKET_RAW(f) { SYS_socket, 2, { { 0, LOW32, (f) }, { 1, SOCK_TYPE_MASK, SOCK_RAW } } }
+#define BIND_LEN(n) { SYS_bind, 1, { { 2, LOW32, (n) } } }
+#define SOCKOPT(name) { SYS_setsockopt, 2, { { 1, LOW32, SOL_SOCKET }, { 2, LOW32, (name) } } }
+
+/*
+ * socket(): the families and types whose creation needs CAP_NET_RAW,
+ * which the broker creates. CAN and Bluetooth sockets need an address
+ * that socket() does not carry; sb_open() and `sockbroker open` serve
+ * them.
+ *
+ * bind(): a filter cannot read the address, so a bind notifies by its
+ * length, that of the addresses whose binding may need a privilege
+ * (sockaddr_in, sockaddr_in6, sockaddr_l2); the supervisor then binds
+ * the socket itself, as the caller would, and asks the broker only when
+ * the kernel says EACCES.
+ *
+ * setsockopt(): the SOL_SOCKET options the kernel refuses without
+ * CAP_NET_RAW or CAP_NET_ADMIN, and SO_DETACH_FILTER for a filter the
+ * broker locked.
+ */
+const struct sv_rule sv_rules[] = {
+        SOCKET_FAMILY(AF_PACKET),
+        SOCKET_RAW(AF_INET),
+        SOCKET_RAW(AF_INET6),
+        BIND_LEN(sizeof(struct sockaddr_in)),
+        BIND_LEN(sizeof(struct sockaddr_in6)),
+        BIND_LEN(sizeof(struct sockaddr_l2)),
+        SOCKOPT(SO_BINDTODEVICE),
+        SOCKOPT(SO_MARK),
+        SOCKOPT(SO_PRIORITY),
+        SOCKOPT(SO_RCVBUFFORCE),
+        SOCKOPT(SO_SNDBUFFORCE),
+        SOCKOPT(SO_DETACH_FILTER),
+};
+const size_t sv_n_rules = ELEMENTSOF(sv_rules);
+
+static bool rule_matches(const struct sv_rule *r, int nr, const uint64_t args[6])
+{
+        if (r->nr != nr)
+                return false;
+        for (unsigned i = 0; i < r->n_tests; i++)
+                if ((args[r->tests[i].arg] & r->tests[i].mask) != r->tests[i].value)
+                        return false;
+        return true;
+}
+
+enum sv_action sv_classify(int nr, const uint64_t args[6])
+{
+        bool notifies = false;
+
+        /* The filter sent it; a call it would not have sent is the
+         * kernel's, whatever else it is. */
+        for (size_t i = 0; i < sv_n_rules && !notifies; i++)
+                notifies = rule_matches(&sv_rules[i], nr, args);
+        if (!notifies)
+                return SV_CONTINUE;
+
+        switch (nr) {
+        case SYS_socket:
+                /* The broker serves the protocols a request can name. */
+                if ((uint32_t)args[0] != AF_PACKET && (int32_t)args[2] < 0)
+                        return SV_CONTINUE;
+                if ((uint32_t)args[0] == AF_PACKET && (uint32_t)args[2] > 0xffff)
+                        return SV_CONTINUE;
+                if ((uint32_t)args[1] & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC))
+                        return SV_CONTINUE;
+                return SV_SOCKET;
+        case SYS_bind:
+                return SV_BIND;
+        case SYS_setsockopt:
+                return (int32_t)args[2] == SO_DETACH_FILTER ? SV_DETACH_FILTER : SV_SETSOCKOPT;
+        default:
+                return SV_CONTINUE;
+        }
+}
+
+size_t sv_setsockopt_read_len(int name, uint64_t optlen, size_t size)
+{
+        uint32_t len = (uint32_t)optlen;
+
+        if (name == SO_BINDTODEVICE) {
+                /* The kernel reads at most IFNAMSIZ - 1 bytes of a name. */
+                size_t n = size < IFNAMSIZ ? size : IFNAMSIZ;
+
+                return len < n ? len : n;
+        }
+        if (len < sizeof(int) || size < sizeof(int))
+                return 0;
+        return sizeof(int);
+}
+
+bool sv_setsockopt_value_needs_broker(int name, const void *value, size_t len)
+{
+        int v;
+
+        if (name != SO_PRIORITY)
+                return true;
+        if (len < sizeof(v))
+                return false;
+        memcpy(&v, value, sizeof(v));
+        return v < 0 || v > 6;
+}
+
+size_t sv_bind_read_len(uint64_t addrlen, size_t size)
+{
+        uint32_t len = (uint32_t)addrlen;
+
+        if (len != sizeof(struct sockaddr_in) && len != sizeof(struct sockaddr_in6) &&
+            len != sizeof(struct sockaddr_l2))
+                return 0;
+        return len <= size ? len : 0;
+}
+
+int sv_exit_status(int wstatus)
+{
+        if (WIFEXITED(wstatus))
+                return WEXITSTATUS(wstatus);
+        if (WIFSIGNALED(wstatus))
+                return 128 + WTERMSIG(wstatus);
+        return 1;
+}
