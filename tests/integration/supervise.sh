@@ -229,6 +229,14 @@ out=$(in_a env SOCKBROKER_SOCKET="$T/sock" "$T/sockbroker" run --mode=seccomp --
 check "a process that changed its uid is not served with the supervisor's identity" \
         test "$out" = "socket: error EPERM"
 
+# A command that kills its supervisor is no longer served: the kernel
+# answers ENOSYS once the listener has gone.
+out=$(sv 65534 sh -c 'kill -KILL $PPID
+        while grep -q "^State:[[:space:]]*[RSD]" /proc/$PPID/status 2>/dev/null; do sleep 0.01; done
+        "$0" socket inet raw 1' "$T/supervise-probe" 2>&1)
+check "a command that kills its supervisor: its next raw socket fails with ENOSYS ($out)" \
+        test "$out" = "error ENOSYS"
+
 # --- the kernel refuses the filter --------------------------------------------------------------
 out=$(as 65534 "$T/supervise-probe" no-seccomp "$T/sockbroker" run --mode=seccomp -- true 2>&1)
 rc=$?
