@@ -7,11 +7,14 @@
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
 #include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -69,6 +72,17 @@ static const struct {
           SV_CONTINUE },
         { "connect", SYS_connect, { 3, 0x1000, sizeof(struct sockaddr_in) }, SV_CONTINUE },
         { "getsockopt", SYS_getsockopt, { 3, SOL_SOCKET, SO_MARK, 0x1000, 0x2000 }, SV_CONTINUE },
+        /* Placeholders: a packet bind names the interface; SOL_PACKET
+         * options are held, and read as EPERM, until then. */
+        { "bind sockaddr_ll", SYS_bind, { 3, 0x1000, sizeof(struct sockaddr_ll) }, SV_BIND },
+        { "PACKET_VERSION", SYS_setsockopt, { 3, SOL_PACKET, PACKET_VERSION, 0x1000, 4 },
+          SV_PACKET_OPTION },
+        { "PACKET_ADD_MEMBERSHIP", SYS_setsockopt,
+          { 3, JUNK | SOL_PACKET, PACKET_ADD_MEMBERSHIP, 0x1000, 16 }, SV_PACKET_OPTION },
+        { "getsockopt PACKET_HDRLEN", SYS_getsockopt, { 3, SOL_PACKET, PACKET_HDRLEN, 0x1000, 0x2000 },
+          SV_PACKET_GETOPT },
+        { "getsockopt SOL_IP", SYS_getsockopt, { 3, IPPROTO_IP, IP_TOS, 0x1000, 0x2000 },
+          SV_CONTINUE },
 };
 
 START_TEST(test_classify)
@@ -151,6 +165,61 @@ START_TEST(test_exit_status)
 }
 END_TEST
 
+START_TEST(test_placeholders)
+{
+        static struct sv_placeholders t;
+        struct sv_placeholder *p, *q;
+        unsigned char big[SV_MAX_OPTION_LEN + 1] = {};
+        int one = 1;
+
+        memset(&t, 0, sizeof(t));
+        p = sv_placeholder_add(&t, 7, 100, SOCK_RAW, 0x88b5);
+        ck_assert_ptr_eq(sv_placeholder_find(&t, 7, 100), p);
+        ck_assert_ptr_null(sv_placeholder_find(&t, 8, 100));   /* another filesystem */
+        ck_assert_ptr_null(sv_placeholder_find(&t, 7, 101));
+        ck_assert_int_eq(p->type, SOCK_RAW);
+        ck_assert_uint_eq(p->protocol, 0x88b5);
+
+        /* Options: held in order, bounded in size and number. */
+        ck_assert_int_eq(sv_placeholder_hold(p, PACKET_AUXDATA, &one, sizeof(one)), 0);
+        ck_assert_int_eq(sv_placeholder_hold(p, PACKET_VERSION, &one, sizeof(one)), 0);
+        ck_assert_int_eq(p->n_options, 2);
+        ck_assert_int_eq(p->options[0].name, PACKET_AUXDATA);
+        ck_assert_int_eq(p->options[1].name, PACKET_VERSION);
+        ck_assert_int_eq(sv_placeholder_hold(p, PACKET_RX_RING, big, sizeof(big)), -EMSGSIZE);
+        while (p->n_options < SV_MAX_HELD_OPTIONS)
+                ck_assert_int_eq(sv_placeholder_hold(p, PACKET_RESERVE, &one, sizeof(one)), 0);
+        ck_assert_int_eq(sv_placeholder_hold(p, PACKET_RESERVE, &one, sizeof(one)), -ENOBUFS);
+
+        sv_placeholder_remove(p);
+        ck_assert_ptr_null(sv_placeholder_find(&t, 7, 100));
+
+        /* Full: the oldest gives way, and only it. */
+        for (uint64_t i = 0; i < SV_MAX_PLACEHOLDERS; i++)
+                sv_placeholder_add(&t, 7, 1000 + i, SOCK_RAW, 0);
+        q = sv_placeholder_add(&t, 7, 5000, SOCK_DGRAM, 0);
+        ck_assert_ptr_eq(sv_placeholder_find(&t, 7, 5000), q);
+        ck_assert_int_eq(q->n_options, 0);
+        ck_assert_ptr_null(sv_placeholder_find(&t, 7, 1000));
+        for (uint64_t i = 1; i < SV_MAX_PLACEHOLDERS; i++)
+                ck_assert_ptr_nonnull(sv_placeholder_find(&t, 7, 1000 + i));
+}
+END_TEST
+
+START_TEST(test_packet_option_holdable)
+{
+        ck_assert(sv_packet_option_holdable(PACKET_VERSION, 4));
+        ck_assert(sv_packet_option_holdable(PACKET_RX_RING, 28));
+        ck_assert(sv_packet_option_holdable(PACKET_ADD_MEMBERSHIP, 16));
+        ck_assert(!sv_packet_option_holdable(PACKET_RX_RING, SV_MAX_OPTION_LEN + 1));
+        /* A pointer into the program's memory cannot be replayed. */
+        ck_assert(!sv_packet_option_holdable(PACKET_FANOUT_DATA, 16));
+        /* Needs a bound socket anyway. */
+        ck_assert(!sv_packet_option_holdable(PACKET_FANOUT, 4));
+        ck_assert(!sv_packet_option_holdable(-1, 4));
+}
+END_TEST
+
 Suite *make_supervise_suite(void)
 {
         Suite *s = suite_create("supervise");
@@ -162,6 +231,8 @@ Suite *make_supervise_suite(void)
         tcase_add_test(tc, test_setsockopt_value);
         tcase_add_test(tc, test_bind_read_len);
         tcase_add_test(tc, test_exit_status);
+        tcase_add_test(tc, test_placeholders);
+        tcase_add_test(tc, test_packet_option_holdable);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -11,9 +11,15 @@
  *                     one socket(): "fd N" with its flags and whether N
  *                     was the lowest free number, or "error ENAME"
  *   ping ADDR         a raw ICMP echo to the IPv4 address ADDR, and its reply
- *   capture IFACE ETHERTYPE
+ *   capture IFACE ETHERTYPE [options|early-filter]
  *                     a packet socket for ETHERTYPE (hex), bound to IFACE;
- *                     one frame of that type within 10 s
+ *                     one frame of that type within 10 s. With options,
+ *                     SO_RCVBUF and PACKET_AUXDATA are set before the bind
+ *                     and checked after it, on a socket that must be a
+ *                     packet socket; with early-filter, a filter is
+ *                     attached before the bind
+ *   unbound           a packet socket never bound: PACKET_FANOUT_DATA on it,
+ *                     then one read, which must not wait
  *   bind PORT         a TCP socket bound to 0.0.0.0:PORT
  *   mark N            SO_MARK N on a UDP socket, read back
  *   bind-race N       N binds to port 80 while another thread flips the
@@ -171,11 +177,14 @@ static int cmd_ping(const char *addr)
         }
 }
 
-static int cmd_capture(const char *iface, const char *ethertype)
+static int cmd_capture(const char *iface, const char *ethertype, const char *extra)
 {
         uint16_t type = (uint16_t)strtoul(ethertype, NULL, 16);
         struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_protocol = htons(type) };
-        int fd;
+        struct sock_filter accept_all[] = { BPF_STMT(BPF_RET | BPF_K, 0xffff) };
+        struct sock_fprog prog = { 1, accept_all };
+        int fd, one = 1, rcvbuf = 1 << 20, v = 0;
+        socklen_t len = sizeof(v);
 
         ll.sll_ifindex = (int)if_nametoindex(iface);
         if (ll.sll_ifindex == 0)
@@ -183,8 +192,32 @@ static int cmd_capture(const char *iface, const char *ethertype)
         fd = sys_socket(AF_PACKET, SOCK_RAW, htons(type));
         if (fd < 0)
                 return fail("socket");
+        if (extra && !strcmp(extra, "options") &&
+            (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0 ||
+             sys_setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0))
+                return fail("setsockopt before bind");
+        if (extra && !strcmp(extra, "early-filter") &&
+            setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+                return fail("SO_ATTACH_FILTER");
         if (sys_bind(fd, &ll, sizeof(ll)) < 0)
                 return fail("bind");
+        if (extra && !strcmp(extra, "options")) {
+                if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) < 0 || v != AF_PACKET) {
+                        printf("not a packet socket after bind (domain %d)\n", v);
+                        return 1;
+                }
+                len = sizeof(v);
+                if (getsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &v, &len) < 0 || v != 1) {
+                        printf("PACKET_AUXDATA lost in the bind\n");
+                        return 1;
+                }
+                len = sizeof(v);
+                if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &len) < 0 || v < rcvbuf) {
+                        printf("SO_RCVBUF lost in the bind (%d)\n", v);
+                        return 1;
+                }
+                printf("options kept: ");
+        }
         for (;;) {
                 struct pollfd p = { .fd = fd, .events = POLLIN };
                 uint8_t frame[2048];
@@ -202,6 +235,30 @@ static int cmd_capture(const char *iface, const char *ethertype)
                         return 0;
                 }
         }
+}
+
+static int cmd_unbound(void)
+{
+        struct sock_filter accept_all[] = { BPF_STMT(BPF_RET | BPF_K, 0xffff) };
+        struct sock_fprog prog = { 1, accept_all };
+        struct pollfd p = { .events = POLLIN };
+        char buf[64];
+        ssize_t n;
+        int e = 0;
+
+        p.fd = sys_socket(AF_PACKET, SOCK_RAW, htons(0x88b5));
+        if (p.fd < 0)
+                return fail("socket");
+        if (sys_setsockopt(p.fd, SOL_PACKET, PACKET_FANOUT_DATA, &prog, sizeof(prog)) < 0)
+                e = errno;
+        if (poll(&p, 1, 5000) == 0) {
+                printf("the read would wait\n");
+                return 1;
+        }
+        n = recv(p.fd, buf, sizeof(buf), 0);
+        printf("fanout-data %s; read returned %zd%s%s\n", e ? errname(e) : "set", n,
+               n < 0 ? " " : "", n < 0 ? errname(errno) : "");
+        return 0;
 }
 
 /* Binds a new TCP socket to sa; returns the port it ended on, 0 when the
@@ -336,8 +393,10 @@ int main(int argc, char **argv)
                 return cmd_socket(argc - 2, argv + 2);
         if (!strcmp(cmd, "ping") && argc == 3)
                 return cmd_ping(argv[2]);
-        if (!strcmp(cmd, "capture") && argc == 4)
-                return cmd_capture(argv[2], argv[3]);
+        if (!strcmp(cmd, "capture") && (argc == 4 || argc == 5))
+                return cmd_capture(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
+        if (!strcmp(cmd, "unbound") && argc == 2)
+                return cmd_unbound();
         if (!strcmp(cmd, "bind") && argc == 3)
                 return cmd_bind(argv[2]);
         if (!strcmp(cmd, "mark") && argc == 3)
@@ -348,6 +407,6 @@ int main(int argc, char **argv)
                 return cmd_emfile();
         if (!strcmp(cmd, "no-seccomp") && argc >= 3)
                 return cmd_no_seccomp(argv + 2);
-        fprintf(stderr, "usage: supervise-probe socket|ping|capture|bind|mark|bind-race|emfile|no-seccomp ...\n");
+        fprintf(stderr, "usage: supervise-probe socket|ping|capture|unbound|bind|mark|bind-race|emfile|no-seccomp ...\n");
         return 2;
 }

@@ -6,7 +6,9 @@
 #include "config.h"
 
 #include <net/if.h>
+#include <linux/if_packet.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -25,6 +27,8 @@
 #define SOCKET_RAW(f) { SYS_socket, 2, { { 0, LOW32, (f) }, { 1, SOCK_TYPE_MASK, SOCK_RAW } } }
 #define BIND_LEN(n) { SYS_bind, 1, { { 2, LOW32, (n) } } }
 #define SOCKOPT(name) { SYS_setsockopt, 2, { { 1, LOW32, SOL_SOCKET }, { 2, LOW32, (name) } } }
+#define SOCKOPT_LEVEL(level) { SYS_setsockopt, 1, { { 1, LOW32, (level) } } }
+#define GETSOCKOPT_LEVEL(level) { SYS_getsockopt, 1, { { 1, LOW32, (level) } } }
 
 /*
  * socket(): the families and types whose creation needs CAP_NET_RAW,
@@ -36,11 +40,17 @@
  * length, that of the addresses whose binding may need a privilege
  * (sockaddr_in, sockaddr_in6, sockaddr_l2); the supervisor then binds
  * the socket itself, as the caller would, and asks the broker only when
- * the kernel says EACCES.
+ * the kernel says EACCES. And sockaddr_ll's, for a placeholder packet
+ * socket, whose bind names the interface.
  *
  * setsockopt(): the SOL_SOCKET options the kernel refuses without
- * CAP_NET_RAW or CAP_NET_ADMIN, and SO_DETACH_FILTER for a filter the
- * broker locked.
+ * CAP_NET_RAW or CAP_NET_ADMIN, SO_DETACH_FILTER for a filter the
+ * broker locked, and every SOL_PACKET option, which only packet sockets
+ * and placeholders take.
+ *
+ * getsockopt(): SOL_PACKET, which a placeholder cannot answer: the
+ * program reads the ring's header length before it maps a ring, and a
+ * placeholder then says EPERM, the error of a packet socket refused.
  */
 const struct sv_rule sv_rules[] = {
         SOCKET_FAMILY(AF_PACKET),
@@ -49,12 +59,15 @@ const struct sv_rule sv_rules[] = {
         BIND_LEN(sizeof(struct sockaddr_in)),
         BIND_LEN(sizeof(struct sockaddr_in6)),
         BIND_LEN(sizeof(struct sockaddr_l2)),
+        BIND_LEN(sizeof(struct sockaddr_ll)),
         SOCKOPT(SO_BINDTODEVICE),
         SOCKOPT(SO_MARK),
         SOCKOPT(SO_PRIORITY),
         SOCKOPT(SO_RCVBUFFORCE),
         SOCKOPT(SO_SNDBUFFORCE),
         SOCKOPT(SO_DETACH_FILTER),
+        SOCKOPT_LEVEL(SOL_PACKET),
+        GETSOCKOPT_LEVEL(SOL_PACKET),
 };
 const size_t sv_n_rules = ELEMENTSOF(sv_rules);
 
@@ -92,7 +105,11 @@ enum sv_action sv_classify(int nr, const uint64_t args[6])
         case SYS_bind:
                 return SV_BIND;
         case SYS_setsockopt:
+                if ((uint32_t)args[1] == SOL_PACKET)
+                        return SV_PACKET_OPTION;
                 return (int32_t)args[2] == SO_DETACH_FILTER ? SV_DETACH_FILTER : SV_SETSOCKOPT;
+        case SYS_getsockopt:
+                return SV_PACKET_GETOPT;
         default:
                 return SV_CONTINUE;
         }
@@ -130,7 +147,7 @@ size_t sv_bind_read_len(uint64_t addrlen, size_t size)
         uint32_t len = (uint32_t)addrlen;
 
         if (len != sizeof(struct sockaddr_in) && len != sizeof(struct sockaddr_in6) &&
-            len != sizeof(struct sockaddr_l2))
+            len != sizeof(struct sockaddr_l2) && len != sizeof(struct sockaddr_ll))
                 return 0;
         return len <= size ? len : 0;
 }
@@ -142,4 +159,82 @@ int sv_exit_status(int wstatus)
         if (WIFSIGNALED(wstatus))
                 return 128 + WTERMSIG(wstatus);
         return 1;
+}
+
+struct sv_placeholder *sv_placeholder_add(struct sv_placeholders *t, uint64_t dev, uint64_t ino,
+                                          int type, uint16_t protocol)
+{
+        struct sv_placeholder *p = &t->slot[0];
+
+        for (size_t i = 0; i < SV_MAX_PLACEHOLDERS; i++) {
+                if (!t->slot[i].used) {
+                        p = &t->slot[i];
+                        break;
+                }
+                if (t->slot[i].seq < p->seq)
+                        p = &t->slot[i];
+        }
+        *p = (struct sv_placeholder) {
+                .used = true, .dev = dev, .ino = ino, .seq = t->next_seq++,
+                .type = type, .protocol = protocol,
+        };
+        return p;
+}
+
+struct sv_placeholder *sv_placeholder_find(struct sv_placeholders *t, uint64_t dev, uint64_t ino)
+{
+        for (size_t i = 0; i < SV_MAX_PLACEHOLDERS; i++)
+                if (t->slot[i].used && t->slot[i].dev == dev && t->slot[i].ino == ino)
+                        return &t->slot[i];
+        return NULL;
+}
+
+void sv_placeholder_remove(struct sv_placeholder *p)
+{
+        p->used = false;
+}
+
+int sv_placeholder_hold(struct sv_placeholder *p, int name, const void *value, uint32_t len)
+{
+        struct sv_held_option *o;
+
+        if (len > SV_MAX_OPTION_LEN)
+                return -EMSGSIZE;
+        if (p->n_options == SV_MAX_HELD_OPTIONS)
+                return -ENOBUFS;
+        o = &p->options[p->n_options++];
+        o->name = name;
+        o->len = len;
+        if (len > 0)
+                memcpy(o->value, value, len);
+        return 0;
+}
+
+const int sv_replayed_options[] = {
+        SO_RCVBUF, SO_SNDBUF, SO_RCVLOWAT, SO_RCVTIMEO, SO_SNDTIMEO,
+        SO_TIMESTAMP, SO_TIMESTAMPNS, SO_RXQ_OVFL, SO_PRIORITY,
+};
+const size_t sv_n_replayed_options = ELEMENTSOF(sv_replayed_options);
+
+bool sv_packet_option_holdable(int name, uint32_t len)
+{
+        switch (name) {
+        case PACKET_ADD_MEMBERSHIP:
+        case PACKET_DROP_MEMBERSHIP:
+        case PACKET_RX_RING:
+        case PACKET_TX_RING:
+        case PACKET_VERSION:
+        case PACKET_RESERVE:
+        case PACKET_AUXDATA:
+        case PACKET_ORIGDEV:
+        case PACKET_LOSS:
+        case PACKET_TIMESTAMP:
+        case PACKET_VNET_HDR:
+        case PACKET_COPY_THRESH:
+        case PACKET_QDISC_BYPASS:
+        case PACKET_IGNORE_OUTGOING:
+                return len <= SV_MAX_OPTION_LEN;
+        default:
+                return false;
+        }
 }

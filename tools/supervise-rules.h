@@ -41,6 +41,8 @@ enum sv_action {
         SV_BIND,                /* bind the caller's socket: ours first, then the broker */
         SV_SETSOCKOPT,          /* set on our copy first, then the broker */
         SV_DETACH_FILTER,       /* ENOENT when the filter is the broker's lock */
+        SV_PACKET_OPTION,       /* SOL_PACKET: held for a placeholder, else the kernel's */
+        SV_PACKET_GETOPT,       /* getsockopt(SOL_PACKET): EPERM for a placeholder */
 };
 
 /*
@@ -72,3 +74,60 @@ size_t sv_bind_read_len(uint64_t addrlen, size_t size);
  * has tried to end the same way, see tools/supervise.c).
  */
 int sv_exit_status(int wstatus);
+
+/*
+ * Placeholders. A program names the interface of a packet socket only
+ * when it binds it, after socket(). When the broker grants no unbound
+ * packet socket, the supervisor returns a placeholder (an AF_UNIX
+ * socket) from socket(), holds the SOL_PACKET options the program sets
+ * on it, and at bind() asks the broker for the socket on the interface
+ * named, which takes the placeholder's number. The table knows each
+ * placeholder by its socket inode; it is bounded, and the oldest entry
+ * gives way (its program gets EPERM at bind, as without the broker).
+ */
+#define SV_MAX_PLACEHOLDERS 64
+#define SV_MAX_HELD_OPTIONS 16
+#define SV_MAX_OPTION_LEN 64    /* struct tpacket_req3 is 28, packet_mreq 16 */
+
+struct sv_held_option {
+        int name;
+        uint32_t len;
+        unsigned char value[SV_MAX_OPTION_LEN];
+};
+
+struct sv_placeholder {
+        bool used;
+        uint64_t dev, ino;      /* the placeholder socket's identity */
+        uint64_t seq;           /* age, for eviction */
+        int type;               /* SOCK_RAW or SOCK_DGRAM */
+        uint16_t protocol;      /* socket()'s EtherType, host order */
+        unsigned n_options;
+        struct sv_held_option options[SV_MAX_HELD_OPTIONS];
+};
+
+struct sv_placeholders {
+        uint64_t next_seq;
+        struct sv_placeholder slot[SV_MAX_PLACEHOLDERS];
+};
+
+/* A new entry for the socket (dev, ino), in a free slot or in place of
+ * the oldest. Never fails. */
+struct sv_placeholder *sv_placeholder_add(struct sv_placeholders *t, uint64_t dev, uint64_t ino,
+                                          int type, uint16_t protocol);
+/* The entry of socket (dev, ino), or NULL. */
+struct sv_placeholder *sv_placeholder_find(struct sv_placeholders *t, uint64_t dev, uint64_t ino);
+void sv_placeholder_remove(struct sv_placeholder *p);
+
+/* Whether a SOL_PACKET option of len bytes can be held and replayed:
+ * those whose value is plain data (no pointer into the program's memory,
+ * as PACKET_FANOUT_DATA has) and that an unbound socket takes. */
+bool sv_packet_option_holdable(int name, uint32_t len);
+
+/* Holds a SOL_PACKET option for replay. Returns 0, -EMSGSIZE for a value
+ * longer than SV_MAX_OPTION_LEN, -ENOBUFS past SV_MAX_HELD_OPTIONS. */
+int sv_placeholder_hold(struct sv_placeholder *p, int name, const void *value, uint32_t len);
+
+/* The SOL_SOCKET options replayed from a placeholder onto the socket that
+ * replaces it, when their values there differ from a fresh socket's. */
+extern const int sv_replayed_options[];
+extern const size_t sv_n_replayed_options;

@@ -60,9 +60,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/if_packet.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
 #include <poll.h>
@@ -120,6 +122,7 @@ struct supervisor {
         size_t req_size;
         struct seccomp_notif_resp *resp;
         size_t resp_size;
+        struct sv_placeholders *placeholders;
 };
 
 /* What /proc says of a caller. */
@@ -361,7 +364,7 @@ static bool caller_copy(pid_t pid, uint64_t addr, void *buf, size_t len)
  * own copy of its descriptor fd in *ret_fd.
  */
 static bool caller_served(struct supervisor *s, const struct seccomp_notif *n, int fd,
-                          int *ret_fd)
+                          int *ret_fd, pid_t *ret_tgid)
 {
         struct caller c;
         _cleanup_close_ int pidfd = -1;
@@ -389,6 +392,8 @@ static bool caller_served(struct supervisor *s, const struct seccomp_notif *n, i
                 if (*ret_fd < 0)
                         return false;
         }
+        if (ret_tgid)
+                *ret_tgid = c.tgid;
         return true;
 }
 
@@ -404,6 +409,140 @@ static void debug_broker(const struct supervisor *s, pid_t pid, const char *call
                       rule[0] ? " (" : "", rule, rule[0] ? ")" : "");
 }
 
+/* ---- placeholders ---------------------------------------------------------- */
+
+static int socket_identity(int fd, uint64_t *ret_dev, uint64_t *ret_ino)
+{
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        *ret_dev = st.st_dev;
+        *ret_ino = st.st_ino;
+        return 0;
+}
+
+/*
+ * A placeholder for a packet socket whose interface only bind() will
+ * name (tools/supervise-rules.h): an AF_UNIX datagram socket, which takes
+ * the interface ioctls (SIOCGIFINDEX, SIOCGIFHWADDR) that come before
+ * bind() and SOL_SOCKET options; shut down both ways, so a program that
+ * reads it without binding it ends at once rather than waits forever.
+ * Returns our descriptor of it, or -errno.
+ */
+static int placeholder_new(struct supervisor *s, const struct sb_spec *spec, int type)
+{
+        _cleanup_close_ int fd = -1;
+        uint64_t dev, ino;
+        int r;
+
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | (type & SOCK_NONBLOCK), 0);
+        if (fd < 0)
+                return negative_errno();
+        (void)shutdown(fd, SHUT_RDWR);
+        r = socket_identity(fd, &dev, &ino);
+        if (r < 0)
+                return r;
+        sv_placeholder_add(s->placeholders, dev, ino, spec->type, (uint16_t)spec->protocol);
+        r = fd;
+        fd = -1;
+        return r;
+}
+
+/* The placeholder a caller's descriptor (our copy, fd) is, or NULL. */
+static struct sv_placeholder *placeholder_of(struct supervisor *s, int fd)
+{
+        uint64_t dev, ino;
+
+        if (socket_identity(fd, &dev, &ino) < 0)
+                return NULL;
+        return sv_placeholder_find(s->placeholders, dev, ino);
+}
+
+/* Whether descriptor fd of process tgid is close-on-exec, from
+ * /proc/TGID/fdinfo/FD (its "flags:" are octal open flags). */
+static bool caller_fd_cloexec(pid_t tgid, int fd)
+{
+        char path[64], buf[256];
+        _cleanup_close_ int f = -1;
+        unsigned long flags;
+        const char *p;
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)tgid, fd);
+        f = open(path, O_RDONLY | O_CLOEXEC);
+        if (f < 0)
+                return true;
+        n = read(f, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return true;
+        buf[n] = '\0';
+        p = strstr(buf, "flags:");
+        if (!p || sscanf(p, "flags: %lo", &flags) != 1)
+                return true;
+        return flags & O_CLOEXEC;
+}
+
+/*
+ * Moves what the program set on the placeholder `from` onto `to`, the
+ * socket that replaces it: the held SOL_PACKET options in order, then
+ * each SOL_SOCKET option of sv_replayed_options whose value differs from
+ * a fresh placeholder's. Returns 0, or -errno with what failed in why.
+ */
+static int placeholder_replay(const struct sv_placeholder *p, int from, int to, char *why,
+                              size_t why_size)
+{
+        _cleanup_close_ int fresh = -1;
+        socklen_t len = 0;
+
+        /* A filter cannot follow: the broker locks its own on the socket. */
+        if (getsockopt(from, SOL_SOCKET, SO_GET_FILTER, NULL, &len) == 0 && len > 0) {
+                snprintf(why, why_size, "a filter attached before bind() cannot be moved to "
+                         "the interface's socket");
+                return -EPERM;
+        }
+        for (unsigned i = 0; i < p->n_options; i++) {
+                const struct sv_held_option *o = &p->options[i];
+
+                if (setsockopt(to, SOL_PACKET, o->name, o->value, o->len) < 0) {
+                        int r = negative_errno();
+
+                        snprintf(why, why_size, "SOL_PACKET option %d set before bind(): %s",
+                                 o->name, strerror(-r));
+                        return r;
+                }
+        }
+
+        fresh = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fresh < 0)
+                return negative_errno();
+        for (size_t i = 0; i < sv_n_replayed_options; i++) {
+                int name = sv_replayed_options[i];
+                unsigned char a[32], b[32];
+                socklen_t la = sizeof(a), lb = sizeof(b);
+                int v;
+
+                if (getsockopt(from, SOL_SOCKET, name, a, &la) < 0 ||
+                    getsockopt(fresh, SOL_SOCKET, name, b, &lb) < 0 ||
+                    (la == lb && memcmp(a, b, la) == 0))
+                        continue;
+                /* The kernel doubles buffer sizes as they are set. */
+                if ((name == SO_RCVBUF || name == SO_SNDBUF) && la == sizeof(v)) {
+                        memcpy(&v, a, sizeof(v));
+                        v /= 2;
+                        memcpy(a, &v, sizeof(v));
+                }
+                if (setsockopt(to, SOL_SOCKET, name, a, la) < 0) {
+                        int r = negative_errno();
+
+                        snprintf(why, why_size, "SOL_SOCKET option %d set before bind(): %s",
+                                 name, strerror(-r));
+                        return r;
+                }
+        }
+        return 0;
+}
+
 static void serve_socket(struct supervisor *s, const struct seccomp_notif *n)
 {
         int family = (int)n->data.args[0], type = (int)n->data.args[1];
@@ -413,7 +552,7 @@ static void serve_socket(struct supervisor *s, const struct seccomp_notif *n)
         struct sb_spec spec;
         int fd, r;
 
-        if (!caller_served(s, n, -1, NULL) ||
+        if (!caller_served(s, n, -1, NULL, NULL) ||
             sb_spec_from_socket(family, type, protocol, s->opt->iface, &spec) < 0) {
                 respond_continue(s, n->id);
                 return;
@@ -423,7 +562,13 @@ static void serve_socket(struct supervisor *s, const struct seccomp_notif *n)
         snprintf(call, sizeof(call), "socket(%s)", what);
 
         fd = sb_client_open(&spec, type & SOCK_NONBLOCK);
-        debug_broker(s, (pid_t)n->pid, call, fd);
+        if ((fd == -EPERM || fd == -EACCES) && family == AF_PACKET && !spec.ifname[0]) {
+                /* Perhaps granted on the interface bind() will name. */
+                debug(s, "%s by pid %d: no unbound packet socket for this user; a placeholder "
+                      "until bind() names the interface", call, (int)n->pid);
+                fd = placeholder_new(s, &spec, type);
+        } else
+                debug_broker(s, (pid_t)n->pid, call, fd);
         if (fd < 0) {
                 respond_continue(s, n->id);
                 return;
@@ -440,6 +585,69 @@ static void serve_socket(struct supervisor *s, const struct seccomp_notif *n)
         safe_close(fd);
 }
 
+/*
+ * bind() of a placeholder names the interface: the broker's socket for
+ * it, with what the program set on the placeholder, takes the
+ * placeholder's number (SECCOMP_ADDFD_FLAG_SETFD, as dup2() would), and
+ * the bind returns 0; the broker has bound it. Any other packet socket's
+ * bind is the kernel's.
+ */
+static void serve_bind_packet(struct supervisor *s, const struct seccomp_notif *n,
+                              const struct sockaddr_ll *ll)
+{
+        struct seccomp_notif_addfd addfd = { .id = n->id, .flags = SECCOMP_ADDFD_FLAG_SETFD };
+        _cleanup_close_ int fd = -1, granted = -1;
+        char ifname[IF_NAMESIZE], what[SB_SPEC_MAX], call[SB_SPEC_MAX + 16], why[128] = "";
+        struct sv_placeholder *p;
+        struct sb_spec spec;
+        pid_t tgid = 0;
+        int fl, r;
+
+        if (!caller_served(s, n, (int)n->data.args[0], &fd, &tgid) || !(p = placeholder_of(s, fd))) {
+                respond_continue(s, n->id);
+                return;
+        }
+        if (ll->sll_ifindex <= 0 || !if_indextoname((unsigned)ll->sll_ifindex, ifname)) {
+                debug(s, "bind(packet) by pid %d: %s; the broker grants this user packet "
+                      "sockets only on an interface that bind() names", (int)n->pid,
+                      ll->sll_ifindex == 0 ? "every interface" : "no such interface");
+                respond(s, n->id, ll->sll_ifindex == 0 ? EPERM : ENODEV, 0, false);
+                return;
+        }
+
+        (void)sb_spec_from_socket(AF_PACKET, p->type,
+                                  htons(ll->sll_protocol ? ntohs(ll->sll_protocol) : p->protocol),
+                                  ifname, &spec);
+        if (sb_spec_format(&spec, what, sizeof(what)) < 0)
+                snprintf(what, sizeof(what), "packet@%s", ifname);
+        snprintf(call, sizeof(call), "bind(%s)", what);
+        fl = fcntl(fd, F_GETFL);
+        granted = sb_client_open(&spec, fl >= 0 && (fl & O_NONBLOCK) ? SOCK_NONBLOCK : 0);
+        debug_broker(s, (pid_t)n->pid, call, granted);
+        if (granted < 0) {
+                /* What the kernel says to a packet socket it refuses. */
+                respond(s, n->id, EPERM, 0, false);
+                return;
+        }
+        r = placeholder_replay(p, fd, granted, why, sizeof(why));
+        if (r < 0) {
+                debug(s, "%s by pid %d: %s", call, (int)n->pid, why);
+                respond(s, n->id, -r, 0, false);
+                return;
+        }
+
+        addfd.srcfd = (uint32_t)granted;
+        addfd.newfd = (uint32_t)n->data.args[0];
+        addfd.newfd_flags = caller_fd_cloexec(tgid, (int)n->data.args[0]) ? O_CLOEXEC : 0;
+        if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0) {
+                if (errno != ENOENT)
+                        respond(s, n->id, errno, 0, false);
+                return;
+        }
+        sv_placeholder_remove(p);
+        respond(s, n->id, 0, 0, false);
+}
+
 static void serve_bind(struct supervisor *s, const struct seccomp_notif *n)
 {
         struct sockaddr_storage ss = {};
@@ -448,9 +656,17 @@ static void serve_bind(struct supervisor *s, const struct seccomp_notif *n)
         int protocol = -1, r;
         socklen_t plen = sizeof(protocol);
 
-        if (len == 0 || !caller_copy((pid_t)n->pid, n->data.args[1], &ss, len) ||
-            (ss.ss_family != AF_INET && ss.ss_family != AF_INET6 && ss.ss_family != AF_BLUETOOTH) ||
-            !caller_served(s, n, (int)n->data.args[0], &fd)) {
+        if (len == 0 || !caller_copy((pid_t)n->pid, n->data.args[1], &ss, len)) {
+                respond_continue(s, n->id);
+                return;
+        }
+        if (ss.ss_family == AF_PACKET && len == sizeof(struct sockaddr_ll)) {
+                serve_bind_packet(s, n, (const struct sockaddr_ll *)&ss);
+                return;
+        }
+        if ((ss.ss_family != AF_INET && ss.ss_family != AF_INET6 && ss.ss_family != AF_BLUETOOTH) ||
+            len == sizeof(struct sockaddr_ll) ||
+            !caller_served(s, n, (int)n->data.args[0], &fd, NULL)) {
                 respond_continue(s, n->id);
                 return;
         }
@@ -489,7 +705,7 @@ static void serve_setsockopt(struct supervisor *s, const struct seccomp_notif *n
         if ((len > 0 && !caller_copy((pid_t)n->pid, n->data.args[3], value, len)) ||
             (name != SO_BINDTODEVICE && len == 0) ||
             !sv_setsockopt_value_needs_broker(name, value, len) ||
-            !caller_served(s, n, (int)n->data.args[0], &fd)) {
+            !caller_served(s, n, (int)n->data.args[0], &fd, NULL)) {
                 respond_continue(s, n->id);
                 return;
         }
@@ -524,7 +740,7 @@ static void serve_detach(struct supervisor *s, const struct seccomp_notif *n)
         int locked = 0, domain = 0;
         socklen_t a = sizeof(locked), b = sizeof(domain);
 
-        if (caller_served(s, n, (int)n->data.args[0], &fd) &&
+        if (caller_served(s, n, (int)n->data.args[0], &fd, NULL) &&
             getsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &locked, &a) == 0 && locked &&
             getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &b) == 0 && domain == AF_PACKET) {
                 debug(s, "setsockopt(SO_DETACH_FILTER) by pid %d: the filter was locked by "
@@ -533,6 +749,47 @@ static void serve_detach(struct supervisor *s, const struct seccomp_notif *n)
                 return;
         }
         respond_continue(s, n->id);
+}
+
+/* A SOL_PACKET option on a placeholder is held for its replacement; on
+ * any other socket it is the kernel's. */
+static void serve_packet_option(struct supervisor *s, const struct seccomp_notif *n)
+{
+        int name = (int)n->data.args[2];
+        uint32_t len = (uint32_t)n->data.args[4];
+        unsigned char value[SV_MAX_OPTION_LEN];
+        _cleanup_close_ int fd = -1;
+        struct sv_placeholder *p;
+
+        if (!caller_served(s, n, (int)n->data.args[0], &fd, NULL) || !(p = placeholder_of(s, fd))) {
+                respond_continue(s, n->id);
+                return;
+        }
+        if (!sv_packet_option_holdable(name, len) ||
+            (len > 0 && !caller_copy((pid_t)n->pid, n->data.args[3], value, len)) ||
+            sv_placeholder_hold(p, name, value, len) < 0) {
+                debug(s, "setsockopt(SOL_PACKET, %d) by pid %d before bind(): this option cannot "
+                      "be held until the interface is known; EINVAL", name, (int)n->pid);
+                respond(s, n->id, EINVAL, 0, false);
+                return;
+        }
+        respond(s, n->id, 0, 0, false);
+}
+
+/* A placeholder still waits for bind() to name its interface; the
+ * program goes on as with a packet socket it was refused. */
+static void serve_packet_getopt(struct supervisor *s, const struct seccomp_notif *n)
+{
+        _cleanup_close_ int fd = -1;
+
+        if (!caller_served(s, n, (int)n->data.args[0], &fd, NULL) || !placeholder_of(s, fd)) {
+                respond_continue(s, n->id);
+                return;
+        }
+        debug(s, "getsockopt(SOL_PACKET, %d) by pid %d: the packet socket is not bound to an "
+              "interface, and the broker grants this user none that is not; EPERM",
+              (int)n->data.args[2], (int)n->pid);
+        respond(s, n->id, EPERM, 0, false);
 }
 
 static void serve_one(struct supervisor *s)
@@ -565,6 +822,12 @@ static void serve_one(struct supervisor *s)
                 break;
         case SV_DETACH_FILTER:
                 serve_detach(s, n);
+                break;
+        case SV_PACKET_OPTION:
+                serve_packet_option(s, n);
+                break;
+        case SV_PACKET_GETOPT:
+                serve_packet_getopt(s, n);
                 break;
         case SV_CONTINUE:
         default:
@@ -684,12 +947,14 @@ int supervise_run(char **cmd, const struct supervise_options *o)
                       sizeof(*s.resp);
         s.req = calloc(1, s.req_size);
         s.resp = calloc(1, s.resp_size);
-        if (!s.req || !s.resp || identity_self(&s.self) < 0 ||
+        s.placeholders = calloc(1, sizeof(*s.placeholders));
+        if (!s.req || !s.resp || !s.placeholders || identity_self(&s.self) < 0 ||
             socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
                 fprintf(stderr, "sockbroker run: cannot start the supervisor: %m\n");
                 free(prog.filter);
                 free(s.req);
                 free(s.resp);
+                free(s.placeholders);
                 return EXIT_REFUSED;
         }
 
@@ -710,6 +975,7 @@ int supervise_run(char **cmd, const struct supervise_options *o)
                 free(prog.filter);
                 free(s.req);
                 free(s.resp);
+                free(s.placeholders);
                 return EXIT_REFUSED;
         }
         if (child == 0) {
@@ -786,6 +1052,7 @@ int supervise_run(char **cmd, const struct supervise_options *o)
         s.listener = safe_close(s.listener);
         free(s.req);
         free(s.resp);
+        free(s.placeholders);
         if (r < 0)
                 return EXIT_REFUSED;
         return end_like(wstatus);

@@ -132,9 +132,9 @@ out=$(sv 65534 "$T/supervise-probe" socket inet6 raw 58 2>&1)
 check "no rule for raw ICMPv6: the kernel's EPERM, as without the broker" test "$out" = "error EPERM"
 out=$(sv 65532 "$T/supervise-probe" socket inet raw 1 2>&1)
 check "a uid without rules: EPERM" test "$out" = "error EPERM"
-out=$(run_as 65532 --mode=seccomp --debug -- "$T/supervise-probe" socket packet raw 0 2>&1)
+out=$(run_as 65532 --mode=seccomp --debug -- "$T/supervise-probe" socket inet6 raw 58 2>&1)
 check "--debug names the refusal and says the kernel answers" \
-        eval 'grep -q "^sockbroker run: socket(packet/raw/0x0000) by pid [0-9]*: denied: .*; the kernel answers the call$" <<<"$out" && grep -q "^error EPERM$" <<<"$out"'
+        eval 'grep -q "^sockbroker run: socket(inet6/raw/[^)]*) by pid [0-9]*: denied: .*; the kernel answers the call$" <<<"$out" && grep -q "^error EPERM$" <<<"$out"'
 diag "$out"
 out=$(sv 65534 "$T/supervise-probe" emfile 2>&1)
 check "a full descriptor table: EMFILE, as the kernel would say" test "$out" = "error EMFILE"
@@ -324,9 +324,89 @@ if command -v tcpdump >/dev/null; then
         check "confined rule: tcpdump gets the locked socket; its own filter runs in user space (rc=$rc)" \
                 eval 'test "$rc" = 0 && grep -q "^2 packets captured" "$T/td2.out"'
         diag "$(cat "$T/td2.out")"
+
+        # No hint: the interface comes from tcpdump's own bind().
+        (exec nsenter --net="/run/netns/$A" setpriv --reuid=65533 --regid=65533 --clear-groups \
+                env SOCKBROKER_SOCKET="$T/sock" "$T/sockbroker" run --mode=seccomp --debug -- \
+                timeout 20 tcpdump -i va0 -c 2 -n ether proto 0x88b5 >"$T/td3.out" 2>&1) &
+        P=$!
+        BG+=("$P")
+        wait_for 10 grep -q "listening on va0" "$T/td3.out"
+        send_while "$P" vb0 0x88b5
+        wait "$P"
+        rc=$?
+        check "no hint: tcpdump -i va0 under an iface=va0 rule captures 2 frames, without --iface (rc=$rc)" \
+                eval 'test "$rc" = 0 && grep -q "^2 packets captured" "$T/td3.out" &&
+                      grep -q "a placeholder until bind() names the interface" "$T/td3.out"'
+        diag "$(cat "$T/td3.out")"
+        out=$(run_as 65533 --mode=seccomp --debug -- timeout 10 tcpdump -i any -c 1 2>&1)
+        check "no hint: tcpdump -i any, never bound to one interface, fails with EPERM and says why" \
+                eval 'grep -q "Operation not permitted" <<<"$out" &&
+                      grep -q "not bound to an interface" <<<"$out"'
+        diag "$out"
+        out=$(run_as 65533 --mode=seccomp -- timeout 10 tcpdump -i va1 -c 1 2>&1)
+        rc=$?
+        check "no hint: tcpdump -i va1, which the rule does not name, fails with EPERM (rc=$rc)" \
+                eval 'test "$rc" = 1 && grep -q "Operation not permitted" <<<"$out"'
+        diag "$out"
+        out=$(run_as 65532 --mode=seccomp -- timeout 10 tcpdump -i va0 -c 1 2>&1)
+        rc=$?
+        check "no rule at all: tcpdump fails with EPERM, as without the broker (rc=$rc)" \
+                eval 'test "$rc" = 1 && grep -q "Operation not permitted" <<<"$out"'
+        diag "$out"
 else
-        skip_test "tcpdump is not installed"
-        skip_test "tcpdump is not installed"
+        for i in 1 2 3 4 5 6; do skip_test "tcpdump is not installed"; done
+fi
+
+# No hint, raw system calls: the static probe binds its socket to va0.
+for extra in "" options; do
+        (exec nsenter --net="/run/netns/$A" setpriv --reuid=65533 --regid=65533 --clear-groups \
+                env SOCKBROKER_SOCKET="$T/sock" "$T/sockbroker" run --mode=seccomp -- \
+                "$T/supervise-probe" capture va0 88b5 $extra >"$T/cap2.out" 2>&1) &
+        P=$!
+        BG+=("$P")
+        send_while "$P" vb0 0x88b5
+        wait "$P"
+        rc=$?
+        if [ -z "$extra" ]; then
+                check "no hint: the static probe's socket takes the interface its bind() names (rc=$rc)" \
+                        grep -q "^captured [0-9]* bytes of 0x88b5 on va0$" "$T/cap2.out"
+        else
+                check "SO_RCVBUF and PACKET_AUXDATA set before that bind are kept, on a packet socket (rc=$rc)" \
+                        grep -q "^options kept: captured [0-9]* bytes of 0x88b5 on va0$" "$T/cap2.out"
+        fi
+        diag "$(cat "$T/cap2.out")"
+done
+out=$(run_as 65533 --mode=seccomp -- "$T/supervise-probe" unbound 2>&1)
+check "a placeholder refuses PACKET_FANOUT_DATA (EINVAL), and reading it unbound ends at once ($out)" \
+        test "$out" = "fanout-data EINVAL; read returned 0"
+out=$(run_as 65533 --mode=seccomp --debug -- "$T/supervise-probe" capture va0 88b5 early-filter 2>&1)
+check "a filter attached before that bind cannot follow: EPERM, and --debug says why" \
+        eval 'grep -q "^bind: error EPERM$" <<<"$out" && grep -q "a filter attached before bind() cannot be moved" <<<"$out"'
+diag "$out"
+if command -v python3 >/dev/null; then
+        cat >"$T/sniff.py" <<'PY'
+# An ordinary AF_PACKET sniffer; it knows nothing of sockbroker.
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88b5))
+s.bind((sys.argv[1], 0))
+s.settimeout(10)
+frame = s.recv(2048)
+print("sniffed %d bytes of 0x%04x on %s" % (len(frame), int.from_bytes(frame[12:14], "big"), sys.argv[1]))
+PY
+        chmod 0644 "$T/sniff.py"
+        (exec nsenter --net="/run/netns/$A" setpriv --reuid=65533 --regid=65533 --clear-groups \
+                env SOCKBROKER_SOCKET="$T/sock" "$T/sockbroker" run --mode=seccomp -- \
+                python3 "$T/sniff.py" va0 >"$T/sniff.out" 2>&1) &
+        P=$!
+        BG+=("$P")
+        send_while "$P" vb0 0x88b5
+        wait "$P"
+        check "no hint: python3's AF_PACKET socket, bound with (\"va0\", 0), sniffs under the iface=va0 rule" \
+                grep -q "^sniffed [0-9]* bytes of 0x88b5 on va0$" "$T/sniff.out"
+        diag "$(cat "$T/sniff.out")"
+else
+        skip_test "python3 is not installed"
 fi
 
 # --- a Go program --------------------------------------------------------------------------------
