@@ -27,6 +27,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +38,7 @@
 #include "common/bt.h"
 #include "common/util.h"
 #include "sockbroker/addr.h"
+#include "sockbroker/netinfo.h"
 #include "sockbroker/socket.h"
 #include "tests/check-suites.h"
 
@@ -1046,6 +1048,59 @@ END_TEST
 
 /* ---- arguments ----------------------------------------------------------- */
 
+/* Host names only when asked (SB_ADDR_RESOLVE), numeric text never to
+ * the resolver, and the resolver's failures as the reference's gaierror.
+ * "localhost" is in every /etc/hosts. */
+START_TEST(test_parse_resolve)
+{
+        struct sockaddr_storage ss;
+        socklen_t len = 0;
+        char buf[SB_ADDR_STRLEN];
+
+        errno = 0;
+        ck_assert_int_eq(sb_addr_parse(AF_INET, 0, "localhost:80", &ss, &len), -1);
+        ck_assert_int_eq(errno, EINVAL);
+        errno = 0;
+        ck_assert_int_eq(sb_addr_parse_flags(AF_INET, 0, "localhost:80", 0, &ss, &len), -1);
+        ck_assert_int_eq(errno, EINVAL);
+
+        ck_assert_int_eq(sb_addr_parse_flags(AF_INET, 0, "localhost:80", SB_ADDR_RESOLVE, &ss, &len), 0);
+        ck_assert_int_eq(sb_addr_format((struct sockaddr *)&ss, len, 0, buf, sizeof(buf)), 0);
+        ck_assert_str_eq(buf, "127.0.0.1:80");
+
+        /* Numeric text, as sb_addr_parse() reads it. */
+        ck_assert_int_eq(sb_addr_parse_flags(AF_INET6, 0, "[::1%1]:22,5", SB_ADDR_RESOLVE, &ss, &len), 0);
+        ck_assert_int_eq(sb_addr_format((struct sockaddr *)&ss, len, 0, buf, sizeof(buf)), 0);
+        ck_assert_str_eq(buf, "[::1%lo]:22,0x5");
+        ck_assert_int_eq(sb_addr_parse_flags(AF_UNIX, 0, "@sb", SB_ADDR_RESOLVE, &ss, &len), 0);
+        ck_assert_uint_eq(len, offsetof(struct sockaddr_un, sun_path) + 3);
+
+        /* The port and what follows the host stay the grammar's. */
+        errno = 0;
+        ck_assert_int_eq(sb_addr_parse_flags(AF_INET, 0, "localhost:99999", SB_ADDR_RESOLVE, &ss, &len), -1);
+        ck_assert_int_eq(errno, EINVAL);
+        errno = 0;
+        ck_assert_int_eq(sb_addr_parse_flags(AF_INET, 0, "localhost", SB_ADDR_RESOLVE, &ss, &len), -1);
+        ck_assert_int_eq(errno, EINVAL);
+        errno = 0;
+        ck_assert_int_eq(sb_addr_parse_flags(AF_INET, 0, ":80x", SB_ADDR_RESOLVE, &ss, &len), -1);
+        ck_assert_int_eq(errno, EINVAL);
+        errno = 0;
+        ck_assert_int_eq(sb_addr_parse_flags(AF_INET6, 0, "localhost:80", SB_ADDR_RESOLVE, &ss, &len), -1);
+        ck_assert_int_eq(errno, EINVAL);
+
+        /* A name that does not resolve: a resolver error, never an errno. */
+        errno = 0;
+        ck_assert_int_eq(sb_addr_parse_flags(AF_INET, 0, "no-such-host.invalid:80", SB_ADDR_RESOLVE,
+                                             &ss, &len), -1);
+        ck_assert_msg(sb_is_gaierror(errno), "errno %d", errno);
+
+        errno = 0;
+        ck_assert_int_eq(sb_addr_parse_flags(AF_INET, 0, "1.2.3.4:5", 0x1, &ss, &len), -1);
+        ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
 START_TEST(test_arguments)
 {
         struct sockaddr_storage ss;
@@ -1455,6 +1510,7 @@ Suite *make_addr_suite(void)
         tcase_add_loop_test(tc, test_format, 0, (int)ELEMENTSOF(format_cases));
         tcase_add_loop_test(tc, test_format_min_len, 0, (int)ELEMENTSOF(min_len_cases));
         tcase_add_test(tc, test_arguments);
+        tcase_add_test(tc, test_parse_resolve);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("roundtrip");

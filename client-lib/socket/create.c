@@ -21,10 +21,12 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -34,6 +36,8 @@
 #include "client-lib/socket/socket-internal.h"
 #include "common/util.h"
 #include "proto/protocol.h"
+#include "sockbroker/addr.h"
+#include "sockbroker/netinfo.h"
 #include "sockbroker/sockbroker.h"
 #include "sockbroker/socket.h"
 
@@ -355,4 +359,77 @@ SB_EXPORT int sb_create_server(const char *host, uint16_t port, int family, int 
         if (sb_listen(fd, backlog <= 0 ? -1 : backlog) < 0)
                 return -1;
         return TAKE_FD(fd);     /* with the default timeout, from sb_socket() */
+}
+
+/* ---- host names in address text ------------------------------------------ */
+
+/*
+ * Splits an AF_INET "host:port" or AF_INET6 "[host%scope]:port,flow" into
+ * the host name (without the scope) and what surrounds it, so the text
+ * can be rebuilt around a numeric address. Returns 0 or -EINVAL.
+ */
+static int split_host(int family, const char *text, char *host, size_t host_size,
+                      const char **ret_rest)
+{
+        const char *start = text, *end;
+
+        if (family == AF_INET) {
+                end = strrchr(text, ':');
+        } else {
+                if (text[0] != '[')
+                        return -EINVAL;
+                start = text + 1;
+                end = strchr(start, ']');
+                if (end && memchr(start, '%', (size_t)(end - start)))
+                        end = memchr(start, '%', (size_t)(end - start));
+        }
+        if (!end || end == start || (size_t)(end - start) >= host_size)
+                return -EINVAL;
+        memcpy(host, start, (size_t)(end - start));
+        host[end - start] = '\0';
+        *ret_rest = end;
+        return 0;
+}
+
+int sb_addr_parse_flags(int family, int protocol, const char *text, int flags,
+                        struct sockaddr_storage *ss, socklen_t *len)
+{
+        struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_DGRAM };
+        _cleanup_(freeaddrinfo_nullp) struct addrinfo *ai = NULL;
+        char host[NI_MAXHOST], numeric[INET6_ADDRSTRLEN], *rebuilt = NULL;
+        const char *rest;
+        int r, eai;
+
+        if (flags & ~SB_ADDR_RESOLVE) {
+                errno = EINVAL;
+                return -1;
+        }
+        r = sb_addr_parse(family, protocol, text, ss, len);
+        if (r == 0 || !(flags & SB_ADDR_RESOLVE) || errno != EINVAL ||
+            (family != AF_INET && family != AF_INET6))
+                return r;
+        if (split_host(family, text, host, sizeof(host), &rest) < 0) {
+                errno = EINVAL;
+                return -1;
+        }
+
+        eai = getaddrinfo(host, NULL, &hints, &ai);
+        if (eai != 0 || !ai) {
+                errno = eai ? eai_error(eai, errno) : SB_EAI_ERRNO(EAI_NONAME);
+                return -1;
+        }
+        if (!inet_ntop(family, family == AF_INET ?
+                       (const void *)&((const struct sockaddr_in *)ai->ai_addr)->sin_addr :
+                       (const void *)&((const struct sockaddr_in6 *)ai->ai_addr)->sin6_addr,
+                       numeric, sizeof(numeric))) {
+                errno = EINVAL;
+                return -1;
+        }
+        if (asprintf(&rebuilt, "%s%s%s", family == AF_INET6 ? "[" : "", numeric, rest) < 0) {
+                errno = ENOMEM;
+                return -1;
+        }
+        r = sb_addr_parse(family, protocol, rebuilt, ss, len);
+        free(rebuilt);
+        return r;
 }

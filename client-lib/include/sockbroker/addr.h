@@ -10,7 +10,9 @@
  * into text. Both are pure: no DNS, no service names, no files. The only
  * lookups are interface names, through if_nametoindex(3) and
  * if_indextoname(3), in the caller's network namespace. Both functions
- * are thread-safe and allocate nothing.
+ * are thread-safe and allocate nothing. sb_addr_parse_flags() with
+ * SB_ADDR_RESOLVE is the one way to have a host name resolved, and only
+ * when asked.
  *
  * The grammar, family by family, is in one place: the man page
  * sockbroker-addresses(7). It is also the ADDRESS of an sb_open() spec
@@ -69,6 +71,25 @@ extern "C" {
  */
 SB_EXPORT int sb_addr_parse(int family, int protocol, const char *text,
                             struct sockaddr_storage *ss, socklen_t *len);
+
+/* For sb_addr_parse_flags(): resolve a host name. A value no other flag
+ * of the library has. */
+#define SB_ADDR_RESOLVE 0x00040000
+
+/*
+ * sb_addr_parse(), and with SB_ADDR_RESOLVE in flags, for AF_INET and
+ * AF_INET6, the host part may also be a name, which getaddrinfo(3)
+ * resolves in the family given: "localhost:80", "[www.example.org]:443".
+ * The first address it returns is taken; the port stays numeric, and an
+ * AF_INET6 scope and flow label are kept ("[name%eth0]:22,5"). Numeric
+ * text is parsed as by sb_addr_parse() and never goes to the resolver.
+ * Errors are those of sb_addr_parse(), and a name that does not resolve
+ * sets errno to SB_EAI_ERRNO() of the resolver's code
+ * (sockbroker/netinfo.h), the reference's gaierror; EINVAL for an unknown
+ * flag.
+ */
+SB_EXPORT int sb_addr_parse_flags(int family, int protocol, const char *text, int flags,
+                                  struct sockaddr_storage *ss, socklen_t *len);
 
 /*
  * Writes the text of the address sa of len bytes into buf of size bytes,
