@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,8 +80,10 @@ static void help_explain(void)
                "  -d, --policy-dir=DIR  drop-in directory (default: policy.d beside FILE)\n"
                "      --no-strict       do not insist on root ownership and safe modes\n"
                "      --uid=N           peer uid (default: yours)\n"
-               "      --gid=N           peer primary gid (default: yours)\n"
-               "      --groups=G,...    supplementary gids (default: yours, or none with --uid)\n"
+               "      --gid=N           peer primary gid (default: yours, or with --uid\n"
+               "                        that user's, from the user database)\n"
+               "      --groups=G,...    supplementary gids (default: yours, or with --uid\n"
+               "                        that user's, from the user database)\n"
                "      --unit=UNIT       peer's systemd unit\n"
                "      --cgroup=PATH     peer's cgroup\n\n"
                "Exit status: 0 allowed, 1 denied, 2 usage, 3 policy unreadable.\n",
@@ -218,6 +221,34 @@ static int parse_id(const char *opt, const char *s, uint32_t *ret)
         return 0;
 }
 
+/*
+ * The groups the user database (NSS) gives uid, as a login gives them and
+ * so as sockbrokerd sees a process of that user: its primary gid in
+ * *ret_gid, and its supplementary groups, at most max, in groups and
+ * *ret_n. Either output may be NULL. Returns 0, -ENOENT for a uid the
+ * database does not know, or another -errno.
+ */
+static int user_groups(uid_t uid, gid_t *ret_gid, gid_t *groups, size_t max, size_t *ret_n)
+{
+        struct passwd pw, *found = NULL;
+        char buf[16384];
+        int r, n = (int)max;
+
+        r = getpwuid_r(uid, &pw, buf, sizeof(buf), &found);
+        if (r != 0)
+                return -r;
+        if (!found)
+                return -ENOENT;
+        if (ret_gid)
+                *ret_gid = pw.pw_gid;
+        if (ret_n) {
+                if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) < 0)
+                        return -E2BIG;
+                *ret_n = (size_t)n;
+        }
+        return 0;
+}
+
 static int cmd_explain(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -235,14 +266,14 @@ static int cmd_explain(int argc, char **argv)
         const char *path = POLICY_DEFAULT_PATH, *dir = NULL;
         gid_t groups[NGROUPS_MAX];
         struct policy_peer peer = { .uid = getuid(), .gid = getgid() };
-        bool strict = true, uid_given = false, groups_given = false;
+        bool strict = true, uid_given = false, gid_given = false, groups_given = false;
         const struct policy_rule *rule = NULL;
         struct policy_request req;
         enum policy_verdict v;
         struct sb_spec spec;
         char why[256], what[128];
         policy *p = NULL;
-        int c, n;
+        int c, n, r;
 
         while ((c = getopt_long(argc, argv, "p:d:h", opts, NULL)) >= 0)
                 switch (c) {
@@ -263,6 +294,7 @@ static int cmd_explain(int argc, char **argv)
                 case 'G':
                         if (parse_id("gid", optarg, &peer.gid) < 0)
                                 return EXIT_USAGE;
+                        gid_given = true;
                         break;
                 case 'g': {
                         char *save = NULL, *tok, *copy = strdupa(optarg);
@@ -297,9 +329,24 @@ static int cmd_explain(int argc, char **argv)
                 fprintf(stderr, "sockbroker explain: %s\n", why);
                 return EXIT_USAGE;
         }
-        if (!groups_given && !uid_given) {
-                n = getgroups((int)ELEMENTSOF(groups), groups);
-                peer.n_groups = n > 0 ? (size_t)n : 0;
+        if (!uid_given) {
+                if (!groups_given) {
+                        n = getgroups((int)ELEMENTSOF(groups), groups);
+                        peer.n_groups = n > 0 ? (size_t)n : 0;
+                }
+        } else if (!gid_given || !groups_given) {
+                r = user_groups(peer.uid, gid_given ? NULL : &peer.gid,
+                                groups_given ? NULL : groups, ELEMENTSOF(groups),
+                                groups_given ? NULL : &peer.n_groups);
+                if (r == -ENOENT && gid_given) {
+                        /* No such user: no supplementary groups. */
+                        peer.n_groups = 0;
+                } else if (r < 0) {
+                        fprintf(stderr, "sockbroker explain: uid %u: %s; give its groups with "
+                                "--gid (and --groups)\n", peer.uid,
+                                r == -ENOENT ? "no such user in the user database" : strerror(-r));
+                        return EXIT_USAGE;
+                }
         }
         peer.groups = groups;
 

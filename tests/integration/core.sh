@@ -200,6 +200,7 @@ allow uid=65534 packet raw proto=0x88b5 iface=va0
 allow uid=65534 inet   raw proto=icmp
 allow uid=65534 inet6  raw proto=ipv6-icmp
 deny  uid=65534 inet6  any
+allow gid=65534 inet   raw proto=udp
 P
 kill -HUP "$DPID"
 check "SIGHUP loads a good policy (generation 2)" wait_for 10 grep -q 'policy generation 2' "$T/daemon.log"
@@ -238,10 +239,11 @@ allow uid=65534 packet raw proto=0x88b5 iface=va0
 allow uid=65534 inet   raw proto=icmp
 allow uid=65534 inet6  raw proto=ipv6-icmp
 deny  uid=65534 inet6  any
+allow gid=65534 inet   raw proto=udp
 P
 chmod 0644 "$T/explain.conf"
 out=$("$SOCKBROKER" check "$T/explain.conf" 2>&1)
-check "sockbroker check accepts the test policy" grep -q "OK: 4 rule(s) in 1 file(s)" <<<"$out"
+check "sockbroker check accepts the test policy" grep -q "OK: 5 rule(s) in 1 file(s)" <<<"$out"
 printf 'allow uid=65534 inet raw proto=icmp iface=\n' >"$T/broken.conf"
 chmod 0644 "$T/broken.conf"
 out=$("$SOCKBROKER" check "$T/broken.conf" 2>&1)
@@ -255,8 +257,22 @@ out=$("$SOCKBROKER" explain -p "$T/explain.conf" --uid 65534 inet6/raw/udp 2>&1)
 rc=$?
 check "sockbroker explain names the denying rule and exits 1 (rc=$rc)" \
         bash -c "test $rc = 1 && grep -q 'denied: inet6/raw/udp for uid 65534 by $T/explain.conf:4' <<<'$out'"
-out=$("$SOCKBROKER" explain -p "$T/explain.conf" --uid 1000 packet/raw/all@va0 2>&1)
-check "sockbroker explain says why nothing matched" grep -q "denied: no rule allows packet/raw/all@va0 for uid 1000 (4 rules in 1 file(s))" <<<"$out"
+out=$("$SOCKBROKER" explain -p "$T/explain.conf" --uid 1000 --gid 1000 packet/raw/all@va0 2>&1)
+check "sockbroker explain says why nothing matched" grep -q "denied: no rule allows packet/raw/all@va0 for uid 1000 (5 rules in 1 file(s))" <<<"$out"
+# The groups of --uid come from the user database, as the daemon sees a
+# process of that user: nobody's primary group is 65534, never root's 0.
+if [ "$(id -g nobody 2>/dev/null)" = 65534 ]; then
+        out=$("$SOCKBROKER" explain -p "$T/explain.conf" --uid 65534 inet/raw/udp 2>&1)
+        check "sockbroker explain --uid takes the user's primary group from the user database" \
+                grep -q "^allowed: inet/raw/udp for uid 65534 by $T/explain.conf:5" <<<"$out"
+        diag "$out"
+else
+        ok "# SKIP nobody's primary group is not 65534 here"
+fi
+out=$("$SOCKBROKER" explain -p "$T/explain.conf" --uid 3999999 inet/raw/icmp 2>&1)
+rc=$?
+check "sockbroker explain --uid of an unknown user without --gid exits 2 and says why (rc=$rc)" \
+        eval 'test "$rc" = 2 && grep -q "no such user in the user database" <<<"$out"'
 
 # --- bad command lines and bad policies at start ----------------------------------------------------
 out=$("$SOCKBROKERD" --bogus 2>&1)
