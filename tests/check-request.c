@@ -435,6 +435,51 @@ START_TEST(test_request_seal)
 }
 END_TEST
 
+START_TEST(test_packet_iface_hint)
+{
+        static const char text[] =
+                "allow uid=1 packet raw proto=all iface=va0\n"
+                "allow uid=1 packet raw iface=veth*,va0\n"
+                "allow uid=2 packet raw iface=eth9\n"
+                "deny  uid=1 packet dgram\n"
+                "allow uid=1 packet dgram iface=wlan0\n"
+                "allow uid=1 inet raw proto=icmp\n";
+        struct policy_source src = { .name = "hint.conf", .text = text, .len = sizeof(text) - 1 };
+        struct policy_peer one = { .uid = 1, .gid = 1 }, three = { .uid = 3, .gid = 3 };
+        struct policy_request req = {
+                .op = POLICY_OP_OPEN, .family = AF_PACKET, .type = SOCK_RAW, .protocol = 0x0003,
+        };
+        struct policy_error err = {};
+        policy *p = NULL;
+        char hint[128];
+
+        ck_assert_int_eq(policy_compile(&src, 1, NULL, &p, &err), 0);
+
+        request_packet_iface_hint(p, &one, &req, hint, sizeof(hint));
+        ck_assert_str_eq(hint, "va0, veth*");
+        /* Only this peer's rules, only allowing ones. */
+        request_packet_iface_hint(p, &three, &req, hint, sizeof(hint));
+        ck_assert_str_eq(hint, "");
+        req.type = SOCK_DGRAM;
+        request_packet_iface_hint(p, &one, &req, hint, sizeof(hint));
+        ck_assert_str_eq(hint, "");
+        /* A request with an interface, or not a packet socket: nothing. */
+        req.type = SOCK_RAW;
+        req.ifname = "va0";
+        request_packet_iface_hint(p, &one, &req, hint, sizeof(hint));
+        ck_assert_str_eq(hint, "");
+        req = (struct policy_request) { .op = POLICY_OP_OPEN, .family = AF_INET, .type = SOCK_RAW,
+                                        .protocol = 1 };
+        request_packet_iface_hint(p, &one, &req, hint, sizeof(hint));
+        ck_assert_str_eq(hint, "");
+        /* A short buffer holds whole names only. */
+        req = (struct policy_request) { .op = POLICY_OP_OPEN, .family = AF_PACKET, .type = SOCK_RAW };
+        request_packet_iface_hint(p, &one, &req, hint, 6);
+        ck_assert_str_eq(hint, "va0");
+        policy_free(p);
+}
+END_TEST
+
 Suite *make_request_suite(void)
 {
         Suite *s = suite_create("request");
@@ -444,6 +489,7 @@ Suite *make_request_suite(void)
                             (int)(sizeof(request_cases) / sizeof(request_cases[0])));
         tcase_add_test(tc, test_request_fields);
         tcase_add_test(tc, test_request_seal);
+        tcase_add_test(tc, test_packet_iface_hint);
         suite_add_tcase(s, tc);
         return s;
 }

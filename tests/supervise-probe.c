@@ -19,7 +19,8 @@
  *                     packet socket; with early-filter, a filter is
  *                     attached before the bind
  *   unbound           a packet socket never bound: PACKET_FANOUT_DATA on it,
- *                     then one read, which must not wait
+ *                     PACKET_HDRLEN read from it, then one read, which
+ *                     must not wait
  *   bind PORT         a TCP socket bound to 0.0.0.0:PORT
  *   mark N            SO_MARK N on a UDP socket, read back
  *   bind-race N       N binds to port 80 while another thread flips the
@@ -244,20 +245,24 @@ static int cmd_unbound(void)
         struct pollfd p = { .events = POLLIN };
         char buf[64];
         ssize_t n;
-        int e = 0;
+        int e = 0, h = 0, hdrlen;
+        socklen_t hlen = sizeof(hdrlen);
 
         p.fd = sys_socket(AF_PACKET, SOCK_RAW, htons(0x88b5));
         if (p.fd < 0)
                 return fail("socket");
         if (sys_setsockopt(p.fd, SOL_PACKET, PACKET_FANOUT_DATA, &prog, sizeof(prog)) < 0)
                 e = errno;
+        hdrlen = TPACKET_V3;
+        if (getsockopt(p.fd, SOL_PACKET, PACKET_HDRLEN, &hdrlen, &hlen) < 0)
+                h = errno;
         if (poll(&p, 1, 5000) == 0) {
                 printf("the read would wait\n");
                 return 1;
         }
         n = recv(p.fd, buf, sizeof(buf), 0);
-        printf("fanout-data %s; read returned %zd%s%s\n", e ? errname(e) : "set", n,
-               n < 0 ? " " : "", n < 0 ? errname(errno) : "");
+        printf("fanout-data %s; hdrlen %s; read returned %zd%s%s\n", e ? errname(e) : "set",
+               h ? errname(h) : "read", n, n < 0 ? " " : "", n < 0 ? errname(errno) : "");
         return 0;
 }
 

@@ -101,6 +101,7 @@ struct sv_placeholder {
         uint64_t seq;           /* age, for eviction */
         int type;               /* SOCK_RAW or SOCK_DGRAM */
         uint16_t protocol;      /* socket()'s EtherType, host order */
+        char allowed_on[96];    /* the broker's "allowed on:" list, for messages */
         unsigned n_options;
         struct sv_held_option options[SV_MAX_HELD_OPTIONS];
 };

@@ -446,6 +446,9 @@ static int socket_identity(int fd, uint64_t *ret_dev, uint64_t *ret_ino)
  */
 static int placeholder_new(struct supervisor *s, const struct sb_spec *spec, int type)
 {
+        static const char mark[] = "; allowed on: ";
+        const char *on = strstr(sb_broker_message(), mark);
+        struct sv_placeholder *p;
         _cleanup_close_ int fd = -1;
         uint64_t dev, ino;
         int r;
@@ -457,7 +460,9 @@ static int placeholder_new(struct supervisor *s, const struct sb_spec *spec, int
         r = socket_identity(fd, &dev, &ino);
         if (r < 0)
                 return r;
-        sv_placeholder_add(s->placeholders, dev, ino, spec->type, (uint16_t)spec->protocol);
+        p = sv_placeholder_add(s->placeholders, dev, ino, spec->type, (uint16_t)spec->protocol);
+        if (on)
+                snprintf(p->allowed_on, sizeof(p->allowed_on), "%s", on + strlen(mark));
         r = fd;
         fd = -1;
         return r;
@@ -623,8 +628,9 @@ static void serve_bind_packet(struct supervisor *s, const struct seccomp_notif *
         }
         if (ll->sll_ifindex <= 0 || !if_indextoname((unsigned)ll->sll_ifindex, ifname)) {
                 debug(s, "bind(packet) by pid %d: %s; the broker grants this user packet "
-                      "sockets only on an interface that bind() names", (int)n->pid,
-                      ll->sll_ifindex == 0 ? "every interface" : "no such interface");
+                      "sockets only on an interface that bind() names%s%s", (int)n->pid,
+                      ll->sll_ifindex == 0 ? "every interface" : "no such interface",
+                      p->allowed_on[0] ? ", and the policy allows them on: " : "", p->allowed_on);
                 respond(s, n->id, ll->sll_ifindex == 0 ? EPERM : ENODEV, 0, false);
                 return;
         }
@@ -795,14 +801,16 @@ static void serve_packet_option(struct supervisor *s, const struct seccomp_notif
 static void serve_packet_getopt(struct supervisor *s, const struct seccomp_notif *n)
 {
         _cleanup_close_ int fd = -1;
+        struct sv_placeholder *p;
 
-        if (!caller_served(s, n, (int)n->data.args[0], &fd, NULL) || !placeholder_of(s, fd)) {
+        if (!caller_served(s, n, (int)n->data.args[0], &fd, NULL) || !(p = placeholder_of(s, fd))) {
                 respond_continue(s, n->id);
                 return;
         }
         debug(s, "getsockopt(SOL_PACKET, %d) by pid %d: the packet socket is not bound to an "
-              "interface, and the broker grants this user none that is not; EPERM",
-              (int)n->data.args[2], (int)n->pid);
+              "interface, and the broker grants this user none that is not%s%s; EPERM",
+              (int)n->data.args[2], (int)n->pid,
+              p->allowed_on[0] ? "; the policy allows them on: " : "", p->allowed_on);
         respond(s, n->id, EPERM, 0, false);
 }
 

@@ -405,11 +405,18 @@ static int conn_decide(struct conn *c, uint32_t id, const struct policy_request 
                 snprintf(where, where_size, "%s:%u", rule->file, rule->line);
 
         switch (v) {
-        case POLICY_VERDICT_NO_MATCH:
+        case POLICY_VERDICT_NO_MATCH: {
+                char hint[128];
+
                 b->counters.denied[broker_family_from_af(pr->family)]++;
                 conn_record(AUDIT_DENIED, c, pr, what, NULL, EPERM, NULL);
-                return conn_refuse(c, id, EPERM, "denied: no rule allows %s for uid %u (%zu rules in %zu file(s))",
-                                   what, c->peer.uid, policy_n_rules(b->policy), policy_n_files(b->policy));
+                /* A packet socket asked for without an interface: say
+                 * on which the rules would allow it. */
+                request_packet_iface_hint(b->policy, &peer, pr, hint, sizeof(hint));
+                return conn_refuse(c, id, EPERM, "denied: no rule allows %s for uid %u (%zu rules in %zu file(s))%s%s",
+                                   what, c->peer.uid, policy_n_rules(b->policy), policy_n_files(b->policy),
+                                   hint[0] ? "; allowed on: " : "", hint);
+        }
         case POLICY_VERDICT_DENY:
                 b->counters.denied[broker_family_from_af(pr->family)]++;
                 conn_record(AUDIT_DENIED, c, pr, what, where, EPERM, NULL);

@@ -381,3 +381,45 @@ void request_seal(struct request *r, const struct policy_rule *rule, uint32_t ge
         if (r->netns_witness)
                 *flags |= OPENER_OPEN_CLIENT_NETNS;
 }
+
+void request_packet_iface_hint(const policy *p, const struct policy_peer *peer,
+                               const struct policy_request *req, char *buf, size_t size)
+{
+        const char *found[REQUEST_MAX_IFACE_HINTS];
+        size_t n_found = 0, used = 0;
+
+        if (size == 0)
+                return;
+        buf[0] = '\0';
+        if (!p || req->op != POLICY_OP_OPEN || req->family != AF_PACKET ||
+            (req->ifname && req->ifname[0]))
+                return;
+
+        for (size_t i = 0; i < policy_n_rules(p) && n_found < REQUEST_MAX_IFACE_HINTS; i++) {
+                const struct policy_rule *rule = policy_get_rule(p, i), *decided = NULL;
+
+                if (!rule->allow || rule->n_ifaces == 0)
+                        continue;
+                for (uint32_t k = 0; k < rule->n_ifaces && n_found < REQUEST_MAX_IFACE_HINTS; k++) {
+                        struct policy_request on = *req;
+                        bool dup = false;
+
+                        on.ifname = rule->ifaces[k];
+                        if (policy_check(p, peer, &on, &decided) != POLICY_VERDICT_ALLOW)
+                                continue;
+                        for (size_t j = 0; j < n_found && !dup; j++)
+                                dup = streq(found[j], rule->ifaces[k]);
+                        if (!dup)
+                                found[n_found++] = rule->ifaces[k];
+                }
+        }
+        for (size_t j = 0; j < n_found; j++) {
+                int w = snprintf(buf + used, size - used, "%s%s", j ? ", " : "", found[j]);
+
+                if (w < 0 || (size_t)w >= size - used) {
+                        buf[used] = '\0';
+                        return;
+                }
+                used += (size_t)w;
+        }
+}

@@ -86,5 +86,19 @@ int request_build(const SbRequest *req, const struct policy_request *sock, struc
 void request_seal(struct request *r, const struct policy_rule *rule, uint32_t generation,
                   uint32_t seq);
 
+/*
+ * For an OPEN of a packet socket without an interface that no rule
+ * allows: the iface= globs of the rules that would allow it for peer on an
+ * interface they name, deduplicated, as "va0, veth*" in buf (at most
+ * REQUEST_MAX_IFACE_HINTS of them). Writes "" when there are none, or
+ * when req is something else. The policy is consulted as for the
+ * request itself (policy_check()), so a deny rule or another peer's rule
+ * never shows; a glob that does not match its own text (eth[01]) is left
+ * out.
+ */
+#define REQUEST_MAX_IFACE_HINTS 8
+void request_packet_iface_hint(const policy *p, const struct policy_peer *peer,
+                               const struct policy_request *req, char *buf, size_t size);
+
 /* "open", "bind", ...: the operation's name, for records. */
 const char *request_op_name(const SbRequest *req);

@@ -377,9 +377,12 @@ for extra in "" options; do
         fi
         diag "$(cat "$T/cap2.out")"
 done
-out=$(run_as 65533 --mode=seccomp -- "$T/supervise-probe" unbound 2>&1)
-check "a placeholder refuses PACKET_FANOUT_DATA (EINVAL), and reading it unbound ends at once ($out)" \
-        test "$out" = "fanout-data EINVAL; read returned 0"
+out=$(run_as 65533 --mode=seccomp --debug -- "$T/supervise-probe" unbound 2>&1)
+check "a placeholder refuses PACKET_FANOUT_DATA (EINVAL) and PACKET_HDRLEN (EPERM); reading it unbound ends at once" \
+        grep -q "^fanout-data EINVAL; hdrlen EPERM; read returned 0$" <<<"$out"
+check "--debug names the interfaces the policy allows packet sockets on (va0)" \
+        grep -q "not bound to an interface.*; the policy allows them on: va0; EPERM$" <<<"$out"
+diag "$out"
 out=$(run_as 65533 --mode=seccomp --debug -- "$T/supervise-probe" capture va0 88b5 early-filter 2>&1)
 check "a filter attached before that bind cannot follow: EPERM, and --debug says why" \
         eval 'grep -q "^bind: error EPERM$" <<<"$out" && grep -q "a filter attached before bind() cannot be moved" <<<"$out"'
