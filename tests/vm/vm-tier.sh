@@ -36,7 +36,7 @@ else
         rw=()
         for s in "${shares[@]}"; do rw+=(--rw "$s"); done
         out=$(VM_PASS_ENV="SOCKET_API_RST abs_top_builddir abs_top_srcdir" \
-                "$HERE/vm-run.sh" --timeout 420 "${rw[@]}" -- bash "$HERE/guest-tier.sh" 2>&1)
+                "$HERE/vm-run.sh" --timeout 600 "${rw[@]}" -- bash "$HERE/guest-tier.sh" 2>&1)
         rc=$?
 fi
 
