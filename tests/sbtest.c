@@ -33,6 +33,7 @@
 #include "common/names.h"
 #include "common/util.h"
 #include "sockbroker/sockbroker.h"
+#include "tests/inet-checksum.h"
 
 #ifndef IPV6_HDRINCL
 #define IPV6_HDRINCL 36
@@ -264,20 +265,6 @@ static int cmd_send(int argc, char **argv)
                 usleep((useconds_t)interval * 1000);
         }
         return 0;
-}
-
-static uint16_t inet_checksum(const void *data, size_t len)
-{
-        const uint8_t *p = data;
-        uint32_t sum = 0;
-
-        for (size_t i = 0; i + 1 < len; i += 2)
-                sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-        if (len & 1)
-                sum += (uint32_t)p[len - 1] << 8;
-        while (sum >> 16)
-                sum = (sum & 0xffff) + (sum >> 16);
-        return htons((uint16_t)~sum);
 }
 
 /* ping SPEC ADDR: an ICMP echo over a brokered raw socket. */

@@ -58,6 +58,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "tests/inet-checksum.h"
+
 static int sys_socket(int family, int type, int protocol)
 {
         return (int)syscall(SYS_socket, family, type, protocol);
@@ -120,20 +122,6 @@ static int cmd_socket(int argc, char **argv)
         return 0;
 }
 
-static uint16_t checksum(const void *data, size_t len)
-{
-        const uint8_t *p = data;
-        uint32_t sum = 0;
-
-        for (size_t i = 0; i + 1 < len; i += 2)
-                sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-        if (len & 1)
-                sum += (uint32_t)p[len - 1] << 8;
-        while (sum >> 16)
-                sum = (sum & 0xffff) + (sum >> 16);
-        return htons((uint16_t)~sum);
-}
-
 static int cmd_ping(const char *addr)
 {
         struct sockaddr_in to = { .sin_family = AF_INET };
@@ -151,7 +139,7 @@ static int cmd_ping(const char *addr)
                 return fail("socket");
         echo.h.un.echo.id = htons(id);
         echo.h.un.echo.sequence = htons(1);
-        echo.h.checksum = checksum(&echo, sizeof(echo));
+        echo.h.checksum = inet_checksum(&echo, sizeof(echo));
         if (sendto(fd, &echo, sizeof(echo), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
                 return fail("sendto");
         for (;;) {

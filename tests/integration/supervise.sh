@@ -20,11 +20,6 @@ SHIM=$abs_top_builddir/.libs/libsockbroker-preload.so
 [ -x "$PROBE" ] && [ -x "$THREADS" ] || skip_all "the static test programs are not built"
 ensure_broker_user
 
-skip_test() {
-        tap_n=$((tap_n + 1))
-        echo "ok $tap_n # SKIP $*"
-}
-
 T=$(mktemp -d /tmp/sockbroker-supervise.XXXXXX)
 chmod 0755 "$T"
 mkdir "$T/out"
@@ -83,6 +78,18 @@ sv() {
         local uid=$1
         shift
         run_as "$uid" --mode=seccomp -- "$@"
+}
+
+# spawn OUT UID RUN-ARGS...: `sockbroker run RUN-ARGS` as UID in A, in the
+# background, output to OUT; every step execs, so P is the pid of
+# sockbroker run itself, for kill and wait.
+spawn() {
+        local out=$1 uid=$2
+        shift 2
+        (exec nsenter --net="/run/netns/$A" setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+                env SOCKBROKER_SOCKET="$T/sock" "$T/sockbroker" run "$@" >"$out" 2>&1) &
+        P=$!
+        BG+=("$P")
 }
 
 # send_while PID IFACE ETHERTYPE: from B, one frame every 50 ms for as
@@ -190,11 +197,8 @@ rc=$?
 check "a background child outliving the command is served; run waits for it, with the command's status (rc=$rc)" \
         eval 'test "$rc" = 3 && test "$(cat "$T/out/bg")" = "echo reply from 127.0.0.1"'
 # A term handler in the command proves the signal was forwarded to it.
-(exec nsenter --net="/run/netns/$A" setpriv --reuid=65534 --regid=65534 --clear-groups \
-        "$T/sockbroker" run --mode=seccomp -- \
-        sh -c 'trap "exit 9" TERM; echo ready; while :; do sleep 0.1; done' >"$T/term.out" 2>&1) &
-P=$!
-BG+=("$P")
+spawn "$T/term.out" 65534 --mode=seccomp -- \
+        sh -c 'trap "exit 9" TERM; echo ready; while :; do sleep 0.1; done'
 wait_for 10 grep -q ready "$T/term.out"
 kill -TERM "$P"
 wait "$P"
@@ -286,55 +290,39 @@ else
 fi
 
 # --- packet capture -----------------------------------------------------------------------------
-(exec nsenter --net="/run/netns/$A" setpriv --reuid=65534 --regid=65534 --clear-groups \
-        env SOCKBROKER_SOCKET="$T/sock" "$T/sockbroker" run --mode=seccomp -- \
-        "$T/supervise-probe" capture va0 88b5 >"$T/cap.out" 2>&1) &
-P=$!
-BG+=("$P")
+spawn "$T/cap.out" 65534 --mode=seccomp -- "$T/supervise-probe" capture va0 88b5
 send_while "$P" vb0 0x88b5
 wait "$P"
 check "the static probe captures on va0 with a brokered packet socket" \
         grep -q "^captured [0-9]* bytes of 0x88b5 on va0$" "$T/cap.out"
 diag "$(cat "$T/cap.out")"
 
-if command -v tcpdump >/dev/null; then
-        # tcpdump prints "listening on" once its socket is set up.
-        (exec nsenter --net="/run/netns/$A" setpriv --reuid=65534 --regid=65534 --clear-groups \
-                env SOCKBROKER_SOCKET="$T/sock" "$T/sockbroker" run --mode=seccomp -- \
-                timeout 20 tcpdump -i va0 -c 2 -n ether proto 0x88b5 >"$T/td.out" 2>&1) &
-        P=$!
-        BG+=("$P")
-        wait_for 10 grep -q "listening on va0" "$T/td.out"
+# capture OUT UID RUN-OPTION...: tcpdump -i va0 under `sockbroker run
+# RUN-OPTION... --`, as UID, until it has 2 frames of 0x88b5 sent from B;
+# tcpdump says "listening on" once its socket is set up. Sets rc.
+capture() {
+        local out=$1 uid=$2
+        shift 2
+        spawn "$out" "$uid" "$@" -- timeout 20 tcpdump -i va0 -c 2 -n ether proto 0x88b5
+        wait_for 10 grep -q "listening on va0" "$out"
         send_while "$P" vb0 0x88b5
         wait "$P"
         rc=$?
+}
+
+if command -v tcpdump >/dev/null; then
+        capture "$T/td.out" 65534 --mode=seccomp
         check "tcpdump -i va0 under the supervisor alone captures 2 frames, plain rule (rc=$rc)" \
                 eval 'test "$rc" = 0 && grep -q "^2 packets captured" "$T/td.out"'
         diag "$(cat "$T/td.out")"
 
-        (exec nsenter --net="/run/netns/$A" setpriv --reuid=65533 --regid=65533 --clear-groups \
-                env SOCKBROKER_SOCKET="$T/sock" "$T/sockbroker" run --mode=seccomp --iface va0 -- \
-                timeout 20 tcpdump -i va0 -c 2 -n ether proto 0x88b5 >"$T/td2.out" 2>&1) &
-        P=$!
-        BG+=("$P")
-        wait_for 10 grep -q "listening on va0" "$T/td2.out"
-        send_while "$P" vb0 0x88b5
-        wait "$P"
-        rc=$?
+        capture "$T/td2.out" 65533 --mode=seccomp --iface va0
         check "confined rule: tcpdump gets the locked socket; its own filter runs in user space (rc=$rc)" \
                 eval 'test "$rc" = 0 && grep -q "^2 packets captured" "$T/td2.out"'
         diag "$(cat "$T/td2.out")"
 
         # No hint: the interface comes from tcpdump's own bind().
-        (exec nsenter --net="/run/netns/$A" setpriv --reuid=65533 --regid=65533 --clear-groups \
-                env SOCKBROKER_SOCKET="$T/sock" "$T/sockbroker" run --mode=seccomp --debug -- \
-                timeout 20 tcpdump -i va0 -c 2 -n ether proto 0x88b5 >"$T/td3.out" 2>&1) &
-        P=$!
-        BG+=("$P")
-        wait_for 10 grep -q "listening on va0" "$T/td3.out"
-        send_while "$P" vb0 0x88b5
-        wait "$P"
-        rc=$?
+        capture "$T/td3.out" 65533 --mode=seccomp --debug
         check "no hint: tcpdump -i va0 under an iface=va0 rule captures 2 frames, without --iface (rc=$rc)" \
                 eval 'test "$rc" = 0 && grep -q "^2 packets captured" "$T/td3.out" &&
                       grep -q "a placeholder until bind() names the interface" "$T/td3.out"'
@@ -360,11 +348,7 @@ fi
 
 # No hint, raw system calls: the static probe binds its socket to va0.
 for extra in "" options; do
-        (exec nsenter --net="/run/netns/$A" setpriv --reuid=65533 --regid=65533 --clear-groups \
-                env SOCKBROKER_SOCKET="$T/sock" "$T/sockbroker" run --mode=seccomp -- \
-                "$T/supervise-probe" capture va0 88b5 $extra >"$T/cap2.out" 2>&1) &
-        P=$!
-        BG+=("$P")
+        spawn "$T/cap2.out" 65533 --mode=seccomp -- "$T/supervise-probe" capture va0 88b5 $extra
         send_while "$P" vb0 0x88b5
         wait "$P"
         rc=$?
@@ -398,11 +382,7 @@ frame = s.recv(2048)
 print("sniffed %d bytes of 0x%04x on %s" % (len(frame), int.from_bytes(frame[12:14], "big"), sys.argv[1]))
 PY
         chmod 0644 "$T/sniff.py"
-        (exec nsenter --net="/run/netns/$A" setpriv --reuid=65533 --regid=65533 --clear-groups \
-                env SOCKBROKER_SOCKET="$T/sock" "$T/sockbroker" run --mode=seccomp -- \
-                python3 "$T/sniff.py" va0 >"$T/sniff.out" 2>&1) &
-        P=$!
-        BG+=("$P")
+        spawn "$T/sniff.out" 65533 --mode=seccomp -- python3 "$T/sniff.py" va0
         send_while "$P" vb0 0x88b5
         wait "$P"
         check "no hint: python3's AF_PACKET socket, bound with (\"va0\", 0), sniffs under the iface=va0 rule" \
