@@ -83,7 +83,7 @@ else
 fi
 
 step "Check suites under valgrind"
-for runner in check-daemon check-socket check-client check-preload; do
+for runner in check-daemon check-socket check-client check-preload check-supervise; do
         count_step env CK_FORK=no valgrind -q --error-exitcode=1 --leak-check=full \
                 --errors-for-leak-kinds=definite "$top/build/tests/$runner" >/dev/null
 done
