@@ -78,7 +78,7 @@ static int created(int fd, int type_flags)
 SB_EXPORT int sb_socket(int family, int type, int protocol)
 {
         int flags = type & (SOCK_NONBLOCK | SOCK_CLOEXEC);
-        struct sb_spec spec = { .family = family, .type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC) };
+        struct sb_spec spec;
         int fd, saved;
 
         sb_client_set_message(NULL, NULL);
@@ -93,9 +93,7 @@ SB_EXPORT int sb_socket(int family, int type, int protocol)
                 errno = saved;
                 return -1;
         }
-        /* socket(2) takes an EtherType in network byte order. */
-        spec.protocol = family == AF_PACKET ? ntohs((uint16_t)protocol) : (uint32_t)protocol;
-
+        (void)sb_spec_from_socket(family, type, protocol, NULL, &spec);
         fd = sb_client_open(&spec, flags);
         if (fd < 0) {
                 /* The caller sees what the kernel said, as if no broker
