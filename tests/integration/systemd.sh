@@ -26,6 +26,9 @@ ensure_broker_user
 
 T=$(mktemp -d /tmp/sockbroker-systemd.XXXXXX)
 chmod 0755 "$T"
+# The daemon runs here as uids that may not reach the checkout.
+mkdir -m 0755 "$T/bin"
+stage_programs "$T/bin" || skip_all "cannot copy the programs to $T/bin"
 N=sbsd$$
 NC=
 PIDS=()
