@@ -6,6 +6,8 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/contrib/hand-back.sh"
+trap 'hand_back "$top"' EXIT
 "$top/contrib/install-deps.sh"
 (cd "$top" && ./autogen.sh >/dev/null 2>&1)
 mkdir -p "$top/build"
@@ -14,7 +16,7 @@ mkdir -p "$top/build"
 demo=$(mktemp -d /tmp/sockbroker-demo.XXXXXX)
 chmod 0755 "$demo"
 daemon=
-trap '[ -n "$daemon" ] && kill "$daemon" 2>/dev/null; rm -rf "$demo"' EXIT
+trap '[ -n "$daemon" ] && kill "$daemon" 2>/dev/null; rm -rf "$demo"; hand_back "$top"' EXIT
 install -m 0644 "$top/policy/example.conf" "$demo/policy.conf"
 install -m 0755 "$top/build/sockbroker" "$demo/sockbroker"
 

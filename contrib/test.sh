@@ -5,11 +5,14 @@
 #      VM tier, which tests the kernel's side, runs in step 1 only)
 #   3. the Check suites under valgrind
 #   4. make distcheck (without the VM tier)
-# and ends with one line: "tests: N passed, N failed". Run as root.
+# and ends with one line: "tests: N passed, N failed". Run as root; run
+# through sudo, it gives the files it made in the tree to the user.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
+. "$top/contrib/hand-back.sh"
+trap 'hand_back "$top"' EXIT
 passed=0
 failed=0
 
