@@ -15,6 +15,11 @@ jobs=$(nproc)
 trap 'hand_back "$top"' EXIT
 passed=0
 failed=0
+skipped=0
+# What the summary lists: each skip with its reason, each failure with
+# its first diagnostic line and its log.
+skips=$(mktemp)
+failures=$(mktemp)
 
 step_start=$SECONDS
 step() {
@@ -33,8 +38,24 @@ count_suite() {
         fi
         p=$(awk '/^# PASS:/ { print $3 }' "$log")
         f=$(awk '/^# (FAIL|ERROR|XPASS):/ { s += $3 } END { print s + 0 }' "$log")
+        s=$(awk '/^# SKIP:/ { print $3 }' "$log")
         passed=$((passed + ${p:-0}))
         failed=$((failed + ${f:-0}))
+        skipped=$((skipped + ${s:-0}))
+        grep -E '^SKIP: ' "$log" | sed "s|^SKIP: |  ${1##*/}: |" >>"$skips"
+        # A failing point, then the first "# " line its script printed
+        # after it; the script's own log has the rest.
+        awk -v dir="$1" '
+                /^(FAIL|ERROR|XPASS): / {
+                        if (pending) print "    (no diagnostic)"
+                        line = $0; sub(/^[A-Z]+: /, "", line)
+                        script = line; sub(/ .*/, "", script); sub(/\.sh$|$/, "", script)
+                        print "  " $0; print "    log: " dir "/" script ".log"
+                        pending = 1; next
+                }
+                pending && /^# / { print "    " $0; pending = 0; next }
+                /^(PASS|SKIP|XFAIL): / { if (pending) print "    (no diagnostic)"; pending = 0 }
+                END { if (pending) print "    (no diagnostic)" }' "$log" >>"$failures"
 }
 
 # A step that is one test of its own.
@@ -45,6 +66,15 @@ count_step() {
 summary() {
         step "done"
         echo
+        if [ -s "$skips" ]; then
+                echo "skipped: $skipped, each with its reason:"
+                cat "$skips"
+        fi
+        if [ -s "$failures" ]; then
+                echo "failed:"
+                cat "$failures"
+        fi
+        rm -f "$skips" "$failures"
         echo "tests: $passed passed, $failed failed"
         [ "$failed" -eq 0 ]
 }
