@@ -8,5 +8,5 @@ dist_sockbrokerpy_PYTHON = python/sockbroker/__init__.py
 endif
 
 # Skips itself without root or /usr/bin/python3.
-TESTS += tests/integration/python.sh
+ROOT_TESTS += tests/integration/python.sh
 EXTRA_DIST += tests/integration/python.sh

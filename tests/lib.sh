@@ -58,9 +58,10 @@ finish() {
 ensure_broker_user() {
         local u
         for u in sockbroker sockbroker-opener; do
-                getent passwd "$u" >/dev/null ||
-                        useradd --system --no-create-home --home-dir / \
-                                --shell /usr/sbin/nologin "$u"
+                getent passwd "$u" >/dev/null && continue
+                # A change to the host that stays: say so.
+                echo "# creating the system user $u, as the package's sysusers.d would; it is kept"
+                useradd --system --no-create-home --home-dir / --shell /usr/sbin/nologin "$u"
         done
 }
 
