@@ -57,21 +57,21 @@ for mode in preload seccomp; do
         note <"$W/cansend.out"
 done
 
-# 3. The reference's CAN_RAW example, run as written, as uid 65534: it
-#    prints the frame it receives and sends it back.
-if [ -r "${SOCKET_API_RST:-}" ]; then
-        sed -n '/^This last example might require special privileges::/,/^Running an example several times/p' \
-                "$SOCKET_API_RST" | sed '1d;$d' |
-                /usr/bin/python3 "$abs_top_srcdir/tests/vm/reindent-example.py" >"$W/can-example.py"
-        ip link add dev vcan0 type vcan && ip link set vcan0 up
+# 3. The reference's CAN_RAW example, run as written under `sockbroker
+#    run`, and with socket.socket replaced by sockbroker.socket (the
+#    Python module over libsockbroker) and nothing else changed, as uid
+#    65534: it prints the frame it receives and sends it back.
+# can_example NAME SCRIPT CMD...: runs SCRIPT with CMD as uid 65534 on vcan0.
+can_example() {
+        local name=$1 script=$2 ex bus
+        shift 2
         candump -T 60000 vcan0 >"$W/bus.out" 2>&1 &
         bus=$!
         # setpriv itself, not as_nobody: $! must be the process that the
         # kill below stops, not a subshell that would leave it echoing
         # frames on vcan0 for the checks after this one.
         setpriv --reuid=65534 --regid=65534 --clear-groups \
-                "$SOCKBROKER" run -- timeout 60 /usr/bin/python3 -u "$W/can-example.py" \
-                >"$W/can-example.out" 2>&1 &
+                "$@" timeout 60 /usr/bin/python3 -u "$script" >"$W/can-example.out" 2>&1 &
         ex=$!
         # Python starts slowly under emulation: send until it answers.
         sleep 3
@@ -87,14 +87,30 @@ if [ -r "${SOCKET_API_RST:-}" ]; then
         if grep -qF "Received: can_id=321, can_dlc=2, data=b'\\x01\\x02'" "$W/can-example.out" &&
            [ "$(grep -c '321 *\[2\] *01 02' "$W/bus.out")" -ge 2 ] &&
            grep -q '001 *\[3\] *01 02 03' "$W/bus.out"; then
-                pass "the reference's CAN_RAW example receives a frame and echoes it, as uid 65534"
+                pass "$name receives a frame and echoes it, as uid 65534"
         else
-                fail "the reference's CAN_RAW example receives a frame and echoes it, as uid 65534"
+                fail "$name receives a frame and echoes it, as uid 65534"
         fi
         note <"$W/can-example.out"
         note <"$W/bus.out"
+}
+if [ -r "${SOCKET_API_RST:-}" ]; then
+        sed -n '/^This last example might require special privileges::/,/^Running an example several times/p' \
+                "$SOCKET_API_RST" | sed '1d;$d' |
+                /usr/bin/python3 "$abs_top_srcdir/tests/vm/reindent-example.py" >"$W/can-example.py"
+        sed -e 's/^import socket$/import socket, sockbroker/' -e 's/socket\.socket(/sockbroker.socket(/' \
+                "$W/can-example.py" >"$W/can-example-sb.py"
+        ip link add dev vcan0 type vcan && ip link set vcan0 up
+        can_example "the reference's CAN_RAW example" "$W/can-example.py" "$SOCKBROKER" run --
+        if grep -q "sockbroker.socket(socket.AF_CAN" "$W/can-example-sb.py"; then
+                can_example "the reference's CAN_RAW example with sockbroker.socket" \
+                        "$W/can-example-sb.py" env PYTHONPATH="$abs_top_srcdir/python" \
+                        SOCKBROKER_LIBRARY="$abs_top_builddir/.libs/libsockbroker.so.0"
+        else
+                fail "the reference's CAN_RAW example names socket.socket, for sockbroker.socket"
+        fi
 else
-        echo "# skipped: the reference's CAN example (no socket-api.rst beside the tree)"
+        echo "# skipped: the reference's CAN examples (no socket-api.rst beside the tree)"
 fi
 rm -rf "$W"
 
