@@ -116,6 +116,30 @@ start_daemon_in() {
         wait_for 10 grep -q 'ready:' "$dir/daemon.log"
 }
 
+# veth_test NAME: the setting of a test with the daemon in network
+# namespace A and frames from B (veth_namespaces): a private,
+# world-readable directory T (/tmp/sockbroker-NAME.*), A and B, DPID
+# for the daemon and BG for background pids, all killed and removed on
+# exit. Skips the whole test when the namespaces cannot be made.
+veth_test() {
+        T=$(mktemp -d "/tmp/sockbroker-$1.XXXXXX") || skip_all "cannot make a directory in /tmp"
+        chmod 0755 "$T"
+        A=sb${1:0:4}a$$
+        B=sb${1:0:4}b$$
+        DPID=
+        BG=()
+        trap veth_test_cleanup EXIT
+        veth_namespaces "$A" "$B" || skip_all "cannot create network namespaces"
+}
+veth_test_cleanup() {
+        local p
+        for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
+        [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+        ip netns del "$A" 2>/dev/null
+        ip netns del "$B" 2>/dev/null
+        rm -rf "$T"
+}
+
 # veth_namespaces A B: network namespaces A and B joined by two veth pairs,
 # va0-vb0 and va1-vb1, all up, and A's loopback up. Fails when network
 # namespaces cannot be made here.

@@ -20,25 +20,9 @@ THREADS=$abs_top_builddir/tests/preload-threads
 [ -x "$THREADS" ] || skip_all "tests/preload-threads is not built"
 ensure_broker_user
 
-T=$(mktemp -d /tmp/sockbroker-preload.XXXXXX)
-chmod 0755 "$T"
+veth_test preload
 mkdir "$T/out"
 chmod 1777 "$T/out"
-A=sbpa$$
-B=sbpb$$
-DPID=
-BG=()
-
-cleanup() {
-        for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
-        [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-        ip netns del "$A" 2>/dev/null
-        ip netns del "$B" 2>/dev/null
-        rm -rf "$T"
-}
-trap cleanup EXIT
-
-veth_namespaces "$A" "$B" || skip_all "cannot create network namespaces"
 
 # Unprivileged users must be able to run and load these from here.
 install -m 0755 "$SBTEST" "$T/sbtest"

@@ -22,23 +22,7 @@ command -v ip >/dev/null && command -v setpriv >/dev/null || skip_all "needs ip 
 [ -e "$LIBRARY" ] && [ -x "$SBTEST" ] || skip_all "libsockbroker or tests/sbtest is not built"
 ensure_broker_user
 
-T=$(mktemp -d /tmp/sockbroker-python.XXXXXX)
-chmod 0755 "$T"
-A=sbpa$$
-B=sbpb$$
-DPID=
-BG=()
-
-cleanup() {
-        for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
-        [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-        ip netns del "$A" 2>/dev/null
-        ip netns del "$B" 2>/dev/null
-        rm -rf "$T"
-}
-trap cleanup EXIT
-
-veth_namespaces "$A" "$B" || skip_all "cannot create network namespaces"
+veth_test python
 
 # What the unprivileged uids import and load, where they can reach it.
 install -d -m 0755 "$T/py/sockbroker"

@@ -20,25 +20,9 @@ SHIM=$abs_top_builddir/.libs/libsockbroker-preload.so
 [ -x "$PROBE" ] && [ -x "$THREADS" ] || skip_all "the static test programs are not built"
 ensure_broker_user
 
-T=$(mktemp -d /tmp/sockbroker-supervise.XXXXXX)
-chmod 0755 "$T"
+veth_test supervise
 mkdir "$T/out"
 chmod 1777 "$T/out"
-A=sbsa$$
-B=sbsb$$
-DPID=
-BG=()
-
-cleanup() {
-        for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
-        [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-        ip netns del "$A" 2>/dev/null
-        ip netns del "$B" 2>/dev/null
-        rm -rf "$T"
-}
-trap cleanup EXIT
-
-veth_namespaces "$A" "$B" || skip_all "cannot create network namespaces"
 
 # What the unprivileged uids run, where they can reach it.
 install -m 0755 "$SBTEST" "$T/sbtest"
