@@ -126,7 +126,9 @@ static void help_run(void)
                "                        (sets SOCKBROKER_DEBUG=1)\n\n"
                "The shim is $SOCKBROKER_PRELOAD, or else\n  %s\n"
                "Neither mode applies to a set-user-ID or set-group-ID program, which\n"
-               "'sockbroker run' refuses to execute.\n\n"
+               "'sockbroker run' refuses to execute. Under the seccomp filter (auto and\n"
+               "seccomp), no program CMD starts gains privileges by executing one:\n"
+               "no_new_privs is set for the whole tree.\n\n"
                "Exit status: CMD's own, or 128+N when signal N ended it; 1 mode unusable,\n"
                "2 usage, 126 CMD not executable or set-user-ID, 127 CMD not found.\n",
                SOCKBROKER_PRELOAD_PATH);

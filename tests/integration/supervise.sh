@@ -199,6 +199,11 @@ diag "$out"
 out=$(as 65534 env PATH="$T:/usr/bin:/bin" "$T/sockbroker" run -- suid-true 2>&1)
 check "also when found through PATH" eval 'grep -q "is set-user-ID" <<<"$out"'
 
+out=$(sv 65534 grep NoNewPrivs /proc/self/status 2>&1)
+check "under the supervisor the whole tree has no_new_privs ($out)" grep -q "^NoNewPrivs:[[:space:]]*1$" <<<"$out"
+out=$(run_as 65534 --mode=preload -- grep NoNewPrivs /proc/self/status 2>&1)
+check "with the shim alone it does not ($out)" grep -q "^NoNewPrivs:[[:space:]]*0$" <<<"$out"
+
 # --- who is served ------------------------------------------------------------------------------
 status=$(as 65534 "$T/sockbroker" run --mode=seccomp -- sh -c 'cat /proc/$PPID/status' 2>&1)
 check "the supervisor runs with no capability" \
