@@ -152,6 +152,10 @@ chmod 0644 "$T/client.py"
 
 in_a() { nsenter --net="/run/netns/$A" "$@"; }
 in_b() { ip netns exec "$B" "$@"; }
+# A sanitizer build's library needs its runtimes loaded first: python3
+# itself is not built with them.
+SANITIZERS=$(ldd "$LIBRARY" | awk '/lib(asan|ubsan)\.so/ { printf "%s%s", sep, $3; sep = ":" }')
+
 # client UID [ENV...] -- ARGS...: client.py ARGS as UID in A, with the test's
 # broker, module and library; ENV overrides.
 client() {
@@ -159,6 +163,7 @@ client() {
         shift
         while [ "$1" != -- ]; do env+=("$1"); shift; done
         shift
+        [ -n "$SANITIZERS" ] && env+=(LD_PRELOAD="$SANITIZERS" ASAN_OPTIONS=detect_leaks=0)
         in_a setpriv --reuid="$uid" --regid="$uid" --clear-groups \
                 env SOCKBROKER_SOCKET="$T/sock" SOCKBROKER_LIBRARY="$T/libsockbroker.so.0" \
                 PYTHONPATH="$T/py" PYTHONDONTWRITEBYTECODE=1 "${env[@]}" \
