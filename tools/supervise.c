@@ -281,7 +281,7 @@ static bool identity_equal(struct identity *a, struct identity *b)
  * Valid only once the notification is checked to be still pending. */
 static int caller_read(pid_t pid, struct caller *c)
 {
-        char path[64], buf[4096], num[16];
+        char path[64], buf[16384], num[16];
         _cleanup_close_ int fd = -1;
         unsigned long u[4], g[4];
         const char *p;
@@ -293,8 +293,10 @@ static int caller_read(pid_t pid, struct caller *c)
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return negative_errno();
+        /* Room for 256 groups and more; a status that does not fit is
+         * not trusted. */
         n = read(fd, buf, sizeof(buf) - 1);
-        if (n <= 0)
+        if (n <= 0 || (size_t)n >= sizeof(buf) - 1)
                 return -EIO;
         buf[n] = '\0';
 
