@@ -55,25 +55,13 @@ while getopts r:n:t:s: opt; do
         *) echo "usage: $0 [--smoke] [-r ROUNDS] [-n GRANTS] [-t SECONDS] [-s SCENARIOS]" >&2; exit 2 ;;
         esac
 done
-for v in "$rounds" "$grants" "$bound"; do
-        [[ $v =~ ^[1-9][0-9]{0,6}$ ]] || { echo "$0: '$v' is not a count" >&2; exit 2; }
-done
-
 abs_top_builddir=${abs_top_builddir:-$PWD}
 export abs_top_builddir
 . "$(dirname "$0")/../tests/lib.sh"
+. "$(dirname "$0")/lib.sh"
+bench_counts "$rounds" "$grants" "$bound"
 bin=$abs_top_builddir/bench/fairness
-for f in "$bin" "$SOCKBROKERD"; do
-        [ -x "$f" ] || { echo "$0: $f not found; run 'make bench'" >&2; exit 1; }
-done
-if [ "$(id -u)" != 0 ]; then
-        echo "$0: skipped: needs root (a network namespace, the daemon, other uids)"
-        exit 0
-fi
-for c in ip nsenter setpriv; do
-        command -v "$c" >/dev/null || { echo "$0: needs $c" >&2; exit 1; }
-done
-ensure_broker_user
+bench_setup "$bin" "$SOCKBROKERD"
 
 GOOD=65534
 BAD=65533
@@ -96,11 +84,6 @@ cleanup() {
         rm -rf "$T"
 }
 trap cleanup EXIT
-
-broke() {
-        echo "$0: $*" >&2
-        exit 1
-}
 
 { ip netns add "$NS" && ip -n "$NS" link set lo up; } || broke "cannot create a network namespace"
 install -m 0755 "$bin" "$T/fairness"

@@ -51,26 +51,14 @@ while getopts r:n:t: opt; do
         *) echo "usage: $0 [--smoke] [-r ROUNDS] [-n GRANTS] [-t SECONDS]" >&2; exit 2 ;;
         esac
 done
-for v in "$rounds" "$grants" "$tput_seconds"; do
-        [[ $v =~ ^[1-9][0-9]{0,6}$ ]] || { echo "$0: '$v' is not a count" >&2; exit 2; }
-done
-
 abs_top_builddir=${abs_top_builddir:-$PWD}
 export abs_top_builddir
 . "$(dirname "$0")/../tests/lib.sh"
+. "$(dirname "$0")/lib.sh"
+bench_counts "$rounds" "$grants" "$tput_seconds"
 grant_bin=$abs_top_builddir/bench/grant
 floor_bin=$abs_top_builddir/bench/floor
-for f in "$grant_bin" "$floor_bin" "$SOCKBROKERD" "$SOCKBROKER_OPENER"; do
-        [ -x "$f" ] || { echo "$0: $f not found; run 'make bench'" >&2; exit 1; }
-done
-if [ "$(id -u)" != 0 ]; then
-        echo "$0: skipped: needs root (a network namespace, the daemon, another uid)"
-        exit 0
-fi
-for c in ip nsenter setpriv taskset; do
-        command -v "$c" >/dev/null || { echo "$0: needs $c" >&2; exit 1; }
-done
-ensure_broker_user
+bench_setup "$grant_bin" "$floor_bin" "$SOCKBROKERD" "$SOCKBROKER_OPENER" -- taskset
 
 CLIENT=65534
 NCPU=$(nproc)
@@ -94,11 +82,6 @@ cleanup() {
         rm -rf "$T"
 }
 trap cleanup EXIT
-
-broke() {
-        echo "$0: $*" >&2
-        exit 1
-}
 
 { ip netns add "$NS" && ip -n "$NS" link set lo up; } || broke "cannot create a network namespace"
 install -m 0755 "$grant_bin" "$T/grant"

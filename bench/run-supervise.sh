@@ -44,26 +44,14 @@ while getopts r:n:g: opt; do
         *) echo "usage: $0 [--smoke] [-r ROUNDS] [-n CONNECTS] [-g GRANTS]" >&2; exit 2 ;;
         esac
 done
-for v in "$rounds" "$connects" "$grants"; do
-        [[ $v =~ ^[1-9][0-9]{0,6}$ ]] || { echo "$0: '$v' is not a count" >&2; exit 2; }
-done
-
 abs_top_builddir=${abs_top_builddir:-$PWD}
 export abs_top_builddir
 . "$(dirname "$0")/../tests/lib.sh"
+. "$(dirname "$0")/lib.sh"
+bench_counts "$rounds" "$connects" "$grants"
 bin=$abs_top_builddir/bench/supervise
 shim=$abs_top_builddir/.libs/libsockbroker-preload.so
-for f in "$bin" "$shim" "$SOCKBROKERD" "$SOCKBROKER_OPENER" "$SOCKBROKER"; do
-        [ -e "$f" ] || { echo "$0: $f not found; run 'make bench'" >&2; exit 1; }
-done
-if [ "$(id -u)" != 0 ]; then
-        echo "$0: skipped: needs root (a network namespace, the daemon, another uid)"
-        exit 0
-fi
-for c in ip nsenter setpriv; do
-        command -v "$c" >/dev/null || { echo "$0: needs $c" >&2; exit 1; }
-done
-ensure_broker_user
+bench_setup "$bin" "$shim" "$SOCKBROKERD" "$SOCKBROKER_OPENER" "$SOCKBROKER"
 
 CLIENT=65534
 T=$(mktemp -d /tmp/sockbroker-supervise-bench.XXXXXX)
@@ -78,11 +66,6 @@ cleanup() {
         rm -rf "$T"
 }
 trap cleanup EXIT
-
-broke() {
-        echo "$0: $*" >&2
-        exit 1
-}
 
 { ip netns add "$NS" && ip -n "$NS" link set lo up; } || broke "cannot create a network namespace"
 install -m 0755 "$bin" "$T/supervise"

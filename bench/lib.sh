@@ -1,0 +1,37 @@
+# shellcheck shell=bash
+# lib.sh - what the bench/run-*.sh scripts share; each sources
+# tests/lib.sh first, for the daemon's paths and ensure_broker_user.
+
+# bench_counts VALUE...: each must be a count, 1 to 9999999; else exit 2.
+bench_counts() {
+        local v
+        for v in "$@"; do
+                [[ $v =~ ^[1-9][0-9]{0,6}$ ]] || { echo "$0: '$v' is not a count" >&2; exit 2; }
+        done
+}
+
+# bench_setup FILE... [-- COMMAND...]: the FILEs must exist (built by
+# make bench), and the COMMANDs besides ip, nsenter and setpriv be there.
+# Without root it says it skips and exits 0. Creates the daemon's users.
+bench_setup() {
+        local f c tools=(ip nsenter setpriv)
+        while [ $# -gt 0 ] && [ "$1" != -- ]; do
+                [ -e "$1" ] || { echo "$0: $1 not found; run 'make bench'" >&2; exit 1; }
+                shift
+        done
+        [ "${1:-}" = -- ] && shift && tools+=("$@")
+        if [ "$(id -u)" != 0 ]; then
+                echo "$0: skipped: needs root (a network namespace, the daemon, another uid)"
+                exit 0
+        fi
+        for c in "${tools[@]}"; do
+                command -v "$c" >/dev/null || { echo "$0: needs $c" >&2; exit 1; }
+        done
+        ensure_broker_user
+}
+
+# broke MESSAGE: the harness itself failed.
+broke() {
+        echo "$0: $*" >&2
+        exit 1
+}
