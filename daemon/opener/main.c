@@ -229,6 +229,8 @@ int main(int argc, char **argv)
                 log_error("the service manager passed something other than one listening "
                           "AF_UNIX SOCK_SEQPACKET socket: %s", strerror(-listen_fd));
                 return EXIT_FAILURE;
+        } else {
+                o.config.restartable = true;
         }
         return opener_listen(listen_fd, uid, &o.config);
 }

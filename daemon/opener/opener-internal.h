@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,7 @@ struct opener {
         uint32_t generation;
         uint64_t caps;           /* capabilities held */
         uint64_t netns_cookie;   /* of the opener's own network namespace */
+        bool restart;            /* exit, to come back with what the policy needs */
 };
 
 /*

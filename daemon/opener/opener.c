@@ -238,8 +238,22 @@ static void handle_reload(struct opener *o)
         }
         if (policy_capabilities(p) & ~o->caps) {
                 policy_free(p);
-                send_policy(o, EPERM, "the new policy needs capabilities that were dropped at "
-                                      "start; restart sockbrokerd to load it", -1, 0);
+                if (!o->config->restartable) {
+                        send_policy(o, EPERM, "the new policy needs capabilities that were "
+                                              "dropped at start; restart sockbrokerd to load it",
+                                    -1, 0);
+                        return;
+                }
+                /* Under a service manager, the next connection starts a
+                 * new opener, which loads this policy with the unit's
+                 * capabilities and keeps what it needs; the broker
+                 * follows when this one hangs up. */
+                log_notice("the new policy needs capabilities that were dropped at start; "
+                           "exiting to be started again with them");
+                send_policy(o, EPERM, "the new policy needs capabilities that the opener dropped "
+                                      "at start; the opener and the broker restart to load it",
+                            -1, 0);
+                o->restart = true;
                 return;
         }
         r = image_memfd(p, &fd, &size);
@@ -1115,6 +1129,8 @@ static void opener_serve(struct opener *o)
                         opener_fatal("receiving from the broker: %s", strerror((int)-n));
 
                 opener_dispatch(o, &buf, (size_t)n, fds, n_fds);
+                if (o->restart)
+                        break;
         }
 
 }
@@ -1212,6 +1228,10 @@ int opener_listen(int listen_fd, uid_t broker_uid, const struct opener_config *c
                 (void)notify_send("STATUS=Serving the broker");
                 opener_serve(&o);
                 o.sock = safe_close(o.sock);
+                if (o.restart) {
+                        opener_done(&o);
+                        return EXIT_SUCCESS;
+                }
                 (void)notify_send(status + strlen("READY=1\n"));
                 log_info("the broker hung up; waiting for it to come back");
         }

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -14,6 +15,8 @@ struct opener_config {
         uid_t uid;               /* the opener's own user, never 0 */
         gid_t gid;
         unsigned hci_timeout_ms; /* wait for a controller's answer this long */
+        bool restartable;        /* its socket is the service manager's, which
+                                  * starts it again on the next connection */
 };
 
 /* Runs the opener on its end of the socketpair until the broker hangs

@@ -308,4 +308,34 @@ check "SIGTERM stops the daemon cleanly (rc=$rc)" test "$rc" = 0
 check "and the opener with it" bash -c "! kill -0 $OPID 2>/dev/null"
 DPID=
 
+# --- a reload that needs a capability the opener dropped -------------------------------------------------
+# Forked by sockbrokerd, the opener cannot come back with more than it
+# kept: the reload is refused and the old policy keeps serving. (Under
+# systemd the two restart instead; tests/package-install.sh.)
+mkdir -p "$T/caps"
+printf 'allow uid=65534 inet raw proto=icmp netns=host\n' >"$T/caps/policy.conf"
+chmod 0644 "$T/caps/policy.conf"
+if start_daemon_in "$A" "$T/caps"; then
+        OPID=$(pgrep -P "$DPID" | head -n1)
+        check "a netns=host ICMP policy leaves the opener CAP_NET_RAW alone" \
+                test "$(status_field "$OPID" CapEff)" = 0000000000002000
+        printf 'allow uid=65534 inet raw proto=icmp\n' >"$T/caps/policy.conf"
+        kill -HUP "$DPID"
+        check "SIGHUP with a policy that needs CAP_SYS_ADMIN is refused: restart to load it" \
+                wait_for 10 grep -q 'policy not loaded: the new policy needs capabilities that were dropped at start; restart sockbrokerd to load it' "$T/caps/daemon.log"
+        check "the daemon says it still serves generation 1" \
+                grep -q 'reload failed; still serving policy generation 1' "$T/caps/daemon.log"
+        out=$(in_a setpriv --reuid=65534 --regid=65534 --clear-groups \
+                env SOCKBROKER_SOCKET="$T/caps/sock" "$T/sbtest" open inet/raw/icmp 2>&1)
+        check "and does: the old rule grants" grep -q 'granted .*rule=".*caps/policy.conf:1"' <<<"$out"
+        diag "$out"
+        check "the opener is the same process" kill -0 "$OPID"
+        kill -TERM "$DPID"
+        wait "$DPID"
+        DPID=
+else
+        not_ok "sockbrokerd starts with a netns=host ICMP policy"
+        diag "$(tail -n 5 "$T/caps/daemon.log")"
+fi
+
 finish
