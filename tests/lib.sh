@@ -53,6 +53,86 @@ finish() {
         [ "$tap_failed" -eq 0 ]
 }
 
+# --- a container booted with this system's own systemd ----------------------
+# nspawn_unavailable: prints why no container can be booted here, or
+# nothing.
+nspawn_unavailable() {
+        if ! command -v systemd-nspawn >/dev/null || ! command -v unshare >/dev/null; then
+                echo "needs systemd-nspawn and unshare"
+        elif [ -d /run/systemd/system ]; then
+                echo "systemd runs this machine: nspawn would register with it"
+        fi
+}
+
+# systemd-nspawn --keep-unit leaves "payload" and "supervisor" cgroups
+# under ours; these are the ones it made, to remove when it is done.
+NSPAWN_CGROUPS=()
+nspawn_cgroups_clean() {
+        local d
+        for d in "${NSPAWN_CGROUPS[@]}"; do
+                [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+        done
+        NSPAWN_CGROUPS=()
+}
+
+# nspawn_boot DIR SECONDS SETUP [NSPAWN-OPTION...]: boots this system's
+# systemd in a container whose root is a tmpfs overlay of /, in the
+# background, for at most SECONDS; sets NSPID. SETUP is shell code run
+# first, with $R the container's root, to add units or remove files.
+# Everything is undone when the private mount namespace goes away.
+# nspawn's output goes to DIR/nspawn.log.
+nspawn_boot() {
+        local dir=$1 secs=$2 setup=$3 ctl path base d
+        shift 3
+        mkdir -p "$dir/ovl"
+        while IFS=: read -r _ ctl path; do
+                case $ctl in
+                name=systemd) base=/sys/fs/cgroup/systemd ;;
+                "") base=$(findmnt -rn -t cgroup2 -o TARGET | head -n1) ;;
+                *) continue ;;
+                esac
+                for d in payload supervisor; do
+                        [ -n "$base" ] && [ ! -e "$base${path%/}/$d" ] && NSPAWN_CGROUPS+=("$base${path%/}/$d")
+                done
+        done </proc/self/cgroup
+        timeout "$secs" unshare --mount --propagation private bash -c '
+                set -e
+                O=$1 setup=$2
+                shift 2
+                mount -t tmpfs tmpfs /run
+                mount -t tmpfs tmpfs "$O"
+                mkdir "$O/upper" "$O/work" "$O/root"
+                mount -t overlay overlay -o "lowerdir=/,upperdir=$O/upper,workdir=$O/work" "$O/root"
+                R=$O/root
+                eval "$setup"
+                exec systemd-nspawn -q -D "$R" --private-network --register=no --keep-unit -b "$@"
+        ' sh "$dir/ovl" "$setup" "$@" </dev/null >"$dir/nspawn.log" 2>&1 &
+        NSPID=$!
+}
+
+# nspawn_results DIR PREFIX FILE: waits for the container of nspawn_boot
+# DIR and turns FILE, which the checks in it wrote ("booted", then
+# "ok - ...", "not ok - ..." and "# ..." lines, then "done"), into test
+# points named PREFIX: ....
+nspawn_results() {
+        local dir=$1 prefix=$2 file=$3 line
+        wait "$NSPID"
+        nspawn_cgroups_clean
+        if ! grep -q '^booted$' "$file" 2>/dev/null; then
+                ok "$prefix # SKIP the container did not boot here"
+                diag "$(tail -n 5 "$dir/nspawn.log")"
+                return
+        fi
+        while IFS= read -r line; do
+                case $line in
+                "ok - "*) ok "$prefix: ${line#ok - }" ;;
+                "not ok - "*) not_ok "$prefix: ${line#not ok - }" ;;
+                "# "*) diag "${line#\# }" ;;
+                esac
+        done <"$file"
+        check "$prefix: the checks ran to the end" grep -q '^done$' "$file"
+}
+
 # The broker and the opener run as these users; the install creates them
 # (systemd/sysusers).
 ensure_broker_user() {

@@ -33,17 +33,6 @@ N=sbsd$$
 NC=
 PIDS=()
 
-# systemd-nspawn --keep-unit leaves "payload" and "supervisor" cgroups
-# under ours; these are the ones it made, to remove when it is done.
-NSPAWN_CGROUPS=()
-nspawn_cgroups_clean() {
-        local d
-        for d in "${NSPAWN_CGROUPS[@]}"; do
-                [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-        done
-        NSPAWN_CGROUPS=()
-}
-
 cleanup() {
         local p
         for p in "${PIDS[@]}"; do
@@ -293,39 +282,12 @@ journalctl -u sockbroker.service -u sockbroker-opener.service --no-pager | tail 
 echo done
 EOF
 
-nspawn_skip=
-if ! command -v systemd-nspawn >/dev/null || ! command -v unshare >/dev/null; then
-        nspawn_skip="needs systemd-nspawn and unshare"
-elif [ -d /run/systemd/system ]; then
-        nspawn_skip="systemd runs this machine: nspawn would register with it"
-else
-        mkdir -p "$T/nspawn/ovl"
-        while IFS=: read -r _ ctl path; do
-                case $ctl in
-                name=systemd) base=/sys/fs/cgroup/systemd ;;
-                "") base=$(findmnt -rn -t cgroup2 -o TARGET | head -n1) ;;
-                *) continue ;;
-                esac
-                for d in payload supervisor; do
-                        [ -n "$base" ] && [ ! -e "$base${path%/}/$d" ] && NSPAWN_CGROUPS+=("$base${path%/}/$d")
-                done
-        done </proc/self/cgroup
-        timeout 90 unshare --mount --propagation private bash -c '
-                set -e
-                T=$1 B=$2
-                mount -t tmpfs tmpfs /run
-                mount -t tmpfs tmpfs "$T/nspawn/ovl"
-                mkdir "$T/nspawn/ovl/upper" "$T/nspawn/ovl/work" "$T/nspawn/ovl/root"
-                mount -t overlay overlay \
-                        -o "lowerdir=/,upperdir=$T/nspawn/ovl/upper,workdir=$T/nspawn/ovl/work" \
-                        "$T/nspawn/ovl/root"
-                exec systemd-nspawn -q -D "$T/nspawn/ovl/root" --private-network --register=no \
-                        --keep-unit -b \
-                        --bind="$T/nspawn/results:/results" --bind="$T/nspawn/etc:/etc/sockbroker" \
-                        --bind-ro="$B:/opt/sockbroker-build" \
-                        --bind-ro="$T/nspawn/system:/etc/systemd/system"
-        ' sh "$T" "$abs_top_builddir" </dev/null >"$T/nspawn.log" 2>&1 &
-        NSPID=$!
+nspawn_skip=$(nspawn_unavailable)
+if [ -z "$nspawn_skip" ]; then
+        nspawn_boot "$T/nspawn" 90 : \
+                --bind="$T/nspawn/results:/results" --bind="$T/nspawn/etc:/etc/sockbroker" \
+                --bind-ro="$abs_top_builddir:/opt/sockbroker-build" \
+                --bind-ro="$T/nspawn/system:/etc/systemd/system"
         PIDS+=("$NSPID")
 fi
 
@@ -645,21 +607,7 @@ fi
 if [ -n "$nspawn_skip" ]; then
         ok "under systemd # SKIP $nspawn_skip"
 else
-        wait "$NSPID"
-        nspawn_cgroups_clean
-        if grep -q '^booted$' "$T/nspawn/results/out.txt" 2>/dev/null; then
-                while IFS= read -r line; do
-                        case $line in
-                        "ok - "*) ok "systemd: ${line#ok - }" ;;
-                        "not ok - "*) not_ok "systemd: ${line#not ok - }" ;;
-                        "# "*) diag "${line#\# }" ;;
-                        esac
-                done <"$T/nspawn/results/out.txt"
-                check "systemd: the checks ran to the end" grep -q '^done$' "$T/nspawn/results/out.txt"
-        else
-                ok "under systemd # SKIP the container did not boot here"
-                diag "$(tail -n 5 "$T/nspawn.log")"
-        fi
+        nspawn_results "$T/nspawn" systemd "$T/nspawn/results/out.txt"
 fi
 
 
