@@ -15,6 +15,8 @@ packages=(
         tcpdump golang-go
         # the units and the container tests
         systemd systemd-container
+        # the Debian packages
+        debhelper dh-python fakeroot lintian
         # the VM tier (CAN and Bluetooth on a real kernel)
         qemu-system-x86 busybox-static cpio kmod can-utils bluez bluez-test-tools
 )

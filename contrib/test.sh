@@ -5,6 +5,8 @@
 #      VM tier, which tests the kernel's side, runs in step 1 only)
 #   3. the Check suites under valgrind
 #   4. make distcheck (without the VM tier)
+#   5. the Debian packages: dpkg-buildpackage, lintian, their contents, and
+#      an install, reload and purge in a container booted with systemd
 # and ends with one line: "tests: N passed, N failed". Run as root; run
 # through sudo, it gives the files it made in the tree to the user.
 set -uo pipefail
@@ -56,6 +58,45 @@ count_suite() {
                 pending && /^# / { print "    " $0; pending = 0; next }
                 /^(PASS|SKIP|XFAIL): / { if (pending) print "    (no diagnostic)"; pending = 0 }
                 END { if (pending) print "    (no diagnostic)" }' "$log" >>"$failures"
+}
+
+# count_tap LOG COMMAND...: runs a TAP test, its output in LOG, and adds
+# its points, skips and failures to the count and the summary.
+count_tap() {
+        local log=$1 name=${1##*/} line pending= rc
+        name=${name%.log}
+        shift
+        "$@" >"$log" 2>&1
+        rc=$?
+        local f0=$failed
+        while IFS= read -r line; do
+                case $line in
+                "1..0 # SKIP "*)
+                        skipped=$((skipped + 1))
+                        echo "  $name: ${line#1..0 # SKIP }" >>"$skips" ;;
+                "ok "*"# SKIP "*)
+                        skipped=$((skipped + 1))
+                        echo "  $name: ${line##*# SKIP }" >>"$skips" ;;
+                "ok "*|"not ok "*"# TODO "*)
+                        passed=$((passed + 1)) ;;
+                "not ok "*)
+                        [ -n "$pending" ] && echo "    (no diagnostic)" >>"$failures"
+                        failed=$((failed + 1))
+                        printf '  %s: %s\n    log: %s\n' "$name" "$line" "$log" >>"$failures"
+                        pending=1
+                        continue ;;
+                "# "*)
+                        [ -n "$pending" ] && echo "    $line" >>"$failures" ;;
+                *) continue ;;
+                esac
+                pending=
+        done <"$log"
+        [ -n "$pending" ] && echo "    (no diagnostic)" >>"$failures"
+        # A script that failed without a failing point failed as a whole.
+        if [ "$rc" -ne 0 ] && [ "$failed" -eq "$f0" ]; then
+                failed=$((failed + 1))
+                printf '  %s: exited with status %d\n    log: %s\n' "$name" "$rc" "$log" >>"$failures"
+        fi
 }
 
 # A step that is one test of its own.
@@ -123,5 +164,26 @@ done
 
 step "make distcheck"
 count_step bash -c "cd '$top/build' && SOCKBROKER_SKIP_VM=1 make -s distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >/dev/null"
+
+step "Debian packages: build, lintian, contents, install under systemd"
+# Built from the files git tracks, copied out of the tree, so that the
+# build leaves nothing in it.
+# The checkout may belong to the user who ran this through sudo.
+git_top() { git -c safe.directory="$top" -C "$top" "$@"; }
+if git_top rev-parse --git-dir >/dev/null 2>&1; then
+        deb=$(mktemp -d /tmp/sockbroker-deb.XXXXXX)
+        mkdir "$deb/sockbroker"
+        git_top ls-files -z | (cd "$top" && tar --null -T - -cf -) | tar -C "$deb/sockbroker" -xf -
+        count_step bash -c "cd '$deb/sockbroker' && dpkg-buildpackage -us -uc -b -Jauto >'$top/build/deb-build.log' 2>&1 ||
+                { tail -n 30 '$top/build/deb-build.log'; false; }"
+        count_step lintian --info --display-info --fail-on error,warning "$deb"/sockbroker_*.changes
+        count_tap "$top/build/package.log" env abs_top_srcdir="$top" bash "$top/tests/package.sh" "$deb"
+        count_tap "$top/build/package-install.log" \
+                env abs_top_srcdir="$top" bash "$top/tests/package-install.sh" "$deb"
+        rm -rf "$deb"
+else
+        skipped=$((skipped + 1))
+        echo "  Debian packages: not a git checkout; debian/ builds from the files git tracks" >>"$skips"
+fi
 
 summary
