@@ -88,6 +88,7 @@ static void broker_up(void)
         B.limits.log_rate = 1;
         B.next_seq = 1;
         B.generation = 1;
+        B.opener_ready = true;
         B.listen_fd = -1;
         B.pending = calloc(B.limits.max_inflight, sizeof(*B.pending));
         if (!B.pending || grant_ring_init(&B.grants, B.limits.max_grants) < 0)

@@ -99,9 +99,13 @@ struct broker {
         sd_event_source *listen_io;
         sd_event_source *listen_retry;
 
-        int opener_fd;
+        int opener_fd;           /* -1 between two openers on their own */
         pid_t opener_pid;
+        const char *opener_socket;       /* an opener on its own: where the next listens */
+        bool opener_ready;       /* it has sent its policy: requests may be read */
+        uint64_t opener_lost_usec;       /* CLOCK_MONOTONIC: when the last one hung up */
         sd_event_source *opener_io;
+        sd_event_source *opener_reconnect;
 
         policy *policy;
         uint32_t generation;
@@ -134,6 +138,6 @@ static inline uint64_t now_mono(void)
         return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* Loads the broker's seccomp filter (broker-seccomp.c); 0 or a negative
- * errno. */
-int broker_seccomp_lock(void);
+/* Loads the broker's seccomp filter (broker-seccomp.c), with connect()
+ * when it connects to each next opener; 0 or a negative errno. */
+int broker_seccomp_lock(bool reconnect);

@@ -7,7 +7,8 @@
  * meets first. Once the loop runs it accepts and serves connections on
  * sockets it already has, reads its peers' /proc files, and talks to the
  * journal and the service manager. It creates no socket but AF_UNIX
- * ones (sd_notify(), the journal), binds, listens and connects nothing,
+ * ones (sd_notify(), the journal), binds and listens nothing, connects
+ * only to an opener that runs on its own (the next one, when it restarts),
  * starts no thread or process, executes nothing, and sets no socket
  * option but the journal socket's buffer size: the opener does the rest,
  * or nobody does.
@@ -15,6 +16,8 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <stdbool.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "common/util.h"
@@ -69,7 +72,18 @@ static const struct seccomp_allow broker_allow[] = {
         SECCOMP_ALLOW(waitid),
 };
 
-int broker_seccomp_lock(void)
+/* Only with --opener-socket: to the next opener's AF_UNIX socket. The
+ * address is in memory a filter cannot read; socket() above makes only
+ * AF_UNIX sockets to connect. */
+static const struct seccomp_allow broker_allow_reconnect = SECCOMP_ALLOW(connect);
+
+int broker_seccomp_lock(bool reconnect)
 {
-        return seccomp_lock(broker_allow, ELEMENTSOF(broker_allow));
+        struct seccomp_allow allow[ELEMENTSOF(broker_allow) + 1];
+        size_t n = ELEMENTSOF(broker_allow);
+
+        memcpy(allow, broker_allow, sizeof(broker_allow));
+        if (reconnect)
+                allow[n++] = broker_allow_reconnect;
+        return seccomp_lock(allow, n);
 }

@@ -62,6 +62,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <poll.h>
@@ -87,6 +88,8 @@
 #include "proto/protocol.h"
 
 #define BROKER_POLICY_TIMEOUT_MS (60 * 1000)
+/* Between two openers on their own, the next is connected to this often. */
+#define BROKER_RECONNECT_USEC (100 * UINT64_C(1000))
 /* How long a broker whose opener failed waits for it to be collected. */
 #define BROKER_REAP_WAIT_MS 2000
 /* Connections accepted in one turn of the loop. */
@@ -294,6 +297,136 @@ static void broker_take_result(struct broker *b, const struct opener_result *m, 
         conn_record_grant(c, p->what, p->rule, start);
 }
 
+/* ---- the next opener ------------------------------------------------------ */
+
+/*
+ * An opener on its own (--opener-socket) is one its service manager
+ * restarts: after a crash, or to load a policy that needs capabilities
+ * it dropped. The broker then stays. It answers what was in flight,
+ * stops reading requests, connects to the opener's socket again (which
+ * starts the next one), and serves again once that one has sent its
+ * policy; a client meanwhile waits, unread, for at most as long as an
+ * opener may take to answer (--opener-timeout). A forked opener is gone
+ * for good, and so is its broker.
+ */
+
+static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+
+int broker_connect_opener(const char *path)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        size_t len = strlen(path);
+        _cleanup_close_ int fd = -1;
+
+        if (len >= sizeof(sa.sun_path))
+                return -ENAMETOOLONG;
+        memcpy(sa.sun_path, path, len);
+        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return negative_errno();
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                return negative_errno();
+        return TAKE_FD(fd);
+}
+
+static void broker_reconnect_at(struct broker *b, uint64_t usec)
+{
+        (void)sd_event_source_set_time(b->opener_reconnect, usec);
+        (void)sd_event_source_set_enabled(b->opener_reconnect, SD_EVENT_ONESHOT);
+}
+
+static uint64_t broker_reconnect_deadline(const struct broker *b)
+{
+        return b->opener_lost_usec + b->limits.opener_timeout_sec * USEC_PER_SEC;
+}
+
+static int broker_opener_lost(struct broker *b, const char *why)
+{
+        if (!b->opener_socket) {
+                log_error("the opener has gone (%s); answering %u request(s) in flight and exiting",
+                          why, b->n_pending);
+                pending_fail_all(b, EPIPE, "the opener has gone");
+                return sd_event_exit(b->event, BROKER_EXIT_OPENER);
+        }
+        b->opener_io = sd_event_source_disable_unref(b->opener_io);
+        b->opener_fd = safe_close(b->opener_fd);
+        if (!b->opener_ready) {
+                /* One that takes the connection and drops it (a broker
+                 * of another uid, say) is not tried again at once. */
+                log_warning("the next opener hung up before sending its policy (%s)", why);
+                broker_reconnect_at(b, now_mono() + BROKER_RECONNECT_USEC);
+                return 0;
+        }
+        log_warning("the opener has gone (%s); answering %u request(s) in flight and connecting "
+                    "to the next", why, b->n_pending);
+        b->opener_ready = false;
+        b->opener_lost_usec = now_mono();
+        pending_fail_all(b, EPIPE, "the opener has gone");
+        broker_update_io(b, NULL);
+        sd_notify(false, "STATUS=Waiting for the next opener");
+        broker_reconnect_at(b, b->opener_lost_usec);
+        return 0;
+}
+
+/* Every BROKER_RECONNECT_USEC until the next opener listens; once
+ * connected, at the deadline for its policy. */
+static int on_opener_reconnect(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct broker *b = userdata;
+        int fd, r;
+
+        if (now_mono() >= broker_reconnect_deadline(b)) {
+                log_error("no opener at %s sent a policy within %us; exiting", b->opener_socket,
+                          b->limits.opener_timeout_sec);
+                return sd_event_exit(b->event, BROKER_EXIT_OPENER);
+        }
+        if (b->opener_fd >= 0) {
+                /* Connected: its policy may still come in time. */
+                broker_reconnect_at(b, broker_reconnect_deadline(b));
+                return 0;
+        }
+        fd = broker_connect_opener(b->opener_socket);
+        if (fd == -ENOENT || fd == -ECONNREFUSED || fd == -EAGAIN) {
+                uint64_t next = now_mono() + BROKER_RECONNECT_USEC;
+
+                broker_reconnect_at(b, next < broker_reconnect_deadline(b) ? next
+                                                                         : broker_reconnect_deadline(b));
+                return 0;
+        }
+        if (fd < 0) {
+                log_error("cannot reach the opener at %s: %s; exiting", b->opener_socket, strerror(-fd));
+                return sd_event_exit(b->event, BROKER_EXIT_OPENER);
+        }
+        r = sd_event_add_io(b->event, &b->opener_io, fd, EPOLLIN, on_opener_io, b);
+        if (r < 0) {
+                safe_close(fd);
+                log_error("cannot watch the opener's socket: %s; exiting", strerror(-r));
+                return sd_event_exit(b->event, BROKER_EXIT_OPENER);
+        }
+        b->opener_fd = fd;
+        log_info("connected to the opener at %s; waiting for its policy", b->opener_socket);
+        broker_reconnect_at(b, broker_reconnect_deadline(b));
+        return 0;
+}
+
+/* The next opener's first message: its policy, which the broker serves
+ * from now on. One that has none is no opener to serve with. */
+static int broker_opener_found(struct broker *b, const struct opener_policy *m, int fd)
+{
+        if (broker_take_policy(b, m, fd) < 0) {
+                log_error("the next opener has no policy to serve; exiting");
+                return sd_event_exit(b->event, BROKER_EXIT_OPENER);
+        }
+        b->opener_ready = true;
+        b->reloading = false;
+        (void)sd_event_source_set_enabled(b->opener_reconnect, SD_EVENT_OFF);
+        broker_update_io(b, NULL);
+        log_info("the next opener serves policy generation %u", b->generation);
+        sd_notify(false, "READY=1");
+        broker_set_status(b);
+        return 0;
+}
+
 static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         struct broker *b = userdata;
@@ -316,14 +449,12 @@ static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *user
         n = fdmsg_recv_lossy(fd, &buf, sizeof(buf), fds, 1, &n_fds, &lost, MSG_DONTWAIT);
         if (n == -EAGAIN)
                 return 0;
-        if (n <= 0) {
-                log_error("the opener has gone (%s); answering %u request(s) in flight and exiting",
-                          n == 0 ? "hung up" : strerror((int)-n), b->n_pending);
-                pending_fail_all(b, EPIPE, "the opener has gone");
-                return sd_event_exit(b->event, BROKER_EXIT_OPENER);
-        }
+        if (n <= 0)
+                return broker_opener_lost(b, n == 0 ? "hung up" : strerror((int)-n));
 
         type = opener_msg_check(&buf, (size_t)n, lost ? 1 : n_fds);
+        if (type >= 0 && !b->opener_ready && type != OPENER_MSG_POLICY)
+                type = -EPROTO;     /* a new opener speaks first with its policy */
         if (lost && type != OPENER_MSG_RESULT) {
                 log_error("a message from the opener lost its descriptor: the descriptor table "
                           "is full; exiting");
@@ -349,6 +480,11 @@ static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *user
         case OPENER_MSG_POLICY: {
                 int r;
 
+                if (!b->opener_ready) {
+                        r = broker_opener_found(b, &buf.policy, n_fds ? fds[0] : -1);
+                        fdmsg_close_all(fds, n_fds);
+                        return r;
+                }
                 b->reloading = false;
                 r = broker_take_policy(b, &buf.policy, n_fds ? fds[0] : -1);
                 fdmsg_close_all(fds, n_fds);
@@ -662,6 +798,10 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
                 log_notice("reload already in progress");
                 return 0;
         }
+        if (!b->opener_ready) {
+                log_notice("no reload: the next opener loads the policy as it starts");
+                return 0;
+        }
         memset(&m, 0, sizeof(m));
         m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_RELOAD, 0 };
         if (fdmsg_send(b->opener_fd, &m, sizeof(m), NULL, 0, MSG_DONTWAIT) < 0) {
@@ -719,6 +859,7 @@ static void broker_done(struct broker *b)
         sd_event_source_disable_unref(b->listen_io);
         sd_event_source_disable_unref(b->listen_retry);
         sd_event_source_disable_unref(b->opener_io);
+        sd_event_source_disable_unref(b->opener_reconnect);
         b->event = sd_event_unref(b->event);
         b->policy = policy_free(b->policy);
         free(b->pending);
@@ -789,7 +930,7 @@ int broker_check_nofile(const struct broker_limits *limits)
         return 0;
 }
 
-int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
+int broker_main(int listen_fd, int opener_fd, pid_t opener_pid, const char *opener_socket,
                 const struct broker_limits *limits)
 {
         struct broker b = {
@@ -797,6 +938,7 @@ int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
                 .listen_fd = listen_fd,
                 .opener_fd = opener_fd,
                 .opener_pid = opener_pid,
+                .opener_socket = opener_socket,
                 .next_seq = 1,
         };
         sigset_t mask;
@@ -819,6 +961,7 @@ int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
                          b.idmap.overflow_uid);
         if (broker_first_policy(&b) < 0)
                 goto finish;
+        b.opener_ready = true;
 
         audit_init(getenv("JOURNAL_STREAM") != NULL, b.limits.log_rate, b.limits.log_rate * 5);
 
@@ -865,6 +1008,11 @@ int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
         if (r >= 0)
                 r = sd_event_source_set_enabled(b.users_sweep, SD_EVENT_OFF);
         if (r >= 0)
+                r = sd_event_add_time(b.event, &b.opener_reconnect, CLOCK_MONOTONIC, 0, 0,
+                                      on_opener_reconnect, &b);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(b.opener_reconnect, SD_EVENT_OFF);
+        if (r >= 0)
                 r = sd_event_add_io(b.event, &b.opener_io, opener_fd, EPOLLIN, on_opener_io, &b);
         if (r >= 0)
                 r = sd_event_set_watchdog(b.event, true);
@@ -880,7 +1028,7 @@ int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
                 goto finish;
         }
         /* From here on the loop makes only the calls it needs. */
-        r = broker_seccomp_lock();
+        r = broker_seccomp_lock(opener_socket != NULL);
         if (r < 0) {
                 log_error("cannot load the seccomp filter: %s", strerror(-r));
                 goto finish;

@@ -55,11 +55,19 @@ int broker_check_nofile(const struct broker_limits *limits);
                 .opener_timeout_sec = 30,                       \
         })
 
+/*
+ * Connects to the opener's socket at path, once. Returns the connected
+ * descriptor, or a negative errno: -ENOENT or -ECONNREFUSED while no
+ * opener listens there yet, -EAGAIN when its backlog is full.
+ */
+int broker_connect_opener(const char *path);
+
 /* Runs the event loop on the listening socket until SIGTERM/SIGINT.
  * opener_fd is the broker's connection to the opener: its end of the
  * socketpair to a forked opener (opener_pid, collected at exit), or a
- * connection to one that runs on its own (opener_pid 0). The opener
- * sends the first policy; broker_main waits for it. Returns the process
- * exit status. */
-int broker_main(int listen_fd, int opener_fd, pid_t opener_pid,
+ * connection to one that runs on its own at opener_socket (opener_pid
+ * 0). The opener sends the first policy; broker_main waits for it. One
+ * on its own that hangs up is connected to again: its service manager
+ * starts the next. Returns the process exit status. */
+int broker_main(int listen_fd, int opener_fd, pid_t opener_pid, const char *opener_socket,
                 const struct broker_limits *limits);

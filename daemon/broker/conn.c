@@ -43,6 +43,7 @@
 #include "proto/protocol.h"
 
 static void user_release(struct broker *b, struct broker_user *u);
+static void pending_done(struct broker *b, struct pending *p);
 
 int conn_send_reply(struct conn *c, SbReply *reply, int fd)
 {
@@ -109,13 +110,13 @@ int conn_refuse(struct conn *c, uint32_t id, int error, const char *fmt, ...)
         return conn_reply(c, id, error, msg, NULL, -1);
 }
 
-/* Whether c may be read now: not while it, its uid or the broker has as
- * many requests in flight as it may. */
+/* Whether c may be read now: not between two openers, nor while it, its
+ * uid or the broker has as many requests in flight as it may. */
 static bool conn_may_read(const struct conn *c)
 {
         const struct broker *b = c->broker;
 
-        return c->n_pending < b->limits.max_pending &&
+        return b->opener_ready && c->n_pending < b->limits.max_pending &&
                c->user->n_inflight < b->limits.max_inflight_per_uid &&
                b->n_pending < b->limits.max_inflight;
 }
@@ -130,7 +131,7 @@ static void conn_update_io(struct conn *c)
 }
 
 /* conn_update_io() for u's connections, or for all when u is NULL. */
-static void broker_update_io(struct broker *b, const struct broker_user *u)
+void broker_update_io(struct broker *b, const struct broker_user *u)
 {
         for (struct conn *c = b->conns; c; c = c->next)
                 if (!u || c->user == u)
@@ -271,9 +272,10 @@ static void pending_watch(struct broker *b)
 }
 
 /*
- * Answers every request in flight with error: the opener has gone or
- * stopped answering, and the broker is about to exit. Each client is
- * told, rather than left to find its connection closed.
+ * Answers every request in flight with error, and forgets them: the
+ * opener has gone or stopped answering, and none of them will be
+ * answered. Each client is told, rather than left to find its
+ * connection closed.
  */
 void pending_fail_all(struct broker *b, int error, const char *failure)
 {
@@ -293,6 +295,9 @@ void pending_fail_all(struct broker *b, int error, const char *failure)
                 } else {
                         pending_record_orphan(p, AUDIT_FAILED, error, msg);
                 }
+                p->used = false;
+                b->n_pending--;
+                pending_done(b, p);
         }
 }
 

@@ -80,9 +80,13 @@ struct pending *pending_pop(struct broker *b, uint32_t seq, enum opener_msg_type
 void pending_record_orphan(const struct pending *p, enum audit_kind kind, int error,
                            const char *reason);
 
-/* Answers every request in flight with error: the opener has gone or
- * stopped answering, and the broker is about to exit. */
+/* Answers every request in flight with error, and forgets them: the
+ * opener has gone or stopped answering. */
 void pending_fail_all(struct broker *b, int error, const char *failure);
+
+/* Turns reading on or off, as the limits and the opener allow, for u's
+ * connections, or for all when u is NULL. */
+void broker_update_io(struct broker *b, const struct broker_user *u);
 
 /* The timer of the oldest request's deadline (--opener-timeout). */
 int pending_on_deadline(sd_event_source *s, uint64_t usec, void *userdata);

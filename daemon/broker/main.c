@@ -328,25 +328,19 @@ static int close_inherited(void)
  * opener may not be listening yet), so it is tried for a while. */
 static int connect_opener(const char *path, int *ret_fd)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int r = 0;
+        int fd = -ENOENT;
 
-        strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
         for (int i = 0; i < OPENER_CONNECT_TRIES; i++) {
-                _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-
-                if (fd < 0)
-                        return log_error_errno(negative_errno(), "socket: %m");
-                if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-                        *ret_fd = TAKE_FD(fd);
+                fd = broker_connect_opener(path);
+                if (fd >= 0) {
+                        *ret_fd = fd;
                         return 0;
                 }
-                r = negative_errno();
-                if (r != -ENOENT && r != -ECONNREFUSED)
+                if (fd != -ENOENT && fd != -ECONNREFUSED && fd != -EAGAIN)
                         break;
                 (void)usleep(100 * 1000);
         }
-        return log_error_errno(r, "cannot reach the opener at %s: %s", path, strerror(-r));
+        return log_error_errno(fd, "cannot reach the opener at %s: %s", path, strerror(-fd));
 }
 
 static int resolve_user(const struct options *o, uid_t *uid, gid_t *gid)
@@ -526,16 +520,18 @@ static int run_broker(const struct options *o)
                 return EXIT_FAILURE;
         if (listen_socket(o->socket_path, o->socket_mode, true, &listen_fd) < 0)
                 return EXIT_FAILURE;
-        if (connect_opener(o->opener_socket, &opener_fd) < 0)
-                return EXIT_FAILURE;
         if (geteuid() == 0) {
                 if (resolve_user(o, &uid, &gid) < 0 || drop_privileges(uid, gid) < 0)
                         return EXIT_FAILURE;
         } else if (drop_unprivileged() < 0) {
                 return EXIT_FAILURE;
         }
+        /* As the broker's user, which the opener checks: each next
+         * connection is made as that user too. */
+        if (connect_opener(o->opener_socket, &opener_fd) < 0)
+                return EXIT_FAILURE;
         log_set_ident("sockbrokerd[broker]");
-        return broker_main(TAKE_FD(listen_fd), TAKE_FD(opener_fd), 0, &o->limits);
+        return broker_main(TAKE_FD(listen_fd), TAKE_FD(opener_fd), 0, o->opener_socket, &o->limits);
 }
 
 int main(int argc, char **argv)
@@ -604,5 +600,5 @@ int main(int argc, char **argv)
         if (drop_privileges(uid, gid) < 0)
                 return EXIT_FAILURE;
         log_set_ident("sockbrokerd[broker]");
-        return broker_main(listen_fd, pair[0], pid, &o.limits);
+        return broker_main(listen_fd, pair[0], pid, NULL, &o.limits);
 }

@@ -8,7 +8,8 @@
  * use of one with arguments, that its seccomp filter forbids, so that
  * tests/integration/seccomp.sh can show the filter kill it and the other
  * half then behave as documented. CALL is acct (the default), execve,
- * fork, socket-inet, setns-user, ioctl-ifflags or mprotect-exec. In any
+ * fork, socket-inet, connect (forbidden to a broker with a forked
+ * opener), setns-user, ioctl-ifflags or mprotect-exec. In any
  * other build test_hook_forbidden_syscall() is empty.
  */
 #pragma once
@@ -46,6 +47,8 @@ static inline void test_hook_forbidden_syscall(const char *half)
                         _exit(0);
         } else if (strcmp(call, "socket-inet") == 0) {
                 (void)syscall(SYS_socket, AF_INET, SOCK_DGRAM, 0);
+        } else if (strcmp(call, "connect") == 0) {
+                (void)syscall(SYS_connect, -1, NULL, 0);
         } else if (strcmp(call, "setns-user") == 0) {
                 (void)syscall(SYS_setns, -1, CLONE_NEWUSER);
         } else if (strcmp(call, "ioctl-ifflags") == 0) {

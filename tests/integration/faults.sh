@@ -7,15 +7,22 @@
 #      status 4;
 #   b. the opener is killed: the broker says how it ended and exits with
 #      status 4;
-#   c. the broker exits cleanly when told to, with status 0.
+#   c. the broker exits cleanly when told to, with status 0;
+#   d. an opener on its own (--opener-socket), started as a service
+#      manager starts it: a reload that needs capabilities it dropped
+#      makes it exit, and a killed one is gone; each time the broker
+#      stays, its clients keep their connections, and the next opener
+#      started on the socket serves; with none, the broker exits with
+#      status 4 after --opener-timeout.
 #
-# Restarting both halves is systemd's part (Restart=on-failure); the
-# units are tested doing it under real systemd in systemd.sh.
+# Starting the next opener, and restarting a broker that exited, is
+# systemd's part; the units are tested doing it under real systemd in
+# systemd.sh.
 set -u
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces, the daemon)"
-for c in ip setpriv nsenter pgrep; do
+for c in ip setpriv nsenter pgrep systemd-socket-activate; do
         command -v "$c" >/dev/null || skip_all "needs $c"
 done
 ensure_broker_user
@@ -25,9 +32,11 @@ chmod 0755 "$T"
 A=sbfa$$
 DPID=
 OPID=
+SPID=
 
 cleanup() {
         [ -n "$OPID" ] && kill -CONT "$OPID" 2>/dev/null
+        [ -n "$SPID" ] && kill "$SPID" 2>/dev/null
         [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
         ip netns del "$A" 2>/dev/null
         rm -rf "$T"
@@ -115,6 +124,77 @@ if daemon; then
         DPID= OPID=
 else
         not_ok "c: sockbrokerd starts"
+fi
+
+# --- d. an opener on its own, and the next one -----------------------------------------------
+OSOCK=$T/opener.sock
+
+# opener_start: an opener on OSOCK, as sockbroker-opener.socket and
+# .service run it: the listening socket from the manager, root:sockbroker
+# 0660. It is bound beside OSOCK and renamed into place once its mode is
+# set, as the broker may be connecting to OSOCK all the while. Sets SPID.
+opener_start() {
+        rm -f "$OSOCK" "$OSOCK.new"
+        nsenter --net="/run/netns/$A" systemd-socket-activate --seqpacket -l "$OSOCK.new" \
+                "$SOCKBROKER_OPENER" -p "$T/policy.conf" -d "$T/policy.d" </dev/null >>"$T/opener.log" 2>&1 &
+        SPID=$!
+        wait_for 5 test -S "$OSOCK.new" &&
+                chown root:sockbroker "$OSOCK.new" && chmod 0660 "$OSOCK.new" && mv "$OSOCK.new" "$OSOCK"
+}
+
+: >"$T/policy.conf"
+: >"$T/opener.log"
+: >"$T/daemon.log"
+rm -f "$T/sock"
+if opener_start && start_daemon_in "$A" "$T" --opener-socket="$OSOCK" --opener-timeout=3; then
+        ok "d: sockbrokerd --opener-socket starts with an opener on its own and no rule"
+        OPID=$SPID
+        out=$(as_nobody "$T/sbtest" open inet/raw/icmp 2>&1)
+        check "d: no rule: denied" grep -q '^refused errno=1 ' <<<"$out"
+        # A policy that needs CAP_NET_RAW, which the opener dropped.
+        printf 'allow uid=65534 inet raw proto=icmp\n' >"$T/policy.conf"
+        kill -HUP "$DPID"
+        check "d: a reload that needs dropped capabilities: the opener exits" wait_for 10 gone "$OPID"
+        wait "$OPID" 2>/dev/null
+        check "d: ... saying why" grep -q 'exiting to be started again with them' "$T/opener.log"
+        check "d: ... and the broker stays, connecting to the next" \
+                bash -c "kill -0 $DPID && grep -q 'connecting to the next' '$T/daemon.log'"
+        # A client that asks now waits, unread, for the next opener.
+        as_nobody "$T/sbtest" open inet/raw/icmp >"$T/waiting.out" 2>&1 &
+        waiting=$!
+        opener_start
+        OPID=$SPID
+        wait "$waiting"
+        check "d: the next opener serves the new policy to the client that waited" \
+                grep -q '^granted' "$T/waiting.out"
+        diag "$(cat "$T/waiting.out")"
+        check "d: the broker says so" grep -q 'the next opener serves policy generation 1' "$T/daemon.log"
+        out=$(as_nobody "$T/sbtest" open inet/raw/icmp 2>&1)
+        check "d: and serves the next client" grep -q '^granted' <<<"$out"
+        kill -KILL "$OPID"
+        wait "$OPID" 2>/dev/null
+        opener_start
+        OPID=$SPID
+        out=$(wait_for 10 bash -c "grep -c 'the next opener serves' '$T/daemon.log' | grep -qx 2" &&
+                as_nobody "$T/sbtest" open inet/raw/icmp 2>&1)
+        check "d: a killed opener: the next one serves, the same broker" \
+                bash -c "grep -q '^granted' <<<'$out' && kill -0 $DPID"
+        kill -KILL "$OPID"
+        wait "$OPID" 2>/dev/null
+        OPID= SPID=
+        start=$SECONDS
+        if exited "$DPID"; then
+                check "d: with no next opener, the broker exits with status 4 (rc=$rc)" test "$rc" = 4
+        else
+                not_ok "d: with no next opener, the broker exits with status 4 (still running)"
+        fi
+        check "d: after --opener-timeout=3, saying so ($((SECONDS - start)) s)" \
+                grep -q 'sent a policy within 3s; exiting' "$T/daemon.log"
+        diag "$(grep -E 'opener' "$T/daemon.log" | tail -n 6)"
+        DPID=
+else
+        not_ok "d: sockbrokerd --opener-socket starts with an opener on its own and no rule"
+        diag "$(cat "$T/daemon.log" "$T/opener.log")"
 fi
 
 finish

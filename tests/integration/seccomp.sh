@@ -164,9 +164,10 @@ if [ "${SB_TEST_HOOKS:-no}" != yes ]; then
 fi
 policy 'allow uid=65534 inet raw proto=icmp netns=host'
 
-# The broker's allowlist has none of these; each kills it as it reads a
-# request. Its opener, finding the socketpair hung up, ends by itself.
-for call in acct execve fork socket-inet mprotect-exec; do
+# The broker's allowlist has none of these (connect() only with an
+# --opener-socket); each kills it as it reads a request. Its opener,
+# finding the socketpair hung up, ends by itself.
+for call in acct execve fork socket-inet connect mprotect-exec; do
         if ! SOCKBROKER_TEST_FORBIDDEN_SYSCALL=broker:$call daemon; then
                 not_ok "b/broker:$call: sockbrokerd starts"
                 diag "$(cat "$T/daemon.log")"
