@@ -59,8 +59,8 @@ finish() {
 nspawn_unavailable() {
         if ! command -v systemd-nspawn >/dev/null || ! command -v unshare >/dev/null; then
                 echo "needs systemd-nspawn and unshare"
-        elif [ -d /run/systemd/system ]; then
-                echo "systemd runs this machine: nspawn would register with it"
+        elif [ -d /run/systemd/system ] && ! command -v systemd-run >/dev/null; then
+                echo "systemd runs this machine, and systemd-run is missing"
         fi
 }
 
@@ -82,7 +82,7 @@ nspawn_cgroups_clean() {
 # Everything is undone when the private mount namespace goes away.
 # nspawn's output goes to DIR/nspawn.log.
 nspawn_boot() {
-        local dir=$1 secs=$2 setup=$3 ctl path base d
+        local dir=$1 secs=$2 setup=$3 ctl path base d scope=()
         shift 3
         mkdir -p "$dir/ovl"
         while IFS=: read -r _ ctl path; do
@@ -95,7 +95,13 @@ nspawn_boot() {
                         [ -n "$base" ] && [ ! -e "$base${path%/}/$d" ] && NSPAWN_CGROUPS+=("$base${path%/}/$d")
                 done
         done </proc/self/cgroup
-        timeout "$secs" unshare --mount --propagation private bash -c '
+        # Where systemd runs the machine, the container gets a scope of
+        # its own with its cgroup delegated, as nspawn --keep-unit needs;
+        # elsewhere it takes subgroups of ours (NSPAWN_CGROUPS).
+        [ -d /run/systemd/system ] &&
+                scope=(systemd-run --quiet --scope --collect -p Delegate=yes
+                       --unit="sockbroker-test-nspawn-$$-$RANDOM")
+        timeout "$secs" "${scope[@]}" unshare --mount --propagation private bash -c '
                 set -e
                 O=$1 setup=$2
                 shift 2
