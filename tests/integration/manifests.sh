@@ -434,8 +434,12 @@ check "the manifest checks ran to the end (rc=$rc)" test "$rc" = 0
 
 
 # --- 2. the policies in the ConfigMaps ----------------------------------------------------------
+# Unprivileged, the copies are not root's, so only their text is
+# checked; policy-path.sh tests the ownership and modes.
+strict=()
+[ "$(id -u)" = 0 ] || strict=(--no-strict)
 while read -r f p; do
-        out=$("$SOCKBROKER" check "$p" 2>&1)
+        out=$("$SOCKBROKER" check "${strict[@]+"${strict[@]}"}" "$p" 2>&1)
         check "the policy in $f ($(basename "$p")) passes sockbroker check" grep -q 'OK:' <<<"$out"
         diag "$out"
 done < <("$PY" "$T/k8s.py" policy "$K8S" "$T")
