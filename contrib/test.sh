@@ -1,8 +1,11 @@
 #!/bin/bash
 # test.sh - installs what is missing, builds, and runs every test:
-#   1. make check (Check suites, integration tests, the VM tier) with -Werror
-#   2. the same under AddressSanitizer and UndefinedBehaviorSanitizer (the
-#      VM tier, which tests the kernel's side, runs in step 1 only)
+#   1. make check with -Werror, one tier at a time: check-pure (Check
+#      suites and the other tests without root), check-root (integration
+#      tests) and check-vm (the VM tier)
+#   2. the pure and root tiers under AddressSanitizer and
+#      UndefinedBehaviorSanitizer (the VM tier, which tests the kernel's
+#      side, runs in step 1 only)
 #   3. the Check suites under valgrind
 #   4. make distcheck (without the VM tier)
 #   5. the Debian packages: dpkg-buildpackage, lintian, their contents, and
@@ -99,6 +102,21 @@ count_tap() {
         fi
 }
 
+# check_tiers BUILD TIER...: make check-TIER in BUILD for each tier,
+# counted, with its duration noted for the summary.
+tier_times=()
+check_tiers() {
+        local dir=$1 tier t0
+        shift
+        for tier in "$@"; do
+                t0=$SECONDS
+                (cd "$dir" && make -s -j"$jobs" "check-$tier") || cat "$dir/test-suite.log"
+                count_suite "$dir"
+                tier_times+=("${dir##*/} $tier: $((SECONDS - t0)) s")
+                printf '=== %s, %s tier: %d s\n' "${dir##*/}" "$tier" $((SECONDS - t0))
+        done
+}
+
 # A step that is one test of its own.
 count_step() {
         if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
@@ -116,6 +134,10 @@ summary() {
                 cat "$failures"
         fi
         rm -f "$skips" "$failures"
+        if [ "${#tier_times[@]}" -gt 0 ]; then
+                echo "test tiers:"
+                printf '  %s\n' "${tier_times[@]}"
+        fi
         echo "tests: $passed passed, $failed failed"
         [ "$failed" -eq 0 ]
 }
@@ -135,8 +157,7 @@ build() {
 
 step "build with -Werror, make check"
 if build "$top/build" --enable-werror --enable-test-hooks; then
-        (cd "$top/build" && make -s -j"$jobs" check) || cat "$top/build/test-suite.log"
-        count_suite "$top/build"
+        check_tiers "$top/build" pure root vm
 else
         failed=$((failed + 1))
 fi
@@ -148,10 +169,8 @@ step "ASan + UBSan build, make check"
 if build "$top/build-asan" --enable-werror --enable-test-hooks --enable-asan --enable-ubsan; then
         # The broker drops privileges and becomes undumpable, so LeakSanitizer
         # cannot stop its threads; leaks are checked under valgrind below.
-        (cd "$top/build-asan" &&
-                ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-                SOCKBROKER_SKIP_VM=1 make -s -j"$jobs" check) || cat "$top/build-asan/test-suite.log"
-        count_suite "$top/build-asan"
+        ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+                check_tiers "$top/build-asan" pure root
 else
         failed=$((failed + 1))
 fi
