@@ -17,13 +17,17 @@
 #              connections, 4 in flight on each, as fast as answered;
 #   d inflight uid 65533 keeps 4 grants in flight on each of 16
 #              connections, against --max-inflight=8
-#              --max-inflight-per-uid=4.
+#              --max-inflight-per-uid=4;
+#   f floor    scenario a against bench/floor.c, the least a broker can
+#              be (no policy, no second process, no fairness), measured
+#              with bench/grant.c: what the machine itself does to a
+#              well-behaved client under churn, for comparison.
 # Each scenario has a daemon of its own, and ROUNDS rounds of: idle
 # (connect, persistent), attack on, loaded (connect, persistent), attack
 # off, so that drift hits idle and loaded alike; percentiles are over the
 # grants of all rounds pooled. A measurement stops early after SECONDS,
 # but a grant under way then is waited for, up to the 30 s libsockbroker
-# gives a reply. Defaults: -r 4 -n 5000 -t 20 -s "a b c d". --smoke: one
+# gives a reply. Defaults: -r 4 -n 5000 -t 20 -s "a b c d f". --smoke: one
 # round of 300 grants, a measurement stopping after a second, so that CI
 # keeps the harness working; it takes about 15 s, or a minute more when
 # scenario a starves the well-behaved uid until its grants time out.
@@ -36,7 +40,7 @@ set -u
 rounds=4
 grants=5000
 bound=20
-scenarios="a b c d"
+scenarios="a b c d f"
 args=()
 for a in "$@"; do
         if [ "$a" = --smoke ]; then
@@ -61,7 +65,9 @@ export abs_top_builddir
 . "$(dirname "$0")/lib.sh"
 bench_counts "$rounds" "$grants" "$bound"
 bin=$abs_top_builddir/bench/fairness
-bench_setup "$bin" "$SOCKBROKERD"
+grant_bin=$abs_top_builddir/bench/grant
+floor_bin=$abs_top_builddir/bench/floor
+bench_setup "$bin" "$grant_bin" "$floor_bin" "$SOCKBROKERD"
 
 GOOD=65534
 BAD=65533
@@ -87,24 +93,49 @@ trap cleanup EXIT
 
 { ip netns add "$NS" && ip -n "$NS" link set lo up; } || broke "cannot create a network namespace"
 install -m 0755 "$bin" "$T/fairness"
+install -m 0755 "$grant_bin" "$T/grant"
 mkfifo -m 0644 "$T/hold"
 
-# as UID ARGS...: execs the client program in the namespace, as UID,
+# as UID PROGRAM ARGS...: execs PROGRAM (fairness or grant) in the
+# namespace, as UID,
 # against the current scenario's daemon; so call it in a subshell or in
 # the background, where $! is then the client's pid.
 as() {
         local uid=$1
         shift
         exec nsenter --net="/run/netns/$NS" setpriv --reuid="$uid" --regid="$uid" --clear-groups \
-                env SOCKBROKER_SOCKET="$D/sock" "$T/fairness" "$@"
+                env SOCKBROKER_SOCKET="$D/sock" "$T/$@"
 }
 
-# daemon_start NAME ARGS...: a fresh daemon for scenario NAME in $D.
+# The well-behaved uid's grant loop: sockbrokerd's through bench/fairness.c,
+# or the floor's through bench/grant.c; both print the same counts.
+TARGET=sockbroker
+grant_loop() {
+        local opt=() out=$1
+        shift
+        [ "${1:-}" = --persistent ] && opt=(--persistent) && shift
+        if [ "$TARGET" = floor ]; then
+                as "$GOOD" grant latency --target floor "${opt[@]+"${opt[@]}"}" -S "$D/sock" \
+                        -t "$bound" -o "$out" -n "$grants" "$SPEC"
+        else
+                as "$GOOD" fairness grant-loop "${opt[@]+"${opt[@]}"}" -t "$bound" -o "$out" "$SPEC" "$grants"
+        fi
+}
+
+# daemon_start NAME ARGS...: a fresh daemon for scenario NAME in $D;
+# for the floor, the floor.
 daemon_start() {
         D=$T/$1
         shift
         mkdir -p "$D"
         chmod 0755 "$D"
+        if [ "$TARGET" = floor ]; then
+                nsenter --net="/run/netns/$NS" "$floor_bin" "$D/sock" </dev/null >"$D/floor.out" \
+                        2>"$D/daemon.log" &
+                DPID=$!
+                wait_for 10 grep -qx ready "$D/floor.out" || { cat "$D/daemon.log" >&2; broke "the floor did not start"; }
+                return
+        fi
         {
                 echo "# Ping for the uids of the benchmark; nothing else."
                 for u in 65530 65531 65532 65533 65534; do
@@ -129,7 +160,7 @@ measure() {
         [ "$variant" = persistent ] && opt=(--persistent)
         # The client writes its samples as its own uid.
         : >"$ns" && chown "$GOOD" "$ns" || broke "cannot create $ns"
-        line=$(as "$GOOD" grant-loop "${opt[@]+"${opt[@]}"}" -t "$bound" -o "$ns" "$SPEC" "$grants") ||
+        line=$(grant_loop "$ns" "${opt[@]+"${opt[@]}"}") ||
                 broke "grant-loop failed ($phase, $variant)"
         [[ $line == n=* ]] || broke "grant-loop said nothing ($phase, $variant)"
         echo "$line" >>"$D/$phase.$variant.lines"
@@ -146,7 +177,7 @@ load_on() {
         LOAD_PIDS=()
         case $1 in
         churn)
-                as "$BAD" churn "$load_seconds" >"$D/load.0" 2>&1 &
+                as "$BAD" fairness churn "$load_seconds" >"$D/load.0" 2>&1 &
                 LOAD_PIDS=($!)
                 ;;
         hoard)
@@ -154,17 +185,17 @@ load_on() {
                 exec 7<>"$T/hold"
                 i=0
                 for u in "${HOARDERS[@]}"; do
-                        as "$u" hoard --refill 8 <"$T/hold" >"$D/load.$i" 2>&1 7>&- &
+                        as "$u" fairness hoard --refill 8 <"$T/hold" >"$D/load.$i" 2>&1 7>&- &
                         LOAD_PIDS+=($!)
                         i=$((i + 1))
                 done
                 ;;
         flood)
-                as "$BAD" flood -c 8 -w 4 "$load_seconds" >"$D/load.0" 2>&1 &
+                as "$BAD" fairness flood -c 8 -w 4 "$load_seconds" >"$D/load.0" 2>&1 &
                 LOAD_PIDS=($!)
                 ;;
         inflight)
-                as "$BAD" flood -c 16 -w 4 -s "$SPEC" "$load_seconds" >"$D/load.0" 2>&1 &
+                as "$BAD" fairness flood -c 16 -w 4 -s "$SPEC" "$load_seconds" >"$D/load.0" 2>&1 &
                 LOAD_PIDS=($!)
                 ;;
         esac
@@ -199,10 +230,14 @@ load_off() {
 scenario() {
         local name=$1 load=$2 r v
         shift 2
-        echo "scenario $name ($load): sockbrokerd $*"
+        if [ "$TARGET" = floor ]; then
+                echo "scenario $name ($load): bench/floor"
+        else
+                echo "scenario $name ($load): sockbrokerd $*"
+        fi
         daemon_start "$name" "$@"
         # Warm the daemon and the caches; not counted.
-        (as "$GOOD" grant-loop -t "$bound" "$SPEC" 200 >/dev/null) || broke "warm-up failed"
+        (grants=200 grant_loop /dev/null >/dev/null) || broke "warm-up failed"
         for ((r = 1; r <= rounds; r++)); do
                 for v in connect persistent; do
                         measure idle "$v" "$r"
@@ -253,6 +288,7 @@ row() {
                 ((tried < rounds * grants)) &&
                         notes+=("$label, $v: $tried of $((rounds * grants)) grants tried while loaded: a measurement stops after ${bound}s")
                 met=met
+                [[ $target == none* ]] && met=-
                 case $target in
                 *refused*) [ "$refused" = 0 ] && [ "$errors" = 0 ] || met=missed ;;
                 esac
@@ -270,7 +306,8 @@ for s in $scenarios; do
         b) scenario b hoard --max-connections=64 --max-connections-per-uid=8 ;;
         c) scenario c flood ;;
         d) scenario d inflight --max-inflight=8 --max-inflight-per-uid=4 ;;
-        *) broke "unknown scenario '$s' (a, b, c or d)" ;;
+        f) TARGET=floor scenario f churn ;;
+        *) broke "unknown scenario '$s' (a, b, c, d or f)" ;;
         esac
 done
 
@@ -280,6 +317,7 @@ for s in $scenarios; do
         b) row b "b hoard" "0 refused" ;;
         c) row c "c flood" "p99 <= 5x" ;;
         d) row d "d inflight" "0 refused" ;;
+        f) row f "f floor" "none: the machine's" ;;
         esac
 done
 
@@ -290,6 +328,15 @@ printf '| %-22s | %13s | %15s | %9s | %11s | %-20s | %-10s |\n' scenario "idle p
 echo "|------------------------|---------------|-----------------|-----------|-------------|----------------------|------------|"
 printf '%s\n' "${rows[@]}"
 echo "(latencies in µs; refused: refusals while loaded, all rounds, and +N err for grants that failed otherwise)"
+# Under the same churn, sockbrokerd's tail against the floor's.
+if [ -d "$T/a" ] && [ -d "$T/f" ]; then
+        for v in connect persistent; do
+                read -r _ a99 < <(pct "$T/a"/loaded."$v".*.ns)
+                read -r _ f99 < <(pct "$T/f"/loaded."$v".*.ns)
+                echo "churn, $v: sockbrokerd's loaded p99 is $(awk -v a="$a99" -v f="$f99" \
+                        'BEGIN { if (f > 0) printf "%.2f", a / f; else print "-" }')x the floor's ($a99 / $f99 µs)"
+        done
+fi
 for n in "${notes[@]+"${notes[@]}"}"; do
         echo "note: $n"
 done
