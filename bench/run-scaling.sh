@@ -1,0 +1,208 @@
+#!/bin/bash
+# run-scaling.sh - what sockbrokerd costs as its policy and its clients
+# grow: the real daemon in a network namespace of its own, the client as
+# uid 65534.
+#
+#   run-scaling.sh [--smoke] [-n GRANTS] [-p "SIZES"] [-c CONNECTIONS]
+#
+# Policy scaling. For each size N in SIZES (default "10 1000 10000"), a
+# policy of N rules: N - 1 that allow a group uid 65534 is not in
+# (gid=20001 and up), so that every one of them is a candidate the broker
+# and the opener must look at, and last the rule that allows uid 65534
+# inet/raw/icmp. For each: the time from starting sockbrokerd to its
+# "ready:" line, the time and peak RSS of `sockbroker check` on the same
+# file, and the p50/p99 of GRANTS grants (default 5000) on a kept
+# connection (bench/grant.c).
+#
+# Memory, from /proc/PID/smaps_rollup: the RSS and PSS of the broker and
+# the opener idle under the smallest policy; per rule, from the smallest
+# to the largest policy; and per idle connection, with CONNECTIONS
+# (default 1000) connections held by bench/fairness.c hoard, each made
+# sure of with one request the policy denies.
+#
+# --smoke: sizes "10 1000", 300 grants and 200 connections, so that CI
+# keeps the harness working. Run as root from the build directory, or
+# with abs_top_builddir set (make bench does). Ends with one table; it
+# never fails on a figure, only when the harness itself broke.
+set -u
+
+grants=5000
+sizes="10 1000 10000"
+conns=1000
+args=()
+for a in "$@"; do
+        if [ "$a" = --smoke ]; then
+                grants=300 sizes="10 1000" conns=200
+        else
+                args+=("$a")
+        fi
+done
+set -- "${args[@]+"${args[@]}"}"
+while getopts n:p:c: opt; do
+        case $opt in
+        n) grants=$OPTARG ;;
+        p) sizes=$OPTARG ;;
+        c) conns=$OPTARG ;;
+        *) echo "usage: $0 [--smoke] [-n GRANTS] [-p SIZES] [-c CONNECTIONS]" >&2; exit 2 ;;
+        esac
+done
+abs_top_builddir=${abs_top_builddir:-$PWD}
+export abs_top_builddir
+. "$(dirname "$0")/../tests/lib.sh"
+. "$(dirname "$0")/lib.sh"
+# shellcheck disable=SC2086
+bench_counts "$grants" "$conns" $sizes
+grant_bin=$abs_top_builddir/bench/grant
+fairness_bin=$abs_top_builddir/bench/fairness
+bench_setup "$grant_bin" "$fairness_bin" "$SOCKBROKERD" "$SOCKBROKER" -- /usr/bin/time
+
+CLIENT=65534
+SPEC=inet/raw/icmp
+# One hoarding process holds at most this many (bench/fairness.c MAX_CONNS).
+PER_HOARDER=1000
+
+T=$(mktemp -d /tmp/sockbroker-scaling.XXXXXX)
+chmod 0755 "$T"
+NS=sbscale$$
+DPID=
+HOARDERS=()
+
+cleanup() {
+        exec 7>&-
+        for p in "${HOARDERS[@]+"${HOARDERS[@]}"}" $DPID; do
+                kill "$p" 2>/dev/null
+        done
+        wait 2>/dev/null
+        ip netns del "$NS" 2>/dev/null
+        rm -rf "$T"
+}
+trap cleanup EXIT
+
+{ ip netns add "$NS" && ip -n "$NS" link set lo up; } || broke "cannot create a network namespace"
+install -m 0755 "$grant_bin" "$T/grant"
+install -m 0755 "$fairness_bin" "$T/fairness"
+mkfifo -m 0644 "$T/hold"
+
+# as PROGRAM ARGS...: PROGRAM (grant or fairness) as the client, in the
+# namespace, against the daemon in $D.
+as() {
+        nsenter --net="/run/netns/$NS" setpriv --reuid="$CLIENT" --regid="$CLIENT" --clear-groups \
+                env SOCKBROKER_SOCKET="$D/sock" "$T/$@"
+}
+
+# policy N: N rules in $D/policy.conf, the one that matches last.
+policy() {
+        awk -v n="$1" 'BEGIN {
+                for (i = 1; i < n; i++) printf "allow gid=%d inet raw proto=icmp\n", 20000 + i
+                print "allow uid=65534 inet raw proto=icmp"
+        }' >"$D/policy.conf"
+        chmod 0644 "$D/policy.conf"
+}
+
+# ms_since NS: milliseconds since the CLOCK_REALTIME nanoseconds NS.
+ms_since() {
+        awk -v a="$1" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e6 }'
+}
+
+# kib PID KEY: KEY (Rss, Pss) of PID's smaps_rollup, in KiB.
+kib() {
+        awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null
+}
+
+# The broker is sockbrokerd itself; the opener its child.
+opener_of() {
+        pgrep -P "$1" | head -n1
+}
+
+declare -A ready check_s check_kib p50 p99 b_rss o_rss b_pss o_pss
+for n in $sizes; do
+        D=$T/p$n
+        mkdir -m 0755 "$D"
+        policy "$n"
+        check_out=$(/usr/bin/time -f '%e %M' "$SOCKBROKER" check "$D/policy.conf" 2>&1 >/dev/null) ||
+                broke "sockbroker check failed on $n rules: $check_out"
+        read -r check_s[$n] check_kib[$n] <<<"$(tail -n1 <<<"$check_out")"
+        : >"$D/daemon.log"
+        t0=$(date +%s%N)
+        nsenter --net="/run/netns/$NS" "$SOCKBROKERD" -p "$D/policy.conf" -d "$D/policy.d" -s "$D/sock" \
+                </dev/null >/dev/null 2>>"$D/daemon.log" &
+        DPID=$!
+        # Polled every 2 ms, without a process per look.
+        until [[ $(<"$D/daemon.log") == *ready:* ]]; do
+                kill -0 "$DPID" 2>/dev/null || { cat "$D/daemon.log" >&2; broke "sockbrokerd did not start with $n rules"; }
+                [ "$(ms_since "$t0" | cut -d. -f1)" -lt 30000 ] || broke "sockbrokerd not ready in 30 s with $n rules"
+                sleep 0.002
+        done
+        ready[$n]=$(ms_since "$t0")
+        line=$(as grant latency --target sockbroker --persistent -n "$grants" "$SPEC") ||
+                broke "the grants failed with $n rules"
+        [[ $line == n=* ]] || broke "the grant loop said nothing with $n rules"
+        printf '  %5s rules: ready in %s ms, check %s s %s KiB; %s\n' "$n" "${ready[$n]}" \
+                "${check_s[$n]}" "${check_kib[$n]}" "$line"
+        p50[$n]=$(sed -n 's/.*p50_us=\([0-9.]*\).*/\1/p' <<<"$line")
+        p99[$n]=$(sed -n 's/.*p99_us=\([0-9.]*\).*/\1/p' <<<"$line")
+        o=$(opener_of "$DPID")
+        b_rss[$n]=$(kib "$DPID" Rss) b_pss[$n]=$(kib "$DPID" Pss)
+        o_rss[$n]=$(kib "$o" Rss) o_pss[$n]=$(kib "$o" Pss)
+        kill "$DPID" && wait "$DPID"
+        DPID=
+done
+
+# Idle connections, against the smallest policy.
+read -r small _ <<<"$sizes"
+D=$T/conns
+mkdir -m 0755 "$D"
+policy "$small"
+start_daemon_in "$NS" "$D" --max-connections=$((conns + 16)) --max-connections-per-uid=$((conns + 16)) ||
+        { cat "$D/daemon.log" >&2; broke "sockbrokerd did not start for the connections"; }
+before=$(kib "$DPID" Rss)
+exec 7<>"$T/hold"
+left=$conns i=0
+while [ "$left" -gt 0 ]; do
+        k=$((left < PER_HOARDER ? left : PER_HOARDER))
+        as fairness hoard "$k" <"$T/hold" >"$T/hoard.$i" 2>&1 7>&- &
+        HOARDERS+=($!)
+        left=$((left - k)) i=$((i + 1))
+done
+for ((j = 0; j < i; j++)); do
+        wait_for 60 grep -q '^holding' "$T/hoard.$j" || broke "a hoarder did not start: $(cat "$T/hoard.$j")"
+done
+held=$(cat "$T"/hoard.* | awk '/^holding/ { s += $2 } END { print s + 0 }')
+after=$(kib "$DPID" Rss)
+exec 7>&-
+for p in "${HOARDERS[@]}"; do wait "$p"; done
+HOARDERS=()
+kill "$DPID" && wait "$DPID"
+DPID=
+
+read -r -a all <<<"$sizes"
+big=${all[${#all[@]} - 1]}
+echo
+echo "sockbrokerd, uid $CLIENT, $SPEC on a kept connection, $grants grants per size:"
+printf '| %-40s | %12s | %-12s | %-10s |\n' figure value target met/missed
+echo "|------------------------------------------|--------------|--------------|------------|"
+row() {
+        local met=-
+        [ -n "$4" ] && { awk "BEGIN { exit !($4) }" && met=met || met=missed; }
+        printf '| %-40s | %12s | %-12s | %-10s |\n' "$1" "$2" "$3" "$met"
+}
+for n in $sizes; do
+        row "grant p50 / p99 at $n rules" "${p50[$n]} / ${p99[$n]} us" "" ""
+done
+ratio=$(awk -v a="${p50[$big]}" -v b="${p50[$small]}" 'BEGIN { printf "%.2f", a / b }')
+row "p50 at $big rules / at $small" "${ratio}x" "<= 1.1x" "$ratio <= 1.1"
+ratio99=$(awk -v a="${p99[$big]}" -v b="${p99[$small]}" 'BEGIN { printf "%.2f", a / b }')
+row "p99 at $big rules / at $small" "${ratio99}x" "" ""
+row "start to ready at $small rules" "${ready[$small]} ms" "" ""
+row "start to ready at $big rules" "${ready[$big]} ms" "<= 100 ms" "${ready[$big]} <= 100"
+row "sockbroker check at $big rules" "${check_s[$big]} s, $((check_kib[$big] / 1024)) MiB" "" ""
+row "broker RSS / PSS idle, $small rules" "${b_rss[$small]} / ${b_pss[$small]} KiB" "<= 2048 KiB" "${b_rss[$small]} <= 2048"
+row "opener RSS / PSS idle, $small rules" "${o_rss[$small]} / ${o_pss[$small]} KiB" "<= 2048 KiB" "${o_rss[$small]} <= 2048"
+per_rule_b=$(awk -v a="${b_rss[$big]}" -v b="${b_rss[$small]}" -v n="$((big - small))" 'BEGIN { printf "%.2f", (a - b) / n }')
+per_rule_o=$(awk -v a="${o_rss[$big]}" -v b="${o_rss[$small]}" -v n="$((big - small))" 'BEGIN { printf "%.2f", (a - b) / n }')
+row "broker RSS per rule" "$per_rule_b KiB" "<= 1 KiB" "$per_rule_b <= 1"
+row "opener RSS per rule" "$per_rule_o KiB" "<= 1 KiB" "$per_rule_o <= 1"
+per_conn=$(awk -v a="$after" -v b="$before" -v n="$held" 'BEGIN { if (n > 0) printf "%.2f", (a - b) / n; else print "-" }')
+row "broker RSS per idle connection ($held)" "$per_conn KiB" "<= 16 KiB" "\"$per_conn\" != \"-\" && $per_conn <= 16"
+echo "(RSS and PSS from /proc/PID/smaps_rollup; the opener serves no connection)"
+exit 0
