@@ -87,6 +87,7 @@ struct bench_target {
         const char *spec_text;
         const char *path;                /* the server's socket */
         int ifindex;                     /* the floor's: spec's interface */
+        bool spawn;                      /* a helper: posix_spawn, not fork and exec */
 };
 
 /* The broker at $SOCKBROKER_SOCKET (or the default), its protocol

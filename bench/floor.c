@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "bench/bench-client.h"
+#include "bench/fdpass.h"
 
 #define MAX_CONNS 1024u
 /* Requests served on one connection before the loop turns to the
@@ -82,25 +83,7 @@ static int floor_grant(const struct bench_floor_request *req)
 /* One byte, and fd when >= 0; 0 or -errno. */
 static int floor_reply(int conn, uint8_t status, int fd)
 {
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } control = {};
-        struct iovec iov = { .iov_base = &status, .iov_len = 1 };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-        if (fd >= 0) {
-                struct cmsghdr *cm;
-
-                mh.msg_control = control.buf;
-                mh.msg_controllen = sizeof(control.buf);
-                cm = CMSG_FIRSTHDR(&mh);
-                cm->cmsg_level = SOL_SOCKET;
-                cm->cmsg_type = SCM_RIGHTS;
-                cm->cmsg_len = CMSG_LEN(sizeof(int));
-                memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-        }
-        return sendmsg(conn, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -errno : 0;
+        return bench_send_status(conn, status, fd, MSG_DONTWAIT);
 }
 
 /* Serves up to BATCH requests on conn; 0 to keep it, or < 0 to close it. */

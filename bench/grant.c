@@ -4,8 +4,8 @@
  * sockbrokerd, and from bench/floor.c, the least a broker can be, asked
  * for in the same way. Run as an unprivileged uid.
  *
- *   grant latency --target sockbroker|floor [--persistent] [--cpu N]
- *                 [-S PATH] [-t SECONDS] [-o FILE] -n N SPEC
+ *   grant latency --target sockbroker|floor|fork-exec|spawn [--persistent]
+ *                 [--cpu N] [-S PATH] [-t SECONDS] [-o FILE] -n N SPEC
  *       N grants of SPEC (inet/raw/icmp, packet/raw/all@lo, ...), one at
  *       a time: each on a connection of its own (connect, the request,
  *       close), or with --persistent all on one kept connection; to
@@ -24,23 +24,28 @@
  *       counting the grants answered within the SECONDS.
  *
  * -S is the target's socket: for sockbroker it defaults to
- * $SOCKBROKER_SOCKET (or the default path); the floor has no default. --cpu N pins the
- * client, all its threads, to CPU N.
+ * $SOCKBROKER_SOCKET (or the default path); the floor has no default.
+ * For fork-exec and spawn, latency only and without --persistent, -S is
+ * bench/helper.c's program, run per grant. --cpu N pins the client, all
+ * its threads, to CPU N.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench/bench-client.h"
@@ -105,6 +110,78 @@ static int floor_target_open(const struct bench_target *t, char *why, size_t siz
         r = floor_target_call(t, sock, 1, why, size);
         close(sock);
         return r;
+}
+
+/* ---- a helper per socket, as a target ---------------------------------------------- */
+
+/*
+ * bench/helper.c, run for each grant with fork() and execve()
+ * (fork-exec) or posix_spawn() (spawn), -S naming it: the alternative to
+ * a broker. It gets one end of a socketpair as descriptor 3 and sends
+ * the socket on it. No connection outlives a grant, so only the
+ * connecting loop uses it.
+ */
+static int helper_target_open(const struct bench_target *t, char *why, size_t size)
+{
+        char family[16], type[16], protocol[16], ifindex[16];
+        char *argv[] = { (char *)t->path, family, type, protocol, ifindex, NULL };
+        _cleanup_close_ int mine = -1, theirs = -1;
+        int pair[2], fds[1], status, r;
+        size_t n_fds;
+        uint8_t byte;
+        ssize_t n;
+        pid_t pid;
+
+        snprintf(family, sizeof(family), "%d", t->spec->family);
+        snprintf(type, sizeof(type), "%d", t->spec->type);
+        snprintf(protocol, sizeof(protocol), "%d", t->spec->protocol);
+        snprintf(ifindex, sizeof(ifindex), "%d", t->ifindex);
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return -errno;
+        mine = pair[0];
+        /* Above 3, so that dup2() to 3 makes a copy without CLOEXEC. */
+        theirs = fcntl(pair[1], F_DUPFD_CLOEXEC, 4);
+        safe_close(pair[1]);
+        if (theirs < 0)
+                return -errno;
+        if (t->spawn) {
+                posix_spawn_file_actions_t fa;
+
+                posix_spawn_file_actions_init(&fa);
+                posix_spawn_file_actions_adddup2(&fa, theirs, 3);
+                r = posix_spawn(&pid, t->path, &fa, NULL, argv, environ);
+                posix_spawn_file_actions_destroy(&fa);
+                if (r != 0) {
+                        snprintf(why, size, "posix_spawn: %s", strerror(r));
+                        return BENCH_OUTCOME_ERROR;
+                }
+        } else {
+                pid = fork();
+                if (pid < 0) {
+                        snprintf(why, size, "fork: %m");
+                        return BENCH_OUTCOME_ERROR;
+                }
+                if (pid == 0) {
+                        if (dup2(theirs, 3) == 3)
+                                execve(t->path, argv, environ);
+                        _exit(127);
+                }
+        }
+        theirs = safe_close(theirs);
+        n = fdmsg_recv(mine, &byte, 1, fds, ELEMENTSOF(fds), &n_fds, 0);
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (n < 0) {
+                snprintf(why, size, "receive: %s", strerror((int)-n));
+                return BENCH_OUTCOME_ERROR;
+        }
+        fdmsg_close_all(fds, n_fds);
+        if (n == 1 && byte == 0 && n_fds == 1)
+                return BENCH_OUTCOME_GRANTED;
+        if (n == 1 && (byte == EPERM || byte == EACCES))
+                return BENCH_OUTCOME_DENIED;
+        snprintf(why, size, "the helper: %s", n == 1 && byte ? strerror(byte) : "no answer");
+        return BENCH_OUTCOME_ERROR;
 }
 
 /* ---- options ----------------------------------------------------------------------- */
@@ -172,9 +249,13 @@ static int parse_options(int argc, char **argv, bool latency, struct options *o)
         }
         if (argc - optind != 1 || !o->target || (latency ? !o->n : !o->clients || !o->seconds))
                 return -1;
-        if (!streq(o->target, "sockbroker") && !streq(o->target, "floor"))
+        if (!streq(o->target, "sockbroker") && !streq(o->target, "floor") &&
+            !streq(o->target, "fork-exec") && !streq(o->target, "spawn"))
                 return -1;
-        if (streq(o->target, "floor") && !o->path)
+        if (!streq(o->target, "sockbroker") && !o->path)
+                return -1;
+        /* A helper is run per grant: there is nothing to keep. */
+        if ((streq(o->target, "fork-exec") || streq(o->target, "spawn")) && (o->persistent || !latency))
                 return -1;
         return optind;
 }
@@ -201,16 +282,22 @@ static void setup(const struct options *o, const char *spec_text, struct sb_spec
                         ret->path = o->path;
                 return;
         }
-        *ret = (struct bench_target) {
-                .connect = floor_target_connect,
-                .call = floor_target_call,
-                .open = floor_target_open,
-                .spec = spec,
-                .spec_text = spec_text,
-                .path = o->path,
-        };
-        /* The broker resolves the name for each grant; the floor has
-         * the client do it, once. */
+        if (streq(o->target, "floor"))
+                *ret = (struct bench_target) {
+                        .connect = floor_target_connect,
+                        .call = floor_target_call,
+                        .open = floor_target_open,
+                };
+        else
+                *ret = (struct bench_target) {
+                        .open = helper_target_open,
+                        .spawn = streq(o->target, "spawn"),
+                };
+        ret->spec = spec;
+        ret->spec_text = spec_text;
+        ret->path = o->path;
+        /* The broker resolves the name for each grant; the floor and
+         * the helper have the client do it, once. */
         if (spec->ifname[0]) {
                 ret->ifindex = (int)if_nametoindex(spec->ifname);
                 if (ret->ifindex == 0) {

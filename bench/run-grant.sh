@@ -21,7 +21,12 @@
 #     the same targets;
 #   ICMP throughput, 1, 4, 16 and 64 clients each on a kept connection of
 #     its own, asking as fast as answered for SECONDS; target >= 0.5x the
-#     floor's at 64 clients.
+#     floor's at 64 clients;
+#   against the alternatives, ICMP and packet: sockbroker with a
+#     connection per grant, then bench/helper.c with CAP_NET_RAW in its
+#     file capabilities, run per grant with fork and exec, and its static
+#     build run with posix_spawn; GRANTS / 5 grants each (helpers take
+#     milliseconds); target: sockbroker's p50 >= 25x faster.
 # Defaults: -r 5 -n 5000 -t 3. --smoke: one round of 200 grants and
 # throughput runs of a second, so that CI keeps the harness working.
 #
@@ -58,7 +63,10 @@ export abs_top_builddir
 bench_counts "$rounds" "$grants" "$tput_seconds"
 grant_bin=$abs_top_builddir/bench/grant
 floor_bin=$abs_top_builddir/bench/floor
-bench_setup "$grant_bin" "$floor_bin" "$SOCKBROKERD" "$SOCKBROKER_OPENER" -- taskset
+helper_bin=$abs_top_builddir/bench/helper
+helper_static_bin=$abs_top_builddir/bench/helper-static
+bench_setup "$grant_bin" "$floor_bin" "$helper_bin" "$helper_static_bin" "$SOCKBROKERD" \
+        "$SOCKBROKER_OPENER" -- taskset setcap
 
 CLIENT=65534
 NCPU=$(nproc)
@@ -85,6 +93,10 @@ trap cleanup EXIT
 
 { ip netns add "$NS" && ip -n "$NS" link set lo up; } || broke "cannot create a network namespace"
 install -m 0755 "$grant_bin" "$T/grant"
+install -m 0755 "$helper_bin" "$T/helper"
+install -m 0755 "$helper_static_bin" "$T/helper-static"
+setcap cap_net_raw+ep "$T/helper" && setcap cap_net_raw+ep "$T/helper-static" ||
+        broke "cannot give the helpers CAP_NET_RAW"
 mkdir -m 0755 "$T/sb" "$T/floor" "$T/res"
 
 # The broker, its limits per uid raised so that 64 clients of one uid,
@@ -136,6 +148,8 @@ sock_of() {
         case $1 in
         sockbroker) echo "$T/sb/sock" ;;
         floor) echo "$T/floor/sock" ;;
+        fork-exec) echo "$T/helper" ;;
+        spawn) echo "$T/helper-static" ;;
         esac
 }
 
@@ -264,6 +278,16 @@ for c in 1 4 16 64; do
         echo "ICMP throughput, $c client(s)"
         throughput_figure "tput-$c" "$c"
 done
+alt_grants=$((grants / 5 > 0 ? grants / 5 : 1))
+for spec in "$ICMP" "$PACKET"; do
+        fig=alt-${spec%%/*}
+        echo "against the alternatives, $spec, connect, unpinned"
+        for ((r = 1; r <= rounds; r++)); do
+                for tg in sockbroker fork-exec spawn; do
+                        measure "$fig" "$tg" "$r" -n "$alt_grants" "$spec"
+                done
+        done
+done
 
 declare -A PIN_LABEL=([unpinned]=unpinned [same]="same CPU" [across]="across CPUs")
 for mode in persistent connect; do
@@ -290,6 +314,25 @@ printf '| %-34s | %10s | %10s | %6s | %-7s | %-10s |\n' figure sockbroker floor 
 echo "|------------------------------------|------------|------------|--------|---------|------------|"
 printf '%s\n' "${rows[@]}"
 echo "(latencies in us, pooled over the rounds, nearest rank; throughput in grants/s, the median of the rounds; ratio: sockbroker / floor)"
+echo
+echo "Against the alternatives, a connection per grant, unpinned; $rounds round(s) of $alt_grants grants, alternately:"
+printf '| %-34s | %10s | %10s | %7s | %-8s | %-10s |\n' figure sockbroker helper faster target met/missed
+echo "|------------------------------------|------------|------------|---------|----------|------------|"
+for spec in "$ICMP" "$PACKET"; do
+        fig=alt-${spec%%/*}
+        for tg in fork-exec spawn; do
+                label=ICMP
+                [ "$spec" = "$PACKET" ] && label=packet
+                label="$label, $([ "$tg" = spawn ] && echo "posix_spawn, static" || echo "fork+exec")"
+                sb=$(pct 0.50 "$T/res/$fig".sockbroker.*.ns)
+                alt=$(pct 0.50 "$T/res/$fig.$tg".*.ns)
+                faster=$(awk -v a="$alt" -v b="$sb" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }')
+                met=$(awk -v f="$faster" 'BEGIN { print (f != "-" && f >= 25) ? "met" : "missed" }')
+                printf '| %-34s | %10s | %10s | %6sx | %-8s | %-10s |\n' "$label, p50" "$sb us" "$alt us" \
+                        "$faster" ">= 25x" "$met"
+        done
+done
+echo "(faster: the helper's p50 / sockbroker's)"
 for n in "${notes[@]+"${notes[@]}"}"; do
         echo "note: $n"
 done
