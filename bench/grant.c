@@ -4,7 +4,7 @@
  * sockbrokerd, and from bench/floor.c, the least a broker can be, asked
  * for in the same way. Run as an unprivileged uid.
  *
- *   grant latency --target sockbroker|floor|fork-exec|spawn [--persistent]
+ *   grant latency --target sockbroker|floor|fork-exec|spawn|dbus [--persistent]
  *                 [--cpu N] [-S PATH] [-t SECONDS] [-o FILE] -n N SPEC
  *       N grants of SPEC (inet/raw/icmp, packet/raw/all@lo, ...), one at
  *       a time: each on a connection of its own (connect, the request,
@@ -26,8 +26,10 @@
  * -S is the target's socket: for sockbroker it defaults to
  * $SOCKBROKER_SOCKET (or the default path); the floor has no default.
  * For fork-exec and spawn, latency only and without --persistent, -S is
- * bench/helper.c's program, run per grant. --cpu N pins the client, all
- * its threads, to CPU N.
+ * bench/helper.c's program, run per grant. For dbus, latency and
+ * --persistent only, -S is the address of a bus that
+ * bench/dbus-service.c serves. --cpu N pins the client, all its threads,
+ * to CPU N.
  */
 #include "config.h"
 
@@ -47,6 +49,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <systemd/sd-bus.h>
 
 #include "bench/bench-client.h"
 #include "common/fdmsg.h"
@@ -184,6 +187,59 @@ static int helper_target_open(const struct bench_target *t, char *why, size_t si
         return BENCH_OUTCOME_ERROR;
 }
 
+/* ---- a D-Bus method call, as a target ---------------------------------------------- */
+
+/*
+ * bench/dbus-service.c on the bus at -S: one kept bus connection, and a
+ * method call per grant that returns the socket. The loop's connection
+ * is a copy of the bus's descriptor, so that closing it leaves sd-bus's
+ * own alone; a new connection drops the old bus.
+ */
+static sd_bus *dbus;
+
+static int dbus_target_connect(const struct bench_target *t)
+{
+        int r;
+
+        dbus = sd_bus_flush_close_unref(dbus);
+        r = sd_bus_new(&dbus);
+        if (r >= 0)
+                r = sd_bus_set_address(dbus, t->path);
+        if (r >= 0)
+                r = sd_bus_set_bus_client(dbus, 1);
+        if (r >= 0)
+                r = sd_bus_negotiate_fds(dbus, 1);
+        if (r >= 0)
+                r = sd_bus_start(dbus);
+        if (r >= 0)
+                r = sd_bus_get_fd(dbus);
+        if (r >= 0 && (r = fcntl(r, F_DUPFD_CLOEXEC, 3)) < 0)
+                r = -errno;
+        return r;
+}
+
+static int dbus_target_call(const struct bench_target *t, int sock, uint32_t id, char *why,
+                            size_t size)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int fd, r;
+
+        r = sd_bus_call_method(dbus, "org.sockbroker.Bench", "/org/sockbroker/Bench",
+                               "org.sockbroker.Bench", "Open", &error, &reply, "iiii",
+                               t->spec->family, t->spec->type, t->spec->protocol, t->ifindex);
+        if (r == -EPERM || r == -EACCES)
+                return BENCH_OUTCOME_DENIED;
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "h", &fd);
+        if (r < 0) {
+                snprintf(why, size, "Open: %s", error.message ? error.message : strerror(-r));
+                return BENCH_OUTCOME_ERROR;
+        }
+        /* The descriptor is the message's, closed with it. */
+        return BENCH_OUTCOME_GRANTED;
+}
+
 /* ---- options ----------------------------------------------------------------------- */
 
 struct options {
@@ -250,7 +306,10 @@ static int parse_options(int argc, char **argv, bool latency, struct options *o)
         if (argc - optind != 1 || !o->target || (latency ? !o->n : !o->clients || !o->seconds))
                 return -1;
         if (!streq(o->target, "sockbroker") && !streq(o->target, "floor") &&
-            !streq(o->target, "fork-exec") && !streq(o->target, "spawn"))
+            !streq(o->target, "fork-exec") && !streq(o->target, "spawn") && !streq(o->target, "dbus"))
+                return -1;
+        /* A bus connection is kept: only the persistent loop. */
+        if (streq(o->target, "dbus") && (!o->persistent || !latency))
                 return -1;
         if (!streq(o->target, "sockbroker") && !o->path)
                 return -1;
@@ -282,7 +341,12 @@ static void setup(const struct options *o, const char *spec_text, struct sb_spec
                         ret->path = o->path;
                 return;
         }
-        if (streq(o->target, "floor"))
+        if (streq(o->target, "dbus"))
+                *ret = (struct bench_target) {
+                        .connect = dbus_target_connect,
+                        .call = dbus_target_call,
+                };
+        else if (streq(o->target, "floor"))
                 *ret = (struct bench_target) {
                         .connect = floor_target_connect,
                         .call = floor_target_call,

@@ -26,7 +26,10 @@
 #     connection per grant, then bench/helper.c with CAP_NET_RAW in its
 #     file capabilities, run per grant with fork and exec, and its static
 #     build run with posix_spawn; GRANTS / 5 grants each (helpers take
-#     milliseconds); target: sockbroker's p50 >= 25x faster.
+#     milliseconds); target: sockbroker's p50 >= 25x faster. Where
+#     dbus-daemon is installed, also a D-Bus method call that returns
+#     the socket (bench/dbus-service.c on a bus of its own), against
+#     sockbroker on a kept connection, ICMP, GRANTS grants; no target.
 # Defaults: -r 5 -n 5000 -t 3. --smoke: one round of 200 grants and
 # throughput runs of a second, so that CI keeps the harness working.
 #
@@ -65,7 +68,8 @@ grant_bin=$abs_top_builddir/bench/grant
 floor_bin=$abs_top_builddir/bench/floor
 helper_bin=$abs_top_builddir/bench/helper
 helper_static_bin=$abs_top_builddir/bench/helper-static
-bench_setup "$grant_bin" "$floor_bin" "$helper_bin" "$helper_static_bin" "$SOCKBROKERD" \
+dbus_service_bin=$abs_top_builddir/bench/dbus-service
+bench_setup "$grant_bin" "$floor_bin" "$helper_bin" "$helper_static_bin" "$dbus_service_bin" "$SOCKBROKERD" \
         "$SOCKBROKER_OPENER" -- taskset setcap
 
 CLIENT=65534
@@ -79,10 +83,11 @@ chmod 0755 "$T"
 NS=sbgrant$$
 DPID=
 FPID=
+BUS_PIDS=()
 
 cleanup() {
         local p
-        for p in $FPID $DPID; do
+        for p in $FPID $DPID "${BUS_PIDS[@]+"${BUS_PIDS[@]}"}"; do
                 kill "$p" 2>/dev/null
         done
         wait 2>/dev/null
@@ -150,6 +155,7 @@ sock_of() {
         floor) echo "$T/floor/sock" ;;
         fork-exec) echo "$T/helper" ;;
         spawn) echo "$T/helper-static" ;;
+        dbus) echo "unix:path=$T/bus/socket" ;;
         esac
 }
 
@@ -278,6 +284,43 @@ for c in 1 4 16 64; do
         echo "ICMP throughput, $c client(s)"
         throughput_figure "tput-$c" "$c"
 done
+# A bus of the benchmark's own, where any uid may call the service.
+dbus=
+if command -v dbus-daemon >/dev/null; then
+        mkdir -m 0755 "$T/bus"
+        cat >"$T/bus/bus.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>custom</type>
+  <listen>unix:path=$T/bus/socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*"/>
+    <allow receive_sender="*"/>
+  </policy>
+</busconfig>
+EOF
+        dbus-daemon --config-file="$T/bus/bus.conf" --nofork --nopidfile </dev/null >"$T/bus/daemon.log" 2>&1 &
+        BUS_PIDS+=($!)
+        wait_for 10 test -S "$T/bus/socket" || broke "dbus-daemon did not start: $(cat "$T/bus/daemon.log")"
+        nsenter --net="/run/netns/$NS" "$dbus_service_bin" "unix:path=$T/bus/socket" </dev/null \
+                >"$T/bus/service.out" 2>&1 &
+        BUS_PIDS+=($!)
+        wait_for 10 grep -qx ready "$T/bus/service.out" ||
+                broke "the D-Bus service did not start: $(cat "$T/bus/service.out")"
+        dbus=yes
+        echo "D-Bus call against sockbroker, kept connections, $ICMP"
+        for ((r = 1; r <= rounds; r++)); do
+                for tg in sockbroker dbus; do
+                        measure alt-dbus "$tg" "$r" --persistent -n "$grants" "$ICMP"
+                done
+        done
+else
+        notes+=("the D-Bus alternative: skipped, no dbus-daemon")
+fi
 alt_grants=$((grants / 5 > 0 ? grants / 5 : 1))
 for spec in "$ICMP" "$PACKET"; do
         fig=alt-${spec%%/*}
@@ -316,7 +359,7 @@ printf '%s\n' "${rows[@]}"
 echo "(latencies in us, pooled over the rounds, nearest rank; throughput in grants/s, the median of the rounds; ratio: sockbroker / floor)"
 echo
 echo "Against the alternatives, a connection per grant, unpinned; $rounds round(s) of $alt_grants grants, alternately:"
-printf '| %-34s | %10s | %10s | %7s | %-8s | %-10s |\n' figure sockbroker helper faster target met/missed
+printf '| %-34s | %10s | %10s | %7s | %-8s | %-10s |\n' figure sockbroker other faster target met/missed
 echo "|------------------------------------|------------|------------|---------|----------|------------|"
 for spec in "$ICMP" "$PACKET"; do
         fig=alt-${spec%%/*}
@@ -332,7 +375,16 @@ for spec in "$ICMP" "$PACKET"; do
                         "$faster" ">= 25x" "$met"
         done
 done
-echo "(faster: the helper's p50 / sockbroker's)"
+if [ -n "$dbus" ]; then
+        for p in 0.50 0.99; do
+                sb=$(pct "$p" "$T/res/alt-dbus".sockbroker.*.ns)
+                alt=$(pct "$p" "$T/res/alt-dbus".dbus.*.ns)
+                faster=$(awk -v a="$alt" -v b="$sb" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }')
+                printf '| %-34s | %10s | %10s | %6sx | %-8s | %-10s |\n' \
+                        "ICMP, D-Bus call, kept, p${p#0.}" "$sb us" "$alt us" "$faster" - -
+        done
+fi
+echo "(faster: the alternative's figure / sockbroker's)"
 for n in "${notes[@]+"${notes[@]}"}"; do
         echo "note: $n"
 done
