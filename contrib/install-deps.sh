@@ -13,6 +13,8 @@ packages=(
         # unmodified programs under `sockbroker run`: a capture tool, a Go
         # program, a static C program (libc6-dev has libc.a)
         tcpdump golang-go
+        # the benchmark's alternatives: a helper with file capabilities, a bus
+        libcap2-bin dbus-daemon
         # the units and the container tests
         systemd systemd-container
         # the Debian packages
