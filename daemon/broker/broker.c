@@ -10,7 +10,9 @@
  * matched to their requests by sequence number; replies go back
  * asynchronously, and a slow opener never blocks a client, nor a client
  * the loop. This file holds the I/O shells: the loop, the listening
- * socket, the opener's socketpair, and the one path every request takes.
+ * socket, the opener's socket (and, for an opener on its own, the
+ * connection to the next one when it restarts), and the one path every
+ * request takes.
  *
  * Every resource a client can consume is bounded (struct broker_limits):
  * connections in all and per uid, requests in flight per connection, per
