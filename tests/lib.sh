@@ -266,3 +266,14 @@ exited() {
         rc=$?
         return 0
 }
+
+# check_exit NAME PID STATUS: the test point NAME, that PID, a child of
+# this shell, exits within 10 s with STATUS; the status it had, or
+# "still running", goes in parentheses after NAME.
+check_exit() {
+        if exited "$2"; then
+                check "$1 (rc=$rc)" test "$rc" = "$3"
+        else
+                not_ok "$1 (still running)"
+        fi
+}

@@ -76,11 +76,7 @@ if daemon --opener-timeout=2; then
                 grep -q "refused errno=110 .*the opener did not answer within 2s" <<<"$out"
         diag "$out"
         check "a: within the timeout and a little more (at most 6 s)" test "$took" -le 6
-        if exited "$DPID"; then
-                check "a: the broker then exits with status 4 (rc=$rc)" test "$rc" = 4
-        else
-                not_ok "a: the broker then exits with status 4 (still running)"
-        fi
+        check_exit "a: the broker then exits with status 4" "$DPID" 4
         check "a: its log says why" grep -q 'the opener did not answer within 2s' "$T/daemon.log"
         check "a: the log says the stopped opener is still there" \
                 grep -q 'the opener (pid [0-9]*) is still there' "$T/daemon.log"
@@ -98,11 +94,7 @@ fi
 if daemon; then
         ok "b: sockbrokerd starts"
         kill -KILL "$OPID"
-        if exited "$DPID"; then
-                check "b: with its opener killed, the broker exits with status 4 (rc=$rc)" test "$rc" = 4
-        else
-                not_ok "b: with its opener killed, the broker exits with status 4 (still running)"
-        fi
+        check_exit "b: with its opener killed, the broker exits with status 4" "$DPID" 4
         check "b: its log says how the opener ended (signal 9)" \
                 grep -q 'the opener (pid [0-9]*) was killed by signal 9' "$T/daemon.log"
         diag "$(grep -E 'opener' "$T/daemon.log" | tail -n 3)"
@@ -115,11 +107,7 @@ fi
 if daemon; then
         ok "c: sockbrokerd starts"
         kill -TERM "$DPID"
-        if exited "$DPID"; then
-                check "c: SIGTERM: status 0 (rc=$rc)" test "$rc" = 0
-        else
-                not_ok "c: SIGTERM: status 0 (still running)"
-        fi
+        check_exit "c: SIGTERM: status 0" "$DPID" 0
         check "c: and the opener is gone too" wait_for 5 gone "$OPID"
         DPID= OPID=
 else
@@ -183,11 +171,7 @@ if opener_start && start_daemon_in "$A" "$T" --opener-socket="$OSOCK" --opener-t
         wait "$OPID" 2>/dev/null
         OPID= SPID=
         start=$SECONDS
-        if exited "$DPID"; then
-                check "d: with no next opener, the broker exits with status 4 (rc=$rc)" test "$rc" = 4
-        else
-                not_ok "d: with no next opener, the broker exits with status 4 (still running)"
-        fi
+        check_exit "d: with no next opener, the broker exits with status 4" "$DPID" 4
         check "d: after --opener-timeout=3, saying so ($((SECONDS - start)) s)" \
                 grep -q 'sent a policy within 3s; exiting' "$T/daemon.log"
         diag "$(grep -E 'opener' "$T/daemon.log" | tail -n 6)"
