@@ -22,10 +22,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <systemd/sd-bus.h>
 
-#define BENCH_DBUS_NAME "org.sockbroker.Bench"
-#define BENCH_DBUS_PATH "/org/sockbroker/Bench"
+#include "bench/bench-dbus.h"
 
 static int method_open(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
@@ -73,15 +71,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "usage: dbus-service ADDRESS\n");
                 return 2;
         }
-        r = sd_bus_new(&bus);
-        if (r >= 0)
-                r = sd_bus_set_address(bus, argv[1]);
-        if (r >= 0)
-                r = sd_bus_set_bus_client(bus, 1);
-        if (r >= 0)
-                r = sd_bus_negotiate_fds(bus, 1);
-        if (r >= 0)
-                r = sd_bus_start(bus);
+        r = bench_dbus_open(argv[1], &bus);
         if (r >= 0)
                 r = sd_bus_add_object_vtable(bus, NULL, BENCH_DBUS_PATH, BENCH_DBUS_NAME, vtable, NULL);
         if (r >= 0)

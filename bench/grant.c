@@ -49,9 +49,9 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <systemd/sd-bus.h>
 
 #include "bench/bench-client.h"
+#include "bench/bench-dbus.h"
 #include "common/fdmsg.h"
 #include "common/names.h"
 #include "common/util.h"
@@ -202,15 +202,7 @@ static int dbus_target_connect(const struct bench_target *t)
         int r;
 
         dbus = sd_bus_flush_close_unref(dbus);
-        r = sd_bus_new(&dbus);
-        if (r >= 0)
-                r = sd_bus_set_address(dbus, t->path);
-        if (r >= 0)
-                r = sd_bus_set_bus_client(dbus, 1);
-        if (r >= 0)
-                r = sd_bus_negotiate_fds(dbus, 1);
-        if (r >= 0)
-                r = sd_bus_start(dbus);
+        r = bench_dbus_open(t->path, &dbus);
         if (r >= 0)
                 r = sd_bus_get_fd(dbus);
         if (r >= 0 && (r = fcntl(r, F_DUPFD_CLOEXEC, 3)) < 0)
@@ -225,8 +217,8 @@ static int dbus_target_call(const struct bench_target *t, int sock, uint32_t id,
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int fd, r;
 
-        r = sd_bus_call_method(dbus, "org.sockbroker.Bench", "/org/sockbroker/Bench",
-                               "org.sockbroker.Bench", "Open", &error, &reply, "iiii",
+        r = sd_bus_call_method(dbus, BENCH_DBUS_NAME, BENCH_DBUS_PATH, BENCH_DBUS_NAME, "Open",
+                               &error, &reply, "iiii",
                                t->spec->family, t->spec->type, t->spec->protocol, t->ifindex);
         if (r == -EPERM || r == -EACCES)
                 return BENCH_OUTCOME_DENIED;
