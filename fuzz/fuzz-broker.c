@@ -109,6 +109,11 @@ static void broker_up(void)
                     "the opener's socketpair: %m");
         B.opener_fd = pair[0];
         opener_peer = pair[1];
+        /* The scripted opener is in this namespace, as are the clients:
+         * spares reach them under netns=client too. */
+        FUZZ_ASSERT(getsockopt(pair[1], SOL_SOCKET, SO_NETNS_COOKIE, &B.opener_netns_cookie,
+                               &(socklen_t){ sizeof(B.opener_netns_cookie) }) == 0,
+                    "SO_NETNS_COOKIE: %m");
         exited = false;
         if (sd_event_new(&B.event) < 0 ||
             sd_event_add_io(B.event, &B.opener_io, B.opener_fd, EPOLLIN, on_opener_io, &B) < 0 ||
@@ -116,6 +121,8 @@ static void broker_up(void)
             sd_event_source_set_enabled(B.opener_watch, SD_EVENT_OFF) < 0 ||
             sd_event_add_time(B.event, &B.shares, CLOCK_MONOTONIC, 0, 0, user_on_window_end, &B) < 0 ||
             sd_event_source_set_enabled(B.shares, SD_EVENT_OFF) < 0 ||
+            sd_event_add_time(B.event, &B.spares_expiry, CLOCK_MONOTONIC, 0, 0, on_spares_expiry, &B) < 0 ||
+            sd_event_source_set_enabled(B.spares_expiry, SD_EVENT_OFF) < 0 ||
             sd_event_add_time_relative(B.event, &B.users_sweep, CLOCK_MONOTONIC, USEC_PER_SEC, 0,
                                        user_on_sweep, &B) < 0 ||
             sd_event_source_set_enabled(B.users_sweep, SD_EVENT_OFF) < 0 ||
@@ -156,6 +163,19 @@ static void books_balance(void)
         FUZZ_ASSERT(user_inflight == B.n_pending, "uids have %u in flight, counted %u",
                     user_inflight, B.n_pending);
         FUZZ_ASSERT(B.n_conns <= B.limits.max_connections, "%u connections", B.n_conns);
+
+        used = 0;
+        for (unsigned i = 0; i < SPARES_SHAPES; i++) {
+                const struct spare_shape *sh = &B.spares.shapes[i];
+
+                FUZZ_ASSERT(sh->n <= OPENER_MAX_SPARES, "a kind holds %u spares", sh->n);
+                FUZZ_ASSERT(sh->used || (sh->n == 0 && !sh->refilling), "a free slot holds spares");
+                FUZZ_ASSERT(!sh->stale || (sh->refilling && sh->n == 0), "a stale kind holds spares");
+                for (unsigned j = 0; j < sh->n; j++)
+                        FUZZ_ASSERT(fcntl(sh->fds[j], F_GETFD) >= 0, "spare %u of kind %u is closed", j, i);
+                used += sh->n;
+        }
+        FUZZ_ASSERT(used == B.spares.n_fds, "%u spares held, counted %u", used, B.spares.n_fds);
 }
 
 static void run_loop(void)
@@ -220,6 +240,24 @@ static void opener_answers(uint8_t how)
                         safe_close(fd);
                         break;
                 }
+                case OPENER_MSG_SPARE: {
+                        const struct opener_open *q = (const void *)&in;
+                        struct opener_spares m = { .hdr = { OPENER_PROTO_VERSION, OPENER_MSG_SPARES,
+                                                            in.hdr.seq } };
+                        int made[OPENER_MAX_SPARES];
+
+                        if (how & 4) {
+                                m.error = EMFILE;
+                                m.stage = OPENER_STAGE_CREATE;
+                        } else {
+                                for (m.count = 0; m.count < q->count; m.count++)
+                                        made[m.count] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                        }
+                        (void)fdmsg_send(opener_peer, &m, sizeof(m), made, m.count, MSG_DONTWAIT);
+                        for (uint32_t i = 0; i < m.count; i++)
+                                safe_close(made[i]);
+                        break;
+                }
                 case OPENER_MSG_BIND:
                 case OPENER_MSG_SETOPT:
                 case OPENER_MSG_LINK: {
@@ -244,6 +282,7 @@ static void opener_answers(uint8_t how)
                 case OPENER_MSG_POLICY:
                 case OPENER_MSG_DONE:
                 case OPENER_MSG_HCI_DONE:
+                case OPENER_MSG_SPARES:
                         FUZZ_ASSERT(false, "the broker sent an opener-to-broker message (type %d)", type);
                 }
         }

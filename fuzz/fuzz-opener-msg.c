@@ -4,8 +4,8 @@
  * and the broker apply to every message from each other.
  *
  * Input: one byte for the number of descriptors that came along (its
- * value modulo 3: none, one, or one too many for any message), then the
- * message. The message is copied to a buffer of exactly its length, so a
+ * value modulo OPENER_MAX_SPARES + 2: none, up to the most any message
+ * carries, or one too many for any), then the message. The message is copied to a buffer of exactly its length, so a
  * field read before the length is checked is an overflow ASan sees. An
  * accepted message must have exactly the size of its type, the version,
  * the descriptor count of its type, terminated strings, and an OPEN's
@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (size < 1)
                 return 0;
-        n_fds = data[0] % 3;
+        n_fds = data[0] % (OPENER_MAX_SPARES + 2);
         len = size - 1;
         msg = calloc(1, len > 0 ? len : 1);
         if (!msg)
@@ -48,10 +48,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     "accepted %zu bytes for type %d", len, r);
 
         switch ((enum opener_msg_type)r) {
+        case OPENER_MSG_SPARE:
         case OPENER_MSG_OPEN: {
                 struct opener_open m;
 
                 memcpy(&m, msg, sizeof(m));
+                FUZZ_ASSERT(r == OPENER_MSG_OPEN ? m.count == 1
+                                                 : m.count >= 1 && m.count <= OPENER_MAX_SPARES &&
+                                                   (m.family == AF_INET || m.family == AF_INET6) &&
+                                                   m.addr_flags == 0,
+                            "%s of %u sockets, family %d, address flags 0x%x",
+                            r == OPENER_MSG_OPEN ? "open" : "spare", m.count, m.family, m.addr_flags);
+                FUZZ_ASSERT(m.reserved == 0, "open: reserved %u", m.reserved);
                 FUZZ_ASSERT(n_fds == ((m.flags & OPENER_OPEN_CLIENT_NETNS) ? 1u : 0u),
                             "open with %zu fds, flags 0x%x", n_fds, m.flags);
                 FUZZ_ASSERT(memchr(m.ifname, '\0', sizeof(m.ifname)), "open: ifname not terminated");
@@ -112,6 +120,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 FUZZ_ASSERT(m.n_data <= OPENER_HCI_MAX_PARAMS, "hci done: %u data bytes", m.n_data);
                 FUZZ_ASSERT(strcmp(opener_stage_to_string((enum opener_stage)m.stage), "unknown") != 0,
                             "hci done: stage %u", m.stage);
+                break;
+        }
+        case OPENER_MSG_SPARES: {
+                struct opener_spares m;
+
+                memcpy(&m, msg, sizeof(m));
+                FUZZ_ASSERT(n_fds == m.count && m.count <= OPENER_MAX_SPARES,
+                            "spares: %u counted, %zu fds", m.count, n_fds);
+                FUZZ_ASSERT(m.error >= 0 && m.error <= 4095 && (m.error == 0) == (m.count != 0),
+                            "spares: error %d with %u sockets", m.error, m.count);
+                FUZZ_ASSERT(m.reserved == 0 && m.stage < _OPENER_STAGE_MAX, "spares: reserved %u, "
+                            "stage %u", m.reserved, m.stage);
                 break;
         }
         case OPENER_MSG_RELOAD:

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include "daemon/shared/opener-proto.h"
 #include "policy/policy.h"
@@ -49,6 +50,10 @@ enum defect {
         DEFECT_OPEN_PSM,
         DEFECT_OPEN_J1939_ADDR,
         DEFECT_OPEN_J1939_PGN,
+        DEFECT_COUNT_ZERO,
+        DEFECT_COUNT_HUGE,       /* OPEN: 2; SPARE, SPARES: OPENER_MAX_SPARES + 1 */
+        DEFECT_SPARE_PACKET,     /* a SPARE for a packet socket */
+        DEFECT_SPARES_ERROR_COUNTED, /* SPARES: an error, and sockets counted */
 };
 
 static const struct opener_case {
@@ -129,6 +134,28 @@ static const struct opener_case {
         { "hci done with a descriptor", OPENER_MSG_HCI_DONE, DEFECT_NONE, 1, -EBADF },
         { "hci done, 256 data bytes", OPENER_MSG_HCI_DONE, DEFECT_HCI_N_PARAMS, 0, -EBADMSG },
         { "hci done, unknown stage", OPENER_MSG_HCI_DONE, DEFECT_STAGE, 0, -EBADMSG },
+        { "open of no socket", OPENER_MSG_OPEN, DEFECT_COUNT_ZERO, 0, -EBADMSG },
+        { "open of two sockets", OPENER_MSG_OPEN, DEFECT_COUNT_HUGE, 0, -EBADMSG },
+        { "open, reserved field set", OPENER_MSG_OPEN, DEFECT_RESERVED, 0, -EBADMSG },
+        { "spare", OPENER_MSG_SPARE, DEFECT_NONE, 0, OPENER_MSG_SPARE },
+        { "spare with its namespace witness", OPENER_MSG_SPARE, DEFECT_WITNESS, 1, OPENER_MSG_SPARE },
+        { "spare, witness flag without a socket", OPENER_MSG_SPARE, DEFECT_WITNESS, 0, -EBADF },
+        { "spare with a descriptor but no witness flag", OPENER_MSG_SPARE, DEFECT_NONE, 1, -EBADF },
+        { "spare of no socket", OPENER_MSG_SPARE, DEFECT_COUNT_ZERO, 0, -EBADMSG },
+        { "spare of five sockets", OPENER_MSG_SPARE, DEFECT_COUNT_HUGE, 0, -EBADMSG },
+        { "spare of a packet socket", OPENER_MSG_SPARE, DEFECT_SPARE_PACKET, 0, -EBADMSG },
+        { "spare with address fields", OPENER_MSG_SPARE, DEFECT_OPEN_LIMITS, 0, -EBADMSG },
+        { "spare, reserved field set", OPENER_MSG_SPARE, DEFECT_RESERVED, 0, -EBADMSG },
+        { "spare one byte short", OPENER_MSG_SPARE, DEFECT_SHORT, 0, -EBADMSG },
+        { "spares with their sockets", OPENER_MSG_SPARES, DEFECT_NONE, 4, OPENER_MSG_SPARES },
+        { "spares, one socket short", OPENER_MSG_SPARES, DEFECT_NONE, 3, -EBADF },
+        { "spares, counted none", OPENER_MSG_SPARES, DEFECT_COUNT_ZERO, 0, -EBADMSG },
+        { "spares, five counted", OPENER_MSG_SPARES, DEFECT_COUNT_HUGE, 5, -EBADMSG },
+        { "spares error", OPENER_MSG_SPARES, DEFECT_SET_ERROR, 0, OPENER_MSG_SPARES },
+        { "spares error with sockets counted", OPENER_MSG_SPARES, DEFECT_SPARES_ERROR_COUNTED, 4, -EBADMSG },
+        { "spares, errno 5000", OPENER_MSG_SPARES, DEFECT_ERROR_HUGE, 0, -EBADMSG },
+        { "spares, unknown stage", OPENER_MSG_SPARES, DEFECT_STAGE, 0, -EBADMSG },
+        { "spares, reserved field set", OPENER_MSG_SPARES, DEFECT_RESERVED, 4, -EBADMSG },
 };
 
 START_TEST(test_opener_table)
@@ -145,6 +172,7 @@ START_TEST(test_opener_table)
                 struct opener_link link;
                 struct opener_hci hci;
                 struct opener_hci_done hci_done;
+                struct opener_spares spares;
                 char raw[OPENER_MAX_MESSAGE];
         } m;
         size_t len = opener_msg_size(c->type);
@@ -157,7 +185,16 @@ START_TEST(test_opener_table)
                 m.open.family = AF_PACKET;
                 m.open.type = SOCK_RAW;
                 strcpy(m.open.ifname, "eth0");
+                m.open.count = 1;
         }
+        if (c->type == OPENER_MSG_SPARE) {
+                m.open.family = AF_INET;
+                m.open.type = SOCK_RAW;
+                m.open.protocol = IPPROTO_ICMP;
+                m.open.count = OPENER_MAX_SPARES;
+        }
+        if (c->type == OPENER_MSG_SPARES)
+                m.spares.count = OPENER_MAX_SPARES;
         if (c->type == OPENER_MSG_BIND) {
                 m.bind.family = AF_INET;
                 m.bind.port = 80;
@@ -200,6 +237,10 @@ START_TEST(test_opener_table)
         case DEFECT_RESERVED:
                 if (c->type == OPENER_MSG_BIND)
                         m.bind.reserved = 1;
+                else if (c->type == OPENER_MSG_OPEN || c->type == OPENER_MSG_SPARE)
+                        m.open.reserved = 1;
+                else if (c->type == OPENER_MSG_SPARES)
+                        m.spares.reserved = 1;
                 else if (c->type == OPENER_MSG_LINK)
                         m.link.reserved = 1;
                 else
@@ -246,6 +287,21 @@ START_TEST(test_opener_table)
                 break;
         case DEFECT_FLAGS:
                 m.open.flags = 0x100;
+                break;
+        case DEFECT_COUNT_ZERO:
+                if (c->type == OPENER_MSG_SPARES)
+                        m.spares.count = 0;
+                else
+                        m.open.count = 0;
+                break;
+        case DEFECT_COUNT_HUGE:
+                if (c->type == OPENER_MSG_SPARES)
+                        m.spares.count = OPENER_MAX_SPARES + 1;
+                else
+                        m.open.count = c->type == OPENER_MSG_OPEN ? 2 : OPENER_MAX_SPARES + 1;
+                break;
+        case DEFECT_SPARE_PACKET:
+                m.open.family = AF_PACKET;
                 break;
         case DEFECT_OPEN_LIMITS:
         case DEFECT_OPEN_UNFLAGGED:
@@ -294,6 +350,8 @@ START_TEST(test_opener_table)
                         m.done.error = 5000;
                 else
                         m.result.error = 5000;
+                if (c->type == OPENER_MSG_SPARES)
+                        m.spares.count = 0;
                 break;
         case DEFECT_STAGE:
                 if (c->type == OPENER_MSG_HCI_DONE) {
@@ -303,6 +361,8 @@ START_TEST(test_opener_table)
                         m.result.error = EPERM;
                         m.result.stage = 99;
                 }
+                if (c->type == OPENER_MSG_SPARES)
+                        m.spares.count = 0;
                 break;
         case DEFECT_MESSAGE_UNTERMINATED:
                 memset(m.policy.message, 'x', sizeof(m.policy.message));
@@ -313,8 +373,14 @@ START_TEST(test_opener_table)
         case DEFECT_SET_ERROR:
                 if (c->type == OPENER_MSG_RESULT)
                         m.result.error = EPERM;
+                else if (c->type == OPENER_MSG_SPARES)
+                        m.spares = (struct opener_spares) { .hdr = m.hdr, .error = EMFILE,
+                                                            .stage = OPENER_STAGE_CREATE };
                 else
                         m.policy.error = EINVAL;
+                break;
+        case DEFECT_SPARES_ERROR_COUNTED:
+                m.spares.error = EMFILE;
                 break;
         }
 
@@ -330,6 +396,7 @@ START_TEST(test_every_length)
 
         memset(buf, 0, sizeof(buf));
         memcpy(buf, &hdr, sizeof(hdr));
+        ((struct opener_open *)(void *)buf)->count = 1;
         for (size_t len = 0; len <= sizeof(buf); len++) {
                 int r = opener_msg_check(buf, len, 0);
 
@@ -408,7 +475,7 @@ END_TEST
  */
 START_TEST(test_wire_pinned)
 {
-        ck_assert_uint_eq(OPENER_PROTO_VERSION, 3);
+        ck_assert_uint_eq(OPENER_PROTO_VERSION, 4);
         ck_assert_uint_eq(OPENER_MSG_OPEN, 1);
         ck_assert_uint_eq(OPENER_MSG_RELOAD, 2);
         ck_assert_uint_eq(OPENER_MSG_CLOSE, 3);
@@ -416,10 +483,13 @@ START_TEST(test_wire_pinned)
         ck_assert_uint_eq(OPENER_MSG_SETOPT, 5);
         ck_assert_uint_eq(OPENER_MSG_LINK, 6);
         ck_assert_uint_eq(OPENER_MSG_HCI, 7);
+        ck_assert_uint_eq(OPENER_MSG_SPARE, 8);
         ck_assert_uint_eq(OPENER_MSG_RESULT, 16);
         ck_assert_uint_eq(OPENER_MSG_POLICY, 17);
         ck_assert_uint_eq(OPENER_MSG_DONE, 18);
         ck_assert_uint_eq(OPENER_MSG_HCI_DONE, 19);
+        ck_assert_uint_eq(OPENER_MSG_SPARES, 20);
+        ck_assert_uint_eq(OPENER_MAX_SPARES, 4);
         ck_assert_uint_eq(OPENER_OPEN_NONBLOCK, 1);
         ck_assert_uint_eq(OPENER_OPEN_CLIENT_NETNS, 2);
         ck_assert_uint_eq(OPENER_ADDR_CAN_IDS, 1);
@@ -448,7 +518,8 @@ START_TEST(test_wire_pinned)
         ck_assert_uint_eq(OPENER_STAGE_DEVICE, 9);
 
         ck_assert_uint_eq(sizeof(struct opener_hdr), 8);
-        ck_assert_uint_eq(sizeof(struct opener_open), 88);
+        ck_assert_uint_eq(sizeof(struct opener_open), 96);
+        ck_assert_uint_eq(offsetof(struct opener_open, count), 88);
         ck_assert_uint_eq(offsetof(struct opener_open, ifname), 32);
         ck_assert_uint_eq(offsetof(struct opener_open, j1939_name), 64);
         ck_assert_uint_eq(sizeof(struct opener_bind), 48);
@@ -462,7 +533,10 @@ START_TEST(test_wire_pinned)
         ck_assert_uint_eq(sizeof(struct opener_hci_done), 280);
         ck_assert_uint_eq(sizeof(struct opener_result), 16);
         ck_assert_uint_eq(sizeof(struct opener_done), 16);
-        ck_assert_uint_eq(sizeof(struct opener_policy), 536);
+        ck_assert_uint_eq(sizeof(struct opener_spares), 24);
+        ck_assert_uint_eq(offsetof(struct opener_spares, count), 16);
+        ck_assert_uint_eq(sizeof(struct opener_policy), 544);
+        ck_assert_uint_eq(offsetof(struct opener_policy, netns_cookie), 24);
 }
 END_TEST
 

@@ -251,6 +251,25 @@ fd_targets() {
         done
 }
 
+# raw_sockets PID: "socket:[INODE]" for each raw IP socket of PID's
+# network namespace (/proc/PID/net/raw and raw6), one per line.
+raw_sockets() {
+        awk 'FNR > 1 { print "socket:[" $10 "]" }' "/proc/$1/net/raw" "/proc/$1/net/raw6" 2>/dev/null
+}
+
+# spare_count PID: how many raw IP sockets the broker PID holds: its
+# spares, made ahead by the opener (daemon/broker/spares.h).
+spare_count() {
+        fd_targets "$1" | grep -cxFf <(raw_sockets "$1")
+}
+
+# test_eq VALUE COMMAND...: COMMAND prints VALUE (for wait_for).
+test_eq() {
+        local want=$1
+        shift
+        [ "$("$@")" = "$want" ]
+}
+
 # gone PID: the process has ended (or is a zombie nobody has reaped).
 gone() {
         local st

@@ -18,6 +18,7 @@
 #include "daemon/broker/broker.h"
 #include "daemon/broker/peer.h"
 #include "daemon/broker/ratelimit.h"
+#include "daemon/broker/spares.h"
 #include "policy/policy.h"
 #include "proto/protocol.h"
 
@@ -72,6 +73,7 @@ struct conn {
         unsigned n_pending;
         unsigned n_bad;          /* malformed requests so far */
         uint64_t last_active;    /* CLOCK_MONOTONIC usec: accept or last request */
+        uint64_t netns_cookie;   /* of the client's network namespace, once read */
 };
 
 /* A request the opener is working on. */
@@ -110,6 +112,10 @@ struct broker {
         policy *policy;
         uint32_t generation;
         bool reloading;
+        uint64_t opener_netns_cookie;    /* the opener's network namespace */
+
+        struct spares spares;            /* raw IP sockets made ahead (spares.h) */
+        sd_event_source *spares_expiry;
 
         struct conn *conns;
         unsigned n_conns;        /* closing ones not counted */

@@ -170,6 +170,9 @@ static int broker_take_policy(struct broker *b, const struct opener_policy *m, i
         policy_free(b->policy);
         b->policy = p;
         b->generation = m->generation;
+        b->opener_netns_cookie = m->netns_cookie;
+        /* Spares answer only requests of the policy they were made for. */
+        spares_clear(&b->spares, false);
         log_info("policy generation %u: %zu rule(s) from %zu file(s)", b->generation,
                  policy_n_rules(p), policy_n_files(p));
         return 0;
@@ -237,6 +240,37 @@ static void broker_take_hci_done(struct broker *b, const struct opener_hci_done 
                   result, m->data, m->n_data);
 }
 
+/*
+ * Hands c the socket granted for its request id, with the reply: counted,
+ * audited (before the reply, so that no socket is held unaudited) and
+ * recorded for Status. Returns 0, with fd passed on and closed, or the
+ * negative errno of a reply that could not be sent, fd still the
+ * caller's.
+ */
+static int conn_grant(struct conn *c, uint32_t id, const struct policy_request *req,
+                      const char *what, const char *rule, int fd)
+{
+        struct broker *b = c->broker;
+        char msg[SB_PROTO_MAX_REASON];
+        uint64_t start;
+        int r;
+
+        b->counters.granted[broker_family_from_af(req->family)]++;
+        conn_record(AUDIT_GRANTED, c, req, what, rule, 0, NULL);
+        /* Before the reply, while the client surely waits for it. */
+        start = status_peer_start_time(&c->peer);
+        snprintf(msg, sizeof(msg), "granted %s by %s", what, rule);
+        r = conn_reply(c, id, 0, msg, rule, fd);
+        if (r < 0)
+                return r;
+        /* Our copy goes now. The client may have closed its own
+         * already, which makes this close the last: the closer thread
+         * waits for the packet socket's grace period, not the loop. */
+        closer_close(fd, req->family);
+        conn_record_grant(c, what, rule, start);
+        return 0;
+}
+
 /* fd: the granted socket, or -1 when the opener failed, or when it sent
  * one and the broker could not receive it (lost). */
 static void broker_take_result(struct broker *b, const struct opener_result *m, int fd, bool lost)
@@ -244,7 +278,6 @@ static void broker_take_result(struct broker *b, const struct opener_result *m, 
         char msg[SB_PROTO_MAX_REASON];
         struct pending *p;
         struct conn *c;
-        uint64_t start;
         int error = m->error;
 
         p = pending_pop(b, m->hdr.seq, OPENER_MSG_RESULT);
@@ -281,22 +314,87 @@ static void broker_take_result(struct broker *b, const struct opener_result *m, 
                 return;
         }
 
-        b->counters.granted[broker_family_from_af(p->request.family)]++;
-        conn_record(AUDIT_GRANTED, c, &p->request, p->what, p->rule, 0, NULL);
-        /* Before the reply, while the client surely waits for it. */
-        start = status_peer_start_time(&c->peer);
-        snprintf(msg, sizeof(msg), "granted %s by %s", p->what, p->rule);
-        if (conn_reply(c, p->request_id, 0, msg, p->rule, fd) < 0) {
+        if (conn_grant(c, p->request_id, &p->request, p->what, p->rule, fd) < 0) {
                 /* The client has gone: the opener closes the socket. */
                 opener_close_later(b, fd, p->request.family);
                 conn_shutdown(c);
+        }
+}
+
+/* ---- spares --------------------------------------------------------------- */
+
+static void broker_spares_arm(struct broker *b)
+{
+        uint64_t next = spares_next_expiry(&b->spares);
+
+        if (next == UINT64_MAX) {
+                (void)sd_event_source_set_enabled(b->spares_expiry, SD_EVENT_OFF);
                 return;
         }
-        /* Our copy goes now. The client may have closed its own
-         * already, which makes this close the last: the closer thread
-         * waits for the packet socket's grace period, not the loop. */
-        closer_close(fd, p->request.family);
-        conn_record_grant(c, p->what, p->rule, start);
+        (void)sd_event_source_set_time(b->spares_expiry, next + 1);
+        (void)sd_event_source_set_enabled(b->spares_expiry, SD_EVENT_ONESHOT);
+}
+
+static int on_spares_expiry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct broker *b = userdata;
+
+        spares_expire(&b->spares, now_mono());
+        broker_spares_arm(b);
+        return 0;
+}
+
+/*
+ * Whether c's request m may be answered with a spare: one of the kind
+ * spares are made for, and under netns=client only for a client in the
+ * opener's network namespace. The broker's end of a connection is in
+ * the namespace of the client's socket (conn_forward()); its cookie is
+ * read once.
+ */
+static bool conn_spares_reach(struct conn *c, const struct opener_open *m)
+{
+        socklen_t len = sizeof(c->netns_cookie);
+
+        if (!spares_eligible(m))
+                return false;
+        if (!(m->flags & OPENER_OPEN_CLIENT_NETNS))
+                return true;
+        if (c->netns_cookie == 0 &&
+            getsockopt(c->fd, SOL_SOCKET, SO_NETNS_COOKIE, &c->netns_cookie, &len) < 0)
+                c->netns_cookie = 0;
+        return c->netns_cookie != 0 && c->netns_cookie == c->broker->opener_netns_cookie;
+}
+
+/* After a grant of m to c: asks the opener for spares of its kind when
+ * few are left, with c's connection as the witness the opener checks
+ * under netns=client. */
+static void conn_want_spares(struct conn *c, const struct opener_open *m)
+{
+        struct broker *b = c->broker;
+        struct opener_open msg;
+        int fd;
+
+        if (!spares_want(&b->spares, m, b->next_seq, now_mono(), &msg))
+                return;
+        fd = (msg.flags & OPENER_OPEN_CLIENT_NETNS) ? c->fd : -1;
+        if (fdmsg_send(b->opener_fd, &msg, sizeof(msg), &fd, fd >= 0 ? 1 : 0, MSG_DONTWAIT) < 0) {
+                spares_refill_failed(&b->spares, b->next_seq);
+                return;
+        }
+        b->next_seq++;
+}
+
+/* Spares from the opener; none when it could not make them (the next
+ * request of their kind then goes to it, and says why) or when the
+ * descriptor table had no room. */
+static void broker_take_spares(struct broker *b, const struct opener_spares *m, int *fds, size_t n_fds)
+{
+        if (!spares_fill(&b->spares, m->hdr.seq, fds, n_fds, now_mono())) {
+                log_error("the opener answered request %u, which is not in flight as such", m->hdr.seq);
+                sd_event_exit(b->event, BROKER_EXIT_OPENER);
+                return;
+        }
+        broker_spares_arm(b);
 }
 
 /* ---- the next opener ------------------------------------------------------ */
@@ -344,6 +442,9 @@ static uint64_t broker_reconnect_deadline(const struct broker *b)
 
 static int broker_opener_lost(struct broker *b, const char *why)
 {
+        /* Its spares are good, but the next may serve another policy. */
+        spares_clear(&b->spares, true);
+        broker_spares_arm(b);
         if (!b->opener_socket) {
                 log_error("the opener has gone (%s); answering %u request(s) in flight and exiting",
                           why, b->n_pending);
@@ -438,26 +539,33 @@ static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *user
                 struct opener_done done;
                 struct opener_hci_done hci_done;
                 struct opener_policy policy;
+                struct opener_spares spares;
                 char raw[OPENER_MAX_MESSAGE];
         } buf;
         int fds[FDMSG_MAX_FDS];
-        size_t n_fds;
+        size_t n_fds, sent_fds;
         bool lost;
         ssize_t n;
         int type;
 
         /* A descriptor lost to a full table still leaves the message,
          * which says whom to tell. */
-        n = fdmsg_recv_lossy(fd, &buf, sizeof(buf), fds, 1, &n_fds, &lost, MSG_DONTWAIT);
+        n = fdmsg_recv_lossy(fd, &buf, sizeof(buf), fds, OPENER_MAX_SPARES, &n_fds, &lost,
+                             MSG_DONTWAIT);
         if (n == -EAGAIN)
                 return 0;
         if (n <= 0)
                 return broker_opener_lost(b, n == 0 ? "hung up" : strerror((int)-n));
 
-        type = opener_msg_check(&buf, (size_t)n, lost ? 1 : n_fds);
+        /* The descriptors sent, as far as the message says: checked with
+         * the rest of it. */
+        sent_fds = n_fds;
+        if (lost)
+                sent_fds = buf.hdr.type == OPENER_MSG_SPARES ? buf.spares.count : 1;
+        type = opener_msg_check(&buf, (size_t)n, sent_fds);
         if (type >= 0 && !b->opener_ready && type != OPENER_MSG_POLICY)
                 type = -EPROTO;     /* a new opener speaks first with its policy */
-        if (lost && type != OPENER_MSG_RESULT) {
+        if (lost && type != OPENER_MSG_RESULT && type != OPENER_MSG_SPARES) {
                 log_error("a message from the opener lost its descriptor: the descriptor table "
                           "is full; exiting");
                 return sd_event_exit(b->event, EXIT_FAILURE);
@@ -478,6 +586,9 @@ static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *user
                 break;
         case OPENER_MSG_HCI_DONE:
                 broker_take_hci_done(b, &buf.hci_done);
+                break;
+        case OPENER_MSG_SPARES:
+                broker_take_spares(b, &buf.spares, fds, n_fds);
                 break;
         case OPENER_MSG_POLICY: {
                 int r;
@@ -509,6 +620,7 @@ static int on_opener_io(sd_event_source *s, int fd, uint32_t revents, void *user
         case OPENER_MSG_SETOPT:
         case OPENER_MSG_LINK:
         case OPENER_MSG_HCI:
+        case OPENER_MSG_SPARE:
                 fdmsg_close_all(fds, n_fds);
                 log_error("opener sent a broker-to-opener message (type %d)", type);
                 pending_fail_all(b, EPROTO, "the opener broke the protocol");
@@ -580,6 +692,7 @@ static int conn_forward(struct conn *c, struct request *r, const struct policy_r
 {
         struct broker *b = c->broker;
         struct pending *p;
+        bool spare;
         int fd;
 
         /* Reading stops before any limit is reached (conn_may_read()),
@@ -588,6 +701,20 @@ static int conn_forward(struct conn *c, struct request *r, const struct policy_r
                 return conn_refuse(c, r->id, EAGAIN, "busy: %u requests in flight; try again",
                                    b->n_pending);
         request_seal(r, rule, b->generation, b->next_seq);
+        spare = r->op == REQUEST_OPEN && conn_spares_reach(c, &r->msg.open);
+        if (spare) {
+                int e;
+
+                fd = spares_take(&b->spares, &r->msg.open, now_mono());
+                if (fd >= 0) {
+                        e = conn_grant(c, r->id, &r->policy, what, where, fd);
+                        if (e < 0)
+                                safe_close(fd);
+                        else
+                                conn_want_spares(c, &r->msg.open);
+                        return e;
+                }
+        }
         fd = r->client_socket ? client_fd : r->netns_witness ? c->fd : -1;
         if (fdmsg_send(b->opener_fd, &r->msg, r->msg_size, &fd, fd >= 0 ? 1 : 0, MSG_DONTWAIT) < 0)
                 return conn_refuse(c, r->id, EAGAIN, "busy: the opener is not keeping up; try again");
@@ -600,6 +727,8 @@ static int conn_forward(struct conn *c, struct request *r, const struct policy_r
         p->request_id = r->id;
         snprintf(p->what, sizeof(p->what), "%s", what);
         snprintf(p->rule, sizeof(p->rule), "%s", where);
+        if (spare)
+                conn_want_spares(c, &r->msg.open);
         return 0;
 }
 
@@ -862,6 +991,8 @@ static void broker_done(struct broker *b)
         sd_event_source_disable_unref(b->listen_retry);
         sd_event_source_disable_unref(b->opener_io);
         sd_event_source_disable_unref(b->opener_reconnect);
+        sd_event_source_disable_unref(b->spares_expiry);
+        spares_clear(&b->spares, true);
         b->event = sd_event_unref(b->event);
         b->policy = policy_free(b->policy);
         free(b->pending);
@@ -1009,6 +1140,11 @@ int broker_main(int listen_fd, int opener_fd, pid_t opener_pid, const char *open
                                                USEC_PER_SEC, 0, user_on_sweep, &b);
         if (r >= 0)
                 r = sd_event_source_set_enabled(b.users_sweep, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_time(b.event, &b.spares_expiry, CLOCK_MONOTONIC, 0, 0,
+                                      on_spares_expiry, &b);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(b.spares_expiry, SD_EVENT_OFF);
         if (r >= 0)
                 r = sd_event_add_time(b.event, &b.opener_reconnect, CLOCK_MONOTONIC, 0, 0,
                                       on_opener_reconnect, &b);

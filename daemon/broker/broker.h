@@ -29,8 +29,9 @@ struct broker_limits {
 
 /* Descriptors the broker needs besides two per connection (the socket
  * and the peer's pidfd): the listening socket, the opener's, the event
- * loop's, a policy image, the journal, and those a message brings. */
-#define BROKER_FD_RESERVE 32u
+ * loop's, a policy image, the journal, those a message brings, and 32
+ * spares (SPARES_SHAPES * OPENER_MAX_SPARES, spares.h). */
+#define BROKER_FD_RESERVE 64u
 
 /*
  * Checks that RLIMIT_NOFILE leaves room for what limits allow, raising

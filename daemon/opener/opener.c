@@ -191,6 +191,7 @@ static void send_policy(struct opener *o, int error, const char *message, int fd
         m.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_POLICY, 0 };
         m.generation = o->generation;
         m.size = size;
+        m.netns_cookie = o->netns_cookie;
         m.error = error;
         if (message)
                 snprintf(m.message, sizeof(m.message), "%s", message);
@@ -722,6 +723,64 @@ static void handle_open(struct opener *o, const struct opener_open *m, int witne
         closer_close(TAKE_FD(fd), m->family);
 }
 
+/*
+ * Spares: raw IP sockets made ahead, so that the broker can answer the
+ * next requests like one it has just granted without a round trip here.
+ * The request is re-checked against its rule as an OPEN is. They are
+ * made in this process's own network namespace only: under netns=client
+ * the broker attaches the connection of a client in that namespace,
+ * which this checks, and it hands them on only to clients there.
+ */
+_Static_assert(OPENER_MAX_SPARES <= FDMSG_MAX_FDS, "one SPARES message carries them all");
+
+static void handle_spare(struct opener *o, const struct opener_open *m, int witness)
+{
+        int fds[OPENER_MAX_SPARES];
+        struct opener_spares res;
+        const struct policy_rule *rule;
+        struct policy_request req;
+        enum opener_stage stage = OPENER_STAGE_NONE;
+        uint32_t n = 0;
+        ssize_t sent;
+        int r = 0;
+
+        rule = named_rule(decided_with(o, m->generation), m->rule_index);
+        opener_open_get_request(m, &req);
+        if (!policy_rule_permits(rule, &req))
+                refuse_unpermitted(&req, rule);
+        check_witness(rule, witness);
+        if (witness >= 0) {
+                uint64_t cookie;
+
+                r = netns_cookie(witness, &cookie);
+                if (r == 0 && cookie != o->netns_cookie)
+                        opener_fatal("broker asked for spares for a client in another network "
+                                     "namespace (%s:%u)", rule->file, rule->line);
+        }
+
+        while (r == 0 && n < m->count) {
+                r = open_inet(m, &fds[n], &stage);
+                if (r == 0)
+                        n++;
+        }
+        if (r < 0) {
+                for (uint32_t i = 0; i < n; i++)
+                        closer_close(fds[i], m->family);
+                n = 0;
+        }
+
+        memset(&res, 0, sizeof(res));
+        res.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_SPARES, m->hdr.seq };
+        res.error = r < 0 ? -r : 0;
+        res.stage = r < 0 ? stage : OPENER_STAGE_NONE;
+        res.count = n;
+        sent = fdmsg_send(o->sock, &res, sizeof(res), fds, n, 0);
+        if (sent < 0)
+                opener_fatal("cannot send spares to the broker: %s", strerror((int)-sent));
+        for (uint32_t i = 0; i < n; i++)
+                closer_close(fds[i], m->family);
+}
+
 /* ---- operations on a client's socket --------------------------------------- */
 
 static void send_done(struct opener *o, uint32_t seq, int r, enum opener_stage stage)
@@ -1060,6 +1119,10 @@ void opener_dispatch(struct opener *o, const void *buf, size_t n, int *fds, size
                 handle_open(o, buf, n_fds ? fds[0] : -1);
                 fdmsg_close_all(fds, n_fds);
                 break;
+        case OPENER_MSG_SPARE:
+                handle_spare(o, buf, n_fds ? fds[0] : -1);
+                fdmsg_close_all(fds, n_fds);
+                break;
         case OPENER_MSG_RELOAD:
                 handle_reload(o);
                 break;
@@ -1089,6 +1152,7 @@ void opener_dispatch(struct opener *o, const void *buf, size_t n, int *fds, size
         case OPENER_MSG_POLICY:
         case OPENER_MSG_DONE:
         case OPENER_MSG_HCI_DONE:
+        case OPENER_MSG_SPARES:
                 fdmsg_close_all(fds, n_fds);
                 opener_fatal("broker sent an opener-to-broker message (type %d)", type);
         }

@@ -16,6 +16,7 @@ size_t opener_msg_size(enum opener_msg_type type)
 {
         switch (type) {
         case OPENER_MSG_OPEN:
+        case OPENER_MSG_SPARE:
                 return sizeof(struct opener_open);
         case OPENER_MSG_RELOAD:
                 return sizeof(struct opener_reload);
@@ -37,6 +38,8 @@ size_t opener_msg_size(enum opener_msg_type type)
                 return sizeof(struct opener_result);
         case OPENER_MSG_POLICY:
                 return sizeof(struct opener_policy);
+        case OPENER_MSG_SPARES:
+                return sizeof(struct opener_spares);
         }
         return 0;
 }
@@ -45,6 +48,7 @@ static size_t expected_fds(enum opener_msg_type type, const void *buf)
 {
         switch (type) {
         case OPENER_MSG_OPEN:
+        case OPENER_MSG_SPARE:
                 return (((const struct opener_open *)buf)->flags & OPENER_OPEN_CLIENT_NETNS) ? 1 : 0;
         case OPENER_MSG_LINK:
                 return (((const struct opener_link *)buf)->flags & OPENER_OPEN_CLIENT_NETNS) ? 1 : 0;
@@ -61,6 +65,8 @@ static size_t expected_fds(enum opener_msg_type type, const void *buf)
                 return ((const struct opener_result *)buf)->error == 0 ? 1 : 0;
         case OPENER_MSG_POLICY:
                 return ((const struct opener_policy *)buf)->error == 0 ? 1 : 0;
+        case OPENER_MSG_SPARES:
+                return ((const struct opener_spares *)buf)->count;
         }
         return 0;
 }
@@ -88,10 +94,19 @@ int opener_msg_check(const void *buf, size_t len, size_t n_fds)
                 return -EBADF;
 
         switch (type) {
+        case OPENER_MSG_SPARE:
         case OPENER_MSG_OPEN: {
                 const struct opener_open *m = buf;
 
-                if (memchr(m->ifname, 0, sizeof(m->ifname)) == NULL)
+                if (memchr(m->ifname, 0, sizeof(m->ifname)) == NULL || m->reserved != 0)
+                        return -EBADMSG;
+                /* Spares are raw IP sockets: what an OPEN of these
+                 * fields makes depends on nothing else, no address and no
+                 * client. */
+                if (type == OPENER_MSG_OPEN ? m->count != 1
+                                            : m->count < 1 || m->count > OPENER_MAX_SPARES ||
+                                              (m->family != AF_INET && m->family != AF_INET6) ||
+                                              m->addr_flags != 0)
                         return -EBADMSG;
                 if (m->flags & ~(uint32_t)(OPENER_OPEN_NONBLOCK | OPENER_OPEN_CLIENT_NETNS))
                         return -EBADMSG;
@@ -158,6 +173,15 @@ int opener_msg_check(const void *buf, size_t len, size_t n_fds)
                 const struct opener_setopt *m = buf;
 
                 if (!opener_sockopt_to_policy(m->option, &(int){ 0 }) || m->reserved != 0 || memchr(m->ifname, 0, sizeof(m->ifname)) == NULL)
+                        return -EBADMSG;
+                break;
+        }
+        case OPENER_MSG_SPARES: {
+                const struct opener_spares *m = buf;
+
+                if (m->error < 0 || m->error > 4095 || m->stage >= _OPENER_STAGE_MAX ||
+                    m->reserved != 0 || (m->error == 0) != (m->count != 0) ||
+                    m->count > OPENER_MAX_SPARES)
                         return -EBADMSG;
                 break;
         }
@@ -293,6 +317,7 @@ const char *opener_stage_to_string(enum opener_stage stage)
 
 void opener_open_set_request(struct opener_open *m, const struct policy_request *req)
 {
+        m->count = 1;
         m->family = req->family;
         m->type = req->type;
         m->protocol = req->protocol;

@@ -27,6 +27,9 @@
  *                      when the rule works in the client's namespace.
  *   OPENER_MSG_HCI     send one HCI command to a controller and wait for
  *                      its Command Complete or Command Status.
+ *   OPENER_MSG_SPARE   make `count` raw IP sockets ahead, each as an OPEN
+ *                      of the same fields would, in the opener's own
+ *                      network namespace (spares, see daemon/broker/spares.h).
  *
  * opener -> broker
  *   OPENER_MSG_RESULT  the outcome of an OPEN, with the socket attached
@@ -37,6 +40,8 @@
  *                      descriptor.
  *   OPENER_MSG_HCI_DONE the outcome of an HCI command, with the event's
  *                      return parameters.
+ *   OPENER_MSG_SPARES  the outcome of a SPARE, with `count` sockets
+ *                      attached when error == 0.
  */
 #pragma once
 
@@ -46,8 +51,9 @@
 #include <stdint.h>
 
 /* 3: the wire's own option and link constants (enum opener_sockopt,
- * enum opener_link_op), independent of the policy's enums. */
-#define OPENER_PROTO_VERSION 3u
+ * enum opener_link_op), independent of the policy's enums. 4: spares
+ * (SPARE, SPARES, an OPEN's count) and the opener's netns cookie. */
+#define OPENER_PROTO_VERSION 4u
 #define OPENER_MAX_MESSAGE 1024u
 /* How long the opener waits for an HCI controller by default (--hci-timeout). */
 #define OPENER_HCI_TIMEOUT_MS_DEFAULT 2000u
@@ -61,11 +67,16 @@ enum opener_msg_type {
         OPENER_MSG_SETOPT = 5,
         OPENER_MSG_LINK = 6,
         OPENER_MSG_HCI = 7,
+        OPENER_MSG_SPARE = 8,
         OPENER_MSG_RESULT = 16,
         OPENER_MSG_POLICY = 17,
         OPENER_MSG_DONE = 18,
         OPENER_MSG_HCI_DONE = 19,
+        OPENER_MSG_SPARES = 20,
 };
+
+/* The most sockets one SPARE asks for (and one SPARES carries). */
+#define OPENER_MAX_SPARES 4u
 
 enum opener_open_flags {
         OPENER_OPEN_NONBLOCK = 1u << 0,
@@ -147,6 +158,9 @@ struct opener_open {
         uint32_t dev;
         uint32_t channel;
         uint32_t psm;
+        uint32_t count;          /* sockets: 1 for an OPEN, 1 to OPENER_MAX_SPARES
+                                  * for a SPARE */
+        uint32_t reserved;       /* zero */
 };
 
 struct opener_bind {
@@ -218,6 +232,14 @@ struct opener_result {
         uint32_t stage;          /* enum opener_stage */
 };
 
+struct opener_spares {
+        struct opener_hdr hdr;
+        int32_t error;           /* 0 or a positive errno */
+        uint32_t stage;          /* enum opener_stage */
+        uint32_t count;          /* sockets attached: 1 to OPENER_MAX_SPARES, 0 on error */
+        uint32_t reserved;       /* zero */
+};
+
 struct opener_done {
         struct opener_hdr hdr;
         int32_t error;           /* 0 or a positive errno */
@@ -229,6 +251,7 @@ struct opener_policy {
         int32_t error;           /* 0 or a positive errno */
         uint32_t generation;
         uint64_t size;           /* image bytes in the memfd */
+        uint64_t netns_cookie;   /* the opener's network namespace (SO_NETNS_COOKIE) */
         char message[512];       /* why, when error != 0; NUL-terminated */
 };
 
@@ -260,7 +283,7 @@ enum opener_link_op opener_link_op_from_policy(int op);
 bool opener_link_op_to_policy(uint32_t op, int *ret);
 
 /* Copies an OPEN request (family, type, protocol, interface and address
- * fields) into m, and back; back, an address field its flag does not set
- * is zero. The request's strings point into m. */
+ * fields) into m, with a count of 1, and back; back, an address field
+ * its flag does not set is zero. The request's strings point into m. */
 void opener_open_set_request(struct opener_open *m, const struct policy_request *req);
 void opener_open_get_request(const struct opener_open *m, struct policy_request *req);

@@ -397,7 +397,7 @@ attack_gi() {
 # cannot hold what its limits allow refuses to start, and one whose
 # limits fit serves up to them.
 
-# start_limited NAME [ARGS...]: daemon(), under RLIMIT_NOFILE 64, without
+# start_limited NAME [ARGS...]: daemon(), under RLIMIT_NOFILE 96, without
 # waiting for it to be ready.
 start_limited() {
         D=$T/$1
@@ -405,7 +405,7 @@ start_limited() {
         mkdir -m 0755 "$D"
         cp -p "$T/policy.conf" "$D/policy.conf"
         : >"$D/daemon.log"
-        nsenter --net="/run/netns/$A" prlimit --nofile=64:64 "$SOCKBROKERD" -p "$D/policy.conf" \
+        nsenter --net="/run/netns/$A" prlimit --nofile=96:96 "$SOCKBROKERD" -p "$D/policy.conf" \
                 -d "$D/policy.d" -s "$D/sock" "$@" </dev/null >/dev/null 2>>"$D/daemon.log" &
         DPID=$!
 }
@@ -416,13 +416,13 @@ attack_h() {
         start_limited h-default
         wait_for 10 ended_or_ready
         if running "$DPID"; then
-                not_ok "h: under RLIMIT_NOFILE 64 with the default limits, sockbrokerd refuses to start: it started"
+                not_ok "h: under RLIMIT_NOFILE 96 with the default limits, sockbrokerd refuses to start: it started"
                 kill "$DPID"
                 wait "$DPID"
         else
                 wait "$DPID"
                 rc=$?
-                check "h: under RLIMIT_NOFILE 64 with the default limits, sockbrokerd exits 1 naming RLIMIT_NOFILE (rc=$rc)" \
+                check "h: under RLIMIT_NOFILE 96 with the default limits, sockbrokerd exits 1 naming RLIMIT_NOFILE (rc=$rc)" \
                         bash -c "test $rc = 1 && grep -q RLIMIT_NOFILE '$D/daemon.log'"
         fi
         diag "$(tail -n 2 "$D/daemon.log")"

@@ -68,7 +68,15 @@ if daemon --opener-timeout=2; then
         ok "a: sockbrokerd starts with --opener-timeout=2"
         out=$(as_nobody "$T/sbtest" open inet/raw/icmp 2>&1)
         check "a: the opener serves before it is stopped" grep -q '^granted' <<<"$out"
+        # The grant had the opener make spares of its kind: those are
+        # handed out without it, and the request after them waits for it.
+        check "a: after the grant, the broker holds 4 spares" wait_for 5 test_eq 4 spare_count "$DPID"
         kill -STOP "$OPID"
+        granted=0
+        for _ in 1 2 3 4; do
+                as_nobody "$T/sbtest" open inet/raw/icmp 2>&1 | grep -q '^granted' && granted=$((granted + 1))
+        done
+        check "a: with the opener stopped, the 4 spares are granted ($granted)" test "$granted" = 4
         start=$SECONDS
         out=$(as_nobody "$T/sbtest" open inet/raw/icmp 2>&1)
         took=$((SECONDS - start))
