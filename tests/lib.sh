@@ -260,7 +260,8 @@ raw_sockets() {
 # spare_count PID: how many raw IP sockets the broker PID holds: its
 # spares, made ahead by the opener (daemon/broker/spares.h).
 spare_count() {
-        fd_targets "$1" | grep -cxFf <(raw_sockets "$1")
+        fd_targets "$1" | awk 'NR == FNR { raw[$0]; next } $0 in raw { n++ } END { print n + 0 }' \
+                <(raw_sockets "$1") -
 }
 
 # test_eq VALUE COMMAND...: COMMAND prints VALUE (for wait_for).

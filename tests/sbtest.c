@@ -3,9 +3,9 @@
  * sbtest - the integration tests' client: gets sockets through
  * libsockbroker and shows that they carry real traffic, and measures
  * what a granted socket still lets its holder do. It runs as an
- * unprivileged uid; only "send", "recv --direct", "sniff" and
- * "chown-raw" need privilege, for the far end of a test. Malformed
- * requests are tests/sbhostile's.
+ * unprivileged uid; only "send", "recv --direct", "sniff",
+ * "chown-raw" and "echo-direct" need privilege, for the far end of a
+ * test. Malformed requests are tests/sbhostile's.
  */
 #include "config.h"
 
@@ -844,6 +844,60 @@ static int cmd_udp_send(int argc, char **argv)
         return 0;
 }
 
+/*
+ * queued SPEC: what a granted socket holds when it arrives, and where
+ * it lives: "granted queued=N same-netns=yes|no", N the datagrams
+ * already queued on it (none, from a broker that drains its spares), and
+ * whether its network namespace is this process's own.
+ */
+static int cmd_queued(int argc, char **argv)
+{
+        _cleanup_close_ int fd = -1, mine = -1;
+        uint64_t cookie = 0, my_cookie = 0;
+        unsigned queued = 0;
+
+        if (argc != 1)
+                return 2;
+        fd = open_granted(argv[0]);
+        if (fd < 0)
+                return 1;
+        while (queued < 100000 && recv(fd, NULL, 0, MSG_DONTWAIT | MSG_TRUNC) >= 0)
+                queued++;
+        mine = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (mine < 0 || getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &(socklen_t){ 8 }) < 0 ||
+            getsockopt(mine, SOL_SOCKET, SO_NETNS_COOKIE, &my_cookie, &(socklen_t){ 8 }) < 0) {
+                print_errno("SO_NETNS_COOKIE");
+                return 1;
+        }
+        printf("granted queued=%u same-netns=%s\n", queued, cookie == my_cookie ? "yes" : "no");
+        return 0;
+}
+
+/* echo-direct COUNT: COUNT ICMP echo requests to 127.0.0.1 from a raw
+ * socket of its own (needs CAP_NET_RAW): traffic for every raw ICMP
+ * socket of the namespace to queue. */
+static int cmd_echo_direct(int argc, char **argv)
+{
+        _cleanup_close_ int fd = -1;
+        unsigned long count;
+
+        if (argc != 1)
+                return 2;
+        count = parse_num(argv[0]);
+        fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+        if (fd < 0) {
+                print_errno("socket");
+                return 1;
+        }
+        for (unsigned long i = 0; i < count; i++)
+                if (echo_to(fd, "127.0.0.1", "before the grant") < 0) {
+                        print_errno("sendto");
+                        return 1;
+                }
+        printf("sent %lu\n", count);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         static const struct {
@@ -866,6 +920,8 @@ int main(int argc, char **argv)
                 { "uid-of", cmd_uid_of },
                 { "chown-raw", cmd_chown_raw },
                 { "udp-send", cmd_udp_send },
+                { "queued", cmd_queued },
+                { "echo-direct", cmd_echo_direct },
         };
 
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -878,6 +934,7 @@ int main(int argc, char **argv)
                         if (streq(argv[1], cmds[i].name))
                                 return cmds[i].fn(argc - 2, argv + 2);
         fprintf(stderr, "usage: sbtest open|socket|recv|send|ping|bind|setopt|sniff|oif-send|"
-                        "hdrincl-send|packet-send|promisc|uid-of|chown-raw|udp-send ARGS...\n");
+                        "hdrincl-send|packet-send|promisc|uid-of|chown-raw|udp-send|queued|"
+                        "echo-direct ARGS...\n");
         return 2;
 }

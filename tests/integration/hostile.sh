@@ -72,7 +72,7 @@ OPID=$(pgrep -P "$DPID" | head -n1)
 
 # The broker's spares (raw IP sockets made ahead, at most 32) come and
 # go with the requests; they are not counted.
-fd_count() { fd_targets "$1" | grep -cvxFf <(raw_sockets "$1"); }
+fd_count() { echo $(($(fd_targets "$1" | wc -l) - $(spare_count "$1"))); }
 rss_kb() { status_field "$1" VmRSS; }
 
 # One grant first, so that what the daemon sets up on first use is part
