@@ -94,6 +94,8 @@
 #define BROKER_RECONNECT_USEC (100 * UINT64_C(1000))
 /* How long a broker whose opener failed waits for it to be collected. */
 #define BROKER_REAP_WAIT_MS 2000
+/* Messages read from one connection in one turn of the loop. */
+#define BROKER_READS_PER_TURN 4u
 /* Connections accepted in one turn of the loop. */
 #define BROKER_ACCEPT_BATCH 32u
 /* Accepting waits while requests of connections already made are ready
@@ -791,8 +793,10 @@ static int conn_bad_request(struct conn *c, uint32_t id, int error, const char *
         return r < 0 ? r : -EPROTO;
 }
 
-/* Handles one message. Returns 0, or a negative errno when the
- * connection must end (-ECONNRESET: the client hung up). */
+/* Handles one message. Returns 0, CONN_EMPTY when there was none to
+ * read, or a negative errno when the connection must end (-ECONNRESET:
+ * the client hung up). */
+#define CONN_EMPTY 1
 static int conn_handle_message(struct conn *c)
 {
         struct broker *b = c->broker;
@@ -806,7 +810,7 @@ static int conn_handle_message(struct conn *c)
 
         n = fdmsg_recv(c->fd, buf, sizeof(buf), fds, FDMSG_MAX_FDS, &n_fds, MSG_DONTWAIT);
         if (n == -EAGAIN)
-                return 0;
+                return CONN_EMPTY;
         if (n == 0) {
                 /* SOCK_SEQPACKET: 0 is either the end of the connection or
                  * a message of no bytes; only a hang-up sets POLLRDHUP. A
@@ -868,17 +872,31 @@ static int conn_handle_message(struct conn *c)
 
 /* ---- connections ------------------------------------------------------- */
 
-/* The one place a connection is freed (struct conn). */
+/*
+ * The one place a connection is freed (struct conn). Its reading is
+ * edge-triggered (conn_accept()): it reads until the socket is empty,
+ * until the limits stop reading (conn_may_read(), which takes it out of
+ * the loop's set until they allow it again), or for at most
+ * BROKER_READS_PER_TURN messages, after which it goes back into the set
+ * behind the others.
+ */
 static int on_conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         struct conn *c = userdata;
+        unsigned n = 0;
         int r = 0;
 
         if (!c->closing) {
-                if (revents & EPOLLIN)
-                        r = conn_handle_message(c);
-                else if (revents & (EPOLLHUP | EPOLLERR))
+                if (revents & EPOLLIN) {
+                        do
+                                r = conn_handle_message(c);
+                        while (r == 0 && !c->closing && conn_may_read(c) &&
+                               ++n < BROKER_READS_PER_TURN);
+                        if (r == 0 && !c->closing && conn_may_read(c))
+                                conn_rearm(c);
+                } else if (revents & (EPOLLHUP | EPOLLERR)) {
                         r = -ECONNRESET;
+                }
         }
         if (r < 0 || c->closing)
                 conn_free(c);

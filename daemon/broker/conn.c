@@ -110,9 +110,7 @@ int conn_refuse(struct conn *c, uint32_t id, int error, const char *fmt, ...)
         return conn_reply(c, id, error, msg, NULL, -1);
 }
 
-/* Whether c may be read now: not between two openers, nor while it, its
- * uid or the broker has as many requests in flight as it may. */
-static bool conn_may_read(const struct conn *c)
+bool conn_may_read(const struct conn *c)
 {
         const struct broker *b = c->broker;
 
@@ -128,6 +126,12 @@ static void conn_update_io(struct conn *c)
         bool on = c->closing || conn_may_read(c);
 
         (void)sd_event_source_set_enabled(c->io, on ? SD_EVENT_ON : SD_EVENT_OFF);
+}
+
+void conn_rearm(struct conn *c)
+{
+        (void)sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
+        conn_update_io(c);
 }
 
 /* conn_update_io() for u's connections, or for all when u is NULL. */
@@ -660,7 +664,11 @@ int conn_accept(struct broker *b, int fd, sd_event_io_handler_t on_io)
         c->last_active = now_mono();
         peer_apply_idmap(&c->peer, &b->idmap);
 
-        r = sd_event_add_io(b->event, &c->io, fd, EPOLLIN, on_io, c);
+        /* Edge-triggered: epoll reports a connection once per arrival,
+         * not on every turn of the loop while it has something unread,
+         * which with many clients waiting costs a poll of each of them
+         * per request served. on_io reads until the socket is empty. */
+        r = sd_event_add_io(b->event, &c->io, fd, EPOLLIN | EPOLLET, on_io, c);
         if (r >= 0)
                 r = sd_event_add_time(b->event, &c->idle, CLOCK_MONOTONIC,
                                       c->last_active + b->limits.idle_timeout_sec * USEC_PER_SEC, 0,

@@ -88,6 +88,15 @@ void pending_fail_all(struct broker *b, int error, const char *failure);
  * connections, or for all when u is NULL. */
 void broker_update_io(struct broker *b, const struct broker_user *u);
 
+/* Whether c may be read now: not between two openers, nor while it, its
+ * uid or the broker has as many requests in flight as it may. */
+bool conn_may_read(const struct conn *c);
+
+/* Takes c out of the loop's set and puts it back as the limits allow:
+ * put back, it is reported again if anything is unread (its reading is
+ * edge-triggered). */
+void conn_rearm(struct conn *c);
+
 /* The timer of the oldest request's deadline (--opener-timeout). */
 int pending_on_deadline(sd_event_source *s, uint64_t usec, void *userdata);
 
