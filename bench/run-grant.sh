@@ -247,7 +247,10 @@ rows=()
 # floor's figure, or "-".
 row() {
         local label=$1 sb=$2 fl=$3 unit=$4 target=$5 ratio met=-
-        ratio=$(awk -v a="$sb" -v b="$fl" 'BEGIN { if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "-" }')
+        # Two decimals, three below 0.1 (a floor that waits on a close).
+        ratio=$(awk -v a="$sb" -v b="$fl" 'BEGIN {
+                if (a == "-" || b == "-" || b <= 0) print "-"
+                else printf (a / b < 0.1 ? "%.3f" : "%.2f"), a / b }')
         case $target in
         "<= "*) met=$(awk -v r="$ratio" -v t="${target#<= }" 'BEGIN { sub("x", "", t); print (r != "-" && r <= t + 0) ? "met" : "missed" }') ;;
         ">= "*) met=$(awk -v r="$ratio" -v t="${target#>= }" 'BEGIN { sub("x", "", t); print (r != "-" && r >= t + 0) ? "met" : "missed" }') ;;
