@@ -21,23 +21,7 @@ for c in ip setpriv nsenter pgrep awk; do
 done
 ensure_broker_user
 
-T=$(mktemp -d /tmp/sockbroker-spares.XXXXXX)
-chmod 0755 "$T"
-A=sbsa$$
-B=sbsb$$
-DPID=
-
-cleanup() {
-        [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-        ip netns del "$A" 2>/dev/null
-        ip netns del "$B" 2>/dev/null
-        rm -rf "$T"
-}
-trap cleanup EXIT
-
-{ ip netns add "$A" && ip netns add "$B"; } || skip_all "cannot create network namespaces"
-ip -n "$A" link set lo up
-ip -n "$B" link set lo up
+veth_test spares
 install -m 0755 "$SBTEST" "$T/sbtest"
 cat >"$T/policy.conf" <<'P'
 allow uid=65534 inet raw proto=icmp
