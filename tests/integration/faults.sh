@@ -126,6 +126,7 @@ fi
 
 # --- d. an opener on its own, and the next one -----------------------------------------------
 OSOCK=$T/opener.sock
+spares_held() { [ "$(spare_count "$DPID")" -gt 0 ]; }
 
 # opener_start: an opener on OSOCK, as sockbroker-opener.socket and
 # .service run it: the listening socket from the manager, root:sockbroker
@@ -169,8 +170,10 @@ if opener_start && start_daemon_in "$A" "$T" --opener-socket="$OSOCK" --opener-t
         check "d: the broker says so" grep -q 'the next opener serves policy generation 1' "$T/daemon.log"
         out=$(as_nobody "$T/sbtest" open inet/raw/icmp 2>&1)
         check "d: and serves the next client" grep -q '^granted' <<<"$out"
+        check "d: the broker holds spares the opener made" wait_for 5 spares_held
         kill -KILL "$OPID"
         wait "$OPID" 2>/dev/null
+        check "d: once the opener has gone, none" wait_for 5 test_eq 0 spare_count "$DPID"
         opener_start
         OPID=$SPID
         out=$(wait_for 10 bash -c "grep -c 'the next opener serves' '$T/daemon.log' | grep -qx 2" &&
