@@ -21,16 +21,24 @@
  * whether it kept every capability its policy needs), then messages, each
  *
  *   control   bits 0-2 the kind: OPEN, BIND, SETOPT, LINK, HCI, CLOSE,
- *             RELOAD, or a message of another type; bits 3-4 the
- *             descriptors: as the message wants, none, one, two; bits 5-7
- *             from 0 to 5 a well-formed message, 6 one damaged as the
- *             next byte says, 7 the message's bytes as they come
+ *             RELOAD, or OTHER, a message of the type the next byte
+ *             picks (below 0x80 from a table, from 0xf0 by its own bytes,
+ *             and in between SPARE); an OTHER that picks SPARE is the
+ *             kind SPARE, built as the other kinds are; bits 3-4 the
+ *             descriptors: as the message wants, none, one, two; bits
+ *             5-7 from 0 to 5 a well-formed message, 6 one damaged as
+ *             the next byte says, 7 the message's bytes as they come
  *   fault     bits 0-3: which stubbed call of this message fails (0:
  *             none), bits 4-7 with which errno
  *   fields    one byte a field, mostly an index into a table of values
  *             that mean something to the opener (0xf0 and above: the
  *             value's own bytes follow); the generation relative to the
- *             opener's, the rule index modulo the named policy's rules
+ *             opener's, the rule index modulo the named policy's rules.
+ *             An OPEN's count is 1; a SPARE's fields are an OPEN's, the
+ *             family mostly AF_INET or AF_INET6, then a byte for the
+ *             count (0 to OPENER_MAX_SPARES + 1) and one for addr_flags
+ *             (0 below 0xe0, else the address fields follow as for an
+ *             OPEN)
  *   per descriptor: what it is (the socket it claims to be, or none) and
  *             whether it is in the opener's network namespace
  *
@@ -50,22 +58,30 @@
  *      bind() or connect() or the SO_BINDTODEVICE name, ports, PSMs,
  *      channels and controllers from the addresses bound, options and
  *      values from setsockopt(), links and HCI commands from their calls.
- *      Where the rule confines a socket, the confinement is there: a
- *      locked packet filter that passes the bound interface and protocol
- *      and no other, the rule's HCI event filter;
+ *      For a SPARE, each socket() call is such a request on its own, with
+ *      the SO_BINDTODEVICE of its socket. Where the rule confines a
+ *      socket, the confinement is there: a locked packet filter that
+ *      passes the bound interface and protocol and no other, the rule's
+ *      HCI event filter;
  *   3. setns() only for CLONE_NEWNET, into the namespace of the witness
  *      the broker attached, under a netns=client rule; and under such a
  *      rule nothing is created before the opener is in the client's
- *      namespace;
+ *      namespace. Spares are made only in the opener's own namespace:
+ *      never a setns() for a SPARE, and a witness in another namespace
+ *      ends the opener before any socket is made;
  *   4. every answer has the request's seq (a policy 0), its type, a
  *      descriptor exactly with success (for OPEN the socket the stubs
- *      made, for RELOAD a sealed memfd holding the current policy's
- *      image), a stage where it failed, and the errno a stub failed with;
- *      a RELOAD moves the generation on by one exactly when it succeeds;
+ *      made, for SPARE as many as its count, each a socket the stubs made
+ *      for it, in the order made; for RELOAD a sealed memfd holding the
+ *      current policy's image), a stage where it failed, and the errno a
+ *      stub failed with; a RELOAD moves the generation on by one exactly
+ *      when it succeeds;
  *   5. no descriptor leaks: the count of open descriptors is the same
- *      after each message as before it. After a fatal end the descriptors
- *      that came with the message are still the opener's (its process
- *      would exit); the harness closes them.
+ *      after each message as before it, and the opener keeps no socket
+ *      it made for an OPEN or a SPARE, whether it sent them or failed on
+ *      the way. After a fatal end the descriptors that came with the
+ *      message are still the opener's (its process would exit); the
+ *      harness closes them.
  *
  * The policy files are not read: policy_load() is a stub too, which
  * compiles one of a few texts, since the strict loader would take only
@@ -865,7 +881,11 @@ static const uint32_t link_ops[] = { OPENER_LINK_UP, OPENER_LINK_DOWN, OPENER_LI
 static const uint32_t bitrates[] = { 500000, 125000, 1000000, 0 };
 static const uint32_t opcodes[] = { 0x1009, 0x200c, 0x0c03, 0x200b, 0, 0xfc00 };
 static const uint32_t other_types[] = { OPENER_MSG_RESULT, OPENER_MSG_POLICY, OPENER_MSG_DONE,
-                                        OPENER_MSG_HCI_DONE, 0, 8, 20, 0xffff };
+                                        OPENER_MSG_HCI_DONE, 0, OPENER_MSG_SPARE, OPENER_MSG_SPARES,
+                                        0xffff };
+/* Spares are raw IP sockets; any other family is refused by the check. */
+static const uint32_t spare_families[] = { AF_INET, AF_INET6, AF_INET, AF_INET6, AF_INET, AF_INET6,
+                                           AF_PACKET, AF_CAN };
 static const int fault_errnos[16] = { EPERM, EACCES, ENODEV, EADDRINUSE, ENOBUFS, EINVAL, EBUSY,
                                       ENOMEM, EPROTONOSUPPORT, ETIMEDOUT, ENETDOWN, EOPNOTSUPP,
                                       EAGAIN, EIO, ENXIO, EHOSTDOWN };
@@ -941,6 +961,18 @@ static uint32_t take_generation(struct input *in)
         }
 }
 
+/* The type of a message of the kind OTHER: SPARE for half the bytes,
+ * since it has no kind of its own in the control byte; the old values
+ * below 0x80 and from 0xf0 pick what they did. */
+static uint16_t take_other_type(struct input *in)
+{
+        uint8_t b = take8(in);
+
+        if (b >= 0xf0)
+                return (uint16_t)take32(in);
+        return b < 0x80 ? (uint16_t)other_types[b % ELEMENTSOF(other_types)] : OPENER_MSG_SPARE;
+}
+
 /* Mostly a rule of the policy named; otherwise just past its end. */
 static uint32_t take_rule(struct input *in, uint32_t generation)
 {
@@ -964,6 +996,7 @@ union message {
         struct opener_done done;
         struct opener_hci_done hci_done;
         struct opener_policy policy;
+        struct opener_spares spares;
         uint8_t raw[OPENER_MAX_MESSAGE];
 };
 
@@ -976,6 +1009,7 @@ enum kind {
         KIND_CLOSE,
         KIND_RELOAD,
         KIND_OTHER,
+        KIND_SPARE,     /* an OTHER that picks the type SPARE */
 };
 
 static const uint16_t kind_types[] = {
@@ -983,18 +1017,12 @@ static const uint16_t kind_types[] = {
         [KIND_SETOPT] = OPENER_MSG_SETOPT, [KIND_LINK] = OPENER_MSG_LINK,
         [KIND_HCI] = OPENER_MSG_HCI,       [KIND_CLOSE] = OPENER_MSG_CLOSE,
         [KIND_RELOAD] = OPENER_MSG_RELOAD, [KIND_OTHER] = 0,
+        [KIND_SPARE] = OPENER_MSG_SPARE,
 };
 
-static void build_open(struct input *in, struct opener_open *m)
+/* The address fields of an OPEN or a SPARE that its addr_flags set. */
+static void take_address(struct input *in, struct opener_open *m)
 {
-        m->generation = take_generation(in);
-        m->rule_index = take_rule(in, m->generation);
-        m->family = (int32_t)PICK(in, families);
-        m->type = (int32_t)PICK(in, types);
-        m->protocol = PICK(in, protocols);
-        m->flags = take8(in) & (OPENER_OPEN_NONBLOCK | OPENER_OPEN_CLIENT_NETNS);
-        take_ifname(in, m->ifname);
-        m->addr_flags = take8(in) & _OPENER_ADDR_ALL;
         if (m->addr_flags & OPENER_ADDR_CAN_IDS) {
                 m->rx_id = PICK(in, can_ids);
                 m->tx_id = PICK(in, can_ids);
@@ -1010,6 +1038,39 @@ static void build_open(struct input *in, struct opener_open *m)
                 m->channel = PICK(in, channels);
         if (m->addr_flags & OPENER_ADDR_PSM)
                 m->psm = PICK(in, psms);
+}
+
+static void build_open(struct input *in, struct opener_open *m)
+{
+        m->generation = take_generation(in);
+        m->rule_index = take_rule(in, m->generation);
+        m->family = (int32_t)PICK(in, families);
+        m->type = (int32_t)PICK(in, types);
+        m->protocol = PICK(in, protocols);
+        m->flags = take8(in) & (OPENER_OPEN_NONBLOCK | OPENER_OPEN_CLIENT_NETNS);
+        take_ifname(in, m->ifname);
+        m->addr_flags = take8(in) & _OPENER_ADDR_ALL;
+        take_address(in, m);
+        m->count = 1;
+}
+
+/* A SPARE as the broker asks it, mostly: raw IP sockets with no
+ * address, from none to one more than one message carries. */
+static void build_spare(struct input *in, struct opener_open *m)
+{
+        uint8_t b;
+
+        m->generation = take_generation(in);
+        m->rule_index = take_rule(in, m->generation);
+        m->family = (int32_t)PICK(in, spare_families);
+        m->type = (int32_t)PICK(in, types);
+        m->protocol = PICK(in, protocols);
+        m->flags = take8(in) & (OPENER_OPEN_NONBLOCK | OPENER_OPEN_CLIENT_NETNS);
+        take_ifname(in, m->ifname);
+        m->count = take8(in) % (OPENER_MAX_SPARES + 2);
+        b = take8(in);
+        m->addr_flags = b < 0xe0 ? 0 : b & _OPENER_ADDR_ALL;
+        take_address(in, m);
 }
 
 static void build_bind(struct input *in, struct opener_bind *m)
@@ -1101,6 +1162,7 @@ static size_t damage(union message *m, size_t len, uint8_t b, struct input *in)
                 /* strings without their NUL */
                 switch (m->hdr.type) {
                 case OPENER_MSG_OPEN:
+                case OPENER_MSG_SPARE:
                         memset(m->open.ifname, 'x', IFNAMSIZ);
                         break;
                 case OPENER_MSG_SETOPT:
@@ -1115,10 +1177,17 @@ static size_t damage(union message *m, size_t len, uint8_t b, struct input *in)
                 }
                 return len;
         case 6:
-                /* a field that must be zero is not */
+                /* a field that must be zero is not; or an OPEN's count
+                 * is not 1 */
                 switch (m->hdr.type) {
                 case OPENER_MSG_OPEN:
-                        m->open.flags |= 1u << (2 + (b >> 3) % 30);
+                case OPENER_MSG_SPARE:
+                        if ((b >> 3) == 30)
+                                m->open.reserved = 1;
+                        else if ((b >> 3) == 31 && m->hdr.type == OPENER_MSG_OPEN)
+                                m->open.count = (b & 0x80) ? 0 : 2;
+                        else
+                                m->open.flags |= 1u << (2 + (b >> 3) % 30);
                         break;
                 case OPENER_MSG_BIND:
                         m->bind.reserved = 1;
@@ -1138,8 +1207,8 @@ static size_t damage(union message *m, size_t len, uint8_t b, struct input *in)
                 }
                 return len;
         default:
-                /* an OPEN address field its flag does not set */
-                if (m->hdr.type == OPENER_MSG_OPEN) {
+                /* an OPEN or SPARE address field its flag does not set */
+                if (m->hdr.type == OPENER_MSG_OPEN || m->hdr.type == OPENER_MSG_SPARE) {
                         uint32_t *fields[] = { &m->open.rx_id, &m->open.tx_id, &m->open.j1939_pgn,
                                                &m->open.j1939_addr, &m->open.dev, &m->open.channel,
                                                &m->open.psm };
@@ -1157,6 +1226,7 @@ static size_t wanted_fds(const union message *m)
 {
         switch (m->hdr.type) {
         case OPENER_MSG_OPEN:
+        case OPENER_MSG_SPARE:
                 return (m->open.flags & OPENER_OPEN_CLIENT_NETNS) ? 1 : 0;
         case OPENER_MSG_LINK:
                 return (m->link.flags & OPENER_OPEN_CLIENT_NETNS) ? 1 : 0;
@@ -1168,6 +1238,8 @@ static size_t wanted_fds(const union message *m)
                 return m->result.error == 0 ? 1 : 0;
         case OPENER_MSG_POLICY:
                 return m->policy.error == 0 ? 1 : 0;
+        case OPENER_MSG_SPARES:
+                return m->spares.count <= OPENER_MAX_SPARES ? m->spares.count : 0;
         default:
                 return 0;
         }
@@ -1187,6 +1259,7 @@ struct reply {
                 struct opener_done done;
                 struct opener_hci_done hci_done;
                 struct opener_policy policy;
+                struct opener_spares spares;
                 uint8_t raw[OPENER_MAX_MESSAGE];
         } m;
         size_t n;
@@ -1300,14 +1373,15 @@ static void bound_controller(const bdaddr_t *a, struct policy_request *req)
 }
 
 /*
- * The request an OPEN's calls make, from the calls alone where they were
- * made. A socket that failed on the way was closed again; what the opener
- * did not get to ask of the kernel is then taken from the message.
+ * The request the calls for the socket s of an OPEN or a SPARE make, from
+ * the calls alone where they were made. A socket that failed on the way
+ * was closed again; what the opener did not get to ask of the kernel is
+ * then taken from the message.
  */
-static void open_seen(const struct opener_open *m, const struct policy_rule *rule, bool done,
-                      struct policy_request *seen)
+static void open_seen(const struct opener_open *m, const struct policy_rule *rule, const struct call *s,
+                      bool done, struct policy_request *seen)
 {
-        const struct call *s = call_find(CALL_SOCKET, -1, 0), *a, *ifc;
+        const struct call *a, *ifc;
         struct policy_request view;
         int fd;
 
@@ -1346,7 +1420,10 @@ static void open_seen(const struct opener_open *m, const struct policy_rule *rul
 
                 if (c->kind != CALL_SETSOCKOPT)
                         continue;
-                FUZZ_ASSERT(c->fd == fd, "an option on descriptor %d, not the socket made", c->fd);
+                FUZZ_ASSERT(call_find(CALL_SOCKET, c->fd, 0), "an option on descriptor %d, not a socket made",
+                            c->fd);
+                if (c->fd != fd)
+                        continue;
                 switch (s->a) {
                 case AF_PACKET:
                         known = c->a == SOL_SOCKET && (c->b == SO_ATTACH_FILTER || c->b == SO_LOCK_FILTER);
@@ -1568,8 +1645,8 @@ static void open_seen(const struct opener_open *m, const struct policy_rule *rul
 }
 
 /* The privileged calls a message of each type may make, each at most
- * this many times. */
-static void check_call_kinds(int type)
+ * this many times; count is a SPARE's. */
+static void check_call_kinds(int type, uint32_t count)
 {
         unsigned n[CALL_POLICY_LOAD + 1] = {}, max[CALL_POLICY_LOAD + 1] = {};
 
@@ -1583,6 +1660,10 @@ static void check_call_kinds(int type)
                 max[CALL_SETNS] = 1;
                 max[CALL_BT_FILTER] = 1;
                 FUZZ_ASSERT(n[CALL_BIND] + n[CALL_CONNECT] <= 1, "a socket bound and connected");
+                break;
+        case OPENER_MSG_SPARE:
+                /* socket() and SO_BINDTODEVICE for each */
+                max[CALL_SOCKET] = max[CALL_SETSOCKOPT] = count;
                 break;
         case OPENER_MSG_BIND:
                 max[CALL_BIND] = 1;
@@ -1879,7 +1960,7 @@ static const struct call *passed_fault(uint16_t type)
         return c;
 }
 
-/* Property 4 for OPEN, BIND, SETOPT, LINK and HCI: error and stage. */
+/* Property 4 for OPEN, SPARE, BIND, SETOPT, LINK and HCI: error and stage. */
 static void check_outcome(uint16_t type, int32_t error, uint32_t stage)
 {
         const struct call *f = passed_fault(type);
@@ -1961,6 +2042,73 @@ static void check_policy_reply(const struct opener_policy *m, int fd, const stru
         munmap(p, im->len);
 }
 
+/* Whether the opener still has the descriptor of f open: the same
+ * number on the same file. */
+static bool fake_open(const struct fake *f)
+{
+        struct stat st;
+
+        return fstat(f->fd, &st) == 0 && st.st_ino == f->ino;
+}
+
+/* A failed call on descriptor fd, or NULL. */
+static const struct call *failed_on(int fd)
+{
+        for (unsigned i = 0; i < S.n_calls; i++)
+                if (S.calls[i].fd == fd && S.calls[i].err)
+                        return &S.calls[i];
+        return NULL;
+}
+
+/*
+ * Properties 2 and 4 for the answer r to a SPARE m: every socket() call
+ * asks for what the rule permits and the message asked, and so does
+ * whatever was done to the socket; with success the answer carries all
+ * the sockets made, in order, as many as asked; with a failure none, and
+ * no socket() call after it.
+ */
+static void check_spares(const struct opener_open *m, const struct policy_rule *rule, const struct reply *r)
+{
+        const struct call *made[OPENER_MAX_SPARES];
+        unsigned n_made = 0, n_sockets = 0;
+
+        for (unsigned i = 0; i < S.n_calls; i++) {
+                const struct call *c = &S.calls[i];
+                struct policy_request seen;
+
+                if (c->kind != CALL_SOCKET)
+                        continue;
+                n_sockets++;
+                FUZZ_ASSERT(rule, "a spare made under no rule");
+                open_seen(m, rule, c, !c->err && !failed_on(c->fd), &seen);
+                FUZZ_ASSERT(policy_rule_permits(rule, &seen), "%s:%u does not permit spare %u", rule->file,
+                            rule->line, n_sockets);
+                if (c->err) {
+                        FUZZ_ASSERT(!call_find(CALL_SOCKET, -1, i + 1), "a spare made after one failed");
+                        continue;
+                }
+                FUZZ_ASSERT(n_made < OPENER_MAX_SPARES, "more than %u spares made", OPENER_MAX_SPARES);
+                made[n_made++] = c;
+        }
+        FUZZ_ASSERT(n_sockets <= m->count, "%u sockets made for %u spares", n_sockets, m->count);
+        FUZZ_ASSERT(r->m.spares.reserved == 0, "spares with a reserved field set");
+        if (r->m.spares.error != 0) {
+                FUZZ_ASSERT(r->m.spares.count == 0 && r->n_fds == 0, "%u spares (%zu attached) with error %d",
+                            r->m.spares.count, r->n_fds, r->m.spares.error);
+                return;
+        }
+        FUZZ_ASSERT(r->m.spares.count == m->count && r->n_fds == m->count && n_made == m->count,
+                    "%u spares (%zu attached, %u made) for %u asked", r->m.spares.count, r->n_fds, n_made,
+                    m->count);
+        for (unsigned i = 0; i < n_made; i++) {
+                const struct fake *f = fake_find(made[i]->fd);
+                struct stat st;
+
+                FUZZ_ASSERT(f && f->kind == FAKE_SOCKET && fstat(r->fds[i], &st) == 0 && st.st_ino == f->ino,
+                            "spare %u sent is not socket %u made", i + 1, i + 1);
+        }
+}
+
 /* ---- one message -------------------------------------------------------------- */
 
 static bool dispatch(void *buf, size_t len, int *fds, size_t n_fds)
@@ -1983,7 +2131,7 @@ static void run_message(struct input *in)
         uint8_t *buf;
         size_t len, n_fds, n_replies;
         int fds[FDMSG_MAX_FDS] = { -1, -1, -1, -1 };
-        struct fake *attached[2] = {};
+        struct fake *attached[FDMSG_MAX_FDS] = {};
         struct reply replies[2];
         uint32_t gen_before = O.generation;
         const policy *cur_before = O.current, *prev_before = O.previous;
@@ -2008,7 +2156,9 @@ static void run_message(struct input *in)
         S.loaded = NULL;
 
         m.hdr.version = OPENER_PROTO_VERSION;
-        m.hdr.type = kind == KIND_OTHER ? (uint16_t)PICK(in, other_types) : kind_types[kind];
+        m.hdr.type = kind == KIND_OTHER ? take_other_type(in) : kind_types[kind];
+        if (m.hdr.type == OPENER_MSG_SPARE)
+                kind = KIND_SPARE;
         m.hdr.seq = ++next_seq;
         len = opener_msg_size((enum opener_msg_type)m.hdr.type);
         if (len == 0)
@@ -2021,6 +2171,9 @@ static void run_message(struct input *in)
                 switch (kind) {
                 case KIND_OPEN:
                         build_open(in, &m.open);
+                        break;
+                case KIND_SPARE:
+                        build_spare(in, &m.open);
                         break;
                 case KIND_BIND:
                         build_bind(in, &m.bind);
@@ -2077,6 +2230,7 @@ static void run_message(struct input *in)
         checked = opener_msg_check(buf, len, n_fds);
         switch (checked) {
         case OPENER_MSG_OPEN:
+        case OPENER_MSG_SPARE:
         case OPENER_MSG_BIND:
         case OPENER_MSG_SETOPT:
         case OPENER_MSG_LINK:
@@ -2131,6 +2285,11 @@ static void run_message(struct input *in)
                 for (unsigned i = 0; i < S.n_fakes; i++)
                         if (S.fakes[i].kind == FAKE_SOCKET && fd_is_open(S.fakes[i].fd))
                                 close(S.fakes[i].fd);
+        /* Property 5: otherwise the sockets made are the broker's alone,
+         * or closed again when the opener failed on the way. */
+        for (unsigned i = 0; i < S.n_fakes; i++)
+                FUZZ_ASSERT(S.fakes[i].kind != FAKE_SOCKET || !fake_open(&S.fakes[i]),
+                            "the opener keeps a socket it made for a message of type %d", checked);
 
         n_replies = read_replies(replies, ELEMENTSOF(replies));
         if (fatal) {
@@ -2141,6 +2300,9 @@ static void run_message(struct input *in)
                 switch (checked) {
                 case OPENER_MSG_OPEN:
                         want = OPENER_MSG_RESULT;
+                        break;
+                case OPENER_MSG_SPARE:
+                        want = OPENER_MSG_SPARES;
                         break;
                 case OPENER_MSG_BIND:
                 case OPENER_MSG_SETOPT:
@@ -2180,13 +2342,19 @@ static void run_message(struct input *in)
                                             "the socket sent is not the one created");
                         }
                         if (s && rule) {
-                                open_seen(&m.open, rule, r->m.result.error == 0, &seen);
+                                open_seen(&m.open, rule, s, r->m.result.error == 0, &seen);
                                 FUZZ_ASSERT(policy_rule_permits(rule, &seen),
                                             "%s:%u does not permit the socket made", rule->file,
                                             rule->line);
                         }
                         break;
                 }
+                case OPENER_MSG_SPARE:
+                        FUZZ_ASSERT(type == OPENER_MSG_SPARES, "type %d answers a SPARE", type);
+                        FUZZ_ASSERT(r->m.hdr.seq == m.hdr.seq, "seq %u for %u", r->m.hdr.seq, m.hdr.seq);
+                        check_outcome(OPENER_MSG_SPARE, r->m.spares.error, r->m.spares.stage);
+                        check_spares(&m.open, rule, r);
+                        break;
                 case OPENER_MSG_BIND:
                 case OPENER_MSG_SETOPT:
                 case OPENER_MSG_LINK:
@@ -2248,7 +2416,7 @@ static void run_message(struct input *in)
 
         /* Property 2 for the operations on a client's socket, links and
          * HCI: rebuilt from the calls. */
-        check_call_kinds(checked);
+        check_call_kinds(checked, m.open.count);
         if (!fatal && checked != OPENER_MSG_OPEN && client_op_seen(&m, attached[0], rule, &seen)) {
                 FUZZ_ASSERT(policy_rule_permits(rule, &seen), "%s:%u does not permit what was done",
                             rule->file, rule->line);
@@ -2256,10 +2424,20 @@ static void run_message(struct input *in)
         }
 
         /* Property 3 */
-        if (checked == OPENER_MSG_OPEN || checked == OPENER_MSG_LINK)
+        if (checked == OPENER_MSG_OPEN || checked == OPENER_MSG_LINK || checked == OPENER_MSG_SPARE)
                 check_netns(rule, n_fds == 1 ? attached[0] : NULL);
-        else
+        if (checked != OPENER_MSG_OPEN && checked != OPENER_MSG_LINK)
                 FUZZ_ASSERT(!call_find(CALL_SETNS, -1, 0), "setns() for a message of type %d", checked);
+        if (checked == OPENER_MSG_SPARE) {
+                const struct call *ck = call_find(CALL_GETSOCKOPT, -1, 0);
+                const struct fake *w = ck ? fake_find(ck->fd) : NULL;
+
+                FUZZ_ASSERT(!call_find(CALL_IOCTL, -1, 0) && !call_find(CALL_THREAD, -1, 0),
+                            "a SPARE looks for another namespace");
+                if (w && !ck->err && w->is_socket && !w->same_netns)
+                        FUZZ_ASSERT(fatal && !call_find(CALL_SOCKET, -1, 0),
+                                    "spares for a client in another namespace");
+        }
 
         /* Property 5 */
         FUZZ_ASSERT(fuzz_fds_open() == before, "%u descriptors open after a message, %u before",
