@@ -752,6 +752,7 @@ static void handle_spare(struct opener *o, const struct opener_open *m, int witn
         if (witness >= 0) {
                 uint64_t cookie;
 
+                stage = OPENER_STAGE_NETNS;
                 r = netns_cookie(witness, &cookie);
                 if (r == 0 && cookie != o->netns_cookie)
                         opener_fatal("broker asked for spares for a client in another network "
