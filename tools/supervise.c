@@ -908,6 +908,10 @@ static _Noreturn void child_run(char **cmd, const struct sock_fprog *prog, int s
                         _exit(EXIT_REFUSED);
                 safe_close(listener);
         }
+        /* The command runs only once the parent holds no capability
+         * (supervise_run()): not a moment beside a privileged one. */
+        if (read(sock, &(char){ 0 }, 1) != 1)
+                _exit(EXIT_REFUSED);
         safe_close(sock);
 
         _exit(exec_unsupervised(cmd));
@@ -1019,6 +1023,10 @@ int supervise_run(char **cmd, const struct supervise_options *o)
 
                 r = k == (ssize_t)sizeof(e) ? 0 : k < 0 ? (int)k : -EPROTO;
         }
+        /* Capabilities gone: the command may start. A child whose filter
+         * was refused, when that is fatal, has already exited. */
+        if (r >= 0 && (e == 0 || o->optional) && send(sp[0], "", 1, MSG_NOSIGNAL) != 1)
+                r = negative_errno();
         safe_close(sp[0]);
         if (r < 0) {
                 fprintf(stderr, "sockbroker run: cannot start the supervisor: %s\n", strerror(-r));
