@@ -79,7 +79,9 @@ nspawn_cgroups_clean() {
 # systemd in a container whose root is a tmpfs overlay of /, in the
 # background, for at most SECONDS; sets NSPID. SETUP is shell code run
 # first, with $R the container's root, to add units or remove files.
-# Everything is undone when the private mount namespace goes away.
+# The overlay's upper layer, what the container itself changed, is
+# bound read-only at /run/overlay-upper in it. Everything is undone
+# when the private mount namespace goes away.
 # nspawn's output goes to DIR/nspawn.log.
 nspawn_boot() {
         local dir=$1 secs=$2 setup=$3 ctl path base d scope=()
@@ -111,7 +113,8 @@ nspawn_boot() {
                 mount -t overlay overlay -o "lowerdir=/,upperdir=$O/upper,workdir=$O/work" "$O/root"
                 R=$O/root
                 eval "$setup"
-                exec systemd-nspawn -q -D "$R" --private-network --register=no --keep-unit -b "$@"
+                exec systemd-nspawn -q -D "$R" --private-network --register=no --keep-unit -b \
+                        --bind-ro="$O/upper:/run/overlay-upper" "$@"
         ' sh "$dir/ovl" "$setup" "$@" </dev/null >"$dir/nspawn.log" 2>&1 &
         NSPID=$!
 }
