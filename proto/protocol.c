@@ -106,6 +106,11 @@ static int open_validate(const Sockbroker__Open *o, char *why, size_t size)
                 return refuse(-EBADMSG, why, size, "open: protocol %d out of range", o->protocol);
         if (o->has_flags && (o->flags & ~(uint32_t)SOCKBROKER__OPEN_FLAGS__OPEN_FLAG_NONBLOCK))
                 return refuse(-EBADMSG, why, size, "open: unknown flags 0x%x", o->flags);
+        /* struct sock_filter: 8 bytes an instruction. */
+        if (o->has_filter && (o->filter.len == 0 || o->filter.len % 8 != 0 ||
+                              o->filter.len / 8 > SB_PROTO_MAX_FILTER))
+                return refuse(-EBADMSG, why, size, "open: a filter of %zu bytes is not 1 to %u "
+                              "instructions of 8 bytes", o->filter.len, SB_PROTO_MAX_FILTER);
         if (o->address)
                 return address_validate(o->address, o->family, why, size);
         return 0;

@@ -22,6 +22,9 @@
 #define SB_PROTO_MAX_REASON 256u
 /* Parameters of one HCI command: its length is a byte. */
 #define SB_PROTO_MAX_HCI_PARAMS 255u
+/* Instructions of a packet socket's own filter (Open.filter): a request
+ * with this many still fits a message. */
+#define SB_PROTO_MAX_FILTER 480u
 
 /* Status replies: a string (file name, unit, cgroup, request, rule) of
  * at most this many bytes, which the daemon truncates to, so that a page

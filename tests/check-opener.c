@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <linux/filter.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -475,7 +476,9 @@ END_TEST
  */
 START_TEST(test_wire_pinned)
 {
-        ck_assert_uint_eq(OPENER_PROTO_VERSION, 4);
+        ck_assert_uint_eq(OPENER_PROTO_VERSION, 5);
+        ck_assert_uint_eq(OPENER_MAX_FILTER, 480);
+        ck_assert_uint_eq(OPENER_MAX_MESSAGE, 4096);
         ck_assert_uint_eq(OPENER_MSG_OPEN, 1);
         ck_assert_uint_eq(OPENER_MSG_RELOAD, 2);
         ck_assert_uint_eq(OPENER_MSG_CLOSE, 3);
@@ -520,6 +523,9 @@ START_TEST(test_wire_pinned)
         ck_assert_uint_eq(sizeof(struct opener_hdr), 8);
         ck_assert_uint_eq(sizeof(struct opener_open), 96);
         ck_assert_uint_eq(offsetof(struct opener_open, count), 88);
+        ck_assert_uint_eq(offsetof(struct opener_open, filter_len), 92);
+        ck_assert_uint_eq(offsetof(struct opener_open_filter, filter), 96);
+        ck_assert_uint_eq(sizeof(struct opener_open_filter), 96 + 480 * 8);
         ck_assert_uint_eq(offsetof(struct opener_open, ifname), 32);
         ck_assert_uint_eq(offsetof(struct opener_open, j1939_name), 64);
         ck_assert_uint_eq(sizeof(struct opener_bind), 48);
@@ -566,6 +572,102 @@ START_TEST(test_wire_mapping)
 }
 END_TEST
 
+/* An OPEN of a packet socket with the client's filter: as long as its
+ * filter, and only a packet socket's, and only one that checks out. */
+START_TEST(test_open_filter)
+{
+        struct opener_open_filter m = {};
+        const size_t base = sizeof(struct opener_open);
+
+        m.open.hdr = (struct opener_hdr) { OPENER_PROTO_VERSION, OPENER_MSG_OPEN, 0 };
+        m.open.family = AF_PACKET;
+        m.open.type = SOCK_RAW;
+        m.open.count = 1;
+        m.open.filter_len = 2;
+        m.filter[0] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12);
+        m.filter[1] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, 0xffff);
+        ck_assert_int_eq(opener_msg_check(&m, base + 16, 0), OPENER_MSG_OPEN);
+        ck_assert_int_eq(opener_msg_check(&m, base + 8, 0), -EBADMSG);
+        ck_assert_int_eq(opener_msg_check(&m, base + 24, 0), -EBADMSG);
+        ck_assert_int_eq(opener_msg_check(&m, base, 0), -EBADMSG);
+
+        m.open.family = AF_INET;
+        ck_assert_int_eq(opener_msg_check(&m, base + 16, 0), -EBADMSG);
+        m.open.family = AF_PACKET;
+        m.open.hdr.type = OPENER_MSG_SPARE;
+        ck_assert_int_eq(opener_msg_check(&m, base + 16, 0), -EBADMSG);
+        m.open.hdr.type = OPENER_MSG_OPEN;
+
+        m.filter[1] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_IMM, 0);
+        ck_assert_int_eq(opener_msg_check(&m, base + 16, 0), -EBADMSG);
+        m.filter[1] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_A, 0);
+        ck_assert_int_eq(opener_msg_check(&m, base + 16, 0), OPENER_MSG_OPEN);
+
+        m.open.filter_len = OPENER_MAX_FILTER + 1;
+        ck_assert_int_eq(opener_msg_check(&m, sizeof(m), 0), -EBADMSG);
+        m.open.filter_len = OPENER_MAX_FILTER;
+        for (size_t i = 0; i < OPENER_MAX_FILTER; i++)
+                m.filter[i] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, 0);
+        ck_assert_int_eq(opener_msg_check(&m, sizeof(m), 0), OPENER_MSG_OPEN);
+}
+END_TEST
+
+static const struct {
+        const char *name;
+        struct sock_filter code[4];
+        size_t n;
+        const char *why;         /* NULL: accepted */
+} filter_cases[] = {
+        { "accept all", { BPF_STMT(BPF_RET | BPF_K, 0xffffffff) }, 1, NULL },
+        { "an EtherType", { BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+                            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x800, 0, 1),
+                            BPF_STMT(BPF_RET | BPF_K, 0xffff), BPF_STMT(BPF_RET | BPF_K, 0) }, 4, NULL },
+        { "ancillary and scratch", { BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PROTOCOL),
+                                     BPF_STMT(BPF_ST, 15), BPF_STMT(BPF_LDX | BPF_MEM, 15),
+                                     BPF_STMT(BPF_RET | BPF_A, 0) }, 4, NULL },
+        { "empty", { BPF_STMT(BPF_RET | BPF_K, 0) }, 0, "a filter has 1 to 480 instructions" },
+        { "481", { BPF_STMT(BPF_RET | BPF_K, 0) }, 481, "a filter has 1 to 480 instructions" },
+        { "no return last", { BPF_STMT(BPF_LD | BPF_IMM, 1) }, 1, "a filter does not end with a return" },
+        { "jt past the end", { BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 1, 1, 0),
+                               BPF_STMT(BPF_RET | BPF_K, 0) }, 2, "a filter jumps past its end" },
+        { "jf past the end", { BPF_JUMP(BPF_JMP | BPF_JSET | BPF_X, 1, 0, 200),
+                               BPF_STMT(BPF_RET | BPF_K, 0) }, 2, "a filter jumps past its end" },
+        { "ja past the end", { BPF_JUMP(BPF_JMP | BPF_JA, 1, 0, 0), BPF_STMT(BPF_RET | BPF_K, 0) }, 2,
+          "a filter jumps past its end" },
+        { "ja to the last", { BPF_JUMP(BPF_JMP | BPF_JA, 1, 0, 0), BPF_STMT(BPF_RET | BPF_K, 1),
+                              BPF_STMT(BPF_RET | BPF_K, 0) }, 3, NULL },
+        { "eBPF's call", { { BPF_JMP | 0x80, 0, 0, 1 }, BPF_STMT(BPF_RET | BPF_K, 0) }, 2,
+          "a filter instruction has an unknown opcode" },
+        { "ret x", { BPF_STMT(BPF_RET | BPF_X, 0) }, 1, "a filter instruction has an unknown opcode" },
+        { "M[16]", { BPF_STMT(BPF_LD | BPF_MEM, 16), BPF_STMT(BPF_RET | BPF_A, 0) }, 2,
+          "a filter uses scratch memory beyond M[15]" },
+        { "stx M[1000]", { BPF_STMT(BPF_STX, 1000), BPF_STMT(BPF_RET | BPF_A, 0) }, 2,
+          "a filter uses scratch memory beyond M[15]" },
+        { "div 0", { BPF_STMT(BPF_ALU | BPF_DIV | BPF_K, 0), BPF_STMT(BPF_RET | BPF_A, 0) }, 2,
+          "a filter divides by a constant zero" },
+        { "mod 0", { BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, 0), BPF_STMT(BPF_RET | BPF_A, 0) }, 2,
+          "a filter divides by a constant zero" },
+        { "div x", { BPF_STMT(BPF_ALU | BPF_DIV | BPF_X, 0), BPF_STMT(BPF_RET | BPF_A, 0) }, 2, NULL },
+};
+
+START_TEST(test_filter_check)
+{
+        static struct sock_filter code[OPENER_MAX_FILTER + 1];
+        const char *why;
+
+        memset(code, 0, sizeof(code));
+        memcpy(code, filter_cases[_i].code, sizeof(filter_cases[_i].code));
+        for (size_t k = 4; k < filter_cases[_i].n; k++)
+                code[k] = code[0];
+        why = opener_filter_check(code, filter_cases[_i].n);
+        if (filter_cases[_i].why)
+                ck_assert_msg(why && strcmp(why, filter_cases[_i].why) == 0, "%s: %s",
+                              filter_cases[_i].name, why ?: "accepted");
+        else
+                ck_assert_msg(!why, "%s: %s", filter_cases[_i].name, why);
+}
+END_TEST
+
 Suite *make_opener_suite(void)
 {
         Suite *s = suite_create("opener");
@@ -577,6 +679,9 @@ Suite *make_opener_suite(void)
         tcase_add_test(tc, test_open_request_round_trip);
         tcase_add_test(tc, test_wire_pinned);
         tcase_add_test(tc, test_wire_mapping);
+        tcase_add_test(tc, test_open_filter);
+        tcase_add_loop_test(tc, test_filter_check, 0,
+                            (int)(sizeof(filter_cases) / sizeof(filter_cases[0])));
         suite_add_tcase(s, tc);
         return s;
 }

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/can.h>
 #include <linux/can/j1939.h>
 #include <linux/if_ether.h>
@@ -389,6 +390,44 @@ START_TEST(test_request_fields)
 }
 END_TEST
 
+/* A packet socket's own filter follows the OPEN; other families' and
+ * ones the kernel would not run are refused with the reason. */
+START_TEST(test_request_filter)
+{
+        struct sock_filter code[3] = {
+                BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+                BPF_STMT(BPF_RET | BPF_A, 0),
+                BPF_STMT(BPF_RET | BPF_K, 0),
+        };
+        char why[SB_PROTO_MAX_REASON];
+        struct built b;
+        struct request r;
+
+        build(OPEN_PACKET, &b);
+        b.open.has_filter = true;
+        b.open.filter.data = (uint8_t *)code;
+        b.open.filter.len = sizeof(code);
+        ck_assert_int_eq(request_build(&b.req, NULL, &r, why, sizeof(why)), 0);
+        ck_assert_uint_eq(r.msg.open.filter_len, 3);
+        ck_assert_uint_eq(r.msg_size, sizeof(struct opener_open) + sizeof(code));
+        ck_assert_mem_eq(r.msg.open_filter.filter, code, sizeof(code));
+        ck_assert_int_eq(opener_msg_check(&r.msg, r.msg_size, 0), OPENER_MSG_OPEN);
+
+        code[0] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 2, 0);
+        ck_assert_int_eq(request_build(&b.req, NULL, &r, why, sizeof(why)), EINVAL);
+        ck_assert_str_eq(why, "invalid: a filter jumps past its end");
+
+        code[0] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, 0);
+        build(OPEN_CAN_ISOTP, &b);
+        b.open.has_filter = true;
+        b.open.filter.data = (uint8_t *)code;
+        b.open.filter.len = sizeof(code);
+        ck_assert_int_eq(request_build(&b.req, NULL, &r, why, sizeof(why)), EOPNOTSUPP);
+        ck_assert_msg(strncmp(why, "unsupported: a filter goes through the broker for packet "
+                              "sockets only", 62) == 0, "%s", why);
+}
+END_TEST
+
 /* Sealing: the rule, the generation, the sequence number, and the
  * namespace witness exactly for rules that work in the client's
  * namespace, and only for OPEN and LINK. */
@@ -488,6 +527,7 @@ Suite *make_request_suite(void)
         tcase_add_loop_test(tc, test_request_table, 0,
                             (int)(sizeof(request_cases) / sizeof(request_cases[0])));
         tcase_add_test(tc, test_request_fields);
+        tcase_add_test(tc, test_request_filter);
         tcase_add_test(tc, test_request_seal);
         tcase_add_test(tc, test_packet_iface_hint);
         suite_add_tcase(s, tc);

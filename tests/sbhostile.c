@@ -26,6 +26,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <linux/filter.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -593,6 +594,33 @@ BUILD(b_kind_mismatch,
       q->addr.kind_case = SOCKBROKER__ADDRESS__KIND_INET;
       q->addr.inet = &q->inet)
 BUILD(b_ethertype_differs, as_packet(q, "lo"); q->packet.has_protocol = true; q->packet.protocol = 0x88b6)
+/* A packet socket's own filter (Open.filter), struct sock_filter bytes. */
+static struct sock_filter filter_code[SB_PROTO_MAX_FILTER + 1];
+static void with_filter(struct req *q, size_t n_insns, size_t extra_bytes)
+{
+        for (size_t i = 0; i < n_insns; i++)
+                filter_code[i] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, 0xffff);
+        q->open.has_filter = true;
+        q->open.filter.data = (uint8_t *)filter_code;
+        q->open.filter.len = n_insns * sizeof(struct sock_filter) + extra_bytes;
+}
+BUILD(b_filter_granted, as_packet(q, "lo"); with_filter(q, 2, 0);
+      filter_code[0] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12))
+BUILD(b_filter_raw_ip, as_open(q); with_filter(q, 1, 0))
+BUILD(b_filter_7_bytes, as_packet(q, "lo"); with_filter(q, 0, 7))
+BUILD(b_filter_empty, as_packet(q, "lo"); with_filter(q, 0, 0))
+BUILD(b_filter_481, as_packet(q, "lo"); with_filter(q, SB_PROTO_MAX_FILTER + 1, 0))
+BUILD(b_filter_past_end, as_packet(q, "lo"); with_filter(q, 2, 0);
+      filter_code[0] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 1, 0))
+BUILD(b_filter_ja_past_end, as_packet(q, "lo"); with_filter(q, 2, 0);
+      filter_code[0] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JA, 5, 0, 0))
+BUILD(b_filter_no_return, as_packet(q, "lo"); with_filter(q, 2, 0);
+      filter_code[1] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_IMM, 0))
+BUILD(b_filter_opcode, as_packet(q, "lo"); with_filter(q, 2, 0); filter_code[0].code = 0xffff)
+BUILD(b_filter_mem_16, as_packet(q, "lo"); with_filter(q, 2, 0);
+      filter_code[0] = (struct sock_filter) BPF_STMT(BPF_ST, 16))
+BUILD(b_filter_div_0, as_packet(q, "lo"); with_filter(q, 2, 0);
+      filter_code[0] = (struct sock_filter) BPF_STMT(BPF_ALU | BPF_DIV | BPF_K, 0))
 BUILD(b_raw_local_address,
       as_open(q);
       q->open.address = &q->addr;
@@ -759,6 +787,23 @@ static const struct hcase cases[] = {
         { "open: an inet address for a packet socket", b_kind_mismatch, EBADMSG, BAD },
         { "open: an address EtherType other than the socket's", b_ethertype_differs, EINVAL, "invalid:" },
         { "open: a local address for a raw IP socket", b_raw_local_address, EOPNOTSUPP, "unsupported:" },
+        { "open: a packet socket with a filter of its own is granted", b_filter_granted, 0, "granted " },
+        { "open: a filter on a raw IP socket", b_filter_raw_ip, EOPNOTSUPP, "unsupported:" },
+        { "open: a filter of 7 bytes", b_filter_7_bytes, EBADMSG, BAD, "instructions of 8 bytes" },
+        { "open: a filter of no bytes", b_filter_empty, EBADMSG, BAD, "instructions of 8 bytes" },
+        { "open: a filter of 481 instructions", b_filter_481, EBADMSG, BAD, "1 to 480" },
+        { "open: a filter whose jump goes past its end", b_filter_past_end, EINVAL,
+          "invalid: a filter jumps past its end" },
+        { "open: a filter whose ja goes past its end", b_filter_ja_past_end, EINVAL,
+          "invalid: a filter jumps past its end" },
+        { "open: a filter that does not end with a return", b_filter_no_return, EINVAL,
+          "invalid: a filter does not end with a return" },
+        { "open: a filter with an unknown opcode", b_filter_opcode, EINVAL,
+          "invalid: a filter instruction has an unknown opcode" },
+        { "open: a filter storing to M[16]", b_filter_mem_16, EINVAL,
+          "invalid: a filter uses scratch memory beyond M[15]" },
+        { "open: a filter dividing by a constant zero", b_filter_div_0, EINVAL,
+          "invalid: a filter divides by a constant zero" },
         { "bind: no address", b_bind_no_address, EINVAL, BAD, "address is required" },
         { "set-option: no level", b_setopt_no_level, EOPNOTSUPP, UNSUPPORTED },
         { "set-option: no name", b_setopt_no_name, EOPNOTSUPP, UNSUPPORTED },

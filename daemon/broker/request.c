@@ -71,6 +71,8 @@ static void set_ifname(struct request *r, const char *ifname)
         }
 }
 
+_Static_assert(SB_PROTO_MAX_FILTER == OPENER_MAX_FILTER, "a filter a client may send fits the opener's");
+
 static int build_open(const Sockbroker__Open *o, struct request *r, char *why, size_t size)
 {
         struct policy_request *pr = &r->policy;
@@ -153,6 +155,24 @@ static int build_open(const Sockbroker__Open *o, struct request *r, char *why, s
         opener_open_set_request(&r->msg.open, pr);
         r->msg_size = sizeof(r->msg.open);
         r->answer = OPENER_MSG_RESULT;
+
+        if (o->has_filter) {
+                struct opener_open_filter *m = &r->msg.open_filter;
+                size_t n = o->filter.len / sizeof(struct sock_filter);
+                const char *bad;
+
+                /* The decoder bounded it to whole instructions. */
+                if (pr->family != AF_PACKET)
+                        return fail(EOPNOTSUPP, why, size, "unsupported: a filter goes through "
+                                    "the broker for packet sockets only; on other sockets attach "
+                                    "it yourself, it needs no privilege");
+                memcpy(m->filter, o->filter.data, n * sizeof(struct sock_filter));
+                bad = opener_filter_check(m->filter, n);
+                if (bad)
+                        return fail(EINVAL, why, size, "invalid: %s", bad);
+                m->open.filter_len = (uint16_t)n;
+                r->msg_size += n * sizeof(struct sock_filter);
+        }
         return 0;
 }
 

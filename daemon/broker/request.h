@@ -52,6 +52,7 @@ struct request {
         union {
                 struct opener_hdr hdr;
                 struct opener_open open;
+                struct opener_open_filter open_filter; /* an OPEN with a filter */
                 struct opener_bind bind;
                 struct opener_setopt setopt;
                 struct opener_link link;

@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/can.h>
@@ -300,39 +301,49 @@ static void refuse_unpermitted(const struct policy_request *req, const struct po
 /* ---- sockets ----------------------------------------------------------- */
 
 /*
- * A classic BPF program that accepts only frames on ifindex (when not 0)
- * and of EtherType proto (when not 0). Locked with SO_LOCK_FILTER, it
- * confines what the socket receives however the client re-binds it.
+ * The filter of a packet socket, as one classic BPF program: first the
+ * confinement, which drops every frame not on ifindex (when not 0) or
+ * not of EtherType proto (when not 0); then the client's own program
+ * (client, n), which starts as the kernel starts one, with A and X zero,
+ * and decides what is left; without one, every frame that passes is
+ * accepted whole. The client's jumps are forward only and stay within
+ * its part (opener_filter_check()), so nothing it does skips a test.
+ * Locked with SO_LOCK_FILTER when it confines (lock), so that re-binding
+ * the socket gains the client no frame.
  */
-static int attach_confinement(int fd, uint32_t ifindex, uint32_t proto)
+static int attach_filter(int fd, uint32_t ifindex, uint32_t proto,
+                         const struct sock_filter *client, size_t n, bool lock)
 {
-        struct sock_filter code[6];
+        struct sock_filter code[8 + OPENER_MAX_FILTER];
         struct sock_fprog prog = { .filter = code };
-        unsigned n = 0, one = 1;
+        size_t len = 0;
+        int one = 1;
 
+        assert(n <= OPENER_MAX_FILTER);
         if (ifindex) {
-                code[n++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-                                                          (uint32_t)(SKF_AD_OFF + SKF_AD_IFINDEX));
-                /* Jump distances are patched below, once the length is known. */
-                code[n++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ifindex, 0, 0);
+                code[len++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                                            (uint32_t)(SKF_AD_OFF + SKF_AD_IFINDEX));
+                code[len++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ifindex, 1, 0);
+                code[len++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, 0);
         }
         if (proto) {
-                code[n++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-                                                          (uint32_t)(SKF_AD_OFF + SKF_AD_PROTOCOL));
-                code[n++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, proto, 0, 0);
+                code[len++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                                            (uint32_t)(SKF_AD_OFF + SKF_AD_PROTOCOL));
+                code[len++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, proto, 1, 0);
+                code[len++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, 0);
         }
-        code[n++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, UINT32_MAX);
-        code[n++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, 0);
+        if (n > 0) {
+                code[len++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_IMM, 0);
+                code[len++] = (struct sock_filter) BPF_STMT(BPF_LDX | BPF_IMM, 0);
+                memcpy(&code[len], client, n * sizeof(*client));
+                len += n;
+        } else
+                code[len++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, UINT32_MAX);
 
-        /* Every JEQ falls through on a match and jumps to the final "drop". */
-        for (unsigned i = 0; i < n; i++)
-                if (BPF_CLASS(code[i].code) == BPF_JMP)
-                        code[i].jf = (uint8_t)(n - 1 - i - 1);
-
-        prog.len = (unsigned short)n;
+        prog.len = (unsigned short)len;
         if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
                 return negative_errno();
-        if (setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one)) < 0)
+        if (lock && setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one)) < 0)
                 return negative_errno();
         return 0;
 }
@@ -340,6 +351,8 @@ static int attach_confinement(int fd, uint32_t ifindex, uint32_t proto)
 static int open_packet(const struct opener_open *m, const struct policy_rule *rule,
                        int *ret_fd, enum opener_stage *stage)
 {
+        /* The message is as long as its filter (opener_msg_check()). */
+        const struct sock_filter *client = ((const struct opener_open_filter *)m)->filter;
         int flags = SOCK_CLOEXEC | ((m->flags & OPENER_OPEN_NONBLOCK) ? SOCK_NONBLOCK : 0);
         _cleanup_close_ int fd = -1;
         unsigned ifindex = 0;
@@ -362,11 +375,13 @@ static int open_packet(const struct opener_open *m, const struct policy_rule *ru
 
         if (rule->n_protocols > 0 && m->protocol != ETH_P_ALL)
                 filter_proto = m->protocol;
-        if (rule->n_ifaces > 0 || filter_proto) {
+        if (rule->n_ifaces > 0 || filter_proto || m->filter_len > 0) {
+                bool confined = rule->n_ifaces > 0 || filter_proto;
                 int r;
 
                 *stage = OPENER_STAGE_FILTER;
-                r = attach_confinement(fd, rule->n_ifaces > 0 ? ifindex : 0, filter_proto);
+                r = attach_filter(fd, rule->n_ifaces > 0 ? ifindex : 0, filter_proto,
+                                  client, m->filter_len, confined);
                 if (r < 0)
                         return r;
         }

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -42,6 +43,78 @@ size_t opener_msg_size(enum opener_msg_type type)
                 return sizeof(struct opener_spares);
         }
         return 0;
+}
+
+static bool filter_opcode_known(uint16_t code)
+{
+        switch (code) {
+        case BPF_ALU | BPF_ADD | BPF_K: case BPF_ALU | BPF_ADD | BPF_X:
+        case BPF_ALU | BPF_SUB | BPF_K: case BPF_ALU | BPF_SUB | BPF_X:
+        case BPF_ALU | BPF_MUL | BPF_K: case BPF_ALU | BPF_MUL | BPF_X:
+        case BPF_ALU | BPF_DIV | BPF_K: case BPF_ALU | BPF_DIV | BPF_X:
+        case BPF_ALU | BPF_MOD | BPF_K: case BPF_ALU | BPF_MOD | BPF_X:
+        case BPF_ALU | BPF_AND | BPF_K: case BPF_ALU | BPF_AND | BPF_X:
+        case BPF_ALU | BPF_OR | BPF_K: case BPF_ALU | BPF_OR | BPF_X:
+        case BPF_ALU | BPF_XOR | BPF_K: case BPF_ALU | BPF_XOR | BPF_X:
+        case BPF_ALU | BPF_LSH | BPF_K: case BPF_ALU | BPF_LSH | BPF_X:
+        case BPF_ALU | BPF_RSH | BPF_K: case BPF_ALU | BPF_RSH | BPF_X:
+        case BPF_ALU | BPF_NEG:
+        case BPF_LD | BPF_W | BPF_ABS: case BPF_LD | BPF_H | BPF_ABS: case BPF_LD | BPF_B | BPF_ABS:
+        case BPF_LD | BPF_W | BPF_IND: case BPF_LD | BPF_H | BPF_IND: case BPF_LD | BPF_B | BPF_IND:
+        case BPF_LD | BPF_W | BPF_LEN: case BPF_LD | BPF_IMM: case BPF_LD | BPF_MEM:
+        case BPF_LDX | BPF_W | BPF_LEN: case BPF_LDX | BPF_B | BPF_MSH:
+        case BPF_LDX | BPF_IMM: case BPF_LDX | BPF_MEM:
+        case BPF_ST: case BPF_STX:
+        case BPF_MISC | BPF_TAX: case BPF_MISC | BPF_TXA:
+        case BPF_RET | BPF_K: case BPF_RET | BPF_A:
+        case BPF_JMP | BPF_JA:
+        case BPF_JMP | BPF_JEQ | BPF_K: case BPF_JMP | BPF_JEQ | BPF_X:
+        case BPF_JMP | BPF_JGE | BPF_K: case BPF_JMP | BPF_JGE | BPF_X:
+        case BPF_JMP | BPF_JGT | BPF_K: case BPF_JMP | BPF_JGT | BPF_X:
+        case BPF_JMP | BPF_JSET | BPF_K: case BPF_JMP | BPF_JSET | BPF_X:
+                return true;
+        }
+        return false;
+}
+
+_Static_assert(OPENER_MAX_FILTER == 480, "the reason below names the bound");
+
+const char *opener_filter_check(const struct sock_filter *filter, size_t n)
+{
+        if (n == 0 || n > OPENER_MAX_FILTER)
+                return "a filter has 1 to 480 instructions";
+        for (size_t pc = 0; pc < n; pc++) {
+                const struct sock_filter *f = &filter[pc];
+                size_t left = n - pc - 1;       /* instructions after this one */
+
+                if (!filter_opcode_known(f->code))
+                        return "a filter instruction has an unknown opcode";
+                switch (f->code) {
+                case BPF_ALU | BPF_DIV | BPF_K:
+                case BPF_ALU | BPF_MOD | BPF_K:
+                        if (f->k == 0)
+                                return "a filter divides by a constant zero";
+                        break;
+                case BPF_LD | BPF_MEM:
+                case BPF_LDX | BPF_MEM:
+                case BPF_ST:
+                case BPF_STX:
+                        if (f->k >= BPF_MEMWORDS)
+                                return "a filter uses scratch memory beyond M[15]";
+                        break;
+                case BPF_JMP | BPF_JA:
+                        if (f->k >= left)
+                                return "a filter jumps past its end";
+                        break;
+                default:
+                        if (BPF_CLASS(f->code) == BPF_JMP && (f->jt >= left || f->jf >= left))
+                                return "a filter jumps past its end";
+                        break;
+                }
+        }
+        if (BPF_CLASS(filter[n - 1].code) != BPF_RET)
+                return "a filter does not end with a return";
+        return NULL;
 }
 
 static size_t expected_fds(enum opener_msg_type type, const void *buf)
@@ -87,6 +160,15 @@ int opener_msg_check(const void *buf, size_t len, size_t n_fds)
         size = opener_msg_size(type);
         if (size == 0)
                 return -EBADRQC;
+        /* An OPEN's filter follows it; its length is read once the
+         * struct is known to be there. */
+        if (type == OPENER_MSG_OPEN && len >= size) {
+                const struct opener_open *m = buf;
+
+                if (m->filter_len > OPENER_MAX_FILTER)
+                        return -EBADMSG;
+                size += (size_t)m->filter_len * sizeof(struct sock_filter);
+        }
         if (len != size)
                 return -EBADMSG;
         /* The buffer now holds a complete struct of this type. */
@@ -99,6 +181,12 @@ int opener_msg_check(const void *buf, size_t len, size_t n_fds)
                 const struct opener_open *m = buf;
 
                 if (memchr(m->ifname, 0, sizeof(m->ifname)) == NULL || m->reserved != 0)
+                        return -EBADMSG;
+                /* A filter goes on a packet socket only, and checks out. */
+                if (m->filter_len != 0 &&
+                    (type != OPENER_MSG_OPEN || m->family != AF_PACKET ||
+                     opener_filter_check(((const struct opener_open_filter *)buf)->filter,
+                                         m->filter_len) != NULL))
                         return -EBADMSG;
                 /* Spares are raw IP sockets: what an OPEN of these
                  * fields makes depends on nothing else, no address and no

@@ -14,6 +14,9 @@
  *                      protocol), pin to the device, attach a locked
  *                      filter; which of these apply follows from the
  *                      request and the rule, which the opener re-checks.
+ *                      A packet socket's OPEN may end with the client's
+ *                      own classic BPF program (struct opener_open_filter),
+ *                      which runs after the confinement, in one program.
  *   OPENER_MSG_RELOAD  parse and compile the policy files again.
  *   OPENER_MSG_CLOSE   close the attached descriptor (a socket whose
  *                      client went away; its last close may be slow).
@@ -45,6 +48,7 @@
  */
 #pragma once
 
+#include <linux/filter.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -52,9 +56,14 @@
 
 /* 3: the wire's own option and link constants (enum opener_sockopt,
  * enum opener_link_op), independent of the policy's enums. 4: spares
- * (SPARE, SPARES, an OPEN's count) and the opener's netns cookie. */
-#define OPENER_PROTO_VERSION 4u
-#define OPENER_MAX_MESSAGE 1024u
+ * (SPARE, SPARES, an OPEN's count) and the opener's netns cookie. 5: an
+ * OPEN's filter. */
+#define OPENER_PROTO_VERSION 5u
+/* The most instructions of a client's filter: what a client's request
+ * can carry (SB_PROTO_MAX_FILTER), and, with the confinement before it,
+ * well under the kernel's BPF_MAXINSNS. */
+#define OPENER_MAX_FILTER 480u
+#define OPENER_MAX_MESSAGE 4096u
 /* How long the opener waits for an HCI controller by default (--hci-timeout). */
 #define OPENER_HCI_TIMEOUT_MS_DEFAULT 2000u
 #define OPENER_MAX_POLICY_IMAGE (512u * 1024u * 1024u)
@@ -160,7 +169,16 @@ struct opener_open {
         uint32_t psm;
         uint32_t count;          /* sockets: 1 for an OPEN, 1 to OPENER_MAX_SPARES
                                   * for a SPARE */
-        uint32_t reserved;       /* zero */
+        uint16_t filter_len;     /* instructions after the struct (OPEN of a
+                                  * packet socket); else 0 */
+        uint16_t reserved;       /* zero */
+};
+
+/* An OPEN with the client's filter: the message is the struct up to
+ * filter[filter_len], in host order as SO_ATTACH_FILTER takes it. */
+struct opener_open_filter {
+        struct opener_open open;
+        struct sock_filter filter[OPENER_MAX_FILTER];
 };
 
 struct opener_bind {
@@ -267,8 +285,19 @@ struct opener_policy {
  */
 int opener_msg_check(const void *buf, size_t len, size_t n_fds);
 
-/* Size of a message of the given type, or 0 for an unknown type. */
+/* Size of a message of the given type, or 0 for an unknown type; for an
+ * OPEN, without a filter. */
 size_t opener_msg_size(enum opener_msg_type type);
+
+/*
+ * Checks a client's classic BPF program as the kernel will
+ * (bpf_check_classic() in net/core/filter.c), so that it is refused with
+ * a reason before it reaches a socket: 1 to OPENER_MAX_FILTER
+ * instructions, each a classic opcode the kernel knows, every jump
+ * within the program, no division by a constant zero, scratch memory
+ * M[0] to M[15], and a return last. Returns NULL, or why not.
+ */
+const char *opener_filter_check(const struct sock_filter *filter, size_t n);
 
 const char *opener_stage_to_string(enum opener_stage stage);
 
