@@ -11,8 +11,8 @@ packages=(
         # tests
         iproute2 util-linux procps python3 python3-yaml mandoc valgrind clang libclang-rt-14-dev
         # unmodified programs under `sockbroker run`: a capture tool, a Go
-        # program, a static C program (libc6-dev has libc.a)
-        tcpdump golang-go
+        # program, a static C program (libc6-dev has libc.a), scapy
+        tcpdump golang-go python3-scapy
         # the benchmark's alternatives: a helper with file capabilities, a bus
         libcap2-bin dbus-daemon
         # the units and the container tests

@@ -11,8 +11,10 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/socket.h>
 
+#include "client-lib/broker/refilter.h"
 #include "client-lib/broker/refusal.h"
 #include "common/bt.h"
 #include "common/util.h"
@@ -85,6 +87,39 @@ START_TEST(test_refusal_setsockopt)
 }
 END_TEST
 
+/* Which locked programs carry one of the client's, as the opener
+ * composes them: the confinement's tests, then "ld #0; ldx #0" and the
+ * client's, or "ret #-1" alone. */
+START_TEST(test_refilter_has_own)
+{
+        const struct sock_filter test[3] = {
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_IFINDEX),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 2, 1, 0),
+                BPF_STMT(BPF_RET | BPF_K, 0),
+        };
+        const struct sock_filter own[3] = {
+                BPF_STMT(BPF_LD | BPF_IMM, 0),
+                BPF_STMT(BPF_LDX | BPF_IMM, 0),
+                BPF_STMT(BPF_RET | BPF_K, 0xffff),
+        };
+        const struct sock_filter bare = BPF_STMT(BPF_RET | BPF_K, 0xffffffff);
+        struct sock_filter prog[12];
+
+        memcpy(prog, test, sizeof(test));
+        prog[3] = bare;
+        ck_assert(!sb_refilter_has_own(prog, 4));
+        memcpy(prog + 3, own, sizeof(own));
+        ck_assert(sb_refilter_has_own(prog, 6));
+        ck_assert(!sb_refilter_has_own(prog, 5));        /* cut short */
+        memcpy(prog + 3, test, sizeof(test));             /* ifindex and protocol */
+        memcpy(prog + 6, own, sizeof(own));
+        ck_assert(sb_refilter_has_own(prog, 9));
+        ck_assert(sb_refilter_has_own(own, 3));           /* no confinement: unlocked */
+        ck_assert(!sb_refilter_has_own(&bare, 1));
+        ck_assert(!sb_refilter_has_own(prog, 0));
+}
+END_TEST
+
 Suite *make_client_suite(void)
 {
         Suite *s = suite_create("client");
@@ -92,6 +127,7 @@ Suite *make_client_suite(void)
 
         tcase_add_loop_test(tc, test_refusal_bind, 0, (int)ELEMENTSOF(bind_cases));
         tcase_add_loop_test(tc, test_refusal_setsockopt, 0, (int)ELEMENTSOF(setsockopt_cases));
+        tcase_add_test(tc, test_refilter_has_own);
         suite_add_tcase(s, tc);
         return s;
 }

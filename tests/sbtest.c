@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -898,6 +899,101 @@ static int cmd_echo_direct(int argc, char **argv)
         return 0;
 }
 
+/*
+ * filter SPEC ETHERTYPE COUNT TIMEOUT_MS [detach|rebind IFACE]: a packet
+ * socket from the broker with the program's own filter, "ether proto
+ * ETHERTYPE", attached with sb_attach_filter() after an SO_RCVBUF of its
+ * own; counts the frames the socket then receives until COUNT of
+ * ETHERTYPE or the timeout. "detach" then detaches it and counts again,
+ * and detaches once more; "rebind IFACE" first binds the socket to
+ * another interface, which its confinement must still hold it off.
+ */
+static void count_frames(int fd, unsigned long ethertype, unsigned long count, long timeout_ms,
+                         const char *label)
+{
+        unsigned long match = 0, other = 0;
+        long deadline = now_ms() + timeout_ms;
+        uint8_t frame[2048];
+
+        while (match < count && now_ms() < deadline) {
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                ssize_t n;
+
+                if (poll(&p, 1, (int)(deadline - now_ms())) <= 0)
+                        continue;
+                n = recv(fd, frame, sizeof(frame), MSG_DONTWAIT);
+                if (n < 14)
+                        continue;
+                if (((unsigned)frame[12] << 8 | frame[13]) == ethertype)
+                        match++;
+                else
+                        other++;
+        }
+        printf("%s: %lu of 0x%04lx, %lu other\n", label, match, ethertype, other);
+}
+
+static int cmd_filter(int argc, char **argv)
+{
+        unsigned long ethertype, count, timeout;
+        struct sock_filter code[] = {
+                BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
+                BPF_STMT(BPF_RET | BPF_K, 0xffff),
+                BPF_STMT(BPF_RET | BPF_K, 0),
+        };
+        struct sock_fprog prog = { .len = ELEMENTSOF(code), .filter = code };
+        int fd, before, rcvbuf = 0;
+        socklen_t len = sizeof(rcvbuf);
+
+        if (argc != 4 && argc != 5 && argc != 6)
+                return 2;
+        ethertype = parse_num(argv[1]);
+        count = parse_num(argv[2]);
+        timeout = parse_num(argv[3]);
+        code[1].k = (uint32_t)ethertype;
+
+        fd = sb_open(argv[0], 0);
+        if (fd < 0) {
+                printf("refused errno=%d (%s) message=\"%s\"\n", errno, strerror(errno),
+                       sb_broker_message());
+                return 1;
+        }
+        before = fd;
+        if (sb_setsockopt_int(fd, SOL_SOCKET, SO_RCVBUF, 65536) < 0)
+                return 1;
+        if (sb_attach_filter(fd, &prog) < 0) {
+                printf("attach: errno=%d (%s) message=\"%s\"\n", errno, strerror(errno),
+                       sb_broker_message());
+                return 1;
+        }
+        (void)getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len);
+        printf("attached: same number %s, rcvbuf %d\n", fd == before ? "yes" : "no", rcvbuf);
+        if (argc == 6 && streq(argv[4], "rebind")) {
+                struct sockaddr_ll sll = {
+                        .sll_family = AF_PACKET,
+                        .sll_protocol = htons(ETH_P_ALL),
+                        .sll_ifindex = (int)if_nametoindex(argv[5]),
+                };
+
+                if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+                        printf("rebind: %m\n");
+                        return 1;
+                }
+                printf("rebound to %s\n", argv[5]);
+        }
+        count_frames(fd, ethertype, count, (long)timeout, "filtered");
+        if (argc == 5 && streq(argv[4], "detach")) {
+                if (sb_detach_filter(fd) < 0) {
+                        printf("detach: errno=%d (%s) message=\"%s\"\n", errno, strerror(errno),
+                               sb_broker_message());
+                        return 1;
+                }
+                count_frames(fd, ethertype, count, (long)timeout, "detached");
+                printf("detach again: %s\n", sb_detach_filter(fd) < 0 ? strerrorname_np(errno) : "0");
+        }
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         static const struct {
@@ -922,6 +1018,7 @@ int main(int argc, char **argv)
                 { "udp-send", cmd_udp_send },
                 { "queued", cmd_queued },
                 { "echo-direct", cmd_echo_direct },
+                { "filter", cmd_filter },
         };
 
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -935,6 +1032,6 @@ int main(int argc, char **argv)
                                 return cmds[i].fn(argc - 2, argv + 2);
         fprintf(stderr, "usage: sbtest open|socket|recv|send|ping|bind|setopt|sniff|oif-send|"
                         "hdrincl-send|packet-send|promisc|uid-of|chown-raw|udp-send|queued|"
-                        "echo-direct ARGS...\n");
+                        "echo-direct|filter ARGS...\n");
         return 2;
 }

@@ -183,6 +183,12 @@ int sb_client_call_data(SbRequest *req, int fd_in, void *data, size_t size, size
 
 int sb_client_open(const struct sb_spec *spec, int sock_flags)
 {
+        return sb_client_open_filter(spec, sock_flags, NULL, 0);
+}
+
+int sb_client_open_filter(const struct sb_spec *spec, int sock_flags,
+                          const struct sock_filter *filter, size_t n_filter)
+{
         SbRequest req = SOCKBROKER__REQUEST__INIT;
         Sockbroker__Open open = SOCKBROKER__OPEN__INIT;
         Sockbroker__Address addr = SOCKBROKER__ADDRESS__INIT;
@@ -246,6 +252,14 @@ int sb_client_open(const struct sb_spec *spec, int sock_flags)
                 addr.inet = &inet;
                 open.address = &addr;
                 break;
+        }
+
+        if (n_filter > 0) {
+                if (n_filter > SB_PROTO_MAX_FILTER)
+                        return -EMSGSIZE;
+                open.has_filter = true;
+                open.filter.len = n_filter * sizeof(*filter);
+                open.filter.data = (uint8_t *)filter;
         }
 
         req.op_case = SOCKBROKER__REQUEST__OP_OPEN;

@@ -4,7 +4,9 @@
  */
 #pragma once
 
+#include <linux/filter.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/socket.h>
 
 #include "client-lib/broker/spec.h"
@@ -25,6 +27,12 @@ int sb_client_call_data(SbRequest *req, int fd_in, void *data, size_t size, size
 
 /* Builds and sends an Open for a parsed spec; returns as sb_client_call. */
 int sb_client_open(const struct sb_spec *spec, int sock_flags);
+
+/* The same, for a packet socket with the program's own filter (n_filter
+ * instructions, at most SB_PROTO_MAX_FILTER) after the broker's
+ * confinement; -EMSGSIZE for a longer one. */
+int sb_client_open_filter(const struct sb_spec *spec, int sock_flags,
+                          const struct sock_filter *filter, size_t n_filter);
 
 /* Path of the broker's socket: $SOCKBROKER_SOCKET or the default. */
 const char *sb_client_socket_path(void);

@@ -65,6 +65,7 @@
 #include <unistd.h>
 
 #include "client-lib/broker/client.h"
+#include "client-lib/broker/refilter.h"
 #include "client-lib/broker/refusal.h"
 #include "client-lib/preload/rules.h"
 #include "client-lib/broker/spec.h"
@@ -352,19 +353,56 @@ static int broker_bind(int fd, const struct sockaddr *sa, socklen_t len, int ker
 }
 
 /*
- * A filter that sockbrokerd attached and locked cannot be detached, and
- * the program never attached it: its attach failed with EPERM. For the
- * program, then, there is no filter of its own to remove: ENOENT, which
- * libpcap takes as "nothing to remove" before filtering in userland. With
- * EPERM, it would give up ("can't remove kernel filter").
+ * The program's own filter on a packet socket whose filter sockbrokerd
+ * locked: the broker's socket with the confinement and then the
+ * program's filter takes fd's place (client-lib/broker/refilter.h), and
+ * SO_DETACH_FILTER goes back to the bare confinement the same way. A
+ * program with nothing of its own attached has nothing to detach:
+ * ENOENT, which libpcap takes as "nothing to remove". When the broker
+ * cannot, the kernel's EPERM stands, and libpcap filters in userland.
+ * Returns 0, or -1 with errno; -2 when fd is not such a socket.
  */
-static bool filter_locked_by_broker(int fd)
+static int broker_filter(int fd, int name, const void *value, socklen_t len, int kernel_errno)
 {
-        int locked = 0, domain = 0;
-        socklen_t n = sizeof(locked), m = sizeof(domain);
+        const struct sock_fprog *prog = value;
+        struct sock_filter own[SB_PROTO_MAX_FILTER + 8];
+        socklen_t n = ELEMENTSOF(own);
+        const char *opt = name == SO_ATTACH_FILTER ? "SO_ATTACH_FILTER" : "SO_DETACH_FILTER";
+        char why[SB_PROTO_MAX_REASON] = "";
+        int e, r;
 
-        return getsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &locked, &n) == 0 && locked &&
-               getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &m) == 0 && domain == AF_PACKET;
+        if (!preload_locked_filter_errno(SOL_SOCKET, name, kernel_errno, sb_refilter_locked(fd)))
+                return -2;
+        if (name == SO_DETACH_FILTER &&
+            (getsockopt(fd, SOL_SOCKET, SO_GET_FILTER, own, &n) < 0 || !sb_refilter_has_own(own, n))) {
+                e = ENOENT;
+                snprintf(why, sizeof(why), "nothing of the program's is attached");
+        } else if (name == SO_ATTACH_FILTER &&
+                   (!prog || len != sizeof(*prog) || !prog->filter || prog->len > SB_PROTO_MAX_FILTER)) {
+                e = EPERM;
+                snprintf(why, sizeof(why), "the broker takes a filter of 1 to %u instructions",
+                         SB_PROTO_MAX_FILTER);
+        } else {
+                BROKER_CALL(r, sb_refilter_replace(fd, name == SO_ATTACH_FILTER ? prog->filter : NULL,
+                                                   name == SO_ATTACH_FILTER ? prog->len : 0,
+                                                   why, sizeof(why)));
+                if (r >= 0 && debug_level() >= 2)
+                        debug_line("sockbroker-preload: setsockopt(fd %d, %s): a socket with the "
+                                   "confinement%s took its place", fd, opt,
+                                   name == SO_ATTACH_FILTER ? " and then this filter" : " alone");
+                if (r >= 0)
+                        return 0;
+                e = EPERM;
+                if (!why[0])
+                        snprintf(why, sizeof(why), "%s", sb_broker_message()[0] ?
+                                 sb_broker_message() : strerror(-r));
+        }
+        if (debug_level() > 0)
+                debug_line("sockbroker-preload: setsockopt(fd %d, %s): the socket's filter was "
+                           "locked by sockbrokerd; %s; returning %s", fd, opt, why,
+                           e == EPERM ? "EPERM" : "ENOENT");
+        errno = e;
+        return -1;
 }
 
 __attribute__((noinline, cold))
@@ -373,19 +411,12 @@ static int broker_setsockopt(int fd, int level, int name, const void *value, soc
 {
         const char *opt;
         char call[64];
-        int filter_errno = 0, r;
+        int r;
 
-        if (level == SOL_SOCKET && (name == SO_ATTACH_FILTER || name == SO_DETACH_FILTER))
-                filter_errno = preload_locked_filter_errno(level, name, kernel_errno,
-                                                           filter_locked_by_broker(fd));
-        if (filter_errno) {
-                if (debug_level() > 0)
-                        debug_line("sockbroker-preload: setsockopt(fd %d, %s): the socket's "
-                                   "filter was locked by sockbrokerd; returning %s", fd,
-                                   name == SO_ATTACH_FILTER ? "SO_ATTACH_FILTER" : "SO_DETACH_FILTER",
-                                   filter_errno == EPERM ? "EPERM" : "ENOENT");
-                errno = filter_errno;
-                return -1;
+        if (level == SOL_SOCKET && (name == SO_ATTACH_FILTER || name == SO_DETACH_FILTER)) {
+                r = broker_filter(fd, name, value, len, kernel_errno);
+                if (r != -2)
+                        return r;
         }
 
         opt = sb_refusal_setsockopt(level, name, value, len, kernel_errno);

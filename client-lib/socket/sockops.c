@@ -24,6 +24,7 @@
 
 #include "common/bt.h"
 #include "client-lib/broker/client.h"
+#include "client-lib/broker/refilter.h"
 #include "client-lib/broker/refusal.h"
 #include "client-lib/socket/socket-internal.h"
 #include "common/util.h"
@@ -318,10 +319,65 @@ SB_EXPORT int sb_getsockopt_int(int fd, int level, int name, int *ret_value)
         return 0;
 }
 
+/* Puts the broker's socket with filter (n instructions) in fd's place;
+ * 0, or -1 with EPERM, the kernel's answer, and the reason kept. */
+static int refilter(int fd, const struct sock_filter *filter, size_t n)
+{
+        char why[SB_PROTO_MAX_REASON];
+        int r;
+
+        r = sb_refilter_replace(fd, filter, n, why, sizeof(why));
+        if (r >= 0)
+                return 0;
+        if (why[0])
+                sb_client_set_message(why, NULL);
+        return fail(-EPERM);
+}
+
+SB_EXPORT int sb_attach_filter(int fd, const struct sock_fprog *prog)
+{
+        if (!prog || !prog->filter || prog->len == 0)
+                return fail(-EINVAL);
+        if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, prog, sizeof(*prog)) == 0)
+                return 0;
+        /* The kernel checks the program before the lock: EPERM means a
+         * valid program met the broker's locked filter. */
+        if (errno != EPERM || !sb_refilter_locked(fd))
+                return -1;
+        if (prog->len > SB_PROTO_MAX_FILTER) {
+                sb_client_set_message("the broker takes a filter of at most 480 instructions",
+                                      NULL);
+                return fail(-EPERM);
+        }
+        return refilter(fd, prog->filter, prog->len);
+}
+
+SB_EXPORT int sb_detach_filter(int fd)
+{
+        struct sock_filter prog[SB_PROTO_MAX_FILTER + 8];
+        socklen_t n = ELEMENTSOF(prog);
+        int dummy = 0;
+
+        if (setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &dummy, sizeof(dummy)) == 0)
+                return 0;
+        if (errno != EPERM || !sb_refilter_locked(fd))
+                return -1;
+        /* SO_GET_FILTER counts in instructions. The bare confinement is
+         * not the program's to detach: as on a socket without a filter. */
+        if (getsockopt(fd, SOL_SOCKET, SO_GET_FILTER, prog, &n) < 0 ||
+            !sb_refilter_has_own(prog, n))
+                return fail(-ENOENT);
+        return refilter(fd, NULL, 0);
+}
+
 SB_EXPORT int sb_setsockopt(int fd, int level, int name, const void *value, socklen_t len)
 {
         int saved, r;
 
+        if (level == SOL_SOCKET && name == SO_ATTACH_FILTER && len == sizeof(struct sock_fprog))
+                return sb_attach_filter(fd, value);
+        if (level == SOL_SOCKET && name == SO_DETACH_FILTER)
+                return sb_detach_filter(fd);
         if (setsockopt(fd, level, name, value, len) == 0)
                 return 0;
         saved = errno;

@@ -90,6 +90,23 @@ SB_EXPORT int sb_link_set_bitrate(const char *ifname, uint32_t bitrate);
 SB_EXPORT ssize_t sb_hci_command(unsigned dev, uint16_t opcode, const void *params, size_t n_params,
                                  void *ret, size_t ret_size);
 
+/*
+ * Attaches a classic BPF program (SO_ATTACH_FILTER) to a socket. On a
+ * packet socket the broker granted under iface= or proto=, whose filter
+ * it locked, the kernel refuses that with EPERM; then the broker makes a
+ * socket bound as fd is, whose one locked program is its confinement
+ * followed by prog (at most 480 instructions), and that socket takes
+ * fd's place under the same number. The options the kernel reports, the
+ * memberships and a mapped ring (PACKET_RX_RING, at the same address)
+ * come along; frames fd had received and not yet read do not.
+ * sb_detach_filter() goes back to the bare confinement the same way; on
+ * it, as on a socket with no filter, it fails with ENOENT. 0, or -1 with
+ * errno; sb_broker_message() says why the broker refused.
+ */
+struct sock_fprog;
+SB_EXPORT int sb_attach_filter(int fd, const struct sock_fprog *prog);
+SB_EXPORT int sb_detach_filter(int fd);
+
 /* The broker's explanation of this thread's last request ("denied: no
  * rule allows ..."), or "" when there was none. */
 SB_EXPORT const char *sb_broker_message(void);

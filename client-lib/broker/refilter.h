@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * refilter.h - a program's own filter on a packet socket the broker
+ * confined.
+ *
+ * sockbrokerd locks its confinement filter on a packet socket granted
+ * under iface= or proto= (SO_LOCK_FILTER), so the program's own
+ * SO_ATTACH_FILTER fails with EPERM. Instead, the broker makes a new
+ * socket, bound as the old one is, whose one locked program is the
+ * confinement followed by the program's, and the new socket takes the
+ * old one's place under the same number. libsockbroker
+ * (sb_attach_filter()), the preload shim and the seccomp supervisor
+ * share this code.
+ */
+#pragma once
+
+#include <linux/filter.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Whether fd is a packet socket whose filter is locked: one sockbrokerd
+ * attached. */
+bool sb_refilter_locked(int fd);
+
+/*
+ * Whether the locked program prog (n instructions, from SO_GET_FILTER)
+ * runs a program of the client's after the confinement, as the opener
+ * composes it (daemon/opener/opener.c attach_filter()); false for the
+ * bare confinement. Pure.
+ */
+bool sb_refilter_has_own(const struct sock_filter *prog, size_t n);
+
+/*
+ * A new socket from the broker in place of the packet socket fd: of
+ * fd's type, bound to fd's interface and protocol, with filter (n
+ * instructions; none for the bare confinement) after the confinement.
+ * What the program set on fd comes along: the SOL_PACKET options the
+ * kernel reports (version, reserve, auxdata, origdev, vnet header,
+ * timestamps, qdisc bypass, loss, outgoing), the SOL_SOCKET options of
+ * sb_refilter_options, and the memberships (PACKET_ADD_MEMBERSHIP),
+ * which sock_diag reports. A ring (PACKET_RX_RING, PACKET_TX_RING) is
+ * set up alike; with move_ring, its mapping in this process is replaced
+ * in place by the new socket's (MAP_FIXED), and without it, a socket
+ * with a ring is refused with -EBUSY, as is one whose state sock_diag
+ * cannot see (another network namespace's).
+ *
+ * Returns the new descriptor, close-on-exec, non-blocking as fd is; the
+ * caller puts it in fd's place (dup3(), SECCOMP_ADDFD_FLAG_SETFD).
+ * Otherwise -errno: the broker's refusal, or the reason in why.
+ */
+int sb_refilter_open(int fd, const struct sock_filter *filter, size_t n, bool move_ring,
+                     char *why, size_t why_size);
+
+/* sb_refilter_open() with move_ring, and the new socket put in fd's
+ * place under the same number (dup3(), close-on-exec as fd was). Returns
+ * 0 or -errno, as sb_refilter_open(). */
+int sb_refilter_replace(int fd, const struct sock_filter *filter, size_t n, char *why,
+                        size_t why_size);
+
+/* The SOL_SOCKET options carried to a replacing socket when they differ
+ * from a fresh socket's. */
+extern const int sb_refilter_options[];
+extern const size_t sb_refilter_n_options;
