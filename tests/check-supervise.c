@@ -64,6 +64,8 @@ static const struct {
           SV_SETSOCKOPT },
         { "SO_DETACH_FILTER", SYS_setsockopt, { 3, SOL_SOCKET, SO_DETACH_FILTER, 0, 0 },
           SV_DETACH_FILTER },
+        { "SO_ATTACH_FILTER", SYS_setsockopt, { 3, SOL_SOCKET, SO_ATTACH_FILTER, 0, 16 },
+          SV_ATTACH_FILTER },
         { "SO_RCVBUF", SYS_setsockopt, { 3, SOL_SOCKET, SO_RCVBUF, 0x1000, 4 }, SV_CONTINUE },
         { "SO_REUSEADDR", SYS_setsockopt, { 3, SOL_SOCKET, SO_REUSEADDR, 0x1000, 4 }, SV_CONTINUE },
         { "IP_TOS", SYS_setsockopt, { 3, IPPROTO_IP, IP_TOS, 0x1000, 4 }, SV_CONTINUE },

@@ -11,13 +11,18 @@
  *                     one socket(): "fd N" with its flags and whether N
  *                     was the lowest free number, or "error ENAME"
  *   ping ADDR         a raw ICMP echo to the IPv4 address ADDR, and its reply
- *   capture IFACE ETHERTYPE [options|early-filter]
+ *   capture IFACE ETHERTYPE [options]
  *                     a packet socket for ETHERTYPE (hex), bound to IFACE;
  *                     one frame of that type within 10 s. With options,
  *                     SO_RCVBUF and PACKET_AUXDATA are set before the bind
  *                     and checked after it, on a socket that must be a
- *                     packet socket; with early-filter, a filter is
- *                     attached before the bind
+ *                     packet socket
+ *   filtered IFACE ETHERTYPE COUNT before|after
+ *                     a packet socket for every EtherType, bound to IFACE,
+ *                     with a filter of its own for ETHERTYPE (hex) attached
+ *                     before or after the bind; counts the frames it
+ *                     receives, until COUNT of ETHERTYPE or 10 s:
+ *                     "filtered: N of 0xTYPE, M other"
  *   unbound           a packet socket never bound: PACKET_FANOUT_DATA on it,
  *                     PACKET_HDRLEN read from it, then one read, which
  *                     must not wait
@@ -37,6 +42,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
@@ -170,8 +176,6 @@ static int cmd_capture(const char *iface, const char *ethertype, const char *ext
 {
         uint16_t type = (uint16_t)strtoul(ethertype, NULL, 16);
         struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_protocol = htons(type) };
-        struct sock_filter accept_all[] = { BPF_STMT(BPF_RET | BPF_K, 0xffff) };
-        struct sock_fprog prog = { 1, accept_all };
         int fd, one = 1, rcvbuf = 1 << 20, v = 0;
         socklen_t len = sizeof(v);
 
@@ -185,9 +189,6 @@ static int cmd_capture(const char *iface, const char *ethertype, const char *ext
             (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0 ||
              sys_setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0))
                 return fail("setsockopt before bind");
-        if (extra && !strcmp(extra, "early-filter") &&
-            setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
-                return fail("SO_ATTACH_FILTER");
         if (sys_bind(fd, &ll, sizeof(ll)) < 0)
                 return fail("bind");
         if (extra && !strcmp(extra, "options")) {
@@ -224,6 +225,53 @@ static int cmd_capture(const char *iface, const char *ethertype, const char *ext
                         return 0;
                 }
         }
+}
+
+static int cmd_filtered(const char *iface, const char *ethertype, const char *count,
+                        const char *when)
+{
+        uint16_t type = (uint16_t)strtoul(ethertype, NULL, 16);
+        unsigned long want = strtoul(count, NULL, 10), match = 0, other = 0;
+        struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+        struct sock_filter code[] = {
+                BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, type, 0, 1),
+                BPF_STMT(BPF_RET | BPF_K, 0xffff),
+                BPF_STMT(BPF_RET | BPF_K, 0),
+        };
+        struct sock_fprog prog = { 4, code };
+        bool before = !strcmp(when, "before");
+        int fd;
+
+        ll.sll_ifindex = (int)if_nametoindex(iface);
+        if (ll.sll_ifindex == 0)
+                return fail("if_nametoindex");
+        fd = sys_socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+        if (fd < 0)
+                return fail("socket");
+        if (before && sys_setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+                return fail("SO_ATTACH_FILTER");
+        if (sys_bind(fd, &ll, sizeof(ll)) < 0)
+                return fail("bind");
+        if (!before && sys_setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+                return fail("SO_ATTACH_FILTER");
+        while (match < want) {
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                uint8_t frame[2048];
+                ssize_t n;
+
+                if (poll(&p, 1, 10000) <= 0)
+                        break;
+                n = recv(fd, frame, sizeof(frame), 0);
+                if (n < 0)
+                        return fail("recv");
+                if (n >= 14 && (frame[12] << 8 | frame[13]) == type)
+                        match++;
+                else
+                        other++;
+        }
+        printf("filtered: %lu of 0x%04x, %lu other\n", match, type, other);
+        return 0;
 }
 
 static int cmd_unbound(void)
@@ -388,6 +436,9 @@ int main(int argc, char **argv)
                 return cmd_ping(argv[2]);
         if (!strcmp(cmd, "capture") && (argc == 4 || argc == 5))
                 return cmd_capture(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
+        if (!strcmp(cmd, "filtered") && argc == 6 &&
+            (!strcmp(argv[5], "before") || !strcmp(argv[5], "after")))
+                return cmd_filtered(argv[2], argv[3], argv[4], argv[5]);
         if (!strcmp(cmd, "unbound") && argc == 2)
                 return cmd_unbound();
         if (!strcmp(cmd, "bind") && argc == 3)
@@ -400,6 +451,6 @@ int main(int argc, char **argv)
                 return cmd_emfile();
         if (!strcmp(cmd, "no-seccomp") && argc >= 3)
                 return cmd_no_seccomp(argv + 2);
-        fprintf(stderr, "usage: supervise-probe socket|ping|capture|unbound|bind|mark|bind-race|emfile|no-seccomp ...\n");
+        fprintf(stderr, "usage: supervise-probe socket|ping|capture|filtered|unbound|bind|mark|bind-race|emfile|no-seccomp ...\n");
         return 2;
 }

@@ -44,9 +44,9 @@
  * socket, whose bind names the interface.
  *
  * setsockopt(): the SOL_SOCKET options the kernel refuses without
- * CAP_NET_RAW or CAP_NET_ADMIN, SO_DETACH_FILTER for a filter the
- * broker locked, and every SOL_PACKET option, which only packet sockets
- * and placeholders take.
+ * CAP_NET_RAW or CAP_NET_ADMIN, SO_ATTACH_FILTER and SO_DETACH_FILTER
+ * for a filter the broker locked, and every SOL_PACKET option, which
+ * only packet sockets and placeholders take.
  *
  * getsockopt(): SOL_PACKET, which a placeholder cannot answer: the
  * program reads the ring's header length before it maps a ring, and a
@@ -65,6 +65,7 @@ const struct sv_rule sv_rules[] = {
         SOCKOPT(SO_PRIORITY),
         SOCKOPT(SO_RCVBUFFORCE),
         SOCKOPT(SO_SNDBUFFORCE),
+        SOCKOPT(SO_ATTACH_FILTER),
         SOCKOPT(SO_DETACH_FILTER),
         SOCKOPT_LEVEL(SOL_PACKET),
         GETSOCKOPT_LEVEL(SOL_PACKET),
@@ -107,6 +108,8 @@ enum sv_action sv_classify(int nr, const uint64_t args[6])
         case SYS_setsockopt:
                 if ((uint32_t)args[1] == SOL_PACKET)
                         return SV_PACKET_OPTION;
+                if ((int32_t)args[2] == SO_ATTACH_FILTER)
+                        return SV_ATTACH_FILTER;
                 return (int32_t)args[2] == SO_DETACH_FILTER ? SV_DETACH_FILTER : SV_SETSOCKOPT;
         case SYS_getsockopt:
                 return SV_PACKET_GETOPT;

@@ -40,7 +40,8 @@ enum sv_action {
         SV_SOCKET,              /* ask the broker for the socket */
         SV_BIND,                /* bind the caller's socket: ours first, then the broker */
         SV_SETSOCKOPT,          /* set on our copy first, then the broker */
-        SV_DETACH_FILTER,       /* ENOENT when the filter is the broker's lock */
+        SV_ATTACH_FILTER,       /* on a socket the broker locked: the broker's with it */
+        SV_DETACH_FILTER,       /* back to the broker's lock, or ENOENT when it is alone */
         SV_PACKET_OPTION,       /* SOL_PACKET: held for a placeholder, else the kernel's */
         SV_PACKET_GETOPT,       /* getsockopt(SOL_PACKET): EPERM for a placeholder */
 };

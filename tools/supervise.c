@@ -86,6 +86,7 @@
 #include <unistd.h>
 
 #include "client-lib/broker/client.h"
+#include "client-lib/broker/refilter.h"
 #include "client-lib/broker/refusal.h"
 #include "client-lib/broker/spec.h"
 #include "common/fdmsg.h"
@@ -100,9 +101,6 @@
 #endif
 #ifndef SECCOMP_FILTER_FLAG_SPEC_ALLOW
 #define SECCOMP_FILTER_FLAG_SPEC_ALLOW (1UL << 2)
-#endif
-#ifndef SO_LOCK_FILTER
-#define SO_LOCK_FILTER 44
 #endif
 
 #define MAX_GROUPS 256
@@ -508,20 +506,14 @@ static bool caller_fd_cloexec(pid_t tgid, int fd)
  * Moves what the program set on the placeholder `from` onto `to`, the
  * socket that replaces it: the held SOL_PACKET options in order, then
  * each SOL_SOCKET option of sv_replayed_options whose value differs from
- * a fresh placeholder's. Returns 0, or -errno with what failed in why.
+ * a fresh placeholder's. (Its filter went with the request for `to`.)
+ * Returns 0, or -errno with what failed in why.
  */
 static int placeholder_replay(const struct sv_placeholder *p, int from, int to, char *why,
                               size_t why_size)
 {
         _cleanup_close_ int fresh = -1;
-        socklen_t len = 0;
 
-        /* A filter cannot follow: the broker locks its own on the socket. */
-        if (getsockopt(from, SOL_SOCKET, SO_GET_FILTER, NULL, &len) == 0 && len > 0) {
-                snprintf(why, why_size, "a filter attached before bind() cannot be moved to "
-                         "the interface's socket");
-                return -EPERM;
-        }
         for (unsigned i = 0; i < p->n_options; i++) {
                 const struct sv_held_option *o = &p->options[i];
 
@@ -619,6 +611,8 @@ static void serve_bind_packet(struct supervisor *s, const struct seccomp_notif *
         struct seccomp_notif_addfd addfd = { .id = n->id, .flags = SECCOMP_ADDFD_FLAG_SETFD };
         _cleanup_close_ int fd = -1, granted = -1;
         char ifname[IF_NAMESIZE], what[SB_SPEC_MAX], call[SB_SPEC_MAX + 16], why[128] = "";
+        struct sock_filter filter[SB_PROTO_MAX_FILTER];
+        socklen_t n_filter = ELEMENTSOF(filter);
         struct sv_placeholder *p;
         struct sb_spec spec;
         pid_t tgid = 0;
@@ -644,7 +638,12 @@ static void serve_bind_packet(struct supervisor *s, const struct seccomp_notif *
                 snprintf(what, sizeof(what), "packet@%s", ifname);
         snprintf(call, sizeof(call), "bind(%s)", what);
         fl = fcntl(fd, F_GETFL);
-        granted = sb_client_open(&spec, fl >= 0 && (fl & O_NONBLOCK) ? SOCK_NONBLOCK : 0);
+        /* A filter the program attached to the placeholder goes after
+         * the broker's confinement (SO_GET_FILTER counts instructions). */
+        if (getsockopt(fd, SOL_SOCKET, SO_GET_FILTER, filter, &n_filter) < 0)
+                n_filter = 0;
+        granted = sb_client_open_filter(&spec, fl >= 0 && (fl & O_NONBLOCK) ? SOCK_NONBLOCK : 0,
+                                        filter, n_filter);
         debug_broker(s, (pid_t)n->pid, call, granted);
         if (granted < 0) {
                 /* What the kernel says to a packet socket it refuses. */
@@ -751,26 +750,97 @@ static void serve_setsockopt(struct supervisor *s, const struct seccomp_notif *n
 }
 
 /*
- * A filter the broker attached and locked cannot be detached, and the
- * program never attached it (its own attach failed with EPERM). For the
- * program there is then nothing to remove: ENOENT, which libpcap takes
- * as "no kernel filter" before it filters in user space.
+ * Puts the broker's socket with filter (n instructions; none for the
+ * bare confinement) in place of the caller's locked packet socket fd,
+ * under its number, as bind() of a placeholder does. A socket with a
+ * ring is left to the kernel, which says EPERM: only the program itself
+ * can map a new ring where the old one is, which the preload shim does
+ * when it is loaded too (--mode=auto).
+ */
+static void refilter(struct supervisor *s, const struct seccomp_notif *n, int fd, pid_t tgid,
+                     const struct sock_filter *filter, size_t n_filter, const char *call)
+{
+        struct seccomp_notif_addfd addfd = { .id = n->id, .flags = SECCOMP_ADDFD_FLAG_SETFD };
+        _cleanup_close_ int granted = -1;
+        char why[SB_PROTO_MAX_REASON];
+
+        granted = sb_refilter_open(fd, filter, n_filter, false, why, sizeof(why));
+        if (granted < 0) {
+                debug(s, "%s by pid %d: the filter is locked by sockbrokerd, which did not replace "
+                      "the socket: %s; the kernel answers the call", call, (int)n->pid,
+                      why[0] ? why : sb_broker_message()[0] ? sb_broker_message() :
+                      strerror(-granted));
+                respond_continue(s, n->id);
+                return;
+        }
+        if (!notif_valid(s, n->id))
+                return;
+        addfd.srcfd = (uint32_t)granted;
+        addfd.newfd = (uint32_t)n->data.args[0];
+        addfd.newfd_flags = caller_fd_cloexec(tgid, (int)n->data.args[0]) ? O_CLOEXEC : 0;
+        if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0) {
+                if (errno != ENOENT)
+                        respond(s, n->id, errno, 0, false);
+                return;
+        }
+        if (s->opt->debug >= 2)
+                debug(s, "%s by pid %d: a socket with the confinement%s took its place", call,
+                      (int)n->pid, n_filter ? " and then this filter" : " alone");
+        respond(s, n->id, 0, 0, false);
+}
+
+/*
+ * SO_ATTACH_FILTER on a packet socket whose filter the broker locked,
+ * which the kernel refuses: the program's filter after the confinement,
+ * in the broker's socket (client-lib/broker/refilter.h). The program is
+ * read once, into our buffer. Any other socket's is the kernel's.
+ */
+static void serve_attach(struct supervisor *s, const struct seccomp_notif *n)
+{
+        struct sock_filter filter[SB_PROTO_MAX_FILTER];
+        _cleanup_close_ int fd = -1;
+        struct sock_fprog prog;
+        pid_t tgid = 0;
+
+        if ((uint32_t)n->data.args[4] != sizeof(prog) ||
+            !caller_served(s, n, (int)n->data.args[0], &fd, &tgid) || !sb_refilter_locked(fd) ||
+            !caller_copy((pid_t)n->pid, n->data.args[3], &prog, sizeof(prog)) ||
+            prog.len == 0 || prog.len > ELEMENTSOF(filter) ||
+            !caller_copy((pid_t)n->pid, (uint64_t)(uintptr_t)prog.filter, filter,
+                         prog.len * sizeof(*filter))) {
+                respond_continue(s, n->id);
+                return;
+        }
+        refilter(s, n, fd, tgid, filter, prog.len, "setsockopt(SO_ATTACH_FILTER)");
+}
+
+/*
+ * SO_DETACH_FILTER on a packet socket whose filter the broker locked: back
+ * to the bare confinement when the program's own filter follows it. When
+ * the confinement is alone, the program never attached it (its attach
+ * failed): for the program there is then nothing to remove, ENOENT,
+ * which libpcap takes as "no kernel filter" before it filters in user
+ * space; with the kernel's EPERM it would give up.
  */
 static void serve_detach(struct supervisor *s, const struct seccomp_notif *n)
 {
+        struct sock_filter prog[SB_PROTO_MAX_FILTER + 8];
+        socklen_t len = ELEMENTSOF(prog);
         _cleanup_close_ int fd = -1;
-        int locked = 0, domain = 0;
-        socklen_t a = sizeof(locked), b = sizeof(domain);
+        pid_t tgid = 0;
 
-        if (caller_served(s, n, (int)n->data.args[0], &fd, NULL) &&
-            getsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &locked, &a) == 0 && locked &&
-            getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &b) == 0 && domain == AF_PACKET) {
-                debug(s, "setsockopt(SO_DETACH_FILTER) by pid %d: the filter was locked by "
-                      "sockbrokerd; returning ENOENT", (int)n->pid);
-                respond(s, n->id, ENOENT, 0, false);
+        if (!caller_served(s, n, (int)n->data.args[0], &fd, &tgid) || !sb_refilter_locked(fd) ||
+            getsockopt(fd, SOL_SOCKET, SO_GET_FILTER, prog, &len) < 0) {
+                respond_continue(s, n->id);
                 return;
         }
-        respond_continue(s, n->id);
+        if (sb_refilter_has_own(prog, len)) {
+                refilter(s, n, fd, tgid, NULL, 0, "setsockopt(SO_DETACH_FILTER)");
+                return;
+        }
+        debug(s, "setsockopt(SO_DETACH_FILTER) by pid %d: the filter was locked by sockbrokerd; "
+              "returning ENOENT", (int)n->pid);
+        respond(s, n->id, ENOENT, 0, false);
 }
 
 /* A SOL_PACKET option on a placeholder is held for its replacement; on
@@ -843,6 +913,9 @@ static void serve_one(struct supervisor *s)
                 break;
         case SV_SETSOCKOPT:
                 serve_setsockopt(s, n);
+                break;
+        case SV_ATTACH_FILTER:
+                serve_attach(s, n);
                 break;
         case SV_DETACH_FILTER:
                 serve_detach(s, n);

@@ -15,7 +15,10 @@
  * kernel and has asked the broker before the kernel answers. It sets
  * SOCKBROKER_SUPERVISED for the command; with it, every wrapper is the
  * direct call, so no request is made twice. The shim then serves only
- * when the kernel refused the supervisor's filter.
+ * when the kernel refused the supervisor's filter, and one thing the
+ * supervisor cannot do: a program's filter on a socket with a mapped
+ * ring, which only the program's own process can map anew, and which
+ * the supervisor leaves to the kernel's EPERM.
  *
  * Recursion. Preloaded, this library's own socket() and setsockopt()
  * calls (the AF_UNIX connection to the broker, its timeouts) land in the
@@ -72,10 +75,6 @@
 #include "common/util.h"
 #include "proto/protocol.h"
 #include "sockbroker/sockbroker.h"
-
-#ifndef SO_LOCK_FILTER
-#define SO_LOCK_FILTER 44
-#endif
 
 /* Large enough for any reply sockbrokerd sends (two texts of at most
  * SB_PROTO_MAX_REASON bytes); a larger one fails to decode, and the
@@ -467,11 +466,19 @@ SB_EXPORT int bind(int fd, const struct sockaddr *sa, socklen_t len)
         return broker_bind(fd, sa, len, saved);
 }
 
+/* What the supervisor leaves to the shim: a filter on a locked socket
+ * whose ring it cannot move. */
+static inline bool filter_option(int level, int name)
+{
+        return level == SOL_SOCKET && (name == SO_ATTACH_FILTER || name == SO_DETACH_FILTER);
+}
+
 SB_EXPORT int setsockopt(int fd, int level, int name, const void *value, socklen_t len)
 {
         int r = direct_setsockopt(fd, level, name, value, len);
 
-        if (r == 0 || (errno != EPERM && errno != EACCES) || direct_only())
+        if (r == 0 || (errno != EPERM && errno != EACCES) || in_broker ||
+            (direct_only() && !filter_option(level, name)))
                 return r;
         return broker_setsockopt(fd, level, name, value, len, errno);
 }

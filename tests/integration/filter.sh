@@ -7,9 +7,13 @@
 #     number; only the frames the filter passes arrive, and the
 #     confinement still holds after a re-bind; sb_detach_filter() goes
 #     back to the bare confinement;
-#   - tcpdump, unmodified, through `sockbroker run`: its filter runs in
-#     the kernel, not in userland;
-#   - scapy's sniff() with a filter, which attaches it before bind().
+#   - tcpdump, unmodified, through `sockbroker run` with the preload shim
+#     and in the default mode (the supervisor leaves its ring to the
+#     shim): its filter runs in the kernel, not in userland;
+#   - scapy's sniff() with a filter, through the shim and through the
+#     seccomp supervisor alone.
+# tests/integration/supervise.sh has a static program's filter, attached
+# before and after bind().
 # The broker's refusals of bad filters are rows of tests/sbhostile.c.
 #
 #   A: the daemon and its clients; interfaces va0 and va1
@@ -109,31 +113,35 @@ check "re-bound to va1 under its own filter, the socket still receives nothing f
 # replaces the socket twice (a "drop all" first, then the real one); the
 # ring is mapped anew where it was.
 if command -v tcpdump >/dev/null; then
-        spawn "$T/tcpdump.out" 65533 "$T/sockbroker" run --mode=preload --iface va0 -- \
-                timeout 20 tcpdump -i va0 -c 6 -w "$T/out/tcpdump.pcap" 'ether proto 0x88b5'
-        # tcpdump says it listens once its filter is set. Then six frames of
-        # each kind, alternating, the matching one last: PACKET_STATISTICS
-        # counts what passed the socket's filter, so a filter in the kernel
-        # counts 6 and one in userland all 12.
-        if wait_for 10 grep -q "^tcpdump: listening on va0" "$T/tcpdump.out"; then
-                for i in 1 2 3 4 5 6; do
-                        in_b "$T/sbtest" send vb0 0x88b6 1 0
-                        in_b "$T/sbtest" send vb0 0x88b5 1 0
-                done
-        fi
-        finish_spawned
-        diag "$(cat "$T/tcpdump.out")"
-        check "tcpdump with its filter on a confined socket: 6 frames captured (rc=$rc)" \
-                eval 'test "$rc" = 0 && grep -q "^6 packets captured" "$T/tcpdump.out"'
-        check "... with its filter in the kernel: no userland fallback" \
-                eval '! grep -q "Kernel filter failed" "$T/tcpdump.out"'
-        check "... the socket received only the 6 matching frames of the 12 sent" \
-                grep -q "^6 packets received by filter" "$T/tcpdump.out"
-        out=$(as 65533 tcpdump -r "$T/out/tcpdump.pcap" -nn -e 2>/dev/null)
-        check "tcpdump -r: 6 frames, all 0x88b5" \
-                eval 'test "$(grep -c "^[0-9]" <<<"$out")" = 6 && test "$(grep -c "^[0-9].*ethertype Unknown (0x88b5)" <<<"$out")" = 6'
+        # preload: the shim alone; auto, the default: the supervisor leaves
+        # a socket with a ring to the shim, which maps the new ring.
+        for mode in preload auto; do
+                spawn "$T/tcpdump-$mode.out" 65533 "$T/sockbroker" run --mode=$mode --iface va0 -- \
+                        timeout 20 tcpdump -i va0 -c 6 -w "$T/out/tcpdump-$mode.pcap" 'ether proto 0x88b5'
+                # tcpdump says it listens once its filter is set. Then six
+                # frames of each kind, alternating, the matching one last:
+                # PACKET_STATISTICS counts what passed the socket's filter,
+                # so a filter in the kernel counts 6 and one in userland 12.
+                if wait_for 10 grep -q "^tcpdump: listening on va0" "$T/tcpdump-$mode.out"; then
+                        for i in 1 2 3 4 5 6; do
+                                in_b "$T/sbtest" send vb0 0x88b6 1 0
+                                in_b "$T/sbtest" send vb0 0x88b5 1 0
+                        done
+                fi
+                finish_spawned
+                diag "$(cat "$T/tcpdump-$mode.out")"
+                check "--mode=$mode: tcpdump with its filter on a confined socket: 6 frames captured (rc=$rc)" \
+                        eval 'test "$rc" = 0 && grep -q "^6 packets captured" "$T/tcpdump-$mode.out"'
+                check "... with its filter in the kernel: no userland fallback" \
+                        eval '! grep -q "Kernel filter failed" "$T/tcpdump-$mode.out"'
+                check "... the socket received only the 6 matching frames of the 12 sent" \
+                        grep -q "^6 packets received by filter" "$T/tcpdump-$mode.out"
+                out=$(as 65533 tcpdump -r "$T/out/tcpdump-$mode.pcap" -nn -e 2>/dev/null)
+                check "... tcpdump -r: 6 frames, all 0x88b5" \
+                        eval 'test "$(grep -c "^[0-9]" <<<"$out")" = 6 && test "$(grep -c "^[0-9].*ethertype Unknown (0x88b5)" <<<"$out")" = 6'
+        done
 else
-        for i in 1 2 3 4; do skip_test "tcpdump is not installed"; done
+        for i in 1 2 3 4 5 6 7 8; do skip_test "tcpdump is not installed"; done
 fi
 
 # --- scapy -------------------------------------------------------------------------------------------
@@ -149,15 +157,18 @@ pkts = sniff(iface="va0", filter="ether proto 0x88b5", count=5, timeout=15)
 print("sniffed %d: %s" % (len(pkts), " ".join("0x%04x" % p.type for p in pkts)))
 PY
         chmod 0644 "$T/sniff-filter.py"
-        spawn "$T/scapy.out" 65533 "$T/sockbroker" run --mode=preload --iface va0 -- \
-                timeout 30 /usr/bin/python3 "$T/sniff-filter.py"
-        send_while "$P" vb0 0x88b6 0x88b5
-        finish_spawned
-        diag "$(cat "$T/scapy.out")"
-        check "scapy's sniff(filter=...) on a confined socket: 5 frames, all 0x88b5 (rc=$rc)" \
-                eval 'test "$rc" = 0 && grep -q "^sniffed 5: 0x88b5 0x88b5 0x88b5 0x88b5 0x88b5$" "$T/scapy.out"'
+        # The supervisor alone serves it too: the socket has no ring.
+        for mode in preload seccomp; do
+                spawn "$T/scapy-$mode.out" 65533 "$T/sockbroker" run --mode=$mode --iface va0 -- \
+                        timeout 30 /usr/bin/python3 "$T/sniff-filter.py"
+                send_while "$P" vb0 0x88b6 0x88b5
+                finish_spawned
+                diag "$(cat "$T/scapy-$mode.out")"
+                check "--mode=$mode: scapy's sniff(filter=...) on a confined socket: 5 frames, all 0x88b5 (rc=$rc)" \
+                        eval 'test "$rc" = 0 && grep -q "^sniffed 5: 0x88b5 0x88b5 0x88b5 0x88b5 0x88b5$" "$T/scapy-$mode.out"'
+        done
 else
-        skip_test "python3-scapy is not installed"
+        for i in 1 2; do skip_test "python3-scapy is not installed"; done
 fi
 
 # --- the daemon ------------------------------------------------------------------------------------
