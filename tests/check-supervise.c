@@ -23,6 +23,7 @@
 #include "common/bt.h"
 #include "common/util.h"
 #include "tests/check-suites.h"
+#include "client-lib/broker/placeholder.h"
 #include "tools/supervise-rules.h"
 
 /* The high 32 bits of an int argument are garbage the kernel ignores. */
@@ -169,56 +170,56 @@ END_TEST
 
 START_TEST(test_placeholders)
 {
-        static struct sv_placeholders t;
-        struct sv_placeholder *p, *q;
-        unsigned char big[SV_MAX_OPTION_LEN + 1] = {};
+        static struct sb_placeholders t;
+        struct sb_placeholder *p, *q;
+        unsigned char big[SB_MAX_OPTION_LEN + 1] = {};
         int one = 1;
 
         memset(&t, 0, sizeof(t));
-        p = sv_placeholder_add(&t, 7, 100, SOCK_RAW, 0x88b5);
-        ck_assert_ptr_eq(sv_placeholder_find(&t, 7, 100), p);
-        ck_assert_ptr_null(sv_placeholder_find(&t, 8, 100));   /* another filesystem */
-        ck_assert_ptr_null(sv_placeholder_find(&t, 7, 101));
+        p = sb_placeholder_add(&t, 7, 100, SOCK_RAW, 0x88b5);
+        ck_assert_ptr_eq(sb_placeholder_find(&t, 7, 100), p);
+        ck_assert_ptr_null(sb_placeholder_find(&t, 8, 100));   /* another filesystem */
+        ck_assert_ptr_null(sb_placeholder_find(&t, 7, 101));
         ck_assert_int_eq(p->type, SOCK_RAW);
         ck_assert_uint_eq(p->protocol, 0x88b5);
 
         /* Options: held in order, bounded in size and number. */
-        ck_assert_int_eq(sv_placeholder_hold(p, PACKET_AUXDATA, &one, sizeof(one)), 0);
-        ck_assert_int_eq(sv_placeholder_hold(p, PACKET_VERSION, &one, sizeof(one)), 0);
+        ck_assert_int_eq(sb_placeholder_hold(p, PACKET_AUXDATA, &one, sizeof(one)), 0);
+        ck_assert_int_eq(sb_placeholder_hold(p, PACKET_VERSION, &one, sizeof(one)), 0);
         ck_assert_int_eq(p->n_options, 2);
         ck_assert_int_eq(p->options[0].name, PACKET_AUXDATA);
         ck_assert_int_eq(p->options[1].name, PACKET_VERSION);
-        ck_assert_int_eq(sv_placeholder_hold(p, PACKET_RX_RING, big, sizeof(big)), -EMSGSIZE);
-        while (p->n_options < SV_MAX_HELD_OPTIONS)
-                ck_assert_int_eq(sv_placeholder_hold(p, PACKET_RESERVE, &one, sizeof(one)), 0);
-        ck_assert_int_eq(sv_placeholder_hold(p, PACKET_RESERVE, &one, sizeof(one)), -ENOBUFS);
+        ck_assert_int_eq(sb_placeholder_hold(p, PACKET_RX_RING, big, sizeof(big)), -EMSGSIZE);
+        while (p->n_options < SB_MAX_HELD_OPTIONS)
+                ck_assert_int_eq(sb_placeholder_hold(p, PACKET_RESERVE, &one, sizeof(one)), 0);
+        ck_assert_int_eq(sb_placeholder_hold(p, PACKET_RESERVE, &one, sizeof(one)), -ENOBUFS);
 
-        sv_placeholder_remove(p);
-        ck_assert_ptr_null(sv_placeholder_find(&t, 7, 100));
+        sb_placeholder_remove(p);
+        ck_assert_ptr_null(sb_placeholder_find(&t, 7, 100));
 
         /* Full: the oldest gives way, and only it. */
-        for (uint64_t i = 0; i < SV_MAX_PLACEHOLDERS; i++)
-                sv_placeholder_add(&t, 7, 1000 + i, SOCK_RAW, 0);
-        q = sv_placeholder_add(&t, 7, 5000, SOCK_DGRAM, 0);
-        ck_assert_ptr_eq(sv_placeholder_find(&t, 7, 5000), q);
+        for (uint64_t i = 0; i < SB_MAX_PLACEHOLDERS; i++)
+                sb_placeholder_add(&t, 7, 1000 + i, SOCK_RAW, 0);
+        q = sb_placeholder_add(&t, 7, 5000, SOCK_DGRAM, 0);
+        ck_assert_ptr_eq(sb_placeholder_find(&t, 7, 5000), q);
         ck_assert_int_eq(q->n_options, 0);
-        ck_assert_ptr_null(sv_placeholder_find(&t, 7, 1000));
-        for (uint64_t i = 1; i < SV_MAX_PLACEHOLDERS; i++)
-                ck_assert_ptr_nonnull(sv_placeholder_find(&t, 7, 1000 + i));
+        ck_assert_ptr_null(sb_placeholder_find(&t, 7, 1000));
+        for (uint64_t i = 1; i < SB_MAX_PLACEHOLDERS; i++)
+                ck_assert_ptr_nonnull(sb_placeholder_find(&t, 7, 1000 + i));
 }
 END_TEST
 
 START_TEST(test_packet_option_holdable)
 {
-        ck_assert(sv_packet_option_holdable(PACKET_VERSION, 4));
-        ck_assert(sv_packet_option_holdable(PACKET_RX_RING, 28));
-        ck_assert(sv_packet_option_holdable(PACKET_ADD_MEMBERSHIP, 16));
-        ck_assert(!sv_packet_option_holdable(PACKET_RX_RING, SV_MAX_OPTION_LEN + 1));
+        ck_assert(sb_packet_option_holdable(PACKET_VERSION, 4));
+        ck_assert(sb_packet_option_holdable(PACKET_RX_RING, 28));
+        ck_assert(sb_packet_option_holdable(PACKET_ADD_MEMBERSHIP, 16));
+        ck_assert(!sb_packet_option_holdable(PACKET_RX_RING, SB_MAX_OPTION_LEN + 1));
         /* A pointer into the program's memory cannot be replayed. */
-        ck_assert(!sv_packet_option_holdable(PACKET_FANOUT_DATA, 16));
+        ck_assert(!sb_packet_option_holdable(PACKET_FANOUT_DATA, 16));
         /* Needs a bound socket anyway. */
-        ck_assert(!sv_packet_option_holdable(PACKET_FANOUT, 4));
-        ck_assert(!sv_packet_option_holdable(-1, 4));
+        ck_assert(!sb_packet_option_holdable(PACKET_FANOUT, 4));
+        ck_assert(!sb_packet_option_holdable(-1, 4));
 }
 END_TEST
 

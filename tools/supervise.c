@@ -123,7 +123,7 @@ struct supervisor {
         size_t req_size;
         struct seccomp_notif_resp *resp;
         size_t resp_size;
-        struct sv_placeholders *placeholders;
+        struct sb_placeholders *placeholders;
 };
 
 /* What /proc says of a caller. */
@@ -425,59 +425,6 @@ static void debug_broker(const struct supervisor *s, pid_t pid, const char *call
 
 /* ---- placeholders ---------------------------------------------------------- */
 
-static int socket_identity(int fd, uint64_t *ret_dev, uint64_t *ret_ino)
-{
-        struct stat st;
-
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        *ret_dev = st.st_dev;
-        *ret_ino = st.st_ino;
-        return 0;
-}
-
-/*
- * A placeholder for a packet socket whose interface only bind() will
- * name (tools/supervise-rules.h): an AF_UNIX datagram socket, which takes
- * the interface ioctls (SIOCGIFINDEX, SIOCGIFHWADDR) that come before
- * bind() and SOL_SOCKET options; shut down both ways, so a program that
- * reads it without binding it ends at once rather than waits forever.
- * Returns our descriptor of it, or -errno.
- */
-static int placeholder_new(struct supervisor *s, const struct sb_spec *spec, int type)
-{
-        static const char mark[] = "; allowed on: ";
-        const char *on = strstr(sb_broker_message(), mark);
-        struct sv_placeholder *p;
-        _cleanup_close_ int fd = -1;
-        uint64_t dev, ino;
-        int r;
-
-        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | (type & SOCK_NONBLOCK), 0);
-        if (fd < 0)
-                return negative_errno();
-        (void)shutdown(fd, SHUT_RDWR);
-        r = socket_identity(fd, &dev, &ino);
-        if (r < 0)
-                return r;
-        p = sv_placeholder_add(s->placeholders, dev, ino, spec->type, (uint16_t)spec->protocol);
-        if (on)
-                snprintf(p->allowed_on, sizeof(p->allowed_on), "%s", on + strlen(mark));
-        r = fd;
-        fd = -1;
-        return r;
-}
-
-/* The placeholder a caller's descriptor (our copy, fd) is, or NULL. */
-static struct sv_placeholder *placeholder_of(struct supervisor *s, int fd)
-{
-        uint64_t dev, ino;
-
-        if (socket_identity(fd, &dev, &ino) < 0)
-                return NULL;
-        return sv_placeholder_find(s->placeholders, dev, ino);
-}
-
 /* Whether descriptor fd of process tgid is close-on-exec, from
  * /proc/TGID/fdinfo/FD (its "flags:" are octal open flags). */
 static bool caller_fd_cloexec(pid_t tgid, int fd)
@@ -500,60 +447,6 @@ static bool caller_fd_cloexec(pid_t tgid, int fd)
         if (!p || sscanf(p, "flags: %lo", &flags) != 1)
                 return true;
         return flags & O_CLOEXEC;
-}
-
-/*
- * Moves what the program set on the placeholder `from` onto `to`, the
- * socket that replaces it: the held SOL_PACKET options in order, then
- * each SOL_SOCKET option of sv_replayed_options whose value differs from
- * a fresh placeholder's. (Its filter went with the request for `to`.)
- * Returns 0, or -errno with what failed in why.
- */
-static int placeholder_replay(const struct sv_placeholder *p, int from, int to, char *why,
-                              size_t why_size)
-{
-        _cleanup_close_ int fresh = -1;
-
-        for (unsigned i = 0; i < p->n_options; i++) {
-                const struct sv_held_option *o = &p->options[i];
-
-                if (setsockopt(to, SOL_PACKET, o->name, o->value, o->len) < 0) {
-                        int r = negative_errno();
-
-                        snprintf(why, why_size, "SOL_PACKET option %d set before bind(): %s",
-                                 o->name, strerror(-r));
-                        return r;
-                }
-        }
-
-        fresh = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (fresh < 0)
-                return negative_errno();
-        for (size_t i = 0; i < sv_n_replayed_options; i++) {
-                int name = sv_replayed_options[i];
-                unsigned char a[32], b[32];
-                socklen_t la = sizeof(a), lb = sizeof(b);
-                int v;
-
-                if (getsockopt(from, SOL_SOCKET, name, a, &la) < 0 ||
-                    getsockopt(fresh, SOL_SOCKET, name, b, &lb) < 0 ||
-                    (la == lb && memcmp(a, b, la) == 0))
-                        continue;
-                /* The kernel doubles buffer sizes as they are set. */
-                if ((name == SO_RCVBUF || name == SO_SNDBUF) && la == sizeof(v)) {
-                        memcpy(&v, a, sizeof(v));
-                        v /= 2;
-                        memcpy(a, &v, sizeof(v));
-                }
-                if (setsockopt(to, SOL_SOCKET, name, a, la) < 0) {
-                        int r = negative_errno();
-
-                        snprintf(why, why_size, "SOL_SOCKET option %d set before bind(): %s",
-                                 name, strerror(-r));
-                        return r;
-                }
-        }
-        return 0;
 }
 
 static void serve_socket(struct supervisor *s, const struct seccomp_notif *n)
@@ -579,7 +472,7 @@ static void serve_socket(struct supervisor *s, const struct seccomp_notif *n)
                 /* Perhaps granted on the interface bind() will name. */
                 debug(s, "%s by pid %d: no unbound packet socket for this user; a placeholder "
                       "until bind() names the interface", call, (int)n->pid);
-                fd = placeholder_new(s, &spec, type);
+                fd = sb_placeholder_new(s->placeholders, &spec, type);
         } else
                 debug_broker(s, (pid_t)n->pid, call, fd);
         if (fd < 0) {
@@ -610,50 +503,24 @@ static void serve_bind_packet(struct supervisor *s, const struct seccomp_notif *
 {
         struct seccomp_notif_addfd addfd = { .id = n->id, .flags = SECCOMP_ADDFD_FLAG_SETFD };
         _cleanup_close_ int fd = -1, granted = -1;
-        char ifname[IF_NAMESIZE], what[SB_SPEC_MAX], call[SB_SPEC_MAX + 16], why[128] = "";
-        struct sock_filter filter[SB_PROTO_MAX_FILTER];
-        socklen_t n_filter = ELEMENTSOF(filter);
-        struct sv_placeholder *p;
-        struct sb_spec spec;
+        char call[SB_SPEC_MAX + 16], why[SB_PROTO_MAX_REASON];
+        struct sb_placeholder *p;
         pid_t tgid = 0;
-        int fl, r;
 
-        if (!caller_served(s, n, (int)n->data.args[0], &fd, &tgid) || !(p = placeholder_of(s, fd))) {
+        if (!caller_served(s, n, (int)n->data.args[0], &fd, &tgid) || !(p = sb_placeholder_of(s->placeholders, fd))) {
                 respond_continue(s, n->id);
                 return;
         }
-        if (ll->sll_ifindex <= 0 || !if_indextoname((unsigned)ll->sll_ifindex, ifname)) {
-                debug(s, "bind(packet) by pid %d: %s; the broker grants this user packet "
-                      "sockets only on an interface that bind() names%s%s", (int)n->pid,
-                      ll->sll_ifindex == 0 ? "every interface" : "no such interface",
-                      p->allowed_on[0] ? ", and the policy allows them on: " : "", p->allowed_on);
-                respond(s, n->id, ll->sll_ifindex == 0 ? EPERM : ENODEV, 0, false);
+        granted = sb_placeholder_open(p, fd, ll, call, sizeof(call), why, sizeof(why));
+        if (granted < 0 && why[0]) {
+                debug(s, "%s by pid %d: %s", call, (int)n->pid, why);
+                respond(s, n->id, -granted, 0, false);
                 return;
         }
-
-        (void)sb_spec_from_socket(AF_PACKET, p->type,
-                                  htons(ll->sll_protocol ? ntohs(ll->sll_protocol) : p->protocol),
-                                  ifname, &spec);
-        if (sb_spec_format(&spec, what, sizeof(what)) < 0)
-                snprintf(what, sizeof(what), "packet@%s", ifname);
-        snprintf(call, sizeof(call), "bind(%s)", what);
-        fl = fcntl(fd, F_GETFL);
-        /* A filter the program attached to the placeholder goes after
-         * the broker's confinement (SO_GET_FILTER counts instructions). */
-        if (getsockopt(fd, SOL_SOCKET, SO_GET_FILTER, filter, &n_filter) < 0)
-                n_filter = 0;
-        granted = sb_client_open_filter(&spec, fl >= 0 && (fl & O_NONBLOCK) ? SOCK_NONBLOCK : 0,
-                                        filter, n_filter);
         debug_broker(s, (pid_t)n->pid, call, granted);
         if (granted < 0) {
                 /* What the kernel says to a packet socket it refuses. */
                 respond(s, n->id, EPERM, 0, false);
-                return;
-        }
-        r = placeholder_replay(p, fd, granted, why, sizeof(why));
-        if (r < 0) {
-                debug(s, "%s by pid %d: %s", call, (int)n->pid, why);
-                respond(s, n->id, -r, 0, false);
                 return;
         }
 
@@ -665,7 +532,7 @@ static void serve_bind_packet(struct supervisor *s, const struct seccomp_notif *
                         respond(s, n->id, errno, 0, false);
                 return;
         }
-        sv_placeholder_remove(p);
+        sb_placeholder_remove(p);
         respond(s, n->id, 0, 0, false);
 }
 
@@ -849,17 +716,17 @@ static void serve_packet_option(struct supervisor *s, const struct seccomp_notif
 {
         int name = (int)n->data.args[2];
         uint32_t len = (uint32_t)n->data.args[4];
-        unsigned char value[SV_MAX_OPTION_LEN];
+        unsigned char value[SB_MAX_OPTION_LEN];
         _cleanup_close_ int fd = -1;
-        struct sv_placeholder *p;
+        struct sb_placeholder *p;
 
-        if (!caller_served(s, n, (int)n->data.args[0], &fd, NULL) || !(p = placeholder_of(s, fd))) {
+        if (!caller_served(s, n, (int)n->data.args[0], &fd, NULL) || !(p = sb_placeholder_of(s->placeholders, fd))) {
                 respond_continue(s, n->id);
                 return;
         }
-        if (!sv_packet_option_holdable(name, len) ||
+        if (!sb_packet_option_holdable(name, len) ||
             (len > 0 && !caller_copy((pid_t)n->pid, n->data.args[3], value, len)) ||
-            sv_placeholder_hold(p, name, value, len) < 0) {
+            sb_placeholder_hold(p, name, value, len) < 0) {
                 debug(s, "setsockopt(SOL_PACKET, %d) by pid %d before bind(): this option cannot "
                       "be held until the interface is known; EINVAL", name, (int)n->pid);
                 respond(s, n->id, EINVAL, 0, false);
@@ -873,9 +740,9 @@ static void serve_packet_option(struct supervisor *s, const struct seccomp_notif
 static void serve_packet_getopt(struct supervisor *s, const struct seccomp_notif *n)
 {
         _cleanup_close_ int fd = -1;
-        struct sv_placeholder *p;
+        struct sb_placeholder *p;
 
-        if (!caller_served(s, n, (int)n->data.args[0], &fd, NULL) || !(p = placeholder_of(s, fd))) {
+        if (!caller_served(s, n, (int)n->data.args[0], &fd, NULL) || !(p = sb_placeholder_of(s->placeholders, fd))) {
                 respond_continue(s, n->id);
                 return;
         }

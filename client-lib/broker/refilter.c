@@ -23,9 +23,11 @@
 #include <unistd.h>
 
 #include "client-lib/broker/client.h"
+#include "client-lib/broker/placeholder.h"
 #include "client-lib/broker/refilter.h"
 #include "client-lib/broker/spec.h"
 #include "common/util.h"
+#include "sockbroker/sockbroker.h"
 
 #ifndef SO_LOCK_FILTER
 #define SO_LOCK_FILTER 44
@@ -266,18 +268,11 @@ static int fail_why(char *why, size_t size, const char *fmt, ...)
         return e > 0 ? -e : -EIO;
 }
 
-static int carry_options(int from, int to, char *why, size_t why_size)
+/* Sets on `to` each SOL_SOCKET option of sb_refilter_options whose value
+ * on `from` differs from that on `fresh`, a socket of from's kind as
+ * the kernel makes it. */
+static int carry_socket_options(int from, int to, int fresh, char *why, size_t why_size)
 {
-        for (size_t i = 0; i < ELEMENTSOF(packet_options); i++) {
-                int a = 0, b = 0;
-                socklen_t la = sizeof(a), lb = sizeof(b);
-
-                if (getsockopt(from, SOL_PACKET, packet_options[i], &a, &la) < 0 ||
-                    getsockopt(to, SOL_PACKET, packet_options[i], &b, &lb) < 0 || a == b)
-                        continue;
-                if (setsockopt(to, SOL_PACKET, packet_options[i], &a, sizeof(a)) < 0)
-                        return fail_why(why, why_size, "SOL_PACKET option %d: %m", packet_options[i]);
-        }
         for (size_t i = 0; i < sb_refilter_n_options; i++) {
                 int name = sb_refilter_options[i];
                 unsigned char a[32], b[32];
@@ -285,7 +280,7 @@ static int carry_options(int from, int to, char *why, size_t why_size)
                 int v;
 
                 if (getsockopt(from, SOL_SOCKET, name, a, &la) < 0 ||
-                    getsockopt(to, SOL_SOCKET, name, b, &lb) < 0 ||
+                    getsockopt(fresh, SOL_SOCKET, name, b, &lb) < 0 ||
                     (la == lb && memcmp(a, b, la) == 0))
                         continue;
                 /* The kernel doubles buffer sizes as they are set. */
@@ -298,6 +293,21 @@ static int carry_options(int from, int to, char *why, size_t why_size)
                         return fail_why(why, why_size, "SOL_SOCKET option %d: %m", name);
         }
         return 0;
+}
+
+static int carry_options(int from, int to, char *why, size_t why_size)
+{
+        for (size_t i = 0; i < ELEMENTSOF(packet_options); i++) {
+                int a = 0, b = 0;
+                socklen_t la = sizeof(a), lb = sizeof(b);
+
+                if (getsockopt(from, SOL_PACKET, packet_options[i], &a, &la) < 0 ||
+                    getsockopt(to, SOL_PACKET, packet_options[i], &b, &lb) < 0 || a == b)
+                        continue;
+                if (setsockopt(to, SOL_PACKET, packet_options[i], &a, sizeof(a)) < 0)
+                        return fail_why(why, why_size, "SOL_PACKET option %d: %m", packet_options[i]);
+        }
+        return carry_socket_options(from, to, to, why, why_size);
 }
 
 static int carry_memberships(const struct packet_state *st, int to, char *why, size_t why_size)
@@ -431,4 +441,113 @@ int sb_refilter_replace(int fd, const struct sock_filter *filter, size_t n, char
         if (dup3(to, fd, (fdflags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
                 return fail_why(why, why_size, "dup3: %m");
         return 0;
+}
+
+/* ---- placeholders ------------------------------------------------------------ */
+
+static int socket_identity(int fd, uint64_t *ret_dev, uint64_t *ret_ino)
+{
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        *ret_dev = st.st_dev;
+        *ret_ino = st.st_ino;
+        return 0;
+}
+
+int sb_placeholder_new(struct sb_placeholders *t, const struct sb_spec *spec, int type)
+{
+        static const char mark[] = "; allowed on: ";
+        const char *on = strstr(sb_broker_message(), mark);
+        struct sb_placeholder *p;
+        _cleanup_close_ int fd = -1;
+        uint64_t dev, ino;
+        int r;
+
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | (type & SOCK_NONBLOCK), 0);
+        if (fd < 0)
+                return negative_errno();
+        (void)shutdown(fd, SHUT_RDWR);
+        r = socket_identity(fd, &dev, &ino);
+        if (r < 0)
+                return r;
+        p = sb_placeholder_add(t, dev, ino, spec->type, (uint16_t)spec->protocol);
+        if (on)
+                snprintf(p->allowed_on, sizeof(p->allowed_on), "%s", on + strlen(mark));
+        return TAKE_FD(fd);
+}
+
+struct sb_placeholder *sb_placeholder_of(struct sb_placeholders *t, int fd)
+{
+        uint64_t dev, ino;
+
+        if (socket_identity(fd, &dev, &ino) < 0)
+                return NULL;
+        return sb_placeholder_find(t, dev, ino);
+}
+
+/*
+ * Moves what the program set on the placeholder `from` onto `to`, the
+ * socket that replaces it: the held SOL_PACKET options in order, then
+ * each SOL_SOCKET option of sb_refilter_options whose value differs from
+ * a fresh placeholder's. (Its filter went with the request for `to`.)
+ */
+static int placeholder_replay(const struct sb_placeholder *p, int from, int to, char *why,
+                              size_t why_size)
+{
+        _cleanup_close_ int fresh = -1;
+
+        for (unsigned i = 0; i < p->n_options; i++) {
+                const struct sb_held_option *o = &p->options[i];
+
+                if (setsockopt(to, SOL_PACKET, o->name, o->value, o->len) < 0)
+                        return fail_why(why, why_size, "SOL_PACKET option %d set before bind(): %m",
+                                        o->name);
+        }
+        fresh = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fresh < 0)
+                return negative_errno();
+        return carry_socket_options(from, to, fresh, why, why_size);
+}
+
+int sb_placeholder_open(const struct sb_placeholder *p, int fd, const struct sockaddr_ll *ll,
+                        char *call, size_t call_size, char *why, size_t why_size)
+{
+        struct sock_filter filter[SB_PROTO_MAX_FILTER];
+        socklen_t n_filter = ELEMENTSOF(filter);
+        char ifname[IF_NAMESIZE], what[SB_SPEC_MAX];
+        _cleanup_close_ int granted = -1;
+        struct sb_spec spec;
+        int fl, r;
+
+        why[0] = '\0';
+        snprintf(call, call_size, "bind(packet)");
+        if (ll->sll_ifindex <= 0 || !if_indextoname((unsigned)ll->sll_ifindex, ifname)) {
+                snprintf(why, why_size, "%s; the broker grants this user packet sockets only on "
+                         "an interface that bind() names%s%s",
+                         ll->sll_ifindex == 0 ? "every interface" : "no such interface",
+                         p->allowed_on[0] ? ", and the policy allows them on: " : "", p->allowed_on);
+                return ll->sll_ifindex == 0 ? -EPERM : -ENODEV;
+        }
+        (void)sb_spec_from_socket(AF_PACKET, p->type,
+                                  htons(ll->sll_protocol ? ntohs(ll->sll_protocol) : p->protocol),
+                                  ifname, &spec);
+        if (sb_spec_format(&spec, what, sizeof(what)) < 0)
+                snprintf(what, sizeof(what), "packet@%s", ifname);
+        snprintf(call, call_size, "bind(%s)", what);
+
+        /* A filter the program attached to the placeholder goes after
+         * the broker's confinement (SO_GET_FILTER counts instructions). */
+        if (getsockopt(fd, SOL_SOCKET, SO_GET_FILTER, filter, &n_filter) < 0)
+                n_filter = 0;
+        fl = fcntl(fd, F_GETFL);
+        granted = sb_client_open_filter(&spec, fl >= 0 && (fl & O_NONBLOCK) ? SOCK_NONBLOCK : 0,
+                                        filter, n_filter);
+        if (granted < 0)
+                return granted;
+        r = placeholder_replay(p, fd, granted, why, why_size);
+        if (r < 0)
+                return r;
+        return TAKE_FD(granted);
 }

@@ -15,8 +15,12 @@
 #pragma once
 
 #include <linux/filter.h>
+#include <linux/if_packet.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "client-lib/broker/placeholder.h"
+#include "client-lib/broker/spec.h"
 
 /* Whether fd is a packet socket whose filter is locked: one sockbrokerd
  * attached. */
@@ -61,3 +65,30 @@ int sb_refilter_replace(int fd, const struct sock_filter *filter, size_t n, char
  * from a fresh socket's. */
 extern const int sb_refilter_options[];
 extern const size_t sb_refilter_n_options;
+
+/*
+ * Placeholders (client-lib/broker/placeholder.h). sb_placeholder_new()
+ * makes one for a packet socket of spec and socket()'s type (for its
+ * SOCK_NONBLOCK): an AF_UNIX datagram socket, which takes the interface
+ * ioctls (SIOCGIFINDEX, SIOCGIFHWADDR) that come before bind() and
+ * SOL_SOCKET options, shut down both ways, so a program that reads it
+ * without binding it ends at once rather than waits forever; entered in
+ * t with the "allowed on:" list of the broker's last refusal. Returns
+ * its descriptor, close-on-exec, or -errno.
+ */
+int sb_placeholder_new(struct sb_placeholders *t, const struct sb_spec *spec, int type);
+
+/* The placeholder fd is, or NULL. */
+struct sb_placeholder *sb_placeholder_of(struct sb_placeholders *t, int fd);
+
+/*
+ * At bind(fd, ll) of placeholder p: the broker's packet socket on the
+ * interface ll names, with the program's filter on the placeholder
+ * after the confinement and what it set on the placeholder replayed.
+ * call gets "bind(SPEC)" for messages. Returns the new descriptor, or
+ * -errno: -EPERM for every interface (ifindex 0) and -ENODEV for none,
+ * or a replay that failed, each with the reason in why; the broker's
+ * refusal with why empty (sb_broker_message() says it).
+ */
+int sb_placeholder_open(const struct sb_placeholder *p, int fd, const struct sockaddr_ll *ll,
+                        char *call, size_t call_size, char *why, size_t why_size);
