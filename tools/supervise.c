@@ -468,11 +468,12 @@ static void serve_socket(struct supervisor *s, const struct seccomp_notif *n)
         snprintf(call, sizeof(call), "socket(%s)", what);
 
         fd = sb_client_open(&spec, type & SOCK_NONBLOCK);
-        if ((fd == -EPERM || fd == -EACCES) && family == AF_PACKET && !spec.ifname[0]) {
+        if ((fd == -EPERM || fd == -EACCES) && family == AF_PACKET && !spec.ifname[0] &&
+            (r = sb_placeholder_new(s->placeholders, &spec, type)) >= 0) {
                 /* Perhaps granted on the interface bind() will name. */
                 debug(s, "%s by pid %d: no unbound packet socket for this user; a placeholder "
                       "until bind() names the interface", call, (int)n->pid);
-                fd = sb_placeholder_new(s->placeholders, &spec, type);
+                fd = r;
         } else
                 debug_broker(s, (pid_t)n->pid, call, fd);
         if (fd < 0) {

@@ -465,6 +465,10 @@ int sb_placeholder_new(struct sb_placeholders *t, const struct sb_spec *spec, in
         uint64_t dev, ino;
         int r;
 
+        /* No rule allows the user a packet socket on any interface: no
+         * bind() would be granted either. */
+        if (!on)
+                return -EPERM;
         fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | (type & SOCK_NONBLOCK), 0);
         if (fd < 0)
                 return negative_errno();
@@ -473,8 +477,7 @@ int sb_placeholder_new(struct sb_placeholders *t, const struct sb_spec *spec, in
         if (r < 0)
                 return r;
         p = sb_placeholder_add(t, dev, ino, spec->type, (uint16_t)spec->protocol);
-        if (on)
-                snprintf(p->allowed_on, sizeof(p->allowed_on), "%s", on + strlen(mark));
+        snprintf(p->allowed_on, sizeof(p->allowed_on), "%s", on + strlen(mark));
         return TAKE_FD(fd);
 }
 

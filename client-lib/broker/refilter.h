@@ -74,7 +74,8 @@ extern const size_t sb_refilter_n_options;
  * SOL_SOCKET options, shut down both ways, so a program that reads it
  * without binding it ends at once rather than waits forever; entered in
  * t with the "allowed on:" list of the broker's last refusal. Returns
- * its descriptor, close-on-exec, or -errno.
+ * its descriptor, close-on-exec, or -errno: -EPERM when that refusal
+ * names no interface the user may have a packet socket on.
  */
 int sb_placeholder_new(struct sb_placeholders *t, const struct sb_spec *spec, int type);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * preload.c - libsockbroker-preload.so: socket(), bind() and setsockopt()
- * for programs that cannot be changed, falling back to sockbrokerd.
+ * preload.c - libsockbroker-preload.so: socket(), bind(), setsockopt()
+ * and getsockopt() for programs that cannot be changed, falling back to
+ * sockbrokerd.
  *
  * `sockbroker run` puts this library in LD_PRELOAD. Every call goes to
  * the kernel first. Only when the kernel refuses with EPERM or EACCES,
@@ -29,26 +30,35 @@
  * pointer, never __tls_get_addr(), which may allocate.
  *
  * The real functions. dlsym() is not async-signal-safe and may allocate,
- * so the real socket(), bind() and setsockopt() (the next definitions
- * after this library: libc's, or another interposer's) are resolved once,
- * in a constructor. A call that arrives before it has run (from another
- * library's constructor) makes the raw system call. The library is
+ * so the real socket(), bind(), setsockopt() and getsockopt() (the next
+ * definitions after this library: libc's, or another interposer's) are
+ * resolved once, in a constructor. A call that arrives before it has run
+ * (from another library's constructor) makes the raw system call. The library is
  * linked with -z now, so no call goes through the lazy binder either.
  *
- * Async-signal safety. POSIX lets a signal handler call socket(), bind()
- * and setsockopt(). On the direct path a wrapper loads a pointer and
- * calls it: no allocation, no lock. On the broker path, nothing locks,
- * and the one allocator, protobuf-c's reply decoder, is redirected at
- * link time (--wrap) to an arena on this thread's stack; so a handler
- * that interrupted malloc() can still be granted a socket. A handler
+ * Async-signal safety. POSIX lets a signal handler call socket(), bind(),
+ * setsockopt() and getsockopt(). On the direct path a wrapper loads a
+ * pointer and calls it: no allocation, no lock. On the broker path,
+ * nothing locks but the placeholder table (below), and the one
+ * allocator, protobuf-c's reply decoder, is redirected at link time
+ * (--wrap) to an arena on this thread's stack; so a handler that
+ * interrupted malloc() can still be granted a socket. A handler
  * that interrupts this thread's own broker call gets the direct call
  * only (the flag is set), and so the kernel's errno.
  *
  * Descriptors. The connection to the broker is opened per call,
  * close-on-exec, and closed before the wrapper returns. The granted
  * socket gets exactly the flags socket() was asked for: SOCK_NONBLOCK
- * from the broker, close-on-exec only with SOCK_CLOEXEC. There is no
- * other state, so threads and fork() need no care.
+ * from the broker, close-on-exec only with SOCK_CLOEXEC.
+ *
+ * Placeholders. A packet socket the broker grants only on an interface
+ * that a later bind() names starts as a placeholder
+ * (client-lib/broker/placeholder.h), as under the supervisor. Their
+ * table is the shim's one state: static, bounded, taken under a spin
+ * lock held for memory operations and the two system calls that make a
+ * placeholder, never across a broker call, and never taken twice by one
+ * thread (a signal handler that interrupts its holder gets the kernel's
+ * answer). fork() copies it with the descriptors it describes.
  */
 #include "config.h"
 
@@ -56,7 +66,9 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_packet.h>
 #include <protobuf-c/protobuf-c.h>
+#include <sched.h>
 #include <stdalign.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -68,6 +80,7 @@
 #include <unistd.h>
 
 #include "client-lib/broker/client.h"
+#include "client-lib/broker/placeholder.h"
 #include "client-lib/broker/refilter.h"
 #include "client-lib/broker/refusal.h"
 #include "client-lib/preload/rules.h"
@@ -84,10 +97,12 @@
 typedef int (*socket_fn)(int, int, int);
 typedef int (*bind_fn)(int, const struct sockaddr *, socklen_t);
 typedef int (*setsockopt_fn)(int, int, int, const void *, socklen_t);
+typedef int (*getsockopt_fn)(int, int, int, void *, socklen_t *);
 
 static socket_fn real_socket;
 static bind_fn real_bind;
 static setsockopt_fn real_setsockopt;
+static getsockopt_fn real_getsockopt;
 
 struct preload_arena {
         ProtobufCAllocator allocator;
@@ -98,6 +113,12 @@ struct preload_arena {
 /* Set while this thread asks the broker; see the top of the file. */
 static __thread bool in_broker __attribute__((tls_model("initial-exec")));
 static __thread struct preload_arena *arena __attribute__((tls_model("initial-exec")));
+static __thread bool in_table __attribute__((tls_model("initial-exec")));
+
+static struct sb_placeholders placeholders;
+static bool placeholders_lock;
+/* Placeholders made, ever: none, and bind() and setsockopt() never look. */
+static unsigned n_placeholders_made;
 /* Under `sockbroker run`'s seccomp supervisor (tools/supervise.c), which
  * has already asked the broker before the kernel answered: the kernel's
  * answer stands. */
@@ -110,6 +131,8 @@ static void preload_init(void)
         __atomic_store_n(&real_socket, (socket_fn)dlsym(RTLD_NEXT, "socket"), __ATOMIC_RELAXED);
         __atomic_store_n(&real_bind, (bind_fn)dlsym(RTLD_NEXT, "bind"), __ATOMIC_RELAXED);
         __atomic_store_n(&real_setsockopt, (setsockopt_fn)dlsym(RTLD_NEXT, "setsockopt"),
+                         __ATOMIC_RELAXED);
+        __atomic_store_n(&real_getsockopt, (getsockopt_fn)dlsym(RTLD_NEXT, "getsockopt"),
                          __ATOMIC_RELAXED);
         __atomic_store_n(&supervised, secure_getenv("SOCKBROKER_SUPERVISED") != NULL,
                          __ATOMIC_RELAXED);
@@ -135,6 +158,14 @@ static int direct_setsockopt(int fd, int level, int name, const void *value, soc
 
         return f ? f(fd, level, name, value, len) :
                    (int)syscall(SYS_setsockopt, fd, level, name, value, len);
+}
+
+static int direct_getsockopt(int fd, int level, int name, void *value, socklen_t *len)
+{
+        getsockopt_fn f = __atomic_load_n(&real_getsockopt, __ATOMIC_RELAXED);
+
+        return f ? f(fd, level, name, value, len) :
+                   (int)syscall(SYS_getsockopt, fd, level, name, value, len);
 }
 
 /* ---- the decoder's allocator ---------------------------------------------- */
@@ -186,6 +217,38 @@ void __wrap_protobuf_c_message_free_unpacked(ProtobufCMessage *m, ProtobufCAlloc
         if (!allocator && arena)
                 allocator = &arena->allocator;
         __real_protobuf_c_message_free_unpacked(m, allocator);
+}
+
+/* ---- the placeholder table -------------------------------------------------- */
+
+static bool table_lock(void)
+{
+        if (in_table)
+                return false;
+        while (__atomic_test_and_set(&placeholders_lock, __ATOMIC_ACQUIRE))
+                sched_yield();
+        in_table = true;
+        return true;
+}
+
+static void table_unlock(void)
+{
+        in_table = false;
+        __atomic_clear(&placeholders_lock, __ATOMIC_RELEASE);
+}
+
+/* A copy of fd's entry, if fd is a placeholder. */
+static bool placeholder_get(int fd, struct sb_placeholder *ret)
+{
+        struct sb_placeholder *p;
+
+        if (__atomic_load_n(&n_placeholders_made, __ATOMIC_RELAXED) == 0 || !table_lock())
+                return false;
+        p = sb_placeholder_of(&placeholders, fd);
+        if (p)
+                *ret = *p;
+        table_unlock();
+        return p != NULL;
 }
 
 /* ---- which refusals go to the broker ---------------------------------------- */
@@ -314,6 +377,22 @@ static int broker_socket(int family, int type, int protocol, int kernel_errno)
         BROKER_CALL(fd, sb_client_open(&spec, flags & SOCK_NONBLOCK));
         if (fd >= 0)
                 fd = settle_fd(fd, flags & SOCK_CLOEXEC);
+        else if ((fd == -EPERM || fd == -EACCES) && family == AF_PACKET && !spec.ifname[0] &&
+                 table_lock()) {
+                /* Perhaps granted on the interface bind() will name. */
+                BROKER_CALL(fd, sb_placeholder_new(&placeholders, &spec, type));
+                if (fd >= 0)
+                        __atomic_add_fetch(&n_placeholders_made, 1, __ATOMIC_RELAXED);
+                table_unlock();
+                if (fd >= 0) {
+                        fd = settle_fd(fd, flags & SOCK_CLOEXEC);
+                        if (debug_level() > 0)
+                                debug_line("sockbroker-preload: socket(packet): no unbound packet "
+                                           "socket for this user; a placeholder until bind() "
+                                           "names the interface");
+                        return fd >= 0 ? fd : (errno = kernel_errno, -1);
+                }
+        }
 
         if (debug_level() > 0) {
                 char what[SB_SPEC_MAX], call[SB_SPEC_MAX + 16];
@@ -349,6 +428,113 @@ static int broker_bind(int fd, const struct sockaddr *sa, socklen_t len, int ker
                 return -1;
         }
         return 0;
+}
+
+/*
+ * bind() of a placeholder to a packet address, which the kernel refuses
+ * (EINVAL, an AF_UNIX socket): the broker's socket on the interface it
+ * names takes the placeholder's number (dup3(), close-on-exec as it
+ * was). The kernel's EINVAL stands for any other socket.
+ */
+__attribute__((noinline, cold))
+static int broker_bind_placeholder(int fd, const struct sockaddr *sa, int kernel_errno)
+{
+        char call[SB_SPEC_MAX + 16], why[SB_PROTO_MAX_REASON];
+        struct sb_placeholder p;
+        struct sockaddr_ll ll;
+        int granted, fdflags, e;
+
+        if (!placeholder_get(fd, &p)) {
+                errno = kernel_errno;
+                return -1;
+        }
+        memcpy(&ll, sa, sizeof(ll));
+        BROKER_CALL(granted, sb_placeholder_open(&p, fd, &ll, call, sizeof(call), why, sizeof(why)));
+        if (granted >= 0) {
+                fdflags = fcntl(fd, F_GETFD);
+                if (fdflags < 0 ||
+                    dup3(granted, fd, (fdflags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0) {
+                        e = errno;
+                        safe_close(granted);
+                        errno = e;
+                        return -1;
+                }
+                safe_close(granted);
+                if (table_lock()) {
+                        struct sb_placeholder *q = sb_placeholder_find(&placeholders, p.dev, p.ino);
+
+                        if (q)
+                                sb_placeholder_remove(q);
+                        table_unlock();
+                }
+                debug_result(call, 0, EPERM);
+                return 0;
+        }
+        if (why[0]) {
+                if (debug_level() > 0)
+                        debug_line("sockbroker-preload: %s: %s", call, why);
+                errno = -granted;
+        } else {
+                /* What the kernel says to a packet socket it refuses. */
+                debug_result(call, granted, EPERM);
+                errno = EPERM;
+        }
+        return -1;
+}
+
+/* A SOL_PACKET option on a placeholder, which the kernel refuses, is
+ * held for the socket that replaces it. */
+__attribute__((noinline, cold))
+static int hold_placeholder_option(int fd, int name, const void *value, socklen_t len,
+                                   int kernel_errno)
+{
+        struct sb_placeholder *p;
+        int r = -ENOENT;
+
+        if (!table_lock()) {
+                errno = kernel_errno;
+                return -1;
+        }
+        p = sb_placeholder_of(&placeholders, fd);
+        if (p && (!sb_packet_option_holdable(name, len) || (len > 0 && !value)))
+                r = -EINVAL;
+        else if (p)
+                r = sb_placeholder_hold(p, name, value, len) < 0 ? -EINVAL : 0;
+        table_unlock();
+        if (r == -ENOENT) {
+                errno = kernel_errno;
+                return -1;
+        }
+        if (r < 0) {
+                if (debug_level() > 0)
+                        debug_line("sockbroker-preload: setsockopt(SOL_PACKET, %d) before bind(): "
+                                   "this option cannot be held until the interface is known; "
+                                   "EINVAL", name);
+                errno = EINVAL;
+                return -1;
+        }
+        return 0;
+}
+
+/* A SOL_PACKET option read from a placeholder, which is no packet socket
+ * yet: EPERM, the error of a packet socket refused (libpcap reads the
+ * ring's header length before it maps a ring, and "any" is never bound). */
+__attribute__((noinline, cold))
+static int placeholder_getsockopt(int fd, int name, int kernel_errno)
+{
+        struct sb_placeholder p;
+
+        if (!placeholder_get(fd, &p)) {
+                errno = kernel_errno;
+                return -1;
+        }
+        if (debug_level() > 0)
+                debug_line("sockbroker-preload: getsockopt(SOL_PACKET, %d): the packet socket is "
+                           "not bound to an interface, and the broker grants this user none that "
+                           "is not%s%s; EPERM", name,
+                           p.allowed_on[0] ? "; the policy allows them on: " : "", p.allowed_on);
+        errno = EPERM;
+        return -1;
 }
 
 /*
@@ -460,9 +646,16 @@ SB_EXPORT int bind(int fd, const struct sockaddr *sa, socklen_t len)
         int r = direct_bind(fd, sa, len);
         int saved = errno;
 
-        if (r == 0 || (saved != EPERM && saved != EACCES) || direct_only() ||
-            !bind_brokered(fd, sa, len, saved))
+        if (r == 0 || direct_only())
                 return r;
+        if (saved == EINVAL && sa && len >= sizeof(struct sockaddr_ll) &&
+            sa->sa_family == AF_PACKET &&
+            __atomic_load_n(&n_placeholders_made, __ATOMIC_RELAXED) != 0)
+                return broker_bind_placeholder(fd, sa, saved);
+        if ((saved != EPERM && saved != EACCES) || !bind_brokered(fd, sa, len, saved)) {
+                errno = saved;
+                return r;
+        }
         return broker_bind(fd, sa, len, saved);
 }
 
@@ -477,8 +670,21 @@ SB_EXPORT int setsockopt(int fd, int level, int name, const void *value, socklen
 {
         int r = direct_setsockopt(fd, level, name, value, len);
 
+        if (r < 0 && level == SOL_PACKET && (errno == EOPNOTSUPP || errno == ENOPROTOOPT) &&
+            !direct_only() && __atomic_load_n(&n_placeholders_made, __ATOMIC_RELAXED) != 0)
+                return hold_placeholder_option(fd, name, value, len, errno);
         if (r == 0 || (errno != EPERM && errno != EACCES) || in_broker ||
             (direct_only() && !filter_option(level, name)))
                 return r;
         return broker_setsockopt(fd, level, name, value, len, errno);
+}
+
+SB_EXPORT int getsockopt(int fd, int level, int name, void *value, socklen_t *len)
+{
+        int r = direct_getsockopt(fd, level, name, value, len);
+
+        if (r == 0 || level != SOL_PACKET || (errno != EOPNOTSUPP && errno != ENOPROTOOPT) ||
+            direct_only() || __atomic_load_n(&n_placeholders_made, __ATOMIC_RELAXED) == 0)
+                return r;
+        return placeholder_getsockopt(fd, name, errno);
 }

@@ -115,10 +115,12 @@ check "re-bound to va1 under its own filter, the socket still receives nothing f
 if command -v tcpdump >/dev/null; then
         # preload: the shim alone; auto, the default: the supervisor leaves
         # a socket with a ring to the shim, which maps the new ring; and
-        # the default with no hint, where tcpdump's own bind() names va0.
-        for mode in preload auto auto-nohint; do
+        # with no hint, where tcpdump's own bind() names va0 to the
+        # supervisor's placeholder or the shim's.
+        for mode in preload auto auto-nohint preload-nohint; do
                 hint=(--mode="${mode%-nohint}" --iface va0)
                 [ "$mode" = auto-nohint ] && hint=()
+                [ "$mode" = preload-nohint ] && hint=(--mode=preload)
                 spawn "$T/tcpdump-$mode.out" 65533 "$T/sockbroker" run "${hint[@]}" -- \
                         timeout 20 tcpdump -i va0 -c 6 -w "$T/out/tcpdump-$mode.pcap" 'ether proto 0x88b5'
                 # tcpdump says it listens once its filter is set. Then six
@@ -144,7 +146,7 @@ if command -v tcpdump >/dev/null; then
                         eval 'test "$(grep -c "^[0-9]" <<<"$out")" = 6 && test "$(grep -c "^[0-9].*ethertype Unknown (0x88b5)" <<<"$out")" = 6'
         done
 else
-        for i in $(seq 12); do skip_test "tcpdump is not installed"; done
+        for i in $(seq 16); do skip_test "tcpdump is not installed"; done
 fi
 
 # --- scapy -------------------------------------------------------------------------------------------
@@ -161,12 +163,13 @@ print("sniffed %d: %s" % (len(pkts), " ".join("0x%04x" % p.type for p in pkts)))
 PY
         chmod 0644 "$T/sniff-filter.py"
         # The supervisor alone serves it too: the socket has no ring. And
-        # in the default mode with no hint: scapy's socket is a placeholder
-        # until its bind() names va0, and its filter and its promiscuous
-        # membership, set before, go with it.
-        for mode in preload seccomp auto-nohint; do
+        # with no hint, scapy's socket is a placeholder until its bind()
+        # names va0, and its filter and its promiscuous membership, set
+        # before, go with it.
+        for mode in preload seccomp auto-nohint preload-nohint; do
                 hint=(--mode="${mode%-nohint}" --iface va0)
                 [ "$mode" = auto-nohint ] && hint=()
+                [ "$mode" = preload-nohint ] && hint=(--mode=preload)
                 spawn "$T/scapy-$mode.out" 65533 "$T/sockbroker" run "${hint[@]}" -- \
                         timeout 30 /usr/bin/python3 "$T/sniff-filter.py"
                 send_while "$P" vb0 0x88b6 0x88b5
@@ -176,7 +179,7 @@ PY
                         eval 'test "$rc" = 0 && grep -q "^sniffed 5: 0x88b5 0x88b5 0x88b5 0x88b5 0x88b5$" "$T/scapy-$mode.out"'
         done
 else
-        for i in 1 2 3; do skip_test "python3-scapy is not installed"; done
+        for i in 1 2 3 4; do skip_test "python3-scapy is not installed"; done
 fi
 
 # --- the daemon ------------------------------------------------------------------------------------

@@ -137,8 +137,8 @@ ok "sockbrokerd starts and is ready"
 # --- the shim as built ------------------------------------------------------------------
 if command -v nm >/dev/null; then
         out=$(nm -D --undefined-only "$SHIM")
-        check "the shim exports socket, bind and setsockopt, and nothing else" \
-                test "$(nm -D --defined-only "$SHIM" | awk '{ print $3 }' | sort | tr '\n' ' ')" = "bind setsockopt socket "
+        check "the shim exports socket, bind, setsockopt and getsockopt, and nothing else" \
+                test "$(nm -D --defined-only "$SHIM" | awk '{ print $3 }' | sort | tr '\n' ' ')" = "bind getsockopt setsockopt socket "
         check "it calls no allocator (protobuf-c decodes into an arena)" \
                 eval '! grep -Eq " (malloc|calloc|realloc|free|__tls_get_addr)(@|$)" <<<"$out"'
 else
@@ -212,9 +212,22 @@ if command -v tcpdump >/dev/null; then
                 grep -q '^0 packets captured' "$T/va1.out"
         diag "$(cat "$T/va1.out")"
 
-        out=$(run_as 65533 -- timeout 10 tcpdump -i va0 -c 1 -w "$T/out/x.pcap" 2>&1)
-        check "an iface= rule does not match without --iface: tcpdump's usual EPERM message" \
-                grep -q "You don't have permission to .*capture on that device" <<<"$out"
+        # No hint: the shim's placeholder until tcpdump's bind() names va0.
+        spawn "$T/nohint.out" 65533 -- timeout 20 tcpdump -i va0 -c 2 -w "$T/out/nohint.pcap" 'ether proto 0x88b5'
+        send_while "$P" vb0 0x88b6 0x88b5
+        finish_spawned
+        check "no hint: tcpdump -i va0 under an iface=va0 rule captures, without --iface (rc=$rc)" \
+                eval 'test "$rc" = 0 && grep -q "^2 packets captured" "$T/nohint.out"'
+        diag "$(cat "$T/nohint.out")"
+        out=$(as 65533 env SOCKBROKER_DEBUG=1 "$T/sockbroker" run --mode=preload -- \
+                timeout 10 tcpdump -i any -c 1 -w "$T/out/x.pcap" 2>&1)
+        check "no hint: tcpdump -i any, a dgram socket no rule allows: tcpdump's usual EPERM message, no placeholder" \
+                eval 'grep -q "You don.t have permission to .*capture on that device" <<<"$out" &&
+                      grep -q "denied: no rule allows packet/dgram" <<<"$out" && ! grep -q placeholder <<<"$out"'
+        diag "$out"
+        out=$(run_as 65533 -- timeout 10 tcpdump -i va1 -c 1 -w "$T/out/x.pcap" 2>&1)
+        check "no hint: tcpdump -i va1, which the rule does not name, fails with EPERM" \
+                grep -q "Operation not permitted" <<<"$out"
         diag "$out"
 
         # --- tcpdump as the child of a python3 program (as scapy runs it) -----------------
@@ -226,7 +239,7 @@ sys.exit(subprocess.run(["tcpdump", "-i", "va0", "-c", "1", "-w", sys.argv[1], "
         check "tcpdump run by python3's subprocess inherits the shim (rc=$rc)" \
                 eval 'test "$rc" = 0 && grep -q "^1 packet captured" "$T/child.out"'
 else
-        for i in 1 2 3 4 5 6 7 8 9; do skip_test "tcpdump is not installed"; done
+        for i in $(seq 11); do skip_test "tcpdump is not installed"; done
 fi
 
 # --- python3 ---------------------------------------------------------------------------------
