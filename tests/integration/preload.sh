@@ -252,6 +252,29 @@ if [ -x /usr/bin/python3 ]; then
                 eval 'test "$rc" = 0 && grep -q "^sniffed 64 bytes of 0x88b5 on va0" "$T/sniff.out"'
         diag "$(cat "$T/sniff.out")"
 
+        # No hint, under an iface= rule: the shim's placeholder, bound by
+        # python3 itself; one never bound answers SOL_PACKET with EPERM,
+        # and SOCKBROKER_DEBUG names the interfaces the policy allows.
+        spawn "$T/sniff-nohint.out" 65533 -- timeout 20 /usr/bin/python3 "$T/sniff.py" va0
+        send_while "$P" vb0 0x88b5
+        finish_spawned
+        check "no hint: python3's socket(AF_PACKET), bound with (\"va0\", 0), sniffs under the iface=va0 rule (rc=$rc)" \
+                eval 'test "$rc" = 0 && grep -q "^sniffed 64 bytes of 0x88b5 on va0" "$T/sniff-nohint.out"'
+        diag "$(cat "$T/sniff-nohint.out")"
+        out=$(as 65533 env SOCKBROKER_DEBUG=1 "$T/sockbroker" run --mode=preload -- /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88b5))
+try:
+    s.getsockopt(263, 11)   # SOL_PACKET, PACKET_HDRLEN
+    print("no error")
+except PermissionError:
+    print("PermissionError")
+print("read %d bytes" % len(s.recv(10)))' 2>&1)
+        check "a placeholder never bound: PermissionError, reads end at once, and the debug line names va0" \
+                eval 'grep -q "^PermissionError$" <<<"$out" && grep -q "^read 0 bytes$" <<<"$out" &&
+                      grep -q "not bound to an interface.*; the policy allows them on: va0; EPERM$" <<<"$out"'
+        diag "$out"
+
         out=$(run_as 65534 -- /usr/bin/python3 "$T/ping.py" 127.0.0.1 2>&1)
         check "python3 gets an echo reply from 127.0.0.1 over a raw ICMP socket" \
                 grep -q '^echo reply from 127.0.0.1' <<<"$out"
@@ -294,7 +317,7 @@ print("SO_MARK now %d" % s.getsockopt(socket.SOL_SOCKET, socket.SO_MARK))' 2>&1)
                 eval 'grep -q "^PermissionError: \[Errno 1\]" <<<"$out" && grep -q "cannot reach sockbrokerd" <<<"$out"'
         diag "$out"
 else
-        for i in 1 2 3 4 5 6 7 8 9 10; do skip_test "/usr/bin/python3 is not installed"; done
+        for i in $(seq 12); do skip_test "/usr/bin/python3 is not installed"; done
 fi
 if command -v tcpdump >/dev/null; then
         out=$(run_as 65532 -- timeout 10 tcpdump -i va0 -c 1 2>&1)
