@@ -242,7 +242,7 @@ check "libsockbroker0: symbols file covers one library" \
 check "libsockbroker0: ldconfig trigger" grep -q '^activate-noawait ldconfig' "$C/libsockbroker0/DEBIAN/triggers"
 
 # The symbols file against the version script, client-lib/libsockbroker.sym.
-sed -n 's/^ \([a-z_0-9]*\)@LIBSOCKBROKER_0 .*/\1/p' "$symbols" | grep -v '^LIBSOCKBROKER_0$' | sort >"$tmp/sym.deb"
+sed -n 's/^ \([a-z_0-9]*\)@LIBSOCKBROKER_0[.0-9]* .*/\1/p' "$symbols" | sort >"$tmp/sym.deb"
 sed -n 's/^[[:space:]]*\([a-z_][a-z_0-9]*\);[[:space:]]*$/\1/p' "$abs_top_srcdir/client-lib/libsockbroker.sym" |
         sort >"$tmp/sym.src"
 if [ -s "$tmp/sym.src" ] && cmp -s "$tmp/sym.deb" "$tmp/sym.src"; then
@@ -258,7 +258,7 @@ if command -v readelf >/dev/null; then
         soname() { readelf -d "$1" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p'; }
         check "libsockbroker.so.0.0.0: SONAME libsockbroker.so.0" [ "$(soname "$lib")" = libsockbroker.so.0 ]
         readelf --dyn-syms --wide "$lib" |
-                awk '$5 == "GLOBAL" && $7 != "UND" && $8 ~ /@LIBSOCKBROKER_0$/ { sub(/@.*/, "", $8); print $8 }' |
+                awk '$5 == "GLOBAL" && $7 != "UND" && $8 ~ /^sb_.*@LIBSOCKBROKER_0[.0-9]*$/ { sub(/@.*/, "", $8); print $8 }' |
                 sort -u >"$tmp/sym.elf"
         if [ -s "$tmp/sym.elf" ] && cmp -s "$tmp/sym.elf" "$tmp/sym.deb"; then
                 ok "libsockbroker.so.0.0.0: exports what the symbols file lists"
@@ -266,10 +266,10 @@ if command -v readelf >/dev/null; then
                 not_ok "libsockbroker.so.0.0.0: exports what the symbols file lists"
                 diag "$(diff "$tmp/sym.deb" "$tmp/sym.elf")"
         fi
-        check "libsockbroker-preload.so: exports socket, bind, setsockopt only" \
+        check "libsockbroker-preload.so: exports socket, bind, setsockopt, getsockopt only" \
                 [ "$(readelf --dyn-syms --wide "$shim" |
                         awk '$5 == "GLOBAL" && $7 != "UND" && $6 == "DEFAULT" { print $8 }' | sort | xargs)" \
-                  = "bind setsockopt socket" ]
+                  = "bind getsockopt setsockopt socket" ]
         pie() { readelf -h "$1" | grep -q 'Type:.*DYN'; }
         bind_now() { readelf -d "$1" | grep -Eq 'BIND_NOW|FLAGS_1.*NOW'; }
         for f in usr/sbin/sockbrokerd usr/bin/sockbroker usr/libexec/sockbroker/sockbroker-opener; do
