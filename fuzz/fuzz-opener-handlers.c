@@ -381,7 +381,7 @@ struct call {
         uint32_t u;              /* dev, ifindex handed out, bitrate */
         uint32_t v;              /* opcode */
         size_t len;              /* of data, as the opener gave it */
-        uint8_t data[64];        /* address, option value, filter program */
+        uint8_t data[256];       /* address, option value, filter program */
         char name[IFNAMSIZ + 1];
 };
 
@@ -542,7 +542,12 @@ static int fuzz_connect(int fd, const struct sockaddr *sa, socklen_t len)
         return c->err ? call_fail(c) : 0;
 }
 
-#define MAX_FILTER 8
+/* The confinement's tests (6), A and X cleared (2), and a client's
+ * program of at most FUZZ_CLIENT_FILTER instructions. */
+#define FUZZ_CLIENT_FILTER 16
+#define MAX_FILTER (8 + FUZZ_CLIENT_FILTER)
+_Static_assert(MAX_FILTER * sizeof(struct sock_filter) <= sizeof(((struct call *)0)->data),
+               "a call holds the whole filter");
 
 static int fuzz_setsockopt(int fd, int level, int name, const void *value, socklen_t len)
 {
@@ -861,6 +866,14 @@ static const uint32_t families[] = { AF_INET, AF_INET6, AF_PACKET, AF_CAN, AF_BL
                                      AF_NETLINK };
 static const uint32_t types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, 0, SOCK_RDM,
                                   SOCK_PACKET, SOCK_RAW | SOCK_NONBLOCK };
+static const uint32_t filter_codes[] = {
+        BPF_RET | BPF_K, BPF_RET | BPF_A, BPF_LD | BPF_H | BPF_ABS, BPF_LD | BPF_W | BPF_ABS,
+        BPF_LD | BPF_IMM, BPF_LDX | BPF_IMM, BPF_JMP | BPF_JEQ | BPF_K, BPF_JMP | BPF_JA,
+        BPF_ST, BPF_LD | BPF_MEM, BPF_ALU | BPF_DIV | BPF_K, BPF_MISC | BPF_TAX,
+        BPF_JMP | 0x80 /* eBPF's call */, BPF_RET | BPF_X, 0xffff,
+};
+static const uint32_t filter_ks[] = { 0, 1, 2, 12, 15, 16, 0xffff, 0x88b5, UINT32_MAX,
+                                      (uint32_t)(SKF_AD_OFF + SKF_AD_IFINDEX) };
 static const uint32_t protocols[] = { 0, 1, 2, 3, 6, 7, IPPROTO_UDP, IPPROTO_ICMPV6, 0x88b5, 0x88cc,
                                       ETH_P_IP, 0x10003, IPPROTO_RAW, ETH_P_IPV6, 4, 5 };
 static const uint32_t can_ids[] = { 0x7e0, 0x7e8, 0x7ef, 0x7f0, 0x123, CAN_EFF_FLAG | 0x7e0,
@@ -1052,6 +1065,20 @@ static void build_open(struct input *in, struct opener_open *m)
         m->addr_flags = take8(in) & _OPENER_ADDR_ALL;
         take_address(in, m);
         m->count = 1;
+        /* Now and then a packet socket's own filter: opcodes the kernel
+         * knows and some it does not, jumps in and out of range. */
+        if (m->family == AF_PACKET && (take8(in) & 3) == 0) {
+                struct sock_filter *f = ((struct opener_open_filter *)m)->filter;
+
+                m->filter_len = (uint16_t)(1 + take8(in) % FUZZ_CLIENT_FILTER);
+                for (unsigned i = 0; i < m->filter_len; i++)
+                        f[i] = (struct sock_filter) {
+                                .code = (uint16_t)PICK(in, filter_codes),
+                                .jt = (uint8_t)(take8(in) % 4),
+                                .jf = (uint8_t)(take8(in) % 4),
+                                .k = PICK(in, filter_ks),
+                        };
+        }
 }
 
 /* A SPARE as the broker asks it, mostly: raw IP sockets with no
@@ -1317,14 +1344,23 @@ static unsigned call_index(const struct call *c)
         return (unsigned)(c - S.calls);
 }
 
+/* What the opener's packet filter does with a frame. */
+enum filter_outcome {
+        FILTER_DROP,
+        FILTER_PASS,
+        FILTER_CLIENT,          /* the client's own program decides */
+};
+
 /* Runs the packet filter the opener attached over a frame from ifindex
  * of EtherType proto, as the kernel's SKF_AD_IFINDEX and SKF_AD_PROTOCOL
- * (host order) give them. */
-static bool filter_passes(const struct call *c, uint32_t ifindex, uint32_t proto)
+ * (host order) give them, up to the client's own program, which starts
+ * with "ld #0" (the confinement never loads a constant). */
+static enum filter_outcome filter_run(const struct call *c, uint32_t ifindex, uint32_t proto)
 {
         struct sock_filter code[MAX_FILTER];
         uint32_t a = 0;
 
+        FUZZ_ASSERT(c->u <= MAX_FILTER, "a filter of %u instructions", c->u);
         memcpy(code, c->data, c->u * sizeof(code[0]));
         for (uint32_t pc = 0; pc < c->u; pc++) {
                 const struct sock_filter *f = &code[pc];
@@ -1341,13 +1377,31 @@ static bool filter_passes(const struct call *c, uint32_t ifindex, uint32_t proto
                         FUZZ_ASSERT(pc + 1 < c->u, "the filter jumps out of itself");
                         break;
                 case BPF_RET | BPF_K:
-                        return f->k != 0;
+                        return f->k != 0 ? FILTER_PASS : FILTER_DROP;
+                case BPF_LD | BPF_IMM:
+                        FUZZ_ASSERT(f->k == 0 && pc + 1 < c->u &&
+                                    code[pc + 1].code == (BPF_LDX | BPF_IMM) && code[pc + 1].k == 0,
+                                    "the client's program does not start with A and X zero");
+                        return FILTER_CLIENT;
                 default:
                         FUZZ_ASSERT(false, "the filter has instruction %#x", f->code);
                 }
         }
         FUZZ_ASSERT(false, "the filter runs off its end");
-        return false;
+        return FILTER_DROP;
+}
+
+/* The client's own program, as the message carried it, ends the
+ * attached filter, right after "ld #0; ldx #0". */
+static void check_client_filter(const struct call *filter, const struct opener_open *m)
+{
+        const struct sock_filter *own = ((const struct opener_open_filter *)m)->filter;
+        size_t n = m->filter_len, at;
+
+        FUZZ_ASSERT(filter && filter->u >= n + 2, "the client's filter is not attached");
+        at = filter->u - n;
+        FUZZ_ASSERT(memcmp(filter->data + at * sizeof(*own), own, n * sizeof(*own)) == 0,
+                    "the attached filter does not end with the client's");
 }
 
 /* The interface an index stands for in a packet or CAN address. */
@@ -1483,13 +1537,23 @@ static void open_seen(const struct opener_open *m, const struct policy_rule *rul
                                     memcmp(lock->data, &(int){ 1 }, sizeof(int)) == 0,
                                     "a packet socket under a rule with %s has no locked filter",
                                     by_iface ? "iface=" : "proto=");
-                        FUZZ_ASSERT(filter_passes(filter, ifindex, proto),
+                        FUZZ_ASSERT(filter_run(filter, ifindex, proto) ==
+                                    (m->filter_len ? FILTER_CLIENT : FILTER_PASS),
                                     "the filter drops what the socket is bound to");
-                        FUZZ_ASSERT(!by_iface || !filter_passes(filter, ifindex + 1, proto),
+                        /* Whatever the client's program is, it never sees
+                         * a frame the confinement refuses. */
+                        FUZZ_ASSERT(!by_iface || filter_run(filter, ifindex + 1, proto) == FILTER_DROP,
                                     "the filter passes another interface");
-                        FUZZ_ASSERT(!by_proto || !filter_passes(filter, ifindex, proto ^ 1),
+                        FUZZ_ASSERT(!by_proto || filter_run(filter, ifindex, proto ^ 1) == FILTER_DROP,
                                     "the filter passes another protocol");
+                } else if (m->filter_len) {
+                        /* No confinement: the client's program alone, which
+                         * the client may replace. */
+                        FUZZ_ASSERT(filter && !lock && filter_run(filter, ifindex, 0) == FILTER_CLIENT,
+                                    "an unconfined packet socket's own filter");
                 }
+                if (m->filter_len)
+                        check_client_filter(filter, m);
                 break;
         }
         case AF_INET:
@@ -2171,6 +2235,7 @@ static void run_message(struct input *in)
                 switch (kind) {
                 case KIND_OPEN:
                         build_open(in, &m.open);
+                        len += m.open.filter_len * sizeof(struct sock_filter);
                         break;
                 case KIND_SPARE:
                         build_spare(in, &m.open);
