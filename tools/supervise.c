@@ -449,6 +449,31 @@ static bool caller_fd_cloexec(pid_t tgid, int fd)
         return flags & O_CLOEXEC;
 }
 
+/*
+ * Puts our descriptor fd in place of the caller's descriptor that the
+ * call names (its first argument), as dup2() would, close-on-exec as
+ * that one was (SECCOMP_ADDFD_FLAG_SETFD). Returns false when the caller
+ * has gone, or when the kernel refused, which then answers the call.
+ */
+static bool install_in_place(struct supervisor *s, const struct seccomp_notif *n, int fd,
+                             pid_t tgid)
+{
+        struct seccomp_notif_addfd addfd = {
+                .id = n->id,
+                .flags = SECCOMP_ADDFD_FLAG_SETFD,
+                .srcfd = (uint32_t)fd,
+                .newfd = (uint32_t)n->data.args[0],
+                .newfd_flags = caller_fd_cloexec(tgid, (int)n->data.args[0]) ? O_CLOEXEC : 0,
+        };
+
+        /* It returns the number the descriptor got in the caller. */
+        if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) >= 0)
+                return true;
+        if (errno != ENOENT)
+                respond(s, n->id, errno, 0, false);
+        return false;
+}
+
 static void serve_socket(struct supervisor *s, const struct seccomp_notif *n)
 {
         int family = (int)n->data.args[0], type = (int)n->data.args[1];
@@ -502,7 +527,6 @@ static void serve_socket(struct supervisor *s, const struct seccomp_notif *n)
 static void serve_bind_packet(struct supervisor *s, const struct seccomp_notif *n,
                               const struct sockaddr_ll *ll)
 {
-        struct seccomp_notif_addfd addfd = { .id = n->id, .flags = SECCOMP_ADDFD_FLAG_SETFD };
         _cleanup_close_ int fd = -1, granted = -1;
         char call[SB_SPEC_MAX + 16], why[SB_PROTO_MAX_REASON];
         struct sb_placeholder *p;
@@ -525,14 +549,8 @@ static void serve_bind_packet(struct supervisor *s, const struct seccomp_notif *
                 return;
         }
 
-        addfd.srcfd = (uint32_t)granted;
-        addfd.newfd = (uint32_t)n->data.args[0];
-        addfd.newfd_flags = caller_fd_cloexec(tgid, (int)n->data.args[0]) ? O_CLOEXEC : 0;
-        if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0) {
-                if (errno != ENOENT)
-                        respond(s, n->id, errno, 0, false);
+        if (!install_in_place(s, n, granted, tgid))
                 return;
-        }
         sb_placeholder_remove(p);
         respond(s, n->id, 0, 0, false);
 }
@@ -628,7 +646,6 @@ static void serve_setsockopt(struct supervisor *s, const struct seccomp_notif *n
 static void refilter(struct supervisor *s, const struct seccomp_notif *n, int fd, pid_t tgid,
                      const struct sock_filter *filter, size_t n_filter, const char *call)
 {
-        struct seccomp_notif_addfd addfd = { .id = n->id, .flags = SECCOMP_ADDFD_FLAG_SETFD };
         _cleanup_close_ int granted = -1;
         char why[SB_PROTO_MAX_REASON];
 
@@ -643,14 +660,8 @@ static void refilter(struct supervisor *s, const struct seccomp_notif *n, int fd
         }
         if (!notif_valid(s, n->id))
                 return;
-        addfd.srcfd = (uint32_t)granted;
-        addfd.newfd = (uint32_t)n->data.args[0];
-        addfd.newfd_flags = caller_fd_cloexec(tgid, (int)n->data.args[0]) ? O_CLOEXEC : 0;
-        if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0) {
-                if (errno != ENOENT)
-                        respond(s, n->id, errno, 0, false);
+        if (!install_in_place(s, n, granted, tgid))
                 return;
-        }
         if (s->opt->debug >= 2)
                 debug(s, "%s by pid %d: a socket with the confinement%s took its place", call,
                       (int)n->pid, n_filter ? " and then this filter" : " alone");
