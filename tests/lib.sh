@@ -229,6 +229,19 @@ veth_test_cleanup() {
         rm -rf "$T"
 }
 
+# send_while PID IFACE ETHERTYPE...: from veth_test's namespace B, one
+# frame of each EtherType in turn every 50 ms, for as long as PID runs
+# (20 s at most). The frames are a capture test's far end, not its
+# synchronisation: the capture ends once it has what it waits for.
+send_while() {
+        local pid=$1 ifc=$2 deadline=$((SECONDS + 20)) t
+        shift 2
+        while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do
+                for t in "$@"; do ip netns exec "$B" "$SBTEST" send "$ifc" "$t" 1 0; done
+                sleep 0.05
+        done
+}
+
 # veth_namespaces A B: network namespaces A and B joined by two veth pairs,
 # va0-vb0 and va1-vb1, all up, and A's loopback up. Fails when network
 # namespaces cannot be made here.

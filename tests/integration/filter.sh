@@ -50,17 +50,6 @@ as() {
                 env SOCKBROKER_SOCKET="$T/sock" SOCKBROKER_PRELOAD="$T/libsockbroker-preload.so" "$@"
 }
 
-# send_while PID IFACE ETHERTYPE...: from B, one frame of each EtherType
-# every 50 ms, for as long as PID runs (20 s at most).
-send_while() {
-        local pid=$1 ifc=$2 deadline=$((SECONDS + 20)) t
-        shift 2
-        while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do
-                for t in "$@"; do in_b "$T/sbtest" send "$ifc" "$t" 1 0; done
-                sleep 0.05
-        done
-}
-
 # spawn OUT UID CMD...: CMD as UID in A, in the background, output to OUT.
 spawn() {
         local out=$1 uid=$2

@@ -93,17 +93,6 @@ run_as() {
         as "$uid" "$T/sockbroker" run --mode=preload "$@"
 }
 
-# send_while PID IFACE ETHERTYPE...: from B, one frame of each EtherType
-# every 50 ms, for as long as PID runs (15 s at most).
-send_while() {
-        local pid=$1 ifc=$2 deadline=$((SECONDS + 15)) t
-        shift 2
-        while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do
-                for t in "$@"; do in_b "$T/sbtest" send "$ifc" "$t" 1 0; done
-                sleep 0.05
-        done
-}
-
 # spawn OUT UID RUN-ARGS...: `sockbroker run RUN-ARGS` as UID in A, in the
 # background, output to OUT. Every step execs, so P is the pid of the
 # program itself (timeout(1), in most cases), for kill and wait.

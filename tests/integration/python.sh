@@ -170,16 +170,6 @@ client() {
                 "$PYTHON" "$T/client.py" "$@"
 }
 
-# send_while PID IFACE ETHERTYPE: from B, one frame every 50 ms for as
-# long as PID runs (15 s at most).
-send_while() {
-        local pid=$1 ifc=$2 type=$3 deadline=$((SECONDS + 15))
-        while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do
-                in_b "$SBTEST" send "$ifc" "$type" 1 0
-                sleep 0.05
-        done
-}
-
 start_daemon_in "$A" "$T" || {
         not_ok "sockbrokerd starts"
         diag "$(cat "$T/daemon.log")"

@@ -76,17 +76,6 @@ spawn() {
         BG+=("$P")
 }
 
-# send_while PID IFACE ETHERTYPE...: from B, one frame of each every 50 ms for as
-# long as PID runs (15 s at most).
-send_while() {
-        local pid=$1 ifc=$2 deadline=$((SECONDS + 15)) t
-        shift 2
-        while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do
-                for t in "$@"; do in_b "$T/sbtest" send "$ifc" "$t" 1 0; done
-                sleep 0.05
-        done
-}
-
 nsenter --net="/run/netns/$A" "$SOCKBROKERD" -p "$T/policy.conf" -d "$T/policy.d" -s "$T/sock" \
         </dev/null >/dev/null 2>>"$T/daemon.log" &
 DPID=$!
