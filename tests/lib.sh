@@ -229,6 +229,10 @@ veth_test_cleanup() {
         rm -rf "$T"
 }
 
+# in_a CMD..., in_b CMD...: CMD in veth_test's namespace A, or B.
+in_a() { nsenter --net="/run/netns/$A" "$@"; }
+in_b() { ip netns exec "$B" "$@"; }
+
 # send_while PID IFACE ETHERTYPE...: from veth_test's namespace B, one
 # frame of each EtherType in turn every 50 ms, for as long as PID runs
 # (20 s at most). The frames are a capture test's far end, not its

@@ -50,8 +50,6 @@ allow uid=65534 packet raw proto=0x88b5 iface=va0
 P
 chmod 0644 "$T/policy.conf"
 
-in_a() { nsenter --net="/run/netns/$A" "$@"; }
-in_b() { ip netns exec "$B" "$@"; }
 as_nobody() {
         in_a setpriv --reuid=65534 --regid=65534 --clear-groups \
                 env SOCKBROKER_SOCKET="$T/sock" "$@"

@@ -50,8 +50,6 @@ allow uid=0     inet6  raw proto=ipv6-icmp
 P
 
 # nsenter execs in place (ip netns exec forks), so $! is the daemon.
-in_a() { nsenter --net="/run/netns/$A" "$@"; }
-in_b() { ip netns exec "$B" "$@"; }
 as_nobody() {
         in_a setpriv --reuid=65534 --regid=65534 --clear-groups \
                 env SOCKBROKER_SOCKET="$T/sock" "$@"

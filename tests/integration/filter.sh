@@ -41,8 +41,6 @@ allow uid=65533 inet raw proto=icmp
 P
 chmod 0644 "$T/policy.conf"
 
-in_a() { nsenter --net="/run/netns/$A" "$@"; }
-in_b() { ip netns exec "$B" "$@"; }
 as() {
         local uid=$1
         shift
@@ -65,10 +63,7 @@ finish_spawned() {
         rc=$?
 }
 
-in_a "$SOCKBROKERD" -p "$T/policy.conf" -d "$T/policy.d" -s "$T/sock" \
-        </dev/null >/dev/null 2>>"$T/daemon.log" &
-DPID=$!
-if ! wait_for 10 grep -q 'ready:' "$T/daemon.log"; then
+if ! start_daemon_in "$A" "$T"; then
         not_ok "sockbrokerd starts"
         diag "$(cat "$T/daemon.log")"
         finish

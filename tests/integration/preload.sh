@@ -78,8 +78,6 @@ while True:
 PY
 chmod 0644 "$T/sniff.py" "$T/ping.py"
 
-in_a() { nsenter --net="/run/netns/$A" "$@"; }
-in_b() { ip netns exec "$B" "$@"; }
 # as UID CMD...: CMD as UID in A, with the test's broker and shim.
 as() {
         local uid=$1
@@ -112,10 +110,7 @@ finish_spawned() {
         rc=$?
 }
 
-nsenter --net="/run/netns/$A" "$SOCKBROKERD" -p "$T/policy.conf" -d "$T/policy.d" -s "$T/sock" \
-        </dev/null >/dev/null 2>>"$T/daemon.log" &
-DPID=$!
-if ! wait_for 10 grep -q 'ready:' "$T/daemon.log"; then
+if ! start_daemon_in "$A" "$T"; then
         not_ok "sockbrokerd starts"
         diag "$(cat "$T/daemon.log")"
         finish

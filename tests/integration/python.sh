@@ -150,8 +150,6 @@ print(commands[sys.argv[1]](*sys.argv[2:]), flush=True)
 PY
 chmod 0644 "$T/client.py"
 
-in_a() { nsenter --net="/run/netns/$A" "$@"; }
-in_b() { ip netns exec "$B" "$@"; }
 # A sanitizer build's library needs its runtimes loaded first: python3
 # itself is not built with them.
 SANITIZERS=$(ldd "$LIBRARY" | awk '/lib(asan|ubsan)\.so/ { printf "%s%s", sep, $3; sep = ":" }')

@@ -47,7 +47,6 @@ for i in $(seq -w 1 30); do
         chmod 0644 "$T/policy.d/$i-$long.conf"
 done
 
-in_a() { nsenter --net="/run/netns/$A" "$@"; }
 as_nobody() {
         in_a setpriv --reuid=65534 --regid=65534 --clear-groups \
                 env SOCKBROKER_SOCKET="$T/sock" "$@"

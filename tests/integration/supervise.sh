@@ -42,8 +42,6 @@ allow uid=65533 packet raw iface=va0
 P
 chmod 0644 "$T/policy.conf"
 
-in_a() { nsenter --net="/run/netns/$A" "$@"; }
-in_b() { ip netns exec "$B" "$@"; }
 # as UID CMD...: CMD as UID in A, with the test's broker and shim.
 as() {
         local uid=$1
@@ -76,10 +74,7 @@ spawn() {
         BG+=("$P")
 }
 
-nsenter --net="/run/netns/$A" "$SOCKBROKERD" -p "$T/policy.conf" -d "$T/policy.d" -s "$T/sock" \
-        </dev/null >/dev/null 2>>"$T/daemon.log" &
-DPID=$!
-if ! wait_for 10 grep -q 'ready:' "$T/daemon.log"; then
+if ! start_daemon_in "$A" "$T"; then
         not_ok "sockbrokerd starts"
         diag "$(cat "$T/daemon.log")"
         finish
