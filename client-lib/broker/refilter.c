@@ -337,8 +337,10 @@ static int carry_memberships(const struct packet_state *st, int to, char *why, s
         return 0;
 }
 
-static int carry_rings(const struct packet_state *st, uint64_t ino, int to, bool move,
-                       char *why, size_t why_size)
+/* Sets up st's rings on `to` and maps them where this process maps the
+ * old socket's; sb_refilter_open() has refused a ring it may not move. */
+static int carry_rings(const struct packet_state *st, uint64_t ino, int to, char *why,
+                       size_t why_size)
 {
         uintptr_t start = 0;
         size_t len = 0, want = 0;
@@ -346,11 +348,6 @@ static int carry_rings(const struct packet_state *st, uint64_t ino, int to, bool
 
         if (!st->has_rx_ring && !st->has_tx_ring)
                 return 0;
-        if (!move) {
-                snprintf(why, why_size, "the socket has a ring, which cannot be moved from "
-                         "outside the program");
-                return -EBUSY;
-        }
         if (st->has_rx_ring)
                 want += (size_t)st->rx.pdr_block_size * st->rx.pdr_block_nr;
         if (st->has_tx_ring)
@@ -420,7 +417,7 @@ int sb_refilter_open(int fd, const struct sock_filter *filter, size_t n, bool mo
         if (r >= 0)
                 r = carry_memberships(&st, to, why, why_size);
         if (r >= 0)
-                r = carry_rings(&st, sb.st_ino, to, move_ring, why, why_size);
+                r = carry_rings(&st, sb.st_ino, to, why, why_size);
         if (r < 0)
                 return r;
         return TAKE_FD(to);
