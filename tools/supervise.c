@@ -703,17 +703,16 @@ static void serve_attach(struct supervisor *s, const struct seccomp_notif *n)
  */
 static void serve_detach(struct supervisor *s, const struct seccomp_notif *n)
 {
-        struct sock_filter prog[SB_PROTO_MAX_FILTER + 8];
-        socklen_t len = ELEMENTSOF(prog);
         _cleanup_close_ int fd = -1;
         pid_t tgid = 0;
+        int own;
 
         if (!caller_served(s, n, (int)n->data.args[0], &fd, &tgid) || !sb_refilter_locked(fd) ||
-            getsockopt(fd, SOL_SOCKET, SO_GET_FILTER, prog, &len) < 0) {
+            (own = sb_refilter_fd_has_own(fd)) < 0) {
                 respond_continue(s, n->id);
                 return;
         }
-        if (sb_refilter_has_own(prog, len)) {
+        if (own) {
                 refilter(s, n, fd, tgid, NULL, 0, "setsockopt(SO_DETACH_FILTER)");
                 return;
         }

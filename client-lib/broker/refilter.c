@@ -73,6 +73,17 @@ bool sb_refilter_has_own(const struct sock_filter *prog, size_t n)
                prog[pc + 1].code == (BPF_LDX | BPF_IMM) && prog[pc + 1].k == 0;
 }
 
+int sb_refilter_fd_has_own(int fd)
+{
+        struct sock_filter prog[SB_PROTO_MAX_FILTER + 8];
+        socklen_t n = ELEMENTSOF(prog);
+
+        /* SO_GET_FILTER counts in instructions. */
+        if (getsockopt(fd, SOL_SOCKET, SO_GET_FILTER, prog, &n) < 0)
+                return negative_errno();
+        return sb_refilter_has_own(prog, n);
+}
+
 /* ---- what sock_diag says of the old socket ---------------------------------- */
 
 struct packet_state {

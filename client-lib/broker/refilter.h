@@ -34,6 +34,10 @@ bool sb_refilter_locked(int fd);
  */
 bool sb_refilter_has_own(const struct sock_filter *prog, size_t n);
 
+/* Whether fd's locked program runs one of the client's: 1, 0 for the
+ * bare confinement, or -errno when it cannot be read (SO_GET_FILTER). */
+int sb_refilter_fd_has_own(int fd);
+
 /*
  * A new socket from the broker in place of the packet socket fd: of
  * fd's type, bound to fd's interface and protocol, with filter (n

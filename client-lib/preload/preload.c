@@ -550,16 +550,13 @@ static int placeholder_getsockopt(int fd, int name, int kernel_errno)
 static int broker_filter(int fd, int name, const void *value, socklen_t len, int kernel_errno)
 {
         const struct sock_fprog *prog = value;
-        struct sock_filter own[SB_PROTO_MAX_FILTER + 8];
-        socklen_t n = ELEMENTSOF(own);
         const char *opt = name == SO_ATTACH_FILTER ? "SO_ATTACH_FILTER" : "SO_DETACH_FILTER";
         char why[SB_PROTO_MAX_REASON] = "";
         int e, r;
 
         if (!preload_locked_filter_errno(SOL_SOCKET, name, kernel_errno, sb_refilter_locked(fd)))
                 return -2;
-        if (name == SO_DETACH_FILTER &&
-            (getsockopt(fd, SOL_SOCKET, SO_GET_FILTER, own, &n) < 0 || !sb_refilter_has_own(own, n))) {
+        if (name == SO_DETACH_FILTER && sb_refilter_fd_has_own(fd) <= 0) {
                 e = ENOENT;
                 snprintf(why, sizeof(why), "nothing of the program's is attached");
         } else if (name == SO_ATTACH_FILTER &&

@@ -354,18 +354,15 @@ SB_EXPORT int sb_attach_filter(int fd, const struct sock_fprog *prog)
 
 SB_EXPORT int sb_detach_filter(int fd)
 {
-        struct sock_filter prog[SB_PROTO_MAX_FILTER + 8];
-        socklen_t n = ELEMENTSOF(prog);
         int dummy = 0;
 
         if (setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &dummy, sizeof(dummy)) == 0)
                 return 0;
         if (errno != EPERM || !sb_refilter_locked(fd))
                 return -1;
-        /* SO_GET_FILTER counts in instructions. The bare confinement is
-         * not the program's to detach: as on a socket without a filter. */
-        if (getsockopt(fd, SOL_SOCKET, SO_GET_FILTER, prog, &n) < 0 ||
-            !sb_refilter_has_own(prog, n))
+        /* The bare confinement is not the program's to detach: as on a
+         * socket without a filter. */
+        if (sb_refilter_fd_has_own(fd) <= 0)
                 return fail(-ENOENT);
         return refilter(fd, NULL, 0);
 }
