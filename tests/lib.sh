@@ -232,6 +232,14 @@ veth_test_cleanup() {
 # in_a CMD..., in_b CMD...: CMD in veth_test's namespace A, or B.
 in_a() { nsenter --net="/run/netns/$A" "$@"; }
 in_b() { ip netns exec "$B" "$@"; }
+# as UID CMD...: CMD as UID in A, with the daemon at $T/sock and the
+# shim copied to $T/libsockbroker-preload.so.
+as() {
+        local uid=$1
+        shift
+        in_a setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+                env SOCKBROKER_SOCKET="$T/sock" SOCKBROKER_PRELOAD="$T/libsockbroker-preload.so" "$@"
+}
 
 # send_while PID IFACE ETHERTYPE...: from veth_test's namespace B, one
 # frame of each EtherType in turn every 50 ms, for as long as PID runs

@@ -41,13 +41,6 @@ allow uid=65533 inet raw proto=icmp
 P
 chmod 0644 "$T/policy.conf"
 
-as() {
-        local uid=$1
-        shift
-        in_a setpriv --reuid="$uid" --regid="$uid" --clear-groups \
-                env SOCKBROKER_SOCKET="$T/sock" SOCKBROKER_PRELOAD="$T/libsockbroker-preload.so" "$@"
-}
-
 # spawn OUT UID CMD...: CMD as UID in A, in the background, output to OUT.
 spawn() {
         local out=$1 uid=$2

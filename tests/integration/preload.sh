@@ -78,13 +78,6 @@ while True:
 PY
 chmod 0644 "$T/sniff.py" "$T/ping.py"
 
-# as UID CMD...: CMD as UID in A, with the test's broker and shim.
-as() {
-        local uid=$1
-        shift
-        in_a setpriv --reuid="$uid" --regid="$uid" --clear-groups \
-                env SOCKBROKER_SOCKET="$T/sock" SOCKBROKER_PRELOAD="$T/libsockbroker-preload.so" "$@"
-}
 run_as() {
         local uid=$1
         shift

@@ -42,13 +42,6 @@ allow uid=65533 packet raw iface=va0
 P
 chmod 0644 "$T/policy.conf"
 
-# as UID CMD...: CMD as UID in A, with the test's broker and shim.
-as() {
-        local uid=$1
-        shift
-        in_a setpriv --reuid="$uid" --regid="$uid" --clear-groups \
-                env SOCKBROKER_SOCKET="$T/sock" SOCKBROKER_PRELOAD="$T/libsockbroker-preload.so" "$@"
-}
 # run_as UID RUN-ARGS...: `sockbroker run RUN-ARGS` as UID in A.
 run_as() {
         local uid=$1
