@@ -194,7 +194,7 @@ static bool peer_in_group(const struct policy_peer *peer, gid_t gid)
         return false;
 }
 
-static bool rule_matches_peer(const struct policy_rule *rule, const struct policy_peer *peer)
+bool policy_rule_matches_peer(const struct policy_rule *rule, const struct policy_peer *peer)
 {
         /* Compiled and imported rules never combine 'everyone' with another
          * selector, and always have at least one. */
@@ -474,7 +474,7 @@ static void scan(const policy *p, const uint32_t *list, size_t n,
         for (size_t i = 0; i < n && list[i] < *best; i++) {
                 const struct policy_rule *rule = &p->rules[list[i]];
 
-                if (rule_matches_peer(rule, peer) && policy_rule_matches(rule, req)) {
+                if (policy_rule_matches_peer(rule, peer) && policy_rule_matches(rule, req)) {
                         *best = list[i];
                         return;
                 }

@@ -290,6 +290,10 @@ enum policy_verdict policy_check(const policy *p, const struct policy_peer *peer
  * every operation. */
 bool policy_rule_permits(const struct policy_rule *rule, const struct policy_request *req);
 
+/* True when rule's selectors (uid=, group=, unit=, cgroup=, or
+ * everyone) take in peer. */
+bool policy_rule_matches_peer(const struct policy_rule *rule, const struct policy_peer *peer);
+
 /* True when rule, allow or deny, covers req, identity aside: what
  * policy_check() asks of each candidate whose selectors match. */
 bool policy_rule_matches(const struct policy_rule *rule, const struct policy_request *req);

@@ -12,6 +12,8 @@
 #include <linux/can/j1939.h>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -474,7 +476,7 @@ START_TEST(test_request_seal)
 }
 END_TEST
 
-START_TEST(test_packet_iface_hint)
+START_TEST(test_address_hint)
 {
         static const char text[] =
                 "allow uid=1 packet raw proto=all iface=va0\n"
@@ -494,28 +496,113 @@ START_TEST(test_packet_iface_hint)
 
         ck_assert_int_eq(policy_compile(&src, 1, NULL, &p, &err), 0);
 
-        request_packet_iface_hint(p, &one, &req, hint, sizeof(hint));
+        request_address_hint(p, &one, &req, hint, sizeof(hint));
         ck_assert_str_eq(hint, "va0, veth*");
         /* Only this peer's rules, only allowing ones. */
-        request_packet_iface_hint(p, &three, &req, hint, sizeof(hint));
+        request_address_hint(p, &three, &req, hint, sizeof(hint));
         ck_assert_str_eq(hint, "");
         req.type = SOCK_DGRAM;
-        request_packet_iface_hint(p, &one, &req, hint, sizeof(hint));
+        request_address_hint(p, &one, &req, hint, sizeof(hint));
         ck_assert_str_eq(hint, "");
         /* A request with an interface, or not a packet socket: nothing. */
         req.type = SOCK_RAW;
         req.ifname = "va0";
-        request_packet_iface_hint(p, &one, &req, hint, sizeof(hint));
+        request_address_hint(p, &one, &req, hint, sizeof(hint));
         ck_assert_str_eq(hint, "");
         req = (struct policy_request) { .op = POLICY_OP_OPEN, .family = AF_INET, .type = SOCK_RAW,
                                         .protocol = 1 };
-        request_packet_iface_hint(p, &one, &req, hint, sizeof(hint));
+        request_address_hint(p, &one, &req, hint, sizeof(hint));
         ck_assert_str_eq(hint, "");
         /* A short buffer holds whole names only. */
         req = (struct policy_request) { .op = POLICY_OP_OPEN, .family = AF_PACKET, .type = SOCK_RAW };
-        request_packet_iface_hint(p, &one, &req, hint, 6);
+        request_address_hint(p, &one, &req, hint, 6);
         ck_assert_str_eq(hint, "va0");
         policy_free(p);
+}
+END_TEST
+
+START_TEST(test_address_hint_can_hci)
+{
+        static const char text[] =
+                "allow uid=1 can raw proto=raw iface=vcan*,can0\n"
+                "allow uid=1 can dgram proto=bcm iface=vcan0\n"
+                "allow uid=1 bluetooth raw proto=hci dev=0,2-3 hci=raw\n"
+                "allow uid=1 bluetooth raw proto=hci hci=monitor\n"
+                "allow uid=1 bluetooth raw proto=hci dev=5 hci=user\n"
+                "allow uid=2 bluetooth raw proto=hci dev=9\n"
+                "allow uid=1 bluetooth seqpacket proto=l2cap dev=0\n";
+        struct policy_source src = { .name = "hint.conf", .text = text, .len = sizeof(text) - 1 };
+        struct policy_peer one = { .uid = 1, .gid = 1 }, two = { .uid = 2, .gid = 2 };
+        struct policy_request req = {
+                .op = POLICY_OP_OPEN, .family = AF_CAN, .type = SOCK_RAW, .protocol = CAN_RAW,
+        };
+        struct policy_error err = {};
+        policy *p = NULL;
+        char hint[128];
+
+        ck_assert_int_eq(policy_compile(&src, 1, NULL, &p, &err), 0);
+
+        /* CAN: the iface= globs of the rules for that protocol. */
+        request_address_hint(p, &one, &req, hint, sizeof(hint));
+        ck_assert_str_eq(hint, "vcan*, can0");
+        req.type = SOCK_DGRAM;
+        req.protocol = CAN_BCM;
+        request_address_hint(p, &one, &req, hint, sizeof(hint));
+        ck_assert_str_eq(hint, "vcan0");
+        request_address_hint(p, &two, &req, hint, sizeof(hint));
+        ck_assert_str_eq(hint, "");
+        req.ifname = "vcan0";
+        request_address_hint(p, &one, &req, hint, sizeof(hint));
+        ck_assert_str_eq(hint, "");
+
+        /* HCI: each controller and channel. */
+        req = (struct policy_request) { .op = POLICY_OP_OPEN, .family = AF_BLUETOOTH,
+                                        .type = SOCK_RAW, .protocol = BTPROTO_HCI };
+        request_address_hint(p, &one, &req, hint, sizeof(hint));
+        ck_assert_str_eq(hint, "hci0, hci2, hci3, monitor, hci5,user");
+        request_address_hint(p, &two, &req, hint, sizeof(hint));
+        ck_assert_str_eq(hint, "");
+        /* A request that names its channel or controller, or that is
+         * not HCI, gets none. */
+        req.has_channel = true;
+        request_address_hint(p, &one, &req, hint, sizeof(hint));
+        ck_assert_str_eq(hint, "");
+        req = (struct policy_request) { .op = POLICY_OP_OPEN, .family = AF_BLUETOOTH,
+                                        .type = SOCK_SEQPACKET, .protocol = BTPROTO_L2CAP };
+        request_address_hint(p, &one, &req, hint, sizeof(hint));
+        ck_assert_str_eq(hint, "");
+        policy_free(p);
+}
+END_TEST
+
+/* However large the policy, a hint decides at most REQUEST_HINT_BUDGET
+ * candidates. */
+START_TEST(test_address_hint_bounded)
+{
+        struct policy_peer one = { .uid = 1, .gid = 1 };
+        struct policy_request req = {
+                .op = POLICY_OP_OPEN, .family = AF_PACKET, .type = SOCK_RAW, .protocol = 3,
+        };
+        struct policy_source src = { .name = "big.conf" };
+        struct policy_error err = {};
+        size_t size = 200 * 64, len = 0;
+        char *text = malloc(size), hint[128];
+        policy *p = NULL;
+
+        ck_assert_ptr_nonnull(text);
+        /* 190 rules whose only interface is denied, then one allowed. */
+        len += (size_t)snprintf(text + len, size - len, "deny uid=1 packet raw iface=no*\n");
+        for (int i = 0; i < 190; i++)
+                len += (size_t)snprintf(text + len, size - len,
+                                        "allow uid=1 packet raw iface=no%d\n", i);
+        len += (size_t)snprintf(text + len, size - len, "allow uid=1 packet raw iface=yes\n");
+        src.text = text;
+        src.len = len;
+        ck_assert_int_eq(policy_compile(&src, 1, NULL, &p, &err), 0);
+        request_address_hint(p, &one, &req, hint, sizeof(hint));
+        ck_assert_str_eq(hint, "");
+        policy_free(p);
+        free(text);
 }
 END_TEST
 
@@ -529,7 +616,9 @@ Suite *make_request_suite(void)
         tcase_add_test(tc, test_request_fields);
         tcase_add_test(tc, test_request_filter);
         tcase_add_test(tc, test_request_seal);
-        tcase_add_test(tc, test_packet_iface_hint);
+        tcase_add_test(tc, test_address_hint);
+        tcase_add_test(tc, test_address_hint_can_hci);
+        tcase_add_test(tc, test_address_hint_bounded);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -662,9 +662,9 @@ static int conn_decide(struct conn *c, uint32_t id, const struct policy_request 
 
                 b->counters.denied[broker_family_from_af(pr->family)]++;
                 conn_record(AUDIT_DENIED, c, pr, what, NULL, EPERM, NULL);
-                /* A packet socket asked for without an interface: say
-                 * on which the rules would allow it. */
-                request_packet_iface_hint(b->policy, &peer, pr, hint, sizeof(hint));
+                /* A socket asked for without the address a bind() names
+                 * later: say on which the rules would allow it. */
+                request_address_hint(b->policy, &peer, pr, hint, sizeof(hint));
                 return conn_refuse(c, id, EPERM, "denied: no rule allows %s for uid %u (%zu rules in %zu file(s))%s%s",
                                    what, c->peer.uid, policy_n_rules(b->policy), policy_n_files(b->policy),
                                    hint[0] ? "; allowed on: " : "", hint);

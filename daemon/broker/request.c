@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <linux/can.h>
 #include <linux/can/j1939.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -402,39 +403,114 @@ void request_seal(struct request *r, const struct policy_rule *rule, uint32_t ge
                 *flags |= OPENER_OPEN_CLIENT_NETNS;
 }
 
-void request_packet_iface_hint(const policy *p, const struct policy_peer *peer,
-                               const struct policy_request *req, char *buf, size_t size)
+/* The hint's candidates, each tried as the request would be decided. */
+struct hint {
+        const policy *policy;
+        const struct policy_peer *peer;
+        char found[REQUEST_MAX_HINTS][IFNAMSIZ + 8];
+        size_t n_found;
+        unsigned budget;        /* policy_check() calls left */
+};
+
+/* Adds name when the request, with the address filled in (on), is one
+ * rule permits and the policy allows. */
+static void hint_try(struct hint *h, const struct policy_rule *rule,
+                     const struct policy_request *on, const char *name)
 {
-        const char *found[REQUEST_MAX_IFACE_HINTS];
-        size_t n_found = 0, used = 0;
+        const struct policy_rule *decided = NULL;
+
+        if (h->n_found == REQUEST_MAX_HINTS || h->budget == 0 || !policy_rule_permits(rule, on))
+                return;
+        h->budget--;
+        if (policy_check(h->policy, h->peer, on, &decided) != POLICY_VERDICT_ALLOW)
+                return;
+        for (size_t j = 0; j < h->n_found; j++)
+                if (streq(h->found[j], name))
+                        return;
+        snprintf(h->found[h->n_found++], sizeof(h->found[0]), "%s", name);
+}
+
+/* The iface= globs of a packet or CAN rule. */
+static void hint_ifaces(struct hint *h, const struct policy_rule *rule,
+                        const struct policy_request *req)
+{
+        for (uint32_t k = 0; k < rule->n_ifaces; k++) {
+                struct policy_request on = *req;
+
+                on.ifname = rule->ifaces[k];
+                hint_try(h, rule, &on, rule->ifaces[k]);
+        }
+}
+
+/* The controllers and channels of an HCI rule: "hci0", "hci2,user",
+ * "monitor", as a spec's address names them. */
+static void hint_hci(struct hint *h, const struct policy_rule *rule,
+                     const struct policy_request *req)
+{
+        uint32_t mask = rule->hci_channels ? rule->hci_channels : 1u << HCI_CHANNEL_RAW;
+
+        for (uint32_t c = 0; c < 32; c++) {
+                struct policy_request on = *req;
+                char name[IFNAMSIZ + 8];
+
+                if (!(mask & (1u << c)))
+                        continue;
+                on.has_channel = true;
+                on.channel = c;
+                if (c == HCI_CHANNEL_MONITOR || c == HCI_CHANNEL_CONTROL) {
+                        hint_try(h, rule, &on, c == HCI_CHANNEL_MONITOR ? "monitor" : "control");
+                        continue;
+                }
+                if (c != HCI_CHANNEL_RAW && c != HCI_CHANNEL_USER)
+                        continue;
+                on.has_dev = true;
+                /* Without dev=, any controller: hci0 stands for them. */
+                for (uint32_t i = 0; i < (rule->n_devs ? rule->n_devs : 1); i++) {
+                        uint64_t lo = rule->n_devs ? rule->devs[i].lo : 0;
+                        uint64_t hi = rule->n_devs ? rule->devs[i].hi : 0;
+
+                        for (uint64_t d = lo; d <= hi && d < REQUEST_MAX_HINTS; d++) {
+                                on.dev = (uint32_t)d;
+                                snprintf(name, sizeof(name), "hci%u%s", (unsigned)d,
+                                         c == HCI_CHANNEL_USER ? ",user" : "");
+                                hint_try(h, rule, &on, name);
+                        }
+                }
+        }
+}
+
+void request_address_hint(const policy *p, const struct policy_peer *peer,
+                          const struct policy_request *req, char *buf, size_t size)
+{
+        struct hint h = { .policy = p, .peer = peer, .budget = REQUEST_HINT_BUDGET };
+        bool ifaces, hci;
+        size_t used = 0;
 
         if (size == 0)
                 return;
         buf[0] = '\0';
-        if (!p || req->op != POLICY_OP_OPEN || req->family != AF_PACKET ||
-            (req->ifname && req->ifname[0]))
+        if (!p || req->op != POLICY_OP_OPEN)
+                return;
+        ifaces = (req->family == AF_PACKET || req->family == AF_CAN) &&
+                 !(req->ifname && req->ifname[0]);
+        hci = req->family == AF_BLUETOOTH && req->protocol == BTPROTO_HCI &&
+              !req->has_channel && !req->has_dev;
+        if (!ifaces && !hci)
                 return;
 
-        for (size_t i = 0; i < policy_n_rules(p) && n_found < REQUEST_MAX_IFACE_HINTS; i++) {
-                const struct policy_rule *rule = policy_get_rule(p, i), *decided = NULL;
+        for (size_t i = 0; i < policy_n_rules(p) && h.budget > 0; i++) {
+                const struct policy_rule *rule = policy_get_rule(p, i);
 
-                if (!rule->allow || rule->n_ifaces == 0)
+                if (!rule->allow || (rule->family != 0 && rule->family != req->family) ||
+                    !policy_rule_matches_peer(rule, peer))
                         continue;
-                for (uint32_t k = 0; k < rule->n_ifaces && n_found < REQUEST_MAX_IFACE_HINTS; k++) {
-                        struct policy_request on = *req;
-                        bool dup = false;
-
-                        on.ifname = rule->ifaces[k];
-                        if (policy_check(p, peer, &on, &decided) != POLICY_VERDICT_ALLOW)
-                                continue;
-                        for (size_t j = 0; j < n_found && !dup; j++)
-                                dup = streq(found[j], rule->ifaces[k]);
-                        if (!dup)
-                                found[n_found++] = rule->ifaces[k];
-                }
+                if (ifaces)
+                        hint_ifaces(&h, rule, req);
+                else
+                        hint_hci(&h, rule, req);
         }
-        for (size_t j = 0; j < n_found; j++) {
-                int w = snprintf(buf + used, size - used, "%s%s", j ? ", " : "", found[j]);
+        for (size_t j = 0; j < h.n_found; j++) {
+                int w = snprintf(buf + used, size - used, "%s%s", j ? ", " : "", h.found[j]);
 
                 if (w < 0 || (size_t)w >= size - used) {
                         buf[used] = '\0';

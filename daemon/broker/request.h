@@ -88,18 +88,24 @@ void request_seal(struct request *r, const struct policy_rule *rule, uint32_t ge
                   uint32_t seq);
 
 /*
- * For an OPEN of a packet socket without an interface that no rule
- * allows: the iface= globs of the rules that would allow it for peer on an
- * interface they name, deduplicated, as "va0, veth*" in buf (at most
- * REQUEST_MAX_IFACE_HINTS of them). Writes "" when there are none, or
- * when req is something else. The policy is consulted as for the
- * request itself (policy_check()), so a deny rule or another peer's rule
- * never shows; a glob that does not match its own text (eth[01]) is left
- * out.
+ * For an OPEN no rule allows that names no address a later bind() could
+ * name, where the rules would allow the socket on an address they name:
+ * those addresses, deduplicated, in buf, as "va0, veth*" (at most
+ * REQUEST_MAX_HINTS of them). They are
+ * - for a packet or CAN socket without an interface, the iface= globs;
+ * - for an HCI socket without a channel, "hci0", "hci2,user", "monitor"
+ *   (controllers past hci7 are not listed).
+ * Writes "" when there are none, or when req is something else. Each
+ * candidate is decided as the request itself would be (policy_check()),
+ * so a deny rule or another peer's rule never shows, and a glob that does
+ * not match its own text (eth[01]) is left out. At most
+ * REQUEST_HINT_BUDGET candidates that a rule of peer's permits are
+ * decided, whatever the policy's size.
  */
-#define REQUEST_MAX_IFACE_HINTS 8
-void request_packet_iface_hint(const policy *p, const struct policy_peer *peer,
-                               const struct policy_request *req, char *buf, size_t size);
+#define REQUEST_MAX_HINTS 8
+#define REQUEST_HINT_BUDGET 64
+void request_address_hint(const policy *p, const struct policy_peer *peer,
+                          const struct policy_request *req, char *buf, size_t size);
 
 /* "open", "bind", ...: the operation's name, for records. */
 const char *request_op_name(const SbRequest *req);
