@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -45,6 +46,17 @@ static const struct {
         { "raw icmp", SYS_socket, { AF_INET, SOCK_RAW, IPPROTO_ICMP }, SV_SOCKET },
         { "raw icmpv6", SYS_socket, { AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6 }, SV_SOCKET },
         { "raw, negative protocol", SYS_socket, { AF_INET, SOCK_RAW, (uint32_t)-1 }, SV_CONTINUE },
+        /* Every CAN and Bluetooth protocol: the supervisor decides. */
+        { "can raw", SYS_socket, { AF_CAN, SOCK_RAW, 1 }, SV_SOCKET },
+        { "can j1939", SYS_socket, { AF_CAN, SOCK_DGRAM | SOCK_CLOEXEC, 7 }, SV_SOCKET },
+        { "can, protocol 0", SYS_socket, { AF_CAN, SOCK_RAW, 0 }, SV_CONTINUE },
+        { "can, protocol 8", SYS_socket, { AF_CAN, SOCK_DGRAM, 8 }, SV_CONTINUE },
+        { "bluetooth l2cap", SYS_socket, { AF_BLUETOOTH, SOCK_SEQPACKET, 0 }, SV_SOCKET },
+        { "bluetooth hci", SYS_socket, { JUNK | AF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC, 1 },
+          SV_SOCKET },
+        { "bluetooth, protocol 9", SYS_socket, { AF_BLUETOOTH, SOCK_RAW, 9 }, SV_CONTINUE },
+        { "bluetooth, negative protocol", SYS_socket, { AF_BLUETOOTH, SOCK_RAW, (uint32_t)-1 },
+          SV_CONTINUE },
         { "tcp", SYS_socket, { AF_INET, SOCK_STREAM, 0 }, SV_CONTINUE },
         { "udp6", SYS_socket, { AF_INET6, SOCK_DGRAM, 0 }, SV_CONTINUE },
         { "ping socket", SYS_socket, { AF_INET, SOCK_DGRAM, IPPROTO_ICMP }, SV_CONTINUE },
@@ -53,7 +65,14 @@ static const struct {
         { "bind sockaddr_in", SYS_bind, { 3, 0x1000, sizeof(struct sockaddr_in) }, SV_BIND },
         { "bind sockaddr_in6", SYS_bind, { 3, 0x1000, sizeof(struct sockaddr_in6) }, SV_BIND },
         { "bind sockaddr_l2", SYS_bind, { 3, 0x1000, sizeof(struct sockaddr_l2) }, SV_BIND },
+        { "bind sockaddr_hci", SYS_bind, { 3, 0x1000, sizeof(struct sockaddr_hci) }, SV_BIND },
         { "bind sockaddr_un", SYS_bind, { 3, 0x1000, sizeof(struct sockaddr_un) }, SV_CONTINUE },
+        { "bind sockaddr_can", SYS_bind, { 3, 0x1000, 24 }, SV_CONTINUE },
+        /* A CAN placeholder's interface. */
+        { "SIOCGIFINDEX", SYS_ioctl, { 3, SIOCGIFINDEX, 0x1000 }, SV_IFINDEX },
+        { "SIOCGIFINDEX, junk high bits", SYS_ioctl, { 3, JUNK | SIOCGIFINDEX, 0x1000 }, SV_IFINDEX },
+        { "SIOCGIFNAME", SYS_ioctl, { 3, SIOCGIFNAME, 0x1000 }, SV_CONTINUE },
+        { "FIONREAD", SYS_ioctl, { 3, FIONREAD, 0x1000 }, SV_CONTINUE },
         { "bind short", SYS_bind, { 3, 0x1000, 2 }, SV_CONTINUE },
         { "SO_BINDTODEVICE", SYS_setsockopt, { 3, SOL_SOCKET, SO_BINDTODEVICE, 0x1000, 3 },
           SV_SETSOCKOPT },
@@ -101,10 +120,15 @@ END_TEST
 START_TEST(test_rules_match_classify)
 {
         for (size_t i = 0; i < sv_n_rules; i++) {
-                uint64_t args[6] = {};
+                /* An argument the rule does not test is one every call
+                 * may have: socket()'s protocol 1 is CAN_RAW's. */
+                uint64_t args[6] = { 0, 0, 1 };
 
-                for (unsigned k = 0; k < sv_rules[i].n_tests; k++)
-                        args[sv_rules[i].tests[k].arg] |= sv_rules[i].tests[k].value;
+                for (unsigned k = 0; k < sv_rules[i].n_tests; k++) {
+                        const struct sv_arg_test *t = &sv_rules[i].tests[k];
+
+                        args[t->arg] = (args[t->arg] & ~t->mask) | t->value;
+                }
                 ck_assert_msg(sv_classify(sv_rules[i].nr, args) != SV_CONTINUE, "rule %zu", i);
                 ck_assert_uint_le(sv_rules[i].n_tests, ELEMENTSOF(sv_rules[i].tests));
         }
@@ -152,6 +176,8 @@ START_TEST(test_bind_read_len)
                           sizeof(struct sockaddr_in6));
         ck_assert_uint_eq(sv_bind_read_len(sizeof(struct sockaddr_l2), 128),
                           sizeof(struct sockaddr_l2));
+        ck_assert_uint_eq(sv_bind_read_len(sizeof(struct sockaddr_hci), 128),
+                          sizeof(struct sockaddr_hci));
         ck_assert_uint_eq(sv_bind_read_len(sizeof(struct sockaddr_in6), 16), 0);
         ck_assert_uint_eq(sv_bind_read_len(110, 128), 0);
         ck_assert_uint_eq(sv_bind_read_len(0, 128), 0);
@@ -176,10 +202,11 @@ START_TEST(test_placeholders)
         int one = 1;
 
         memset(&t, 0, sizeof(t));
-        p = sb_placeholder_add(&t, 7, 100, SOCK_RAW, 0x88b5);
+        p = sb_placeholder_add(&t, 7, 100, AF_PACKET, SOCK_RAW, 0x88b5);
         ck_assert_ptr_eq(sb_placeholder_find(&t, 7, 100), p);
         ck_assert_ptr_null(sb_placeholder_find(&t, 8, 100));   /* another filesystem */
         ck_assert_ptr_null(sb_placeholder_find(&t, 7, 101));
+        ck_assert_int_eq(p->family, AF_PACKET);
         ck_assert_int_eq(p->type, SOCK_RAW);
         ck_assert_uint_eq(p->protocol, 0x88b5);
 
@@ -199,9 +226,12 @@ START_TEST(test_placeholders)
 
         /* Full: the oldest gives way, and only it. */
         for (uint64_t i = 0; i < SB_MAX_PLACEHOLDERS; i++)
-                sb_placeholder_add(&t, 7, 1000 + i, SOCK_RAW, 0);
-        q = sb_placeholder_add(&t, 7, 5000, SOCK_DGRAM, 0);
+                sb_placeholder_add(&t, 7, 1000 + i, AF_PACKET, SOCK_RAW, 0);
+        q = sb_placeholder_add(&t, 7, 5000, AF_CAN, SOCK_DGRAM, 2);
         ck_assert_ptr_eq(sb_placeholder_find(&t, 7, 5000), q);
+        ck_assert_int_eq(q->family, AF_CAN);
+        ck_assert_int_eq(q->type, SOCK_DGRAM);
+        ck_assert_uint_eq(q->protocol, 2);
         ck_assert_int_eq(q->n_options, 0);
         ck_assert_ptr_null(sb_placeholder_find(&t, 7, 1000));
         for (uint64_t i = 1; i < SB_MAX_PLACEHOLDERS; i++)

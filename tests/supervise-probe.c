@@ -32,6 +32,12 @@
  *                     address's port between 80 and 81; every bind must
  *                     end on port 80 or fail, never on 81
  *   emfile            a raw ICMP socket with the descriptor table full
+ *   hci DEV raw       an HCI socket bound to controller DEV (a number) on
+ *                     the raw channel; Read_BD_ADDR sent on it and its
+ *                     Command Complete read: "hci DEV: address A"
+ *   hci none monitor  an HCI socket bound to the monitor channel; the New
+ *                     Index packets the kernel sends at bind, within 5 s:
+ *                     "monitor: new index I address A" for each
  *   no-seccomp CMD [ARG...]
  *                     executes CMD where seccomp(2) fails with ENOSYS, as on
  *                     a kernel without it
@@ -408,6 +414,75 @@ static int cmd_emfile(void)
         return errno == EMFILE ? 0 : 1;
 }
 
+/* Bluetooth addresses go over the air, and in HCI, least significant
+ * byte first. */
+static void print_bdaddr(const uint8_t *b)
+{
+        printf("%02X:%02X:%02X:%02X:%02X:%02X", b[5], b[4], b[3], b[2], b[1], b[0]);
+}
+
+static int cmd_hci(const char *dev, const char *channel)
+{
+        struct {
+                uint16_t family, dev, channel;
+        } sa = { AF_BLUETOOTH, 0xffff, 0 };
+        struct {
+                uint32_t type_mask;
+                uint32_t event_mask[2];
+                uint16_t opcode;
+        } filter = { 1u << 4, { 1u << 0x0e, 0 }, 0 };
+        static const uint8_t read_bd_addr[] = { 0x01, 0x09, 0x10, 0x00 };
+        bool monitor = !strcmp(channel, "monitor");
+        uint8_t buf[300];
+        int fd, seen = 0;
+
+        if (!monitor)
+                sa.dev = (uint16_t)atoi(dev);
+        sa.channel = monitor ? 2 : 0;
+        fd = sys_socket(AF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC, 1);
+        if (fd < 0)
+                return fail("socket");
+        if (sys_bind(fd, &sa, sizeof(sa)) < 0)
+                return fail("bind");
+        if (!monitor) {
+                /* SOL_HCI, HCI_FILTER: events, Command Complete only. */
+                if (setsockopt(fd, 0, 2, &filter, sizeof(filter)) < 0)
+                        return fail("HCI_FILTER");
+                if (write(fd, read_bd_addr, sizeof(read_bd_addr)) != (ssize_t)sizeof(read_bd_addr))
+                        return fail("write");
+        }
+        for (;;) {
+                struct pollfd p = { fd, POLLIN, 0 };
+                ssize_t n;
+
+                if (poll(&p, 1, 5000) <= 0)
+                        break;
+                n = read(fd, buf, sizeof(buf));
+                if (n < 0)
+                        return fail("read");
+                /* Monitor: opcode, index, length; New Index is opcode 0,
+                 * with type, bus, the address and a name. */
+                if (monitor && n >= 6 + 8 && buf[0] == 0 && buf[1] == 0) {
+                        printf("monitor: new index %u address ", buf[2] | buf[3] << 8);
+                        print_bdaddr(buf + 6 + 2);
+                        printf("\n");
+                        seen++;
+                }
+                /* Event 0x0e for opcode 0x1009: status, then the address. */
+                if (!monitor && n >= 13 && buf[0] == 0x04 && buf[1] == 0x0e &&
+                    buf[4] == 0x09 && buf[5] == 0x10) {
+                        printf("hci %s: status 0x%02x address ", dev, buf[6]);
+                        print_bdaddr(buf + 7);
+                        printf("\n");
+                        return buf[6] == 0 ? 0 : 1;
+                }
+        }
+        if (seen > 0)
+                return 0;
+        printf("hci %s %s: nothing within 5 s\n", dev, channel);
+        return 1;
+}
+
 static int cmd_no_seccomp(char **cmd)
 {
         struct sock_filter f[] = {
@@ -451,6 +526,9 @@ int main(int argc, char **argv)
                 return cmd_emfile();
         if (!strcmp(cmd, "no-seccomp") && argc >= 3)
                 return cmd_no_seccomp(argv + 2);
-        fprintf(stderr, "usage: supervise-probe socket|ping|capture|filtered|unbound|bind|mark|bind-race|emfile|no-seccomp ...\n");
+        if (!strcmp(cmd, "hci") && argc == 4 &&
+            (!strcmp(argv[3], "raw") || !strcmp(argv[3], "monitor")))
+                return cmd_hci(argv[2], argv[3]);
+        fprintf(stderr, "usage: supervise-probe socket|ping|capture|filtered|unbound|bind|mark|bind-race|emfile|no-seccomp|hci ...\n");
         return 2;
 }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -28,20 +29,29 @@
 #define BIND_LEN(n) { SYS_bind, 1, { { 2, LOW32, (n) } } }
 #define SOCKOPT(name) { SYS_setsockopt, 2, { { 1, LOW32, SOL_SOCKET }, { 2, LOW32, (name) } } }
 #define SOCKOPT_LEVEL(level) { SYS_setsockopt, 1, { { 1, LOW32, (level) } } }
+#define IOCTL(cmd) { SYS_ioctl, 1, { { 1, LOW32, (cmd) } } }
 #define GETSOCKOPT_LEVEL(level) { SYS_getsockopt, 1, { { 1, LOW32, (level) } } }
 
 /*
  * socket(): the families and types whose creation needs CAP_NET_RAW,
- * which the broker creates. CAN and Bluetooth sockets need an address
- * that socket() does not carry; sb_open() and `sockbroker open` serve
- * them.
+ * which the broker creates; and every CAN and Bluetooth socket, which
+ * needs no privilege but may need reach: Bluetooth sockets exist only in
+ * the host's network namespace, and a CAN socket in a namespace without a
+ * CAN interface reaches no bus. The supervisor decides which of those the
+ * kernel makes (tools/supervise.c).
  *
  * bind(): a filter cannot read the address, so a bind notifies by its
  * length, that of the addresses whose binding may need a privilege
- * (sockaddr_in, sockaddr_in6, sockaddr_l2); the supervisor then binds
- * the socket itself, as the caller would, and asks the broker only when
- * the kernel says EACCES. And sockaddr_ll's, for a placeholder packet
- * socket, whose bind names the interface.
+ * (sockaddr_in, sockaddr_in6, sockaddr_l2, sockaddr_hci, whose monitor and
+ * user channels do); the supervisor then binds the socket itself, as the
+ * caller would, and asks the broker only when the kernel refuses for want
+ * of a privilege. And sockaddr_ll's, for a placeholder packet socket,
+ * whose bind names the interface; sockaddr_hci's names a placeholder HCI
+ * socket's controller and channel.
+ *
+ * ioctl(SIOCGIFINDEX): on a placeholder CAN socket it names the
+ * interface; the broker's socket takes the placeholder's place and the
+ * kernel then answers the ioctl on it, in the host's namespace.
  *
  * setsockopt(): the SOL_SOCKET options the kernel refuses without
  * CAP_NET_RAW or CAP_NET_ADMIN, SO_ATTACH_FILTER and SO_DETACH_FILTER
@@ -56,10 +66,14 @@ const struct sv_rule sv_rules[] = {
         SOCKET_FAMILY(AF_PACKET),
         SOCKET_RAW(AF_INET),
         SOCKET_RAW(AF_INET6),
+        SOCKET_FAMILY(AF_CAN),
+        SOCKET_FAMILY(AF_BLUETOOTH),
         BIND_LEN(sizeof(struct sockaddr_in)),
         BIND_LEN(sizeof(struct sockaddr_in6)),
         BIND_LEN(sizeof(struct sockaddr_l2)),
         BIND_LEN(sizeof(struct sockaddr_ll)),
+        BIND_LEN(sizeof(struct sockaddr_hci)),
+        IOCTL(SIOCGIFINDEX),
         SOCKOPT(SO_BINDTODEVICE),
         SOCKOPT(SO_MARK),
         SOCKOPT(SO_PRIORITY),
@@ -102,6 +116,11 @@ enum sv_action sv_classify(int nr, const uint64_t args[6])
                         return SV_CONTINUE;
                 if ((uint32_t)args[1] & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC))
                         return SV_CONTINUE;
+                /* CAN_RAW to CAN_J1939; BTPROTO_L2CAP to BTPROTO_ISO. */
+                if ((uint32_t)args[0] == AF_CAN && ((int32_t)args[2] < 1 || (int32_t)args[2] > 7))
+                        return SV_CONTINUE;
+                if ((uint32_t)args[0] == AF_BLUETOOTH && (int32_t)args[2] > 8)
+                        return SV_CONTINUE;
                 return SV_SOCKET;
         case SYS_bind:
                 return SV_BIND;
@@ -113,6 +132,8 @@ enum sv_action sv_classify(int nr, const uint64_t args[6])
                 return (int32_t)args[2] == SO_DETACH_FILTER ? SV_DETACH_FILTER : SV_SETSOCKOPT;
         case SYS_getsockopt:
                 return SV_PACKET_GETOPT;
+        case SYS_ioctl:
+                return SV_IFINDEX;
         default:
                 return SV_CONTINUE;
         }
@@ -150,7 +171,8 @@ size_t sv_bind_read_len(uint64_t addrlen, size_t size)
         uint32_t len = (uint32_t)addrlen;
 
         if (len != sizeof(struct sockaddr_in) && len != sizeof(struct sockaddr_in6) &&
-            len != sizeof(struct sockaddr_l2) && len != sizeof(struct sockaddr_ll))
+            len != sizeof(struct sockaddr_l2) && len != sizeof(struct sockaddr_ll) &&
+            len != sizeof(struct sockaddr_hci))
                 return 0;
         return len <= size ? len : 0;
 }

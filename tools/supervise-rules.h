@@ -44,6 +44,7 @@ enum sv_action {
         SV_DETACH_FILTER,       /* back to the broker's lock, or ENOENT when it is alone */
         SV_PACKET_OPTION,       /* SOL_PACKET: held for a placeholder, else the kernel's */
         SV_PACKET_GETOPT,       /* getsockopt(SOL_PACKET): EPERM for a placeholder */
+        SV_IFINDEX,             /* ioctl(SIOCGIFINDEX): names a placeholder CAN socket's interface */
 };
 
 /*

@@ -63,10 +63,12 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/can.h>
 #include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <poll.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -89,6 +91,7 @@
 #include "client-lib/broker/refilter.h"
 #include "client-lib/broker/refusal.h"
 #include "client-lib/broker/spec.h"
+#include "common/bt.h"
 #include "common/fdmsg.h"
 #include "common/util.h"
 #include "sockbroker/sockbroker.h"
@@ -474,6 +477,65 @@ static bool install_in_place(struct supervisor *s, const struct seccomp_notif *n
         return false;
 }
 
+/* Whether this network namespace has a CAN interface (ARPHRD_CAN). One
+ * that cannot be told is taken to have one: the kernel then decides. */
+static bool netns_has_can(void)
+{
+        struct if_nameindex *ifs = if_nameindex();
+        _cleanup_close_ int fd = -1;
+        bool found = false;
+
+        if (!ifs)
+                return true;
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        for (const struct if_nameindex *i = ifs; i->if_index != 0 && !found; i++) {
+                struct ifreq ifr = {};
+
+                snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", i->if_name);
+                found = fd < 0 || (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0 &&
+                                   ifr.ifr_hwaddr.sa_family == ARPHRD_CAN);
+        }
+        if_freenameindex(ifs);
+        return found;
+}
+
+/*
+ * A CAN or Bluetooth socket needs no privilege to be made, but it may
+ * need reach. Bluetooth sockets exist only in the host's network
+ * namespace (elsewhere socket() says EAFNOSUPPORT), a raw L2CAP socket
+ * needs CAP_NET_RAW, and a CAN socket in a namespace without a CAN
+ * interface reaches no bus. The supervisor, in the caller's namespace and
+ * with its identity (caller_served()), makes the same socket: when that
+ * works, and for CAN the namespace has a CAN interface, the kernel makes
+ * the caller's own; so it does when it fails for a reason the broker does
+ * not change. True in those cases.
+ */
+static bool kernel_reaches(int family, int type, int protocol)
+{
+        _cleanup_close_ int fd = socket(family, (type & ~SOCK_NONBLOCK) | SOCK_CLOEXEC, protocol);
+
+        if (fd < 0)
+                return errno != EAFNOSUPPORT && errno != EPERM && errno != EACCES;
+        return family != AF_CAN || netns_has_can();
+}
+
+/* Whether a socket of spec the broker refused may be granted once a later
+ * call names its address: a packet or CAN_RAW socket without an
+ * interface, an HCI socket without a channel. */
+static bool placeholder_waits(const struct sb_spec *spec)
+{
+        switch (spec->family) {
+        case AF_PACKET:
+                return !spec->ifname[0];
+        case AF_CAN:
+                return spec->protocol == CAN_RAW && !spec->ifname[0];
+        case AF_BLUETOOTH:
+                return spec->protocol == BTPROTO_HCI && !spec->has_channel;
+        default:
+                return false;
+        }
+}
+
 static void serve_socket(struct supervisor *s, const struct seccomp_notif *n)
 {
         int family = (int)n->data.args[0], type = (int)n->data.args[1];
@@ -484,6 +546,7 @@ static void serve_socket(struct supervisor *s, const struct seccomp_notif *n)
         int fd, r;
 
         if (!caller_served(s, n, -1, NULL, NULL) ||
+            ((family == AF_CAN || family == AF_BLUETOOTH) && kernel_reaches(family, type, protocol)) ||
             sb_spec_from_socket(family, type, protocol, s->opt->iface, &spec) < 0) {
                 respond_continue(s, n->id);
                 return;
@@ -493,11 +556,15 @@ static void serve_socket(struct supervisor *s, const struct seccomp_notif *n)
         snprintf(call, sizeof(call), "socket(%s)", what);
 
         fd = sb_client_open(&spec, type & SOCK_NONBLOCK);
-        if ((fd == -EPERM || fd == -EACCES) && family == AF_PACKET && !spec.ifname[0] &&
+        if ((fd == -EPERM || fd == -EACCES) && placeholder_waits(&spec) &&
             (r = sb_placeholder_new(s->placeholders, &spec, type)) >= 0) {
-                /* Perhaps granted on the interface bind() will name. */
-                debug(s, "%s by pid %d: no unbound packet socket for this user; a placeholder "
-                      "until bind() names the interface", call, (int)n->pid);
+                /* Perhaps granted on the address a later call names. */
+                debug(s, "%s by pid %d: none for this user without %s; a placeholder until %s",
+                      call, (int)n->pid,
+                      family == AF_BLUETOOTH ? "a controller and channel" : "an interface",
+                      family == AF_PACKET ? "bind() names the interface" :
+                      family == AF_CAN ? "ioctl(SIOCGIFINDEX) names the interface" :
+                      "bind() names them");
                 fd = r;
         } else
                 debug_broker(s, (pid_t)n->pid, call, fd);
@@ -517,6 +584,63 @@ static void serve_socket(struct supervisor *s, const struct seccomp_notif *n)
         safe_close(fd);
 }
 
+/* The placeholder our copy fd of a caller's descriptor is, if it is one
+ * of family. */
+static struct sb_placeholder *placeholder_of(struct supervisor *s, int fd, int family)
+{
+        struct sb_placeholder *p = sb_placeholder_of(s->placeholders, fd);
+
+        return p && p->family == family ? p : NULL;
+}
+
+/*
+ * ioctl(SIOCGIFINDEX) on a placeholder CAN socket names its interface,
+ * as a CAN program does before bind() (candump, Python's socket module):
+ * the broker's socket on it takes the placeholder's number, and the
+ * kernel then answers the ioctl on that socket, in its namespace. On any
+ * other descriptor it is the kernel's.
+ */
+static void serve_ifindex(struct supervisor *s, const struct seccomp_notif *n)
+{
+        _cleanup_close_ int fd = -1, granted = -1;
+        char ifname[IFNAMSIZ], what[SB_SPEC_MAX], why[SB_PROTO_MAX_REASON];
+        struct sb_placeholder *p;
+        struct sb_spec spec;
+        pid_t tgid = 0;
+
+        if (!caller_served(s, n, (int)n->data.args[0], &fd, &tgid) ||
+            !(p = placeholder_of(s, fd, AF_CAN)) ||
+            !caller_copy((pid_t)n->pid, n->data.args[2], ifname, sizeof(ifname))) {
+                respond_continue(s, n->id);
+                return;
+        }
+        ifname[IFNAMSIZ - 1] = '\0';
+        if (!notif_valid(s, n->id))
+                return;
+        if (sb_spec_from_socket(AF_CAN, p->type, p->protocol, ifname, &spec) < 0 ||
+            sb_spec_format(&spec, what, sizeof(what)) < 0) {
+                respond_continue(s, n->id);
+                return;
+        }
+        granted = sb_placeholder_open_spec(p, fd, &spec, why, sizeof(why));
+        if (granted < 0) {
+                /* On the placeholder the kernel says ENODEV, as for a
+                 * CAN socket where no such interface is. */
+                debug(s, "ioctl(SIOCGIFINDEX) naming %s by pid %d: %s; the kernel answers the call",
+                      what, (int)n->pid, why[0] ? why : sb_broker_message()[0] ?
+                      sb_broker_message() : strerror(-granted));
+                respond_continue(s, n->id);
+                return;
+        }
+        if (!install_in_place(s, n, granted, tgid))
+                return;
+        sb_placeholder_remove(p);
+        if (s->opt->debug >= 2)
+                debug(s, "ioctl(SIOCGIFINDEX) naming %s by pid %d: granted%s%s", what, (int)n->pid,
+                      sb_broker_rule()[0] ? " by " : "", sb_broker_rule());
+        respond_continue(s, n->id);
+}
+
 /*
  * bind() of a placeholder names the interface: the broker's socket for
  * it, with what the program set on the placeholder, takes the
@@ -532,7 +656,8 @@ static void serve_bind_packet(struct supervisor *s, const struct seccomp_notif *
         struct sb_placeholder *p;
         pid_t tgid = 0;
 
-        if (!caller_served(s, n, (int)n->data.args[0], &fd, &tgid) || !(p = sb_placeholder_of(s->placeholders, fd))) {
+        if (!caller_served(s, n, (int)n->data.args[0], &fd, &tgid) ||
+            !(p = placeholder_of(s, fd, AF_PACKET))) {
                 respond_continue(s, n->id);
                 return;
         }
@@ -555,6 +680,76 @@ static void serve_bind_packet(struct supervisor *s, const struct seccomp_notif *
         respond(s, n->id, 0, 0, false);
 }
 
+/*
+ * bind() of an HCI socket names its controller and channel. A
+ * placeholder's, or that of the program's own socket where the kernel
+ * refuses the channel for want of a privilege (monitor: CAP_NET_RAW;
+ * user: CAP_NET_ADMIN): the broker's socket bound there takes its number,
+ * and the bind returns 0. Any other is the program's own bind.
+ */
+static void serve_bind_hci(struct supervisor *s, const struct seccomp_notif *n,
+                           const struct sockaddr_hci *sa)
+{
+        _cleanup_close_ int fd = -1, granted = -1;
+        char what[SB_SPEC_MAX], why[SB_PROTO_MAX_REASON];
+        struct sb_placeholder *p;
+        struct sb_spec spec;
+        int type = SOCK_RAW, protocol = -1;
+        socklen_t len = sizeof(int);
+        pid_t tgid = 0;
+
+        if (!caller_served(s, n, (int)n->data.args[0], &fd, &tgid)) {
+                respond_continue(s, n->id);
+                return;
+        }
+        p = placeholder_of(s, fd, AF_BLUETOOTH);
+        if (!p) {
+                if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) < 0 ||
+                    protocol != BTPROTO_HCI || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0) {
+                        respond_continue(s, n->id);
+                        return;
+                }
+                /* As an unprivileged process would: done, or refused
+                 * for a reason no privilege changes. */
+                if (bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0) {
+                        respond(s, n->id, 0, 0, false);
+                        return;
+                }
+                if (errno != EPERM) {
+                        respond(s, n->id, errno, 0, false);
+                        return;
+                }
+        }
+        spec = (struct sb_spec) {
+                .family = AF_BLUETOOTH,
+                .type = p ? p->type : type,
+                .protocol = BTPROTO_HCI,
+                .has_dev = sa->hci_dev != HCI_DEV_NONE,
+                .dev = sa->hci_dev != HCI_DEV_NONE ? sa->hci_dev : 0,
+                .has_channel = true,
+                .channel = sa->hci_channel,
+        };
+        if (sb_spec_format(&spec, what, sizeof(what)) < 0)
+                snprintf(what, sizeof(what), "bluetooth/raw/hci");
+        granted = sb_placeholder_open_spec(p, fd, &spec, why, sizeof(why));
+        if (granted < 0) {
+                debug(s, "bind(%s) by pid %d: %s; %s", what, (int)n->pid,
+                      why[0] ? why : sb_broker_message()[0] ? sb_broker_message() :
+                      strerror(-granted), p ? "EPERM" : "the kernel answers the call");
+                /* What the kernel says to an HCI bind it refuses. */
+                respond(s, n->id, EPERM, 0, false);
+                return;
+        }
+        if (!install_in_place(s, n, granted, tgid))
+                return;
+        if (p)
+                sb_placeholder_remove(p);
+        if (s->opt->debug >= 2)
+                debug(s, "bind(%s) by pid %d: granted%s%s", what, (int)n->pid,
+                      sb_broker_rule()[0] ? " by " : "", sb_broker_rule());
+        respond(s, n->id, 0, 0, false);
+}
+
 static void serve_bind(struct supervisor *s, const struct seccomp_notif *n)
 {
         struct sockaddr_storage ss = {};
@@ -569,6 +764,10 @@ static void serve_bind(struct supervisor *s, const struct seccomp_notif *n)
         }
         if (ss.ss_family == AF_PACKET && len == sizeof(struct sockaddr_ll)) {
                 serve_bind_packet(s, n, (const struct sockaddr_ll *)&ss);
+                return;
+        }
+        if (ss.ss_family == AF_BLUETOOTH && len == sizeof(struct sockaddr_hci)) {
+                serve_bind_hci(s, n, (const struct sockaddr_hci *)&ss);
                 return;
         }
         if ((ss.ss_family != AF_INET && ss.ss_family != AF_INET6 && ss.ss_family != AF_BLUETOOTH) ||
@@ -731,7 +930,8 @@ static void serve_packet_option(struct supervisor *s, const struct seccomp_notif
         _cleanup_close_ int fd = -1;
         struct sb_placeholder *p;
 
-        if (!caller_served(s, n, (int)n->data.args[0], &fd, NULL) || !(p = sb_placeholder_of(s->placeholders, fd))) {
+        if (!caller_served(s, n, (int)n->data.args[0], &fd, NULL) ||
+            !(p = placeholder_of(s, fd, AF_PACKET))) {
                 respond_continue(s, n->id);
                 return;
         }
@@ -753,7 +953,8 @@ static void serve_packet_getopt(struct supervisor *s, const struct seccomp_notif
         _cleanup_close_ int fd = -1;
         struct sb_placeholder *p;
 
-        if (!caller_served(s, n, (int)n->data.args[0], &fd, NULL) || !(p = sb_placeholder_of(s->placeholders, fd))) {
+        if (!caller_served(s, n, (int)n->data.args[0], &fd, NULL) ||
+            !(p = placeholder_of(s, fd, AF_PACKET))) {
                 respond_continue(s, n->id);
                 return;
         }
@@ -803,6 +1004,9 @@ static void serve_one(struct supervisor *s)
                 break;
         case SV_PACKET_GETOPT:
                 serve_packet_getopt(s, n);
+                break;
+        case SV_IFINDEX:
+                serve_ifindex(s, n);
                 break;
         case SV_CONTINUE:
         default:

@@ -211,7 +211,8 @@ int sb_client_open_filter(const struct sb_spec *spec, int sock_flags,
 
         switch (spec->family) {
         case AF_CAN:
-                can.ifname = ifname;
+                /* None: every interface, as a CAN socket bound to ifindex 0. */
+                can.ifname = ifname[0] ? ifname : NULL;
                 can.has_rx_id = can.has_tx_id = spec->has_can_ids;
                 can.rx_id = spec->rx_id;
                 can.tx_id = spec->tx_id;

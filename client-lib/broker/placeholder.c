@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * placeholder.c - the table of placeholder packet sockets
+ * placeholder.c - the table of placeholder sockets
  * (client-lib/broker/placeholder.h). Pure.
  */
 #include "config.h"
@@ -12,7 +12,7 @@
 #include "client-lib/broker/placeholder.h"
 
 struct sb_placeholder *sb_placeholder_add(struct sb_placeholders *t, uint64_t dev, uint64_t ino,
-                                          int type, uint16_t protocol)
+                                          int family, int type, uint16_t protocol)
 {
         struct sb_placeholder *p = &t->slot[0];
 
@@ -26,7 +26,7 @@ struct sb_placeholder *sb_placeholder_add(struct sb_placeholders *t, uint64_t de
         }
         *p = (struct sb_placeholder) {
                 .used = true, .dev = dev, .ino = ino, .seq = t->next_seq++,
-                .type = type, .protocol = protocol,
+                .family = family, .type = type, .protocol = protocol,
         };
         return p;
 }

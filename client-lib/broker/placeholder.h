@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * placeholder.h - the table of placeholder packet sockets. Pure.
+ * placeholder.h - the table of placeholder sockets. Pure.
  */
 #pragma once
 
@@ -15,9 +15,12 @@
  * placeholder (an AF_UNIX socket) from socket(), hold the SOL_PACKET
  * options the program sets on it, and at bind() ask the broker for the
  * socket on the interface named, which takes the placeholder's number
- * (client-lib/broker/refilter.h). The table knows each
- * placeholder by its socket inode; it is bounded, and the oldest entry
- * gives way (its program gets EPERM at bind, as without the broker).
+ * (client-lib/broker/refilter.h). The supervisor does the same for a CAN
+ * socket, whose interface the program names at its SIOCGIFINDEX ioctl,
+ * and for an HCI socket, whose controller and channel bind() names. The
+ * table knows each placeholder by its socket inode; it is bounded, and
+ * the oldest entry gives way (its program gets EPERM at bind, as without
+ * the broker).
  */
 #define SB_MAX_PLACEHOLDERS 64
 #define SB_MAX_HELD_OPTIONS 16
@@ -33,9 +36,10 @@ struct sb_placeholder {
         bool used;
         uint64_t dev, ino;      /* the placeholder socket's identity */
         uint64_t seq;           /* age, for eviction */
-        int type;               /* SOCK_RAW or SOCK_DGRAM */
-        uint16_t protocol;      /* socket()'s EtherType, host order */
-        char allowed_on[96];    /* the broker's "allowed on:" list, for messages */
+        int family;             /* AF_PACKET, AF_CAN or AF_BLUETOOTH */
+        int type;               /* socket()'s, without SOCK_NONBLOCK and SOCK_CLOEXEC */
+        uint16_t protocol;      /* socket()'s: an EtherType in host order for AF_PACKET */
+        char allowed_on[128];   /* the broker's "allowed on:" list, for messages */
         unsigned n_options;
         struct sb_held_option options[SB_MAX_HELD_OPTIONS];
 };
@@ -48,7 +52,7 @@ struct sb_placeholders {
 /* A new entry for the socket (dev, ino), in a free slot or in place of
  * the oldest. Never fails. */
 struct sb_placeholder *sb_placeholder_add(struct sb_placeholders *t, uint64_t dev, uint64_t ino,
-                                          int type, uint16_t protocol);
+                                          int family, int type, uint16_t protocol);
 /* The entry of socket (dev, ino), or NULL. */
 struct sb_placeholder *sb_placeholder_find(struct sb_placeholders *t, uint64_t dev, uint64_t ino);
 void sb_placeholder_remove(struct sb_placeholder *p);

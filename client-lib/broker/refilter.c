@@ -473,7 +473,7 @@ int sb_placeholder_new(struct sb_placeholders *t, const struct sb_spec *spec, in
         uint64_t dev, ino;
         int r;
 
-        /* No rule allows the user a packet socket on any interface: no
+        /* No rule allows the user such a socket on any address: no
          * bind() would be granted either. */
         if (!on)
                 return -EPERM;
@@ -484,7 +484,7 @@ int sb_placeholder_new(struct sb_placeholders *t, const struct sb_spec *spec, in
         r = socket_identity(fd, &dev, &ino);
         if (r < 0)
                 return r;
-        p = sb_placeholder_add(t, dev, ino, spec->type, (uint16_t)spec->protocol);
+        p = sb_placeholder_add(t, dev, ino, spec->family, spec->type, (uint16_t)spec->protocol);
         snprintf(p->allowed_on, sizeof(p->allowed_on), "%s", on + strlen(mark));
         return TAKE_FD(fd);
 }
@@ -499,27 +499,55 @@ struct sb_placeholder *sb_placeholder_of(struct sb_placeholders *t, int fd)
 }
 
 /*
- * Moves what the program set on the placeholder `from` onto `to`, the
- * socket that replaces it: the held SOL_PACKET options in order, then
+ * Moves what the program set on `from` onto `to`, the socket that
+ * replaces it: placeholder p's held SOL_PACKET options in order, then
  * each SOL_SOCKET option of sb_refilter_options whose value differs from
- * a fresh placeholder's. (Its filter went with the request for `to`.)
+ * that of a fresh socket of from's kind. (A filter went with the request
+ * for `to`.)
  */
 static int placeholder_replay(const struct sb_placeholder *p, int from, int to, char *why,
                               size_t why_size)
 {
         _cleanup_close_ int fresh = -1;
+        int family = AF_UNIX, type = SOCK_DGRAM, protocol = 0;
+        socklen_t len = sizeof(int);
 
-        for (unsigned i = 0; i < p->n_options; i++) {
+        for (unsigned i = 0; p && i < p->n_options; i++) {
                 const struct sb_held_option *o = &p->options[i];
 
                 if (setsockopt(to, SOL_PACKET, o->name, o->value, o->len) < 0)
                         return fail_why(why, why_size, "SOL_PACKET option %d set before bind(): %m",
                                         o->name);
         }
-        fresh = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (!p && (getsockopt(from, SOL_SOCKET, SO_DOMAIN, &family, &len) < 0 ||
+                   getsockopt(from, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+                   getsockopt(from, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) < 0))
+                return fail_why(why, why_size, "the socket's kind: %m");
+        fresh = socket(family, type | SOCK_CLOEXEC, protocol);
         if (fresh < 0)
-                return negative_errno();
+                return fail_why(why, why_size, "a socket of its kind to compare with: %m");
         return carry_socket_options(from, to, fresh, why, why_size);
+}
+
+/* The broker's socket of spec, with filter, and what the program set on
+ * fd moved onto it. */
+static int placeholder_grant(const struct sb_placeholder *p, int fd, const struct sb_spec *spec,
+                             const struct sock_filter *filter, size_t n_filter, char *why,
+                             size_t why_size)
+{
+        _cleanup_close_ int granted = -1;
+        int fl, r;
+
+        why[0] = '\0';
+        fl = fcntl(fd, F_GETFL);
+        granted = sb_client_open_filter(spec, fl >= 0 && (fl & O_NONBLOCK) ? SOCK_NONBLOCK : 0,
+                                        filter, n_filter);
+        if (granted < 0)
+                return granted;
+        r = placeholder_replay(p, fd, granted, why, why_size);
+        if (r < 0)
+                return r;
+        return TAKE_FD(granted);
 }
 
 int sb_placeholder_open(const struct sb_placeholder *p, int fd, const struct sockaddr_ll *ll,
@@ -528,9 +556,7 @@ int sb_placeholder_open(const struct sb_placeholder *p, int fd, const struct soc
         struct sock_filter filter[SB_PROTO_MAX_FILTER];
         socklen_t n_filter = ELEMENTSOF(filter);
         char ifname[IF_NAMESIZE], what[SB_SPEC_MAX];
-        _cleanup_close_ int granted = -1;
         struct sb_spec spec;
-        int fl, r;
 
         why[0] = '\0';
         snprintf(call, call_size, "bind(packet)");
@@ -552,13 +578,11 @@ int sb_placeholder_open(const struct sb_placeholder *p, int fd, const struct soc
          * the broker's confinement (SO_GET_FILTER counts instructions). */
         if (getsockopt(fd, SOL_SOCKET, SO_GET_FILTER, filter, &n_filter) < 0)
                 n_filter = 0;
-        fl = fcntl(fd, F_GETFL);
-        granted = sb_client_open_filter(&spec, fl >= 0 && (fl & O_NONBLOCK) ? SOCK_NONBLOCK : 0,
-                                        filter, n_filter);
-        if (granted < 0)
-                return granted;
-        r = placeholder_replay(p, fd, granted, why, why_size);
-        if (r < 0)
-                return r;
-        return TAKE_FD(granted);
+        return placeholder_grant(p, fd, &spec, filter, n_filter, why, why_size);
+}
+
+int sb_placeholder_open_spec(const struct sb_placeholder *p, int fd, const struct sb_spec *spec,
+                             char *why, size_t why_size)
+{
+        return placeholder_grant(p, fd, spec, NULL, 0, why, why_size);
 }

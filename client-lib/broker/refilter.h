@@ -72,14 +72,14 @@ extern const size_t sb_refilter_n_options;
 
 /*
  * Placeholders (client-lib/broker/placeholder.h). sb_placeholder_new()
- * makes one for a packet socket of spec and socket()'s type (for its
- * SOCK_NONBLOCK): an AF_UNIX datagram socket, which takes the interface
- * ioctls (SIOCGIFINDEX, SIOCGIFHWADDR) that come before bind() and
- * SOL_SOCKET options, shut down both ways, so a program that reads it
- * without binding it ends at once rather than waits forever; entered in
- * t with the "allowed on:" list of the broker's last refusal. Returns
- * its descriptor, close-on-exec, or -errno: -EPERM when that refusal
- * names no interface the user may have a packet socket on.
+ * makes one for a socket of spec (packet, CAN or Bluetooth) and
+ * socket()'s type (for its SOCK_NONBLOCK): an AF_UNIX datagram socket,
+ * which takes the interface ioctls (SIOCGIFINDEX, SIOCGIFHWADDR) that come
+ * before bind() and SOL_SOCKET options, shut down both ways, so a program
+ * that reads it without binding it ends at once rather than waits
+ * forever; entered in t with the "allowed on:" list of the broker's last
+ * refusal. Returns its descriptor, close-on-exec, or -errno: -EPERM when
+ * that refusal names no address the user may have such a socket on.
  */
 int sb_placeholder_new(struct sb_placeholders *t, const struct sb_spec *spec, int type);
 
@@ -97,3 +97,13 @@ struct sb_placeholder *sb_placeholder_of(struct sb_placeholders *t, int fd);
  */
 int sb_placeholder_open(const struct sb_placeholder *p, int fd, const struct sockaddr_ll *ll,
                         char *call, size_t call_size, char *why, size_t why_size);
+
+/*
+ * The broker's socket of spec in place of fd: placeholder p's, with what
+ * the program set on the placeholder, or, with p NULL, a socket of spec's
+ * family the program made itself, whose SOL_SOCKET options it carries.
+ * Returns the new descriptor, or -errno: a replay that failed with the
+ * reason in why, or the broker's refusal with why empty.
+ */
+int sb_placeholder_open_spec(const struct sb_placeholder *p, int fd, const struct sb_spec *spec,
+                             char *why, size_t why_size);

@@ -438,7 +438,7 @@ int sb_spec_from_socket(int family, int type, int protocol, const char *iface,
                 /* socket(2) takes an EtherType in network byte order. */
                 .protocol = family == AF_PACKET ? ntohs((uint16_t)protocol) : (uint32_t)protocol,
         };
-        if (family != AF_PACKET || !iface || !iface[0])
+        if ((family != AF_PACKET && family != AF_CAN) || !iface || !iface[0])
                 return 0;
         if (!sb_proto_ifname_valid(iface))
                 return -EINVAL;

@@ -82,9 +82,10 @@ int sb_spec_parse(const char *text, struct sb_spec *ret, char *why, size_t why_s
  * The spec of a socket(2) call the kernel refused, as the preload shim and
  * the seccomp supervisor of `sockbroker run` ask the broker for it: type
  * without SOCK_NONBLOCK and SOCK_CLOEXEC, an AF_PACKET protocol turned
- * from network to host order, and for AF_PACKET the interface iface (may
- * be NULL), which lets an iface= rule match a program that binds only
- * later. Returns 0, or -EINVAL for an invalid interface name.
+ * from network to host order, and for AF_PACKET and AF_CAN the interface
+ * iface (may be NULL), which lets an iface= rule match a program that
+ * names it only later. Returns 0, or -EINVAL for an invalid interface
+ * name.
  */
 int sb_spec_from_socket(int family, int type, int protocol, const char *iface,
                         struct sb_spec *ret);

@@ -42,6 +42,7 @@ trap cleanup EXIT
 
 # Everything uid 65534 runs comes from a folder it can read.
 install -m 0755 "$SOCKBROKER" "$W/sockbroker"
+install -m 0755 "$abs_top_builddir/tests/supervise-probe" "$W/supervise-probe"
 install -m 0644 "$abs_top_srcdir/tests/vm/clients/can-client.py" \
         "$abs_top_srcdir/tests/vm/clients/bt-client.py" \
         "$abs_top_srcdir/tests/vm/clients/unchroot.py" "$W/"
@@ -90,18 +91,20 @@ allow uid=65534 can dgram proto=isotp iface=vcan0 rx=0x7e0,0x7e8 tx=0x7e0,0x7e8
 allow uid=65534 can dgram proto=j1939 iface=vcan0 addr=0x20-0x30 pgn=0x12300
 allow uid=65534 can raw iface=vcan0 link=up,down,bitrate bitrate=500000
 # Bluetooth: BLE scanning and Read_BD_ADDR on hci0, btmon, the user channel
-# of hci2, and L2CAP (low PSMs too), RFCOMM and SCO on hci0 and hci1.
+# of hci2, and L2CAP (low PSMs too), RFCOMM and SCO on hci0 and hci1;
+# an L2CAP socket bound to no controller, which a program binds itself.
 allow uid=65534 bluetooth raw proto=hci dev=0 hci=raw events=le-meta,command-complete,command-status command=read-bd-addr,le-set-scan-parameters,le-set-scan-enable
 allow uid=65534 bluetooth raw proto=hci hci=monitor
 allow uid=65534 bluetooth raw proto=hci dev=2 hci=user
 allow uid=65534 bluetooth seqpacket proto=l2cap dev=0,1 bind=0x0001-0x1001
+allow uid=65534 bluetooth seqpacket proto=l2cap
 allow uid=65534 bluetooth raw proto=l2cap dev=0
 allow uid=65534 bluetooth stream proto=rfcomm dev=0,1 channel=1-30
 allow uid=65534 bluetooth seqpacket proto=sco dev=0,1
 P
 chmod 0644 "$W/etc/policy.conf"
 out=$("$W/sockbroker" check "$W/etc/policy.conf" 2>&1)
-grep -q 'OK: 12 rule' <<<"$out"
+grep -q 'OK: 13 rule' <<<"$out"
 verdict "sockbroker check accepts the CAN and Bluetooth policy"
 note <<<"$out"
 
@@ -232,6 +235,78 @@ netns_send 7AC 55534E53 "$W/userns.out" "$PY" "$W/unchroot.py" \
 has "$W/userns.out" '^interfaces here: lo$' && has "$W/userns.out.bus" '7AC +\[4\] +55 53 4E 53'
 verdict "netns=host: the same from uid 65534's own user, network, mount and PID namespaces"
 note <"$W/userns.out"
+
+# The seccomp supervisor of `sockbroker run`, for a program in a network
+# namespace of its own (only lo), as uid 65534: its CAN socket starts as
+# a placeholder, its SIOCGIFINDEX names the interface, and the broker's
+# socket on the host's vcan0 takes the placeholder's number. Nothing in
+# the program knows: Python's socket module and candump, unmodified.
+# netns_run OUT CMD...: CMD so, with the supervisor's notes in OUT.
+netns_run() {
+        local out=$1
+        shift
+        timeout 120 unshare --net "${NOBODY[@]}" env SOCKBROKER_SOCKET="$SOCK" SOCKBROKER_DEBUG=2 \
+                "$W/sockbroker" run --mode=seccomp -- "$@" >"$out" 2>&1
+}
+cat >"$W/can-netns.py" <<'PY'
+import socket, struct, sys
+fmt = "<IB3x8s"
+s = socket.socket(socket.AF_CAN, socket.SOCK_RAW, socket.CAN_RAW)
+s.bind((sys.argv[1],))
+print("bound", s.getsockname(), "interfaces here:", [n for _, n in socket.if_nameindex()], flush=True)
+s.settimeout(60)
+s.send(struct.pack(fmt, 0x7AD, 3, b"\x0a\x0b\x0c"))
+while True:
+    can_id, dlc, data = struct.unpack(fmt, s.recv(16))
+    if can_id == 0x7AE:
+        print("received 7AE", data[:dlc].hex(), flush=True)
+        break
+PY
+chmod 0644 "$W/can-netns.py"
+timeout 120 candump -n 1 "vcan0,7AD:7FF" >"$W/can-netns.bus" 2>&1 &
+bus=$!
+netns_run "$W/can-netns.out" "$PY" -u "$W/can-netns.py" vcan0 &
+cpid=$!
+wait_for 90 grep -q '^bound' "$W/can-netns.out"
+for _ in $(seq 120); do
+        kill -0 "$cpid" 2>/dev/null || break
+        cansend vcan0 7AE#C0DE
+        sleep 0.5
+done
+wait "$cpid"
+rc=$?
+sleep 0.3
+kill "$bus" 2>/dev/null
+wait "$bus" 2>/dev/null
+[ "$rc" = 0 ] && has "$W/can-netns.out" "^bound \('vcan0',\) interfaces here: \['lo'\]" &&
+        has "$W/can-netns.out" '^received 7AE c0de$'
+verdict "run --mode=seccomp from a netns with only lo: Python binds CAN_RAW to the host's vcan0 and receives cansend's frame (rc=$rc)"
+has "$W/can-netns.bus" '7AD +\[3\] +0A 0B 0C'
+verdict "run --mode=seccomp from a netns: candump on the host sees the frame that program sends"
+has "$W/can-netns.out" 'socket\(can/raw/raw[^)]*\).*a placeholder until ioctl\(SIOCGIFINDEX\)' &&
+        has "$W/can-netns.out" 'ioctl\(SIOCGIFINDEX\) naming can/raw/raw@vcan0 .*: granted'
+verdict "run --mode=seccomp from a netns: a placeholder until SIOCGIFINDEX named vcan0, then the broker's socket"
+note <"$W/can-netns.out"
+out=$(timeout 60 unshare --net "${NOBODY[@]}" "$PY" -u "$W/can-netns.py" vcan0 2>&1)
+rc=$?
+[ "$rc" != 0 ] && grep -q 'No such device' <<<"$out"
+verdict "without sockbroker run the same program in a netns fails with ENODEV (rc=$rc)"
+note <<<"$out"
+
+# candump, from a netns, receives what cansend sends on the host.
+netns_run "$W/candump-netns.out" timeout 90 candump -n 1 vcan0 &
+cpid=$!
+wait_for 60 grep -q 'SIOCGIFINDEX.*granted' "$W/candump-netns.out"
+for _ in $(seq 120); do
+        kill -0 "$cpid" 2>/dev/null || break
+        cansend vcan0 5A5#0102
+        sleep 0.5
+done
+wait "$cpid"
+rc=$?
+[ "$rc" = 0 ] && has "$W/candump-netns.out" 'vcan0 +5A5 +\[2\] +01 02'
+verdict "run --mode=seccomp from a netns: candump vcan0 receives the host's frame (rc=$rc)"
+note <"$W/candump-netns.out"
 
 # Link configuration through the broker. The kernel refuses uid 65534's
 # own netlink requests, whoever made the socket: it checks the sender.
@@ -396,8 +471,14 @@ print("answer", c.recv(100), flush=True)
 PY
         # Both ways of `sockbroker run`: the shim in the program, and the
         # seccomp supervisor, which meets the bind in the kernel.
-        for mode in preload seccomp; do
-                timeout 120 "${NOBODY[@]}" env SOCKBROKER_SOCKET="$SOCK" "$W/sockbroker" run --mode=$mode -- \
+        # And the supervisor for a program in a network namespace of its own,
+        # where the kernel makes no Bluetooth socket (EAFNOSUPPORT): the
+        # broker's unbound socket, made in the host's, is the program's.
+        for mode in preload seccomp seccomp-netns; do
+                prefix=()
+                [ "$mode" = seccomp-netns ] && prefix=(unshare --net)
+                timeout 120 "${prefix[@]}" "${NOBODY[@]}" env SOCKBROKER_SOCKET="$SOCK" \
+                        "$W/sockbroker" run --mode="${mode%-netns}" -- \
                         "$PY" -u "$W/l2cap-server.py" "$A0" >"$W/l2cap-shim.out" 2>&1 &
                 shim=$!
                 wait_for 90 grep -q '^bound' "$W/l2cap-shim.out"
@@ -415,6 +496,44 @@ PY
                 note <"$W/l2cap-peer.out"
         done
         grep -i 'l2cap' "$W/daemon.log" | grep 'bind' | tail -n 2 | note
+        out=$(timeout 60 unshare --net "${NOBODY[@]}" "$PY" -u "$W/l2cap-server.py" "$A0" 2>&1)
+        rc=$?
+        [ "$rc" != 0 ] && grep -q 'Address family not supported' <<<"$out"
+        verdict "without sockbroker run the L2CAP program in a netns fails with EAFNOSUPPORT (rc=$rc)"
+
+        # HCI under the supervisor, from a static program that makes its
+        # calls as raw system calls. The monitor channel needs CAP_NET_RAW:
+        # the program's own bind fails with EPERM, and the broker's socket,
+        # bound there, takes its place; the kernel's New Index packets name
+        # the controllers.
+        out=$(timeout 60 "${NOBODY[@]}" "$W/supervise-probe" hci none monitor 2>&1)
+        rc=$?
+        [ "$rc" != 0 ] && grep -q '^bind: error EPERM' <<<"$out"
+        verdict "HCI monitor: uid 65534's own bind fails with EPERM (rc=$rc)"
+        out=$(timeout 90 "${NOBODY[@]}" env SOCKBROKER_SOCKET="$SOCK" "$W/sockbroker" run --mode=seccomp -- \
+                "$W/supervise-probe" hci none monitor 2>&1)
+        rc=$?
+        [ "$rc" = 0 ] && grep -q "^monitor: new index 0 address $A0\$" <<<"$out" &&
+                grep -q "^monitor: new index 1 address $A1\$" <<<"$out"
+        verdict "HCI monitor under run --mode=seccomp: the static program's bind succeeds; New Index for hci0 and hci1 (rc=$rc)"
+        note <<<"$out"
+        # From a network namespace, where even socket() fails: a placeholder
+        # until bind() names the controller and channel.
+        out=$(timeout 60 unshare --net "${NOBODY[@]}" "$W/supervise-probe" hci 0 raw 2>&1)
+        rc=$?
+        [ "$rc" != 0 ] && grep -q '^socket: error EAFNOSUPPORT' <<<"$out"
+        verdict "HCI from a netns without sockbroker run: socket() fails with EAFNOSUPPORT (rc=$rc)"
+        netns_run "$W/hci-netns.out" "$W/supervise-probe" hci 0 raw
+        rc=$?
+        [ "$rc" = 0 ] && has "$W/hci-netns.out" "^hci 0: status 0x00 address $A0\$" &&
+                has "$W/hci-netns.out" 'socket\(bluetooth/raw/hci[^)]*\).*a placeholder until bind'
+        verdict "HCI from a netns under run --mode=seccomp: a placeholder, bound to hci0 by the broker; Read_BD_ADDR gives $A0 (rc=$rc)"
+        note <"$W/hci-netns.out"
+        netns_run "$W/monitor-netns.out" "$W/supervise-probe" hci none monitor
+        rc=$?
+        [ "$rc" = 0 ] && has "$W/monitor-netns.out" "^monitor: new index 0 address $A0\$"
+        verdict "HCI monitor from a netns under run --mode=seccomp: New Index for hci0 (rc=$rc)"
+        note <"$W/monitor-netns.out"
 
         # An attack that crashed the broker: a Bind of an L2CAP socket whose
         # bdaddr is empty (protobuf-c gives NULL for it) or short was copied
