@@ -46,11 +46,14 @@ static const struct {
         { "raw icmp", SYS_socket, { AF_INET, SOCK_RAW, IPPROTO_ICMP }, SV_SOCKET },
         { "raw icmpv6", SYS_socket, { AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6 }, SV_SOCKET },
         { "raw, negative protocol", SYS_socket, { AF_INET, SOCK_RAW, (uint32_t)-1 }, SV_CONTINUE },
-        /* Every CAN and Bluetooth protocol: the supervisor decides. */
-        { "can raw", SYS_socket, { AF_CAN, SOCK_RAW, 1 }, SV_SOCKET },
-        { "can j1939", SYS_socket, { AF_CAN, SOCK_DGRAM | SOCK_CLOEXEC, 7 }, SV_SOCKET },
+        /* CAN_RAW and every Bluetooth protocol: the supervisor decides.
+         * The broker's BCM, ISO-TP and J1939 sockets come connected or
+         * bound, as no socket() makes them. */
+        { "can raw", SYS_socket, { AF_CAN, SOCK_RAW | SOCK_CLOEXEC, 1 }, SV_SOCKET },
+        { "can raw, junk high bits", SYS_socket, { JUNK | AF_CAN, SOCK_RAW, JUNK | 1 }, SV_SOCKET },
+        { "can bcm", SYS_socket, { AF_CAN, SOCK_DGRAM, 2 }, SV_CONTINUE },
+        { "can j1939", SYS_socket, { AF_CAN, SOCK_DGRAM | SOCK_CLOEXEC, 7 }, SV_CONTINUE },
         { "can, protocol 0", SYS_socket, { AF_CAN, SOCK_RAW, 0 }, SV_CONTINUE },
-        { "can, protocol 8", SYS_socket, { AF_CAN, SOCK_DGRAM, 8 }, SV_CONTINUE },
         { "bluetooth l2cap", SYS_socket, { AF_BLUETOOTH, SOCK_SEQPACKET, 0 }, SV_SOCKET },
         { "bluetooth hci", SYS_socket, { JUNK | AF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC, 1 },
           SV_SOCKET },

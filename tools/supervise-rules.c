@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <linux/can.h>
 #include <net/if.h>
 #include <linux/if_packet.h>
 #include <netinet/in.h>
@@ -26,6 +27,7 @@
 
 #define SOCKET_FAMILY(f) { SYS_socket, 1, { { 0, LOW32, (f) } } }
 #define SOCKET_RAW(f) { SYS_socket, 2, { { 0, LOW32, (f) }, { 1, SOCK_TYPE_MASK, SOCK_RAW } } }
+#define SOCKET_PROTO(f, p) { SYS_socket, 2, { { 0, LOW32, (f) }, { 2, LOW32, (p) } } }
 #define BIND_LEN(n) { SYS_bind, 1, { { 2, LOW32, (n) } } }
 #define SOCKOPT(name) { SYS_setsockopt, 2, { { 1, LOW32, SOL_SOCKET }, { 2, LOW32, (name) } } }
 #define SOCKOPT_LEVEL(level) { SYS_setsockopt, 1, { { 1, LOW32, (level) } } }
@@ -34,11 +36,13 @@
 
 /*
  * socket(): the families and types whose creation needs CAP_NET_RAW,
- * which the broker creates; and every CAN and Bluetooth socket, which
- * needs no privilege but may need reach: Bluetooth sockets exist only in
- * the host's network namespace, and a CAN socket in a namespace without a
- * CAN interface reaches no bus. The supervisor decides which of those the
- * kernel makes (tools/supervise.c).
+ * which the broker creates; and every Bluetooth socket and CAN_RAW one,
+ * which need no privilege but may need reach: Bluetooth sockets exist
+ * only in the host's network namespace, and a CAN socket in a namespace
+ * without a CAN interface reaches no bus. The supervisor decides which of
+ * those the kernel makes (tools/supervise.c). The broker hands BCM,
+ * ISO-TP and J1939 sockets over connected or bound, as no socket() makes
+ * them: those are the kernel's.
  *
  * bind(): a filter cannot read the address, so a bind notifies by its
  * length, that of the addresses whose binding may need a privilege
@@ -66,7 +70,7 @@ const struct sv_rule sv_rules[] = {
         SOCKET_FAMILY(AF_PACKET),
         SOCKET_RAW(AF_INET),
         SOCKET_RAW(AF_INET6),
-        SOCKET_FAMILY(AF_CAN),
+        SOCKET_PROTO(AF_CAN, CAN_RAW),
         SOCKET_FAMILY(AF_BLUETOOTH),
         BIND_LEN(sizeof(struct sockaddr_in)),
         BIND_LEN(sizeof(struct sockaddr_in6)),
@@ -116,8 +120,8 @@ enum sv_action sv_classify(int nr, const uint64_t args[6])
                         return SV_CONTINUE;
                 if ((uint32_t)args[1] & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC))
                         return SV_CONTINUE;
-                /* CAN_RAW to CAN_J1939; BTPROTO_L2CAP to BTPROTO_ISO. */
-                if ((uint32_t)args[0] == AF_CAN && ((int32_t)args[2] < 1 || (int32_t)args[2] > 7))
+                /* CAN_RAW; BTPROTO_L2CAP to BTPROTO_ISO. */
+                if ((uint32_t)args[0] == AF_CAN && (uint32_t)args[2] != CAN_RAW)
                         return SV_CONTINUE;
                 if ((uint32_t)args[0] == AF_BLUETOOTH && (int32_t)args[2] > 8)
                         return SV_CONTINUE;

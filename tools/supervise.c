@@ -9,7 +9,10 @@
  *   1. It builds a filter (tools/supervise-rules.c) whose only
  *      non-default action is SECCOMP_RET_USER_NOTIF, for the socket(),
  *      bind() and setsockopt() calls the kernel may refuse for want of
- *      a capability. Every other call runs at full speed.
+ *      a capability, for CAN and Bluetooth sockets, which a program in a
+ *      container may need from the host's namespace, and for the calls
+ *      that name a placeholder's address. Every other call runs at full
+ *      speed.
  *   2. It forks. The child sets no_new_privs, so no privilege is needed,
  *      loads the filter with SECCOMP_FILTER_FLAG_NEW_LISTENER, sends the
  *      listener back and executes the command. The filter is inherited:
@@ -19,7 +22,9 @@
  *      - socket(): it asks sockbrokerd, exactly as the shim does, and
  *        installs the granted socket in the caller with
  *        SECCOMP_IOCTL_NOTIF_ADDFD and SECCOMP_ADDFD_FLAG_SEND, so the
- *        number is the call's own result;
+ *        number is the call's own result; for a CAN or Bluetooth socket,
+ *        only when the caller's own would reach nothing (kernel_reaches());
+ *        and a placeholder where the address comes later;
  *      - bind() and setsockopt(): it takes its own copy of the caller's
  *        descriptor (pidfd_getfd) and makes the call on it as an
  *        unprivileged process; only when the kernel refuses for want of

@@ -517,6 +517,17 @@ PY
                 grep -q "^monitor: new index 1 address $A1\$" <<<"$out"
         verdict "HCI monitor under run --mode=seccomp: the static program's bind succeeds; New Index for hci0 and hci1 (rc=$rc)"
         note <<<"$out"
+        # btmon itself, unmodified, as uid 65534: stopped after 20 s, it has
+        # printed the New Index of each controller.
+        out=$(timeout -s INT 20 "${NOBODY[@]}" btmon -P 2>&1)
+        grep -q 'Failed to .*monitor.*: Operation not permitted' <<<"$out"
+        verdict "btmon as uid 65534: the kernel refuses its monitor channel (EPERM)"
+        note <<<"$out"
+        out=$(timeout -s INT 20 "${NOBODY[@]}" env SOCKBROKER_SOCKET="$SOCK" "$W/sockbroker" run \
+                --mode=seccomp -- btmon -P 2>&1)
+        grep -q "New Index: $A0 .*hci0" <<<"$out" && grep -q "New Index: $A1 .*hci1" <<<"$out"
+        verdict "btmon under run --mode=seccomp as uid 65534: New Index for hci0 and hci1"
+        note <<<"$out"
         # From a network namespace, where even socket() fails: a placeholder
         # until bind() names the controller and channel.
         out=$(timeout 60 unshare --net "${NOBODY[@]}" "$W/supervise-probe" hci 0 raw 2>&1)
