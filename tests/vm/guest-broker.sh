@@ -520,7 +520,7 @@ PY
         # btmon itself, unmodified, as uid 65534: stopped after 20 s, it has
         # printed the New Index of each controller.
         out=$(timeout -s INT 20 "${NOBODY[@]}" btmon -P 2>&1)
-        grep -q 'Failed to .*monitor.*: Operation not permitted' <<<"$out"
+        grep -q 'Failed to bind .*: Operation not permitted' <<<"$out"
         verdict "btmon as uid 65534: the kernel refuses its monitor channel (EPERM)"
         note <<<"$out"
         out=$(timeout -s INT 20 "${NOBODY[@]}" env SOCKBROKER_SOCKET="$SOCK" "$W/sockbroker" run \
