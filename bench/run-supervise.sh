@@ -13,6 +13,11 @@
 #              the supervisor; target: B/A <= 1.02; and the same for
 #              getppid(), the cheapest call, whose difference is the
 #              filter's cost per system call;
+#   ifindex    ioctl(SIOCGIFINDEX), which notifies (a placeholder CAN
+#              socket's names its interface) and which the supervisor
+#              returns to the kernel on any other descriptor: A without
+#              sockbroker run, B under the supervisor; no target, the
+#              cost of one notified call;
 #   grant      socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) from the broker,
 #              p50 and p99: A through the preload shim
 #              (--mode=preload), B through the supervisor
@@ -91,7 +96,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b / a }'; }
 
 # The figures: A then B in even rounds, B then A in odd ones.
-tcp_a=() tcp_b=() sys_a=() sys_b=() g_a50=() g_a99=() g_b50=() g_b99=()
+tcp_a=() tcp_b=() sys_a=() sys_b=() if_a=() if_b=() g_a50=() g_a99=() g_b50=() g_b99=()
 for ((i = 0; i < rounds; i++)); do
         for v in a b; do
                 [ $((i % 2)) = 1 ] && v=$([ "$v" = a ] && echo b || echo a)
@@ -101,6 +106,8 @@ for ((i = 0; i < rounds; i++)); do
                         [ -n "${SB_BENCH_VERBOSE:-}" ] && echo "round $i A tcp $r" >&2
                         r=$(client "$T/supervise" syscall $((connects * 50))) || broke "syscall loop failed"
                         sys_a+=("$r")
+                        r=$(client "$T/supervise" ifindex $((connects / 10 + 1))) || broke "ioctl loop failed"
+                        if_a+=("$r")
                         read -r p50 p99 < <(client "$T/sockbroker" run --mode=preload -- \
                                 "$T/supervise" grant "$grants") || broke "grants through the shim failed"
                         g_a50+=("$p50") g_a99+=("$p99")
@@ -112,6 +119,9 @@ for ((i = 0; i < rounds; i++)); do
                         r=$(client "$T/sockbroker" run --mode=seccomp -- "$T/supervise" syscall \
                                 $((connects * 50))) || broke "syscall loop under the supervisor failed"
                         sys_b+=("$r")
+                        r=$(client "$T/sockbroker" run --mode=seccomp -- "$T/supervise" ifindex \
+                                $((connects / 10 + 1))) || broke "ioctl loop under the supervisor failed"
+                        if_b+=("$r")
                         read -r p50 p99 < <(client "$T/sockbroker" run --mode=seccomp -- \
                                 "$T/supervise" grant "$grants") || broke "grants through the supervisor failed"
                         g_b50+=("$p50") g_b99+=("$p99")
@@ -124,6 +134,8 @@ ta=$(printf '%s\n' "${tcp_a[@]}" | median)
 tb=$(printf '%s\n' "${tcp_b[@]}" | median)
 sa=$(printf '%s\n' "${sys_a[@]}" | median)
 sb=$(printf '%s\n' "${sys_b[@]}" | median)
+ia=$(printf '%s\n' "${if_a[@]}" | median)
+ib=$(printf '%s\n' "${if_b[@]}" | median)
 a50=$(printf '%s\n' "${g_a50[@]}" | median)
 a99=$(printf '%s\n' "${g_a99[@]}" | median)
 b50=$(printf '%s\n' "${g_b50[@]}" | median)
@@ -135,6 +147,8 @@ printf '| TCP connect+close on lo, ns (A: no supervisor, B: supervised; %d each)
         "$connects" "$ta" "$tb" "$(ratio "$ta" "$tb")"
 printf '| getppid(), ns (A: no supervisor, B: supervised; %d each) | %s | %s | %s |\n' \
         "$((connects * 50))" "$sa" "$sb" "$(ratio "$sa" "$sb")"
+printf '| ioctl(SIOCGIFINDEX), ns (A: no supervisor, B: supervised, returned to the kernel; %d each) | %s | %s | %s |\n' \
+        "$((connects / 10 + 1))" "$ia" "$ib" "$(ratio "$ia" "$ib")"
 printf '| raw ICMP grant p50, ns (A: preload shim, B: supervisor; %d each) | %s | %s | %s |\n' \
         "$grants" "$a50" "$b50" "$(ratio "$a50" "$b50")"
 printf '| raw ICMP grant p99, ns | %s | %s | %s |\n' "$a99" "$b99" "$(ratio "$a99" "$b99")"

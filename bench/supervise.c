@@ -10,6 +10,11 @@
  *   supervise syscall N N getppid() system calls, the least a call can cost,
  *                       which the filter never sends on either; prints
  *                       nanoseconds per call
+ *   supervise ifindex N N ioctl(SIOCGIFINDEX) calls for "lo" on a UDP
+ *                       socket, which the filter sends to the supervisor
+ *                       (for a placeholder CAN socket's) and the
+ *                       supervisor returns to the kernel; prints
+ *                       nanoseconds per call
  *   supervise grant N   N raw ICMP sockets, each created and closed, which
  *                       a uid without CAP_NET_RAW gets only from the broker
  *                       (through the supervisor or the preload shim);
@@ -22,11 +27,13 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -105,6 +112,27 @@ static int cmd_syscall(long n)
         return 0;
 }
 
+static int cmd_ifindex(long n)
+{
+        struct ifreq ifr = { .ifr_name = "lo" };
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        double t0;
+
+        if (fd < 0) {
+                perror("socket");
+                return 1;
+        }
+        t0 = now_ns();
+        for (long i = 0; i < n; i++)
+                if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0) {
+                        perror("SIOCGIFINDEX");
+                        return 1;
+                }
+        printf("%.1f\n", (now_ns() - t0) / (double)n);
+        close(fd);
+        return 0;
+}
+
 static int cmd_grant(long n)
 {
         double *lat = calloc((size_t)n, sizeof(*lat));
@@ -133,7 +161,7 @@ int main(int argc, char **argv)
         long n = argc == 3 ? strtol(argv[2], NULL, 10) : 0;
 
         if (n <= 0) {
-                fprintf(stderr, "usage: supervise tcp|syscall|grant N\n");
+                fprintf(stderr, "usage: supervise tcp|syscall|ifindex|grant N\n");
                 return 2;
         }
         if (!strcmp(argv[1], "tcp"))
@@ -142,6 +170,8 @@ int main(int argc, char **argv)
                 return cmd_syscall(n);
         if (!strcmp(argv[1], "grant"))
                 return cmd_grant(n);
-        fprintf(stderr, "usage: supervise tcp|syscall|grant N\n");
+        if (!strcmp(argv[1], "ifindex"))
+                return cmd_ifindex(n);
+        fprintf(stderr, "usage: supervise tcp|syscall|ifindex|grant N\n");
         return 2;
 }
