@@ -24,6 +24,25 @@ verdict() {
 # has FILE PATTERN: FILE has a line matching the extended regex PATTERN.
 has() { grep -Eq -- "$2" "$1"; }
 is_up() { ip -j link show "$1" | grep -q '"flags":\[[^]]*"UP"'; }
+# feed PID FRAME: sends FRAME (cansend's ID#DATA) on vcan0 every half
+# second while the client PID runs, for 75 s at most, until it has seen
+# what it waits for; then waits for it and sets rc to its status.
+feed() {
+        local pid=$1 frame=$2
+        for _ in $(seq 150); do
+                kill -0 "$pid" 2>/dev/null || break
+                cansend vcan0 "$frame"
+                sleep 0.5
+        done
+        wait "$pid"
+        rc=$?
+}
+# stop PID: the candump of PID, once what it saw has been written.
+stop() {
+        sleep 0.3
+        kill "$1" 2>/dev/null
+        wait "$1" 2>/dev/null
+}
 
 PY=/usr/bin/python3
 W=$(mktemp -d /tmp/sockbroker-broker.XXXXXX)
@@ -143,16 +162,8 @@ bus=$!
 client 90 "$W/raw.out" can/raw@vcan0 can/raw@vcan0,fd -- raw 123 DEADBEEF &
 cpid=$!
 sleep 1
-for _ in $(seq 150); do
-        kill -0 "$cpid" 2>/dev/null || break
-        cansend vcan0 123#DEADBEEF
-        sleep 0.5
-done
-wait "$cpid"
-rc=$?
-sleep 0.3
-kill "$bus" 2>/dev/null
-wait "$bus" 2>/dev/null
+feed "$cpid" 123#DEADBEEF
+stop "$bus"
 has "$W/raw.out" '^got 123#DEADBEEF'
 verdict "CAN_RAW: a brokered socket of uid 65534 receives cansend's frame (rc=$rc)"
 has "$W/raw-bus.out" '5A1 +\[4\] +C0 FF EE 01'
@@ -176,8 +187,7 @@ if wait_for 80 bcm_ready && kill -0 "$cpid" 2>/dev/null; then
 fi
 wait "$cpid"
 rc=$?
-kill "$bus" 2>/dev/null
-wait "$bus" 2>/dev/null
+stop "$bus"
 n=$(grep -Ec '456 +\[4\] +11 22 33 44' "$W/bcm-bus.out")
 [ "$n" -ge 3 ]
 verdict "BCM: candump sees the brokered socket's cyclic TX_SETUP frame ($n times)"
@@ -268,16 +278,8 @@ bus=$!
 netns_run "$W/can-netns.out" "$PY" -u "$W/can-netns.py" vcan0 &
 cpid=$!
 wait_for 90 grep -q '^bound' "$W/can-netns.out"
-for _ in $(seq 120); do
-        kill -0 "$cpid" 2>/dev/null || break
-        cansend vcan0 7AE#C0DE
-        sleep 0.5
-done
-wait "$cpid"
-rc=$?
-sleep 0.3
-kill "$bus" 2>/dev/null
-wait "$bus" 2>/dev/null
+feed "$cpid" 7AE#C0DE
+stop "$bus"
 [ "$rc" = 0 ] && has "$W/can-netns.out" "^bound \('vcan0',\) interfaces here: \['lo'\]" &&
         has "$W/can-netns.out" '^received 7AE c0de$'
 verdict "run --mode=seccomp from a netns with only lo: Python binds CAN_RAW to the host's vcan0 and receives cansend's frame (rc=$rc)"
@@ -297,13 +299,7 @@ note <<<"$out"
 netns_run "$W/candump-netns.out" timeout 90 candump -n 1 vcan0 &
 cpid=$!
 wait_for 60 grep -q 'SIOCGIFINDEX.*granted' "$W/candump-netns.out"
-for _ in $(seq 120); do
-        kill -0 "$cpid" 2>/dev/null || break
-        cansend vcan0 5A5#0102
-        sleep 0.5
-done
-wait "$cpid"
-rc=$?
+feed "$cpid" 5A5#0102
 [ "$rc" = 0 ] && has "$W/candump-netns.out" 'vcan0 +5A5 +\[2\] +01 02'
 verdict "run --mode=seccomp from a netns: candump vcan0 receives the host's frame (rc=$rc)"
 note <"$W/candump-netns.out"
