@@ -738,10 +738,10 @@ static void serve_bind_hci(struct supervisor *s, const struct seccomp_notif *n,
                 snprintf(what, sizeof(what), "bluetooth/raw/hci");
         granted = sb_placeholder_open_spec(p, fd, &spec, why, sizeof(why));
         if (granted < 0) {
-                debug(s, "bind(%s) by pid %d: %s; %s", what, (int)n->pid,
-                      why[0] ? why : sb_broker_message()[0] ? sb_broker_message() :
-                      strerror(-granted), p ? "EPERM" : "the kernel answers the call");
                 /* What the kernel says to an HCI bind it refuses. */
+                debug(s, "bind(%s) by pid %d: %s; EPERM", what, (int)n->pid,
+                      why[0] ? why : sb_broker_message()[0] ? sb_broker_message() :
+                      strerror(-granted));
                 respond(s, n->id, EPERM, 0, false);
                 return;
         }
