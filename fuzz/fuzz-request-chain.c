@@ -14,7 +14,8 @@
  * The invariant: the broker never builds a message the opener would
  * refuse, above all none that the rule it names does not permit, which
  * would end the opener (and, for a broker taken over, is exactly the
- * request the opener exists to refuse).
+ * request the opener exists to refuse). And a refusal's hint names only
+ * addresses the policy allows the peer.
  */
 #include "config.h"
 
@@ -22,6 +23,8 @@
 #include <linux/can.h>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "common/bt.h"
@@ -54,6 +57,47 @@ static const char policy_text[] =
         "allow uid=3 bluetooth seqpacket proto=sco dev=0\n"
         "deny uid=0 any\n"
         "allow uid=0 admin\n";
+
+/* A refusal names the addresses the rules would allow (the broker's
+ * "allowed on:"): each must be one the policy allows this peer. */
+static void check_hint(const policy *p, const struct policy_peer *peer,
+                       const struct policy_request *req)
+{
+        char hint[128];
+
+        request_address_hint(p, peer, req, hint, sizeof(hint));
+        for (char *name = hint, *next; name && *name; name = next) {
+                struct policy_request on = *req;
+                const struct policy_rule *rule = NULL;
+                unsigned dev;
+                int n = 0;
+
+                next = strstr(name, ", ");
+                if (next) {
+                        *next = '\0';
+                        next += 2;
+                }
+                if (req->family == AF_BLUETOOTH) {
+                        on.has_channel = true;
+                        if (strcmp(name, "monitor") == 0 || strcmp(name, "control") == 0) {
+                                on.channel = name[0] == 'm' ? HCI_CHANNEL_MONITOR : HCI_CHANNEL_CONTROL;
+                        } else {
+                                FUZZ_ASSERT(sscanf(name, "hci%u%n", &dev, &n) == 1 &&
+                                            (name[n] == '\0' || strcmp(name + n, ",user") == 0),
+                                            "hint \"%s\" names no controller", name);
+                                on.has_dev = true;
+                                on.dev = dev;
+                                on.channel = name[n] ? HCI_CHANNEL_USER : HCI_CHANNEL_RAW;
+                        }
+                } else {
+                        FUZZ_ASSERT(req->family == AF_PACKET || req->family == AF_CAN,
+                                    "a hint for family %u", req->family);
+                        on.ifname = name;
+                }
+                FUZZ_ASSERT(policy_check(p, peer, &on, &rule) == POLICY_VERDICT_ALLOW,
+                            "the hint names \"%s\", which the policy does not allow", name);
+        }
+}
 
 /* The sockets a Bind or SetOption may come with, as the kernel would
  * report them. */
@@ -199,8 +243,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (r.op == REQUEST_STATUS)
                 goto done;
 
-        if (policy_check(p, &peer, &r.policy, &rule) != POLICY_VERDICT_ALLOW)
+        if (policy_check(p, &peer, &r.policy, &rule) != POLICY_VERDICT_ALLOW) {
+                check_hint(p, &peer, &r.policy);
                 goto done;
+        }
         FUZZ_ASSERT(rule, "an allow without a rule");
 
         request_seal(&r, rule, 1, 42);
