@@ -8,6 +8,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <linux/can.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -197,6 +198,35 @@ START_TEST(test_exit_status)
 }
 END_TEST
 
+START_TEST(test_placeholder_waits)
+{
+        struct sb_spec packet = { .family = AF_PACKET, .type = SOCK_RAW, .protocol = 3 };
+        struct sb_spec can = { .family = AF_CAN, .type = SOCK_RAW, .protocol = CAN_RAW };
+        struct sb_spec hci = { .family = AF_BLUETOOTH, .type = SOCK_RAW, .protocol = BTPROTO_HCI };
+        struct sb_spec other;
+
+        /* Without the address a later call names: a placeholder. */
+        ck_assert(sv_placeholder_waits(&packet));
+        ck_assert(sv_placeholder_waits(&can));
+        ck_assert(sv_placeholder_waits(&hci));
+        /* With it, the refusal is final. */
+        strcpy(packet.ifname, "eth0");
+        strcpy(can.ifname, "vcan0");
+        hci.has_channel = true;
+        ck_assert(!sv_placeholder_waits(&packet));
+        ck_assert(!sv_placeholder_waits(&can));
+        ck_assert(!sv_placeholder_waits(&hci));
+        /* No later call names what these need. */
+        other = (struct sb_spec) { .family = AF_CAN, .type = SOCK_DGRAM, .protocol = CAN_BCM };
+        ck_assert(!sv_placeholder_waits(&other));
+        other = (struct sb_spec) { .family = AF_BLUETOOTH, .type = SOCK_SEQPACKET,
+                                   .protocol = BTPROTO_L2CAP };
+        ck_assert(!sv_placeholder_waits(&other));
+        other = (struct sb_spec) { .family = AF_INET, .type = SOCK_RAW, .protocol = 1 };
+        ck_assert(!sv_placeholder_waits(&other));
+}
+END_TEST
+
 START_TEST(test_placeholders)
 {
         static struct sb_placeholders t;
@@ -268,6 +298,7 @@ Suite *make_supervise_suite(void)
         tcase_add_test(tc, test_bind_read_len);
         tcase_add_test(tc, test_exit_status);
         tcase_add_test(tc, test_placeholders);
+        tcase_add_test(tc, test_placeholder_waits);
         tcase_add_test(tc, test_packet_option_holdable);
         suite_add_tcase(s, tc);
         return s;

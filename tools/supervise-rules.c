@@ -170,6 +170,20 @@ bool sv_setsockopt_value_needs_broker(int name, const void *value, size_t len)
         return v < 0 || v > 6;
 }
 
+bool sv_placeholder_waits(const struct sb_spec *spec)
+{
+        switch (spec->family) {
+        case AF_PACKET:
+                return !spec->ifname[0];
+        case AF_CAN:
+                return spec->protocol == CAN_RAW && !spec->ifname[0];
+        case AF_BLUETOOTH:
+                return spec->protocol == BTPROTO_HCI && !spec->has_channel;
+        default:
+                return false;
+        }
+}
+
 size_t sv_bind_read_len(uint64_t addrlen, size_t size)
 {
         uint32_t len = (uint32_t)addrlen;

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "client-lib/broker/spec.h"
+
 /*
  * One rule of the filter: system call nr notifies when each of its
  * argument tests holds, (args[arg] & mask) == value. Every other call,
@@ -64,6 +66,14 @@ size_t sv_setsockopt_read_len(int name, uint64_t optlen, size_t size);
 /* For SV_SETSOCKOPT, once the value is read: false when the kernel lets
  * anyone make this call (SO_PRIORITY 0 to 6), so it goes on as made. */
 bool sv_setsockopt_value_needs_broker(int name, const void *value, size_t len);
+
+/* For SV_SOCKET refused by the broker: whether a socket of spec may yet
+ * be granted once a later call names its address, so that it starts as
+ * a placeholder (client-lib/broker/placeholder.h): a packet or CAN_RAW
+ * socket without an interface, which bind() or, for CAN,
+ * ioctl(SIOCGIFINDEX) names; an HCI socket without a channel, which
+ * bind() names with its controller. */
+bool sv_placeholder_waits(const struct sb_spec *spec);
 
 /* For SV_BIND: how many bytes of the address to read, or 0 when the
  * call goes to the kernel as made (a length no address the broker binds

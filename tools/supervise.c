@@ -524,23 +524,6 @@ static bool kernel_reaches(int family, int type, int protocol)
         return family != AF_CAN || netns_has_can();
 }
 
-/* Whether a socket of spec the broker refused may be granted once a later
- * call names its address: a packet or CAN_RAW socket without an
- * interface, an HCI socket without a channel. */
-static bool placeholder_waits(const struct sb_spec *spec)
-{
-        switch (spec->family) {
-        case AF_PACKET:
-                return !spec->ifname[0];
-        case AF_CAN:
-                return spec->protocol == CAN_RAW && !spec->ifname[0];
-        case AF_BLUETOOTH:
-                return spec->protocol == BTPROTO_HCI && !spec->has_channel;
-        default:
-                return false;
-        }
-}
-
 static void serve_socket(struct supervisor *s, const struct seccomp_notif *n)
 {
         int family = (int)n->data.args[0], type = (int)n->data.args[1];
@@ -561,7 +544,7 @@ static void serve_socket(struct supervisor *s, const struct seccomp_notif *n)
         snprintf(call, sizeof(call), "socket(%s)", what);
 
         fd = sb_client_open(&spec, type & SOCK_NONBLOCK);
-        if ((fd == -EPERM || fd == -EACCES) && placeholder_waits(&spec) &&
+        if ((fd == -EPERM || fd == -EACCES) && sv_placeholder_waits(&spec) &&
             (r = sb_placeholder_new(s->placeholders, &spec, type)) >= 0) {
                 /* Perhaps granted on the address a later call names. */
                 debug(s, "%s by pid %d: none for this user without %s; a placeholder until %s",
