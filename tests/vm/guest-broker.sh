@@ -251,12 +251,14 @@ note <"$W/userns.out"
 # a placeholder, its SIOCGIFINDEX names the interface, and the broker's
 # socket on the host's vcan0 takes the placeholder's number. Nothing in
 # the program knows: Python's socket module and candump, unmodified.
-# netns_run OUT CMD...: CMD so, with the supervisor's notes in OUT.
+# netns_run OUT CMD...: CMD so, with the supervisor's notes in OUT; with
+# SOCKBROKER_IFACE set, as `run --iface` would.
 netns_run() {
         local out=$1
         shift
         timeout 120 unshare --net "${NOBODY[@]}" env SOCKBROKER_SOCKET="$SOCK" SOCKBROKER_DEBUG=2 \
-                "$W/sockbroker" run --mode=seccomp -- "$@" >"$out" 2>&1
+                SOCKBROKER_IFACE="${SOCKBROKER_IFACE:-}" "$W/sockbroker" run --mode=seccomp -- "$@" \
+                >"$out" 2>&1
 }
 cat >"$W/can-netns.py" <<'PY'
 import socket, struct, sys
@@ -303,6 +305,17 @@ feed "$cpid" 5A5#0102
 [ "$rc" = 0 ] && has "$W/candump-netns.out" 'vcan0 +5A5 +\[2\] +01 02'
 verdict "run --mode=seccomp from a netns: candump vcan0 receives the host's frame (rc=$rc)"
 note <"$W/candump-netns.out"
+
+# With --iface (SOCKBROKER_IFACE), socket() itself asks for the socket on
+# vcan0: no placeholder.
+SOCKBROKER_IFACE=vcan0 netns_run "$W/candump-iface.out" timeout 90 candump -n 1 vcan0 &
+cpid=$!
+wait_for 60 grep -q 'socket(can/raw/raw@vcan0) .*: granted' "$W/candump-iface.out"
+feed "$cpid" 5A6#0304
+[ "$rc" = 0 ] && has "$W/candump-iface.out" 'vcan0 +5A6 +\[2\] +03 04' &&
+        ! has "$W/candump-iface.out" placeholder
+verdict "run --mode=seccomp --iface vcan0 from a netns: socket() gets the host's vcan0 at once; candump receives (rc=$rc)"
+note <"$W/candump-iface.out"
 
 # Link configuration through the broker. The kernel refuses uid 65534's
 # own netlink requests, whoever made the socket: it checks the sender.
