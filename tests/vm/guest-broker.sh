@@ -554,6 +554,10 @@ PY
         [ "$rc" = 0 ] && has "$W/monitor-netns.out" "^monitor: new index 0 address $A0\$"
         verdict "HCI monitor from a netns under run --mode=seccomp: New Index for hci0 (rc=$rc)"
         note <"$W/monitor-netns.out"
+        netns_run "$W/btmon-netns.out" timeout -s INT 20 btmon -P
+        has "$W/btmon-netns.out" "New Index: $A0 .*hci0" && has "$W/btmon-netns.out" "New Index: $A1 .*hci1"
+        verdict "btmon from a netns under run --mode=seccomp: New Index for hci0 and hci1"
+        note <"$W/btmon-netns.out"
 
         # An attack that crashed the broker: a Bind of an L2CAP socket whose
         # bdaddr is empty (protobuf-c gives NULL for it) or short was copied
