@@ -430,6 +430,17 @@ START_TEST(test_request_filter)
 }
 END_TEST
 
+/* The policy of text, as a file named name would give it. */
+static policy *compile(const char *name, const char *text, size_t len)
+{
+        struct policy_source src = { .name = name, .text = text, .len = len };
+        struct policy_error err = {};
+        policy *p = NULL;
+
+        ck_assert_int_eq(policy_compile(&src, 1, NULL, &p, &err), 0);
+        return p;
+}
+
 /* Sealing: the rule, the generation, the sequence number, and the
  * namespace witness exactly for rules that work in the client's
  * namespace, and only for OPEN and LINK. */
@@ -439,14 +450,10 @@ START_TEST(test_request_seal)
                 "allow uid=1 packet raw proto=all iface=eth0\n"
                 "allow uid=1 packet raw proto=all iface=eth0 netns=host\n"
                 "allow uid=1 inet stream proto=tcp bind=80\n";
-        struct policy_source src = { .name = "seal.conf", .text = text, .len = sizeof(text) - 1 };
+        policy *p = compile("seal.conf", text, sizeof(text) - 1);
         char why[SB_PROTO_MAX_REASON];
-        struct policy_error err = {};
-        policy *p = NULL;
         struct built b;
         struct request r;
-
-        ck_assert_int_eq(policy_compile(&src, 1, NULL, &p, &err), 0);
 
         build(OPEN_PACKET, &b);
         ck_assert_int_eq(request_build(&b.req, NULL, &r, why, sizeof(why)), 0);
@@ -485,16 +492,12 @@ START_TEST(test_address_hint)
                 "deny  uid=1 packet dgram\n"
                 "allow uid=1 packet dgram iface=wlan0\n"
                 "allow uid=1 inet raw proto=icmp\n";
-        struct policy_source src = { .name = "hint.conf", .text = text, .len = sizeof(text) - 1 };
+        policy *p = compile("hint.conf", text, sizeof(text) - 1);
         struct policy_peer one = { .uid = 1, .gid = 1 }, three = { .uid = 3, .gid = 3 };
         struct policy_request req = {
                 .op = POLICY_OP_OPEN, .family = AF_PACKET, .type = SOCK_RAW, .protocol = 0x0003,
         };
-        struct policy_error err = {};
-        policy *p = NULL;
         char hint[128];
-
-        ck_assert_int_eq(policy_compile(&src, 1, NULL, &p, &err), 0);
 
         request_address_hint(p, &one, &req, hint, sizeof(hint));
         ck_assert_str_eq(hint, "va0, veth*");
@@ -531,16 +534,12 @@ START_TEST(test_address_hint_can_hci)
                 "allow uid=1 bluetooth raw proto=hci dev=5 hci=user\n"
                 "allow uid=2 bluetooth raw proto=hci dev=9\n"
                 "allow uid=1 bluetooth seqpacket proto=l2cap dev=0\n";
-        struct policy_source src = { .name = "hint.conf", .text = text, .len = sizeof(text) - 1 };
+        policy *p = compile("hint.conf", text, sizeof(text) - 1);
         struct policy_peer one = { .uid = 1, .gid = 1 }, two = { .uid = 2, .gid = 2 };
         struct policy_request req = {
                 .op = POLICY_OP_OPEN, .family = AF_CAN, .type = SOCK_RAW, .protocol = CAN_RAW,
         };
-        struct policy_error err = {};
-        policy *p = NULL;
         char hint[128];
-
-        ck_assert_int_eq(policy_compile(&src, 1, NULL, &p, &err), 0);
 
         /* CAN: the iface= globs of the rules for that protocol. */
         request_address_hint(p, &one, &req, hint, sizeof(hint));
@@ -583,11 +582,9 @@ START_TEST(test_address_hint_bounded)
         struct policy_request req = {
                 .op = POLICY_OP_OPEN, .family = AF_PACKET, .type = SOCK_RAW, .protocol = 3,
         };
-        struct policy_source src = { .name = "big.conf" };
-        struct policy_error err = {};
         size_t size = 200 * 64, len = 0;
         char *text = malloc(size), hint[128];
-        policy *p = NULL;
+        policy *p;
 
         ck_assert_ptr_nonnull(text);
         /* 190 rules whose only interface is denied, then one allowed. */
@@ -596,9 +593,7 @@ START_TEST(test_address_hint_bounded)
                 len += (size_t)snprintf(text + len, size - len,
                                         "allow uid=1 packet raw iface=no%d\n", i);
         len += (size_t)snprintf(text + len, size - len, "allow uid=1 packet raw iface=yes\n");
-        src.text = text;
-        src.len = len;
-        ck_assert_int_eq(policy_compile(&src, 1, NULL, &p, &err), 0);
+        p = compile("big.conf", text, len);
         request_address_hint(p, &one, &req, hint, sizeof(hint));
         ck_assert_str_eq(hint, "");
         policy_free(p);
