@@ -10,6 +10,7 @@
  * so a buffer that changes underneath (shared memory) cannot change
  * what was checked. The layout is in policy-internal.h.
  */
+#include <assert.h>
 #include <limits.h>
 #include <stddef.h>
 #include <string.h>
@@ -28,6 +29,11 @@ policy *policy_free(policy *p)
                 return NULL;
         policy_index_deinit(p);
         free(p->rules);
+        free(p->protocols);
+        free(p->ifaces);
+        free(p->ranges);
+        free(p->events);
+        free(p->commands);
         free(p->files);
         free(p->image);
         free(p);
@@ -95,63 +101,91 @@ static int image_string(const struct string_table *t, uint32_t offset, size_t ma
         return 0;
 }
 
-static bool all_zero(const uint32_t *v, size_t n)
+const uint8_t policy_image_item_words[_POLICY_IMAGE_LISTS] = {
+        [POLICY_IMAGE_PROTOCOLS] = 1,
+        [POLICY_IMAGE_IFACES] = 1,
+        [POLICY_IMAGE_PORTS] = 2,
+        [POLICY_IMAGE_BITRATES] = 2,
+        [POLICY_IMAGE_RX] = 2,
+        [POLICY_IMAGE_TX] = 2,
+        [POLICY_IMAGE_ADDRS] = 2,
+        [POLICY_IMAGE_PGNS] = 2,
+        [POLICY_IMAGE_NAMES] = 4,
+        [POLICY_IMAGE_DEVS] = 2,
+        [POLICY_IMAGE_CHANNELS] = 2,
+        [POLICY_IMAGE_EVENTS] = 1,
+        [POLICY_IMAGE_COMMANDS] = 1,
+};
+
+/*
+ * The import under way: the image's words not yet taken, the string
+ * table, and the next free item of each of the policy's lists.
+ */
+struct importer {
+        const uint8_t *words;
+        uint32_t n_words;
+        uint32_t next_word;
+        struct string_table strings;
+        uint32_t *protocols;
+        const char **ifaces;
+        struct policy_range *ranges;
+        uint8_t *events;
+        uint16_t *commands;
+};
+
+/* Takes the next n items of list from the words, into out (room for
+ * POLICY_MAX_LIST items of four words); the counts were checked against
+ * the words before any rule was decoded. */
+static void import_items(struct importer *im, enum policy_image_list list, uint32_t n,
+                         uint32_t *out)
 {
-        for (size_t i = 0; i < n; i++)
-                if (v[i] != 0)
-                        return false;
-        return true;
+        size_t len = (size_t)n * policy_image_item_words[list] * sizeof(uint32_t);
+
+        assert(n <= POLICY_MAX_LIST && im->next_word + len / sizeof(uint32_t) <= im->n_words);
+        memcpy(out, im->words + (size_t)im->next_word * sizeof(uint32_t), len);
+        im->next_word += (uint32_t)(len / sizeof(uint32_t));
 }
 
-/* A list of { lo, hi } ranges: at most POLICY_MAX_LIST, none unless
- * allowed, each ordered and within lim, unused slots zero. */
-static int image_ranges(const uint32_t (*slots)[2], uint32_t n, bool allowed,
-                        struct policy_limits lim, struct policy_range *out, uint32_t *ret_n)
+/* A list of ranges, none unless allowed, each ordered and within lim. */
+static int import_ranges(struct importer *im, enum policy_image_list list, uint32_t n,
+                         bool allowed, struct policy_limits lim,
+                         const struct policy_range **ret, uint32_t *ret_n)
 {
-        if (n > POLICY_MAX_LIST || (n > 0 && !allowed))
-                return -EBADMSG;
-        if (!all_zero(&slots[0][0] + 2 * n, 2 * (POLICY_MAX_LIST - n)))
-                return -EBADMSG;
-        for (uint32_t i = 0; i < n; i++) {
-                uint64_t lo = slots[i][0], hi = slots[i][1];
+        uint32_t w[POLICY_MAX_LIST * 4];
+        bool wide = policy_image_item_words[list] == 4;
 
+        if (n > 0 && !allowed)
+                return -EBADMSG;
+        import_items(im, list, n, w);
+        for (uint32_t i = 0; i < n; i++) {
+                uint64_t lo, hi;
+
+                if (wide) {
+                        lo = (uint64_t)w[4 * i + 1] << 32 | w[4 * i];
+                        hi = (uint64_t)w[4 * i + 3] << 32 | w[4 * i + 2];
+                } else {
+                        lo = w[2 * i];
+                        hi = w[2 * i + 1];
+                }
                 if (lo > hi || lo < lim.min || hi > lim.max)
                         return -EBADMSG;
-                out[i] = (struct policy_range){ lo, hi };
+                im->ranges[i] = (struct policy_range){ lo, hi };
         }
+        *ret = im->ranges;
         *ret_n = n;
+        im->ranges += n;
         return 0;
 }
 
-/* The same for 64-bit ranges, stored as { lo low, lo high, hi low, hi high }. */
-static int image_ranges64(const uint32_t (*slots)[4], uint32_t n, bool allowed,
-                          struct policy_limits lim, struct policy_range *out, uint32_t *ret_n)
+/* A list of single numbers up to max, none unless allowed. */
+static int import_numbers(struct importer *im, enum policy_image_list list, uint32_t n,
+                          bool allowed, uint32_t max, uint32_t *out)
 {
-        if (n > POLICY_MAX_LIST || (n > 0 && !allowed))
+        if (n > 0 && !allowed)
                 return -EBADMSG;
-        if (!all_zero(&slots[0][0] + 4 * n, 4 * (POLICY_MAX_LIST - n)))
-                return -EBADMSG;
-        for (uint32_t i = 0; i < n; i++) {
-                uint64_t lo = (uint64_t)slots[i][1] << 32 | slots[i][0];
-                uint64_t hi = (uint64_t)slots[i][3] << 32 | slots[i][2];
-
-                if (lo > hi || lo < lim.min || hi > lim.max)
-                        return -EBADMSG;
-                out[i] = (struct policy_range){ lo, hi };
-        }
-        *ret_n = n;
-        return 0;
-}
-
-/* A list of single numbers up to max. */
-static int image_numbers(const uint32_t *v, uint32_t n, bool allowed, uint32_t max)
-{
-        if (n > POLICY_MAX_LIST || (n > 0 && !allowed))
-                return -EBADMSG;
-        if (!all_zero(v + n, POLICY_MAX_LIST - n))
-                return -EBADMSG;
+        import_items(im, list, n, out);
         for (uint32_t i = 0; i < n; i++)
-                if (v[i] > max)
+                if (out[i] > max)
                         return -EBADMSG;
         return 0;
 }
@@ -179,19 +213,52 @@ static int image_sockopts(const struct policy_image_rule *rec, int family, struc
         return 0;
 }
 
-/* The words of image version 2. */
-static int image_decode_words(const struct policy_image_rule *rec, int family,
-                              struct policy_rule *rule)
+/* proto= and iface=. */
+static int image_decode_match(const struct policy_image_rule *rec, int family,
+                              struct importer *im, struct policy_rule *rule)
 {
+        uint32_t n = rec->n_items[POLICY_IMAGE_PROTOCOLS], w[POLICY_MAX_LIST];
+        int r;
+
+        if (n > 0 && family == 0)
+                return -EBADMSG;
+        import_items(im, POLICY_IMAGE_PROTOCOLS, n, im->protocols);
+        for (uint32_t i = 0; i < n; i++)
+                if (!names_protocol_is_valid(family, im->protocols[i]))
+                        return -EBADMSG;
+        rule->protocols = im->protocols;
+        rule->n_protocols = n;
+        im->protocols += n;
+
+        n = rec->n_items[POLICY_IMAGE_IFACES];
+        import_items(im, POLICY_IMAGE_IFACES, n, w);
+        for (uint32_t i = 0; i < n; i++) {
+                r = image_string(&im->strings, w[i], POLICY_MAX_STRING - 1, &im->ifaces[i]);
+                if (r < 0 || policy_iface_glob_check(im->ifaces[i]))
+                        return -EBADMSG;
+        }
+        rule->ifaces = im->ifaces;
+        rule->n_ifaces = n;
+        im->ifaces += n;
+        return 0;
+}
+
+/* The words of image version 2, and their lists. */
+static int image_decode_words(const struct policy_image_rule *rec, int family,
+                              struct importer *im, struct policy_rule *rule)
+{
+        const uint32_t *n = rec->n_items;
         bool can = family == AF_CAN, bt = family == AF_BLUETOOTH;
+        uint32_t w[POLICY_MAX_LIST];
         int r;
 
         if (rec->netns > POLICY_NETNS_HOST || (bt && rec->netns == POLICY_NETNS_CLIENT))
                 return -EBADMSG;
         rule->netns = (enum policy_netns)rec->netns;
 
-        r = image_ranges(rec->ports, rec->n_ports, policy_family_has_ports(family),
-                         POLICY_LIMITS_PORT, rule->ports, &rule->n_ports);
+        r = import_ranges(im, POLICY_IMAGE_PORTS, n[POLICY_IMAGE_PORTS],
+                          policy_family_has_ports(family), POLICY_LIMITS_PORT,
+                          &rule->ports, &rule->n_ports);
         if (r < 0)
                 return r;
 
@@ -202,77 +269,84 @@ static int image_decode_words(const struct policy_image_rule *rec, int family,
         if (rec->link_ops & ~(uint32_t)POLICY_LINK_OPS_ALL || (rec->link_ops && !can))
                 return -EBADMSG;
         /* bitrate= exactly when link=bitrate */
-        if (!(rec->link_ops & POLICY_LINK_BITRATE) != (rec->n_bitrates == 0))
+        if (!(rec->link_ops & POLICY_LINK_BITRATE) != (n[POLICY_IMAGE_BITRATES] == 0))
                 return -EBADMSG;
         rule->link_ops = rec->link_ops;
-        r = image_ranges(rec->bitrates, rec->n_bitrates, can, POLICY_LIMITS_BITRATE,
-                         rule->bitrates, &rule->n_bitrates);
-        if (r < 0)
-                return r;
-
-        r = image_ranges(rec->rx, rec->n_rx, can, POLICY_LIMITS_CAN_ID, rule->rx, &rule->n_rx);
+        r = import_ranges(im, POLICY_IMAGE_BITRATES, n[POLICY_IMAGE_BITRATES], can,
+                          POLICY_LIMITS_BITRATE, &rule->bitrates, &rule->n_bitrates);
         if (r >= 0)
-                r = image_ranges(rec->tx, rec->n_tx, can, POLICY_LIMITS_CAN_ID, rule->tx, &rule->n_tx);
+                r = import_ranges(im, POLICY_IMAGE_RX, n[POLICY_IMAGE_RX], can,
+                                  POLICY_LIMITS_CAN_ID, &rule->rx, &rule->n_rx);
         if (r >= 0)
-                r = image_ranges(rec->addrs, rec->n_addrs, can, POLICY_LIMITS_J1939_ADDR,
-                                 rule->addrs, &rule->n_addrs);
+                r = import_ranges(im, POLICY_IMAGE_TX, n[POLICY_IMAGE_TX], can,
+                                  POLICY_LIMITS_CAN_ID, &rule->tx, &rule->n_tx);
         if (r >= 0)
-                r = image_ranges(rec->pgns, rec->n_pgns, can, POLICY_LIMITS_J1939_PGN,
-                                 rule->pgns, &rule->n_pgns);
+                r = import_ranges(im, POLICY_IMAGE_ADDRS, n[POLICY_IMAGE_ADDRS], can,
+                                  POLICY_LIMITS_J1939_ADDR, &rule->addrs, &rule->n_addrs);
         if (r >= 0)
-                r = image_ranges64(rec->names, rec->n_names, can, POLICY_LIMITS_J1939_NAME,
-                                   rule->names, &rule->n_names);
+                r = import_ranges(im, POLICY_IMAGE_PGNS, n[POLICY_IMAGE_PGNS], can,
+                                  POLICY_LIMITS_J1939_PGN, &rule->pgns, &rule->n_pgns);
+        if (r >= 0)
+                r = import_ranges(im, POLICY_IMAGE_NAMES, n[POLICY_IMAGE_NAMES], can,
+                                  POLICY_LIMITS_J1939_NAME, &rule->names, &rule->n_names);
         if (r < 0)
                 return r;
         if ((rec->flags & POLICY_IMAGE_RULE_CAN_FD) && !can)
                 return -EBADMSG;
         rule->can_fd = rec->flags & POLICY_IMAGE_RULE_CAN_FD;
 
-        r = image_ranges(rec->devs, rec->n_devs, bt, POLICY_LIMITS_HCI_DEV, rule->devs, &rule->n_devs);
+        r = import_ranges(im, POLICY_IMAGE_DEVS, n[POLICY_IMAGE_DEVS], bt,
+                          POLICY_LIMITS_HCI_DEV, &rule->devs, &rule->n_devs);
         if (r >= 0)
-                r = image_ranges(rec->channels, rec->n_channels, bt, POLICY_LIMITS_RFCOMM_CHANNEL,
-                                 rule->channels, &rule->n_channels);
+                r = import_ranges(im, POLICY_IMAGE_CHANNELS, n[POLICY_IMAGE_CHANNELS], bt,
+                                  POLICY_LIMITS_RFCOMM_CHANNEL, &rule->channels, &rule->n_channels);
         if (r < 0)
                 return r;
         if (rec->hci_channels & ~(uint32_t)POLICY_HCI_CHANNELS_ALL || (rec->hci_channels && !bt))
                 return -EBADMSG;
         rule->hci_channels = rec->hci_channels;
 
-        r = image_numbers(rec->events, rec->n_events, bt, (uint32_t)POLICY_LIMITS_HCI_EVENT.max);
+        r = import_numbers(im, POLICY_IMAGE_EVENTS, n[POLICY_IMAGE_EVENTS], bt,
+                           (uint32_t)POLICY_LIMITS_HCI_EVENT.max, w);
         if (r < 0)
                 return r;
-        for (uint32_t i = 0; i < rec->n_events; i++)
-                rule->events[i] = (uint8_t)rec->events[i];
-        rule->n_events = rec->n_events;
+        for (uint32_t i = 0; i < n[POLICY_IMAGE_EVENTS]; i++)
+                im->events[i] = (uint8_t)w[i];
+        rule->events = im->events;
+        rule->n_events = n[POLICY_IMAGE_EVENTS];
+        im->events += rule->n_events;
 
-        r = image_numbers(rec->commands, rec->n_commands, bt, (uint32_t)POLICY_LIMITS_HCI_OPCODE.max);
+        r = import_numbers(im, POLICY_IMAGE_COMMANDS, n[POLICY_IMAGE_COMMANDS], bt,
+                           (uint32_t)POLICY_LIMITS_HCI_OPCODE.max, w);
         if (r < 0)
                 return r;
-        for (uint32_t i = 0; i < rec->n_commands; i++)
-                rule->commands[i] = (uint16_t)rec->commands[i];
-        rule->n_commands = rec->n_commands;
+        for (uint32_t i = 0; i < n[POLICY_IMAGE_COMMANDS]; i++)
+                im->commands[i] = (uint16_t)w[i];
+        rule->commands = im->commands;
+        rule->n_commands = n[POLICY_IMAGE_COMMANDS];
+        im->commands += rule->n_commands;
 
         return 0;
 }
 
 /* Whether any word of version 2 is used: none may be on a deny rule or
- * an admin rule. They are the fields from netns to the end. */
-_Static_assert(offsetof(struct policy_image_rule, netns) == 4 * (11 + 2 * POLICY_MAX_LIST),
-               "netns is the first field of version 2");
+ * an admin rule. */
 static bool image_has_words(const struct policy_image_rule *rec)
 {
-        const uint8_t *start = (const uint8_t *)&rec->netns;
-        const uint8_t *end = (const uint8_t *)(rec + 1);
-
         if (rec->flags & POLICY_IMAGE_RULE_CAN_FD)
                 return true;
-        for (const uint8_t *b = start; b < end; b++)
-                if (*b != 0)
+        if (rec->netns || rec->sockopts || rec->link_ops || rec->hci_channels)
+                return true;
+        for (size_t i = 0; i < _POLICY_SOCKOPT_MAX; i++)
+                if (rec->sockopt_range[i][0] || rec->sockopt_range[i][1])
+                        return true;
+        for (size_t k = POLICY_IMAGE_PORTS; k < _POLICY_IMAGE_LISTS; k++)
+                if (rec->n_items[k])
                         return true;
         return false;
 }
 
-static int image_decode_rule(const struct policy_image_rule *rec, const struct string_table *t,
+static int image_decode_rule(const struct policy_image_rule *rec, struct importer *im,
                              const policy *p, struct policy_rule *rule)
 {
         const uint32_t selectors = POLICY_IMAGE_RULE_UID | POLICY_IMAGE_RULE_GID |
@@ -315,49 +389,68 @@ static int image_decode_rule(const struct policy_image_rule *rec, const struct s
         rule->gid = (gid_t)rec->gid;
 
         if (rec->flags & POLICY_IMAGE_RULE_UNIT) {
-                r = image_string(t, rec->unit, POLICY_MAX_STRING - 1, &rule->unit);
+                r = image_string(&im->strings, rec->unit, POLICY_MAX_STRING - 1, &rule->unit);
                 if (r < 0 || policy_unit_check(rule->unit))
                         return -EBADMSG;
         } else if (rec->unit != 0)
                 return -EBADMSG;
 
         if (rec->flags & POLICY_IMAGE_RULE_CGROUP) {
-                r = image_string(t, rec->cgroup, POLICY_MAX_STRING - 1, &rule->cgroup);
+                r = image_string(&im->strings, rec->cgroup, POLICY_MAX_STRING - 1, &rule->cgroup);
                 if (r < 0 || policy_cgroup_check(rule->cgroup))
                         return -EBADMSG;
         } else if (rec->cgroup != 0)
                 return -EBADMSG;
 
-        if (rec->n_protocols > POLICY_MAX_LIST || (rec->n_protocols > 0 && family == 0))
-                return -EBADMSG;
-        if (!all_zero(rec->protocols + rec->n_protocols, POLICY_MAX_LIST - rec->n_protocols))
-                return -EBADMSG;
-        for (uint32_t i = 0; i < rec->n_protocols; i++) {
-                if (!names_protocol_is_valid(family, rec->protocols[i]))
-                        return -EBADMSG;
-                rule->protocols[i] = rec->protocols[i];
-        }
-        rule->n_protocols = rec->n_protocols;
-
-        if (rec->n_ifaces > POLICY_MAX_LIST)
-                return -EBADMSG;
-        if (!all_zero(rec->ifaces + rec->n_ifaces, POLICY_MAX_LIST - rec->n_ifaces))
-                return -EBADMSG;
-        for (uint32_t i = 0; i < rec->n_ifaces; i++) {
-                r = image_string(t, rec->ifaces[i], POLICY_MAX_STRING - 1, &rule->ifaces[i]);
-                if (r < 0 || policy_iface_glob_check(rule->ifaces[i]))
-                        return -EBADMSG;
-        }
-        rule->n_ifaces = rec->n_ifaces;
+        r = image_decode_match(rec, family, im, rule);
+        if (r < 0)
+                return r;
 
         /* admin: no family, type, protocol, interface or other word. */
         rule->admin = rec->flags & POLICY_IMAGE_RULE_ADMIN;
-        if (rule->admin && (family != 0 || type != 0 || rec->n_ifaces != 0))
+        if (rule->admin && (family != 0 || type != 0 || rule->n_ifaces != 0))
                 return -EBADMSG;
         if ((rule->admin || !rule->allow) && image_has_words(rec))
                 return -EBADMSG;
 
-        return image_decode_words(rec, family, rule);
+        return image_decode_words(rec, family, im, rule);
+}
+
+/*
+ * Before any rule is decoded: no list longer than POLICY_MAX_LIST, and the
+ * lists' items exactly the image's words. Allocates room for the items.
+ */
+static int import_prepare(const uint8_t *recs, uint32_t n_rules, uint32_t n_words, policy *p)
+{
+        uint64_t words = 0, items[_POLICY_IMAGE_LISTS] = {};
+        size_t n_ranges;
+
+        for (uint32_t i = 0; i < n_rules; i++) {
+                struct policy_image_rule rec;
+
+                memcpy(&rec, recs + (size_t)i * sizeof(rec), sizeof(rec));
+                for (size_t k = 0; k < _POLICY_IMAGE_LISTS; k++) {
+                        if (rec.n_items[k] > POLICY_MAX_LIST)
+                                return -EBADMSG;
+                        items[k] += rec.n_items[k];
+                        words += (uint64_t)rec.n_items[k] * policy_image_item_words[k];
+                }
+        }
+        if (words != n_words)
+                return -EBADMSG;
+
+        n_ranges = 0;
+        for (size_t k = POLICY_IMAGE_PORTS; k <= POLICY_IMAGE_CHANNELS; k++)
+                n_ranges += items[k];
+        /* One more of each, so that no allocation is of zero bytes. */
+        p->protocols = calloc(items[POLICY_IMAGE_PROTOCOLS] + 1, sizeof(*p->protocols));
+        p->ifaces = calloc(items[POLICY_IMAGE_IFACES] + 1, sizeof(*p->ifaces));
+        p->ranges = calloc(n_ranges + 1, sizeof(*p->ranges));
+        p->events = calloc(items[POLICY_IMAGE_EVENTS] + 1, sizeof(*p->events));
+        p->commands = calloc(items[POLICY_IMAGE_COMMANDS] + 1, sizeof(*p->commands));
+        if (!p->protocols || !p->ifaces || !p->ranges || !p->events || !p->commands)
+                return -ENOMEM;
+        return 0;
 }
 
 int policy_import_take(void *image, size_t len, policy **ret)
@@ -366,8 +459,8 @@ int policy_import_take(void *image, size_t len, policy **ret)
         _cleanup_(policy_freep) policy *p = NULL;
         const uint8_t *base = image;
         struct policy_image_header h;
-        struct string_table strings;
-        uint64_t files_off, rules_off, strings_off, end;
+        struct importer im;
+        uint64_t files_off, rules_off, words_off, strings_off, end;
         int r;
 
         if (!ret || (!image && len > 0))
@@ -380,21 +473,17 @@ int policy_import_take(void *image, size_t len, policy **ret)
             h.version != POLICY_IMAGE_VERSION)
                 return -EBADMSG;
         if (h.n_files > POLICY_MAX_FILES || h.n_rules > POLICY_MAX_RULES ||
-            h.strings_size > POLICY_IMAGE_MAX_STRINGS)
+            h.n_words > POLICY_IMAGE_MAX_WORDS || h.strings_size > POLICY_IMAGE_MAX_STRINGS)
                 return -EBADMSG;
 
         /* Bounded by the checks above, so none of this can overflow. */
         files_off = sizeof(h);
         rules_off = files_off + (uint64_t)h.n_files * sizeof(uint32_t);
-        strings_off = rules_off + (uint64_t)h.n_rules * sizeof(struct policy_image_rule);
+        words_off = rules_off + (uint64_t)h.n_rules * sizeof(struct policy_image_rule);
+        strings_off = words_off + (uint64_t)h.n_words * sizeof(uint32_t);
         end = strings_off + h.strings_size;
         if (end != len)
                 return -EBADMSG;
-
-        strings = (struct string_table){
-                .data = (const char *)base + strings_off,
-                .size = h.strings_size,
-        };
 
         p = calloc(1, sizeof(*p));
         if (!p)
@@ -403,12 +492,26 @@ int policy_import_take(void *image, size_t len, policy **ret)
         p->rules = calloc(h.n_rules ? h.n_rules : 1, sizeof(*p->rules));
         if (!p->files || !p->rules)
                 return -ENOMEM;
+        r = import_prepare(base + rules_off, h.n_rules, h.n_words, p);
+        if (r < 0)
+                return r;
+
+        im = (struct importer){
+                .words = base + words_off,
+                .n_words = h.n_words,
+                .strings = { .data = (const char *)base + strings_off, .size = h.strings_size },
+                .protocols = p->protocols,
+                .ifaces = p->ifaces,
+                .ranges = p->ranges,
+                .events = p->events,
+                .commands = p->commands,
+        };
 
         for (uint32_t i = 0; i < h.n_files; i++) {
                 uint32_t offset;
 
                 memcpy(&offset, base + files_off + (uint64_t)i * sizeof(offset), sizeof(offset));
-                r = image_string(&strings, offset, POLICY_MAX_PATH - 1, &p->files[i]);
+                r = image_string(&im.strings, offset, POLICY_MAX_PATH - 1, &p->files[i]);
                 if (r < 0)
                         return r;
                 p->n_files++;
@@ -419,11 +522,12 @@ int policy_import_take(void *image, size_t len, policy **ret)
 
                 memcpy(&rec, base + rules_off + (uint64_t)i * sizeof(rec), sizeof(rec));
                 p->rules[i].index = i;
-                r = image_decode_rule(&rec, &strings, p, &p->rules[i]);
+                r = image_decode_rule(&rec, &im, p, &p->rules[i]);
                 if (r < 0)
                         return r;
                 p->n_rules++;
         }
+        assert(im.next_word == h.n_words);
 
         p->image = TAKE_PTR(owned);
         p->image_len = len;

@@ -18,21 +18,29 @@
  *   struct policy_image_header
  *   uint32_t file[n_files]                  string offsets of file names
  *   struct policy_image_rule rule[n_rules]
+ *   uint32_t words[n_words]                 the items of the rules' lists
  *   char strings[strings_size]              NUL-terminated strings
  *
  * Its length is exactly the sum of those parts. Every field is a uint32_t
  * (arrays of them included), so the layout has no padding and does not
- * depend on the compiler. A range is { lo, hi }; a 64-bit range (J1939
- * NAMEs) is { lo & 0xffffffff, lo >> 32, hi & 0xffffffff, hi >> 32 }.
- * Fields that a rule does not use (an absent selector or word, list
- * slots past their count, the range of an option not allowed) are zero,
- * so each policy has exactly one image.
+ * depend on the compiler. A rule's record has a fixed size and gives the
+ * number of items in each of its lists (enum policy_image_list); the
+ * items themselves are in words[], rule after rule and, within a rule,
+ * list after list in the order of the enum, with no gaps: rule i's first
+ * item follows rule i - 1's last, and the last rule's last item is the
+ * last word. A list item is one word, a range two ({ lo, hi }), a 64-bit
+ * range (J1939 NAMEs) four ({ lo & 0xffffffff, lo >> 32, hi & 0xffffffff,
+ * hi >> 32 }). Fields that a rule does not use (an absent selector or
+ * word, the range of an option not allowed) are zero, so each policy has
+ * exactly one image.
  *
  * Version 2 added the operation words (bind=, option=, link=, bitrate=),
  * netns=, the CAN and Bluetooth address words and the family word admin.
+ * Version 3 moved the lists out of the record, which had room for
+ * POLICY_MAX_LIST items in each, into words[].
  */
 #define POLICY_IMAGE_MAGIC "SBPOLICY"
-#define POLICY_IMAGE_VERSION 2u
+#define POLICY_IMAGE_VERSION 3u
 /* Bounds the string table; the other parts are bounded by the counts. */
 #define POLICY_IMAGE_MAX_STRINGS (64u << 20)
 /* A file name in the image, with its NUL. */
@@ -50,11 +58,37 @@ enum {
         POLICY_IMAGE_RULE_FLAGS         = (1u << 8) - 1,
 };
 
+/* A rule's lists, in the order of their items in words[]. An item of
+ * proto=, events= and command= is a number, of iface= a string offset,
+ * of name= a 64-bit range and of the others a range. */
+enum policy_image_list {
+        POLICY_IMAGE_PROTOCOLS,         /* proto= */
+        POLICY_IMAGE_IFACES,            /* iface= */
+        POLICY_IMAGE_PORTS,             /* bind= */
+        POLICY_IMAGE_BITRATES,          /* bitrate= */
+        POLICY_IMAGE_RX,                /* rx= */
+        POLICY_IMAGE_TX,                /* tx= */
+        POLICY_IMAGE_ADDRS,             /* addr= */
+        POLICY_IMAGE_PGNS,              /* pgn= */
+        POLICY_IMAGE_NAMES,             /* name= */
+        POLICY_IMAGE_DEVS,              /* dev= */
+        POLICY_IMAGE_CHANNELS,          /* channel= */
+        POLICY_IMAGE_EVENTS,            /* events= */
+        POLICY_IMAGE_COMMANDS,          /* command= */
+        _POLICY_IMAGE_LISTS,
+};
+
+/* The words of one item of each list. */
+extern const uint8_t policy_image_item_words[_POLICY_IMAGE_LISTS];
+/* The most words one rule's lists can take. */
+#define POLICY_IMAGE_MAX_RULE_WORDS (POLICY_MAX_LIST * (1 + 1 + 2 * 8 + 4 + 1 + 1))
+
 struct policy_image_header {
         char magic[8];
         uint32_t version;
         uint32_t n_files;
         uint32_t n_rules;
+        uint32_t n_words;
         uint32_t strings_size;
 };
 
@@ -68,60 +102,27 @@ struct policy_image_rule {
         uint32_t cgroup;                /* string offset */
         uint32_t family;                /* 0 or AF_* */
         uint32_t type;                  /* 0 or SOCK_* */
-        uint32_t n_protocols;
-        uint32_t protocols[POLICY_MAX_LIST];
-        uint32_t n_ifaces;
-        uint32_t ifaces[POLICY_MAX_LIST]; /* string offsets */
-
-        /* version 2 */
         uint32_t netns;                 /* enum policy_netns as written */
-        uint32_t n_ports;
-        uint32_t ports[POLICY_MAX_LIST][2];
         uint32_t sockopts;              /* mask of 1u << enum policy_sockopt */
         uint32_t sockopt_range[_POLICY_SOCKOPT_MAX][2];
         uint32_t link_ops;              /* mask of enum policy_link_op */
-        uint32_t n_bitrates;
-        uint32_t bitrates[POLICY_MAX_LIST][2];
-        uint32_t n_rx;
-        uint32_t rx[POLICY_MAX_LIST][2];
-        uint32_t n_tx;
-        uint32_t tx[POLICY_MAX_LIST][2];
-        uint32_t n_addrs;
-        uint32_t addrs[POLICY_MAX_LIST][2];
-        uint32_t n_pgns;
-        uint32_t pgns[POLICY_MAX_LIST][2];
-        uint32_t n_names;
-        uint32_t names[POLICY_MAX_LIST][4];
-        uint32_t n_devs;
-        uint32_t devs[POLICY_MAX_LIST][2];
         uint32_t hci_channels;          /* mask of 1u << POLICY_HCI_CHANNEL_* */
-        uint32_t n_channels;
-        uint32_t channels[POLICY_MAX_LIST][2];
-        uint32_t n_events;
-        uint32_t events[POLICY_MAX_LIST];
-        uint32_t n_commands;
-        uint32_t commands[POLICY_MAX_LIST];
+        uint32_t n_items[_POLICY_IMAGE_LISTS];
 };
 
-_Static_assert(sizeof(struct policy_image_header) == 24, "image header has padding");
+_Static_assert(sizeof(struct policy_image_header) == 28, "image header has padding");
 _Static_assert(sizeof(struct policy_image_rule) ==
-               4 * (11 + 2 * POLICY_MAX_LIST +                  /* version 1 */
-                    1 + (1 + 2 * POLICY_MAX_LIST) +             /* netns, ports */
-                    1 + 2 * _POLICY_SOCKOPT_MAX +               /* option= */
-                    2 + 2 * POLICY_MAX_LIST +                   /* link=, bitrate= */
-                    4 * (1 + 2 * POLICY_MAX_LIST) +             /* rx, tx, addr, pgn */
-                    1 + 4 * POLICY_MAX_LIST +                   /* name */
-                    1 + 2 * POLICY_MAX_LIST + 1 +               /* dev, hci */
-                    1 + 2 * POLICY_MAX_LIST +                   /* channel */
-                    2 * (1 + POLICY_MAX_LIST)),                 /* events, command */
+               4 * (11 + 2 * _POLICY_SOCKOPT_MAX + 2 + _POLICY_IMAGE_LISTS),
                "image rule has padding");
 
 /* The largest image any policy can have: larger input is refused before
  * it is copied. */
+#define POLICY_IMAGE_MAX_WORDS ((size_t)POLICY_MAX_RULES * POLICY_IMAGE_MAX_RULE_WORDS)
 #define POLICY_IMAGE_MAX_SIZE                                                   \
         (sizeof(struct policy_image_header) +                                   \
          (size_t)POLICY_MAX_FILES * sizeof(uint32_t) +                          \
          (size_t)POLICY_MAX_RULES * sizeof(struct policy_image_rule) +          \
+         POLICY_IMAGE_MAX_WORDS * sizeof(uint32_t) +                            \
          (size_t)POLICY_IMAGE_MAX_STRINGS)
 
 /* inet, inet6, packet, can, bluetooth: the families a rule can name, in
@@ -155,6 +156,12 @@ struct policy {
         size_t image_len;
         struct policy_rule *rules;
         size_t n_rules;
+        /* The items of the rules' lists; each rule points at runs of them. */
+        uint32_t *protocols;
+        const char **ifaces;
+        struct policy_range *ranges;
+        uint8_t *events;
+        uint16_t *commands;
         const char **files;
         size_t n_files;
         struct policy_index index[POLICY_N_FAMILIES + 1];

@@ -22,6 +22,7 @@
  * rule matches by family, type, proto and iface alone (policy-check.c),
  * so those words are refused on it rather than silently ignored.
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <net/if.h>
 #include <stdarg.h>
@@ -367,6 +368,14 @@ int policy_request_format(const struct policy_request *req, char *buf, size_t si
         return t.truncated ? -ENOBUFS : 0;
 }
 
+/* A rule as the parser fills it in: the image's record, and room for
+ * POLICY_MAX_LIST items in each list, which builder_add_rule() packs into
+ * the image's words. */
+struct rule_draft {
+        struct policy_image_rule rec;
+        uint32_t items[_POLICY_IMAGE_LISTS][4 * POLICY_MAX_LIST];
+};
+
 /*
  * The image under construction. Strings are interned, so a policy that
  * names eth0 in ten thousand rules stores it once.
@@ -375,6 +384,9 @@ struct builder {
         struct policy_image_rule *rules;
         size_t n_rules;
         size_t n_rules_allocated;
+        uint32_t *words;
+        size_t n_words;
+        size_t n_words_allocated;
         uint32_t files[POLICY_MAX_FILES];
         size_t n_files;
         char *strings;
@@ -388,6 +400,7 @@ struct builder {
 static void builder_deinit(struct builder *b)
 {
         free(b->rules);
+        free(b->words);
         free(b->strings);
         free(b->intern);
         *b = (struct builder){};
@@ -476,23 +489,53 @@ static int builder_add_string(struct builder *b, const char *s, uint32_t *ret)
         return 0;
 }
 
-static int builder_add_rule(struct builder *b, const struct policy_image_rule *rule)
+/* Grows *array of *allocated items of size to hold at least need. */
+static int builder_reserve(void **array, size_t *allocated, size_t size, size_t need, size_t max)
 {
-        if (b->n_rules == b->n_rules_allocated) {
-                size_t n = b->n_rules_allocated ? b->n_rules_allocated * 2 : 64;
-                struct policy_image_rule *p;
+        size_t n = *allocated ? *allocated : 64;
+        void *p;
 
-                if (n > POLICY_MAX_RULES)
-                        n = POLICY_MAX_RULES;
-                if (n <= b->n_rules)
-                        return -E2BIG;
-                p = reallocarray(b->rules, n, sizeof(*p));
-                if (!p)
-                        return -ENOMEM;
-                b->rules = p;
-                b->n_rules_allocated = n;
+        if (need <= *allocated)
+                return 0;
+        if (need > max)
+                return -E2BIG;
+        while (n < need)
+                n *= 2;
+        if (n > max)
+                n = max;
+        p = reallocarray(*array, n, size);
+        if (!p)
+                return -ENOMEM;
+        *array = p;
+        *allocated = n;
+        return 0;
+}
+
+static int builder_add_rule(struct builder *b, const struct rule_draft *d)
+{
+        size_t words = 0;
+        int r;
+
+        for (size_t k = 0; k < _POLICY_IMAGE_LISTS; k++) {
+                assert(d->rec.n_items[k] <= POLICY_MAX_LIST);
+                words += (size_t)d->rec.n_items[k] * policy_image_item_words[k];
         }
-        b->rules[b->n_rules++] = *rule;
+
+        r = builder_reserve((void **)&b->rules, &b->n_rules_allocated, sizeof(*b->rules),
+                            b->n_rules + 1, POLICY_MAX_RULES);
+        if (r >= 0)
+                r = builder_reserve((void **)&b->words, &b->n_words_allocated, sizeof(*b->words),
+                                    b->n_words + words, POLICY_IMAGE_MAX_WORDS);
+        if (r < 0)
+                return r;
+
+        b->rules[b->n_rules++] = d->rec;
+        for (size_t k = 0; k < _POLICY_IMAGE_LISTS; k++) {
+                size_t n = (size_t)d->rec.n_items[k] * policy_image_item_words[k];
+
+                memcpy(b->words + b->n_words, d->items[k], n * sizeof(uint32_t));
+                b->n_words += n;
+        }
         return 0;
 }
 
@@ -502,11 +545,13 @@ static int builder_finish(struct builder *b, void **ret, size_t *ret_len)
                 .version = POLICY_IMAGE_VERSION,
                 .n_files = (uint32_t)b->n_files,
                 .n_rules = (uint32_t)b->n_rules,
+                .n_words = (uint32_t)b->n_words,
                 .strings_size = (uint32_t)b->strings_size,
         };
         size_t files_size = b->n_files * sizeof(uint32_t);
         size_t rules_size = b->n_rules * sizeof(struct policy_image_rule);
-        size_t len = sizeof(h) + files_size + rules_size + b->strings_size;
+        size_t words_size = b->n_words * sizeof(uint32_t);
+        size_t len = sizeof(h) + files_size + rules_size + words_size + b->strings_size;
         uint8_t *image, *p;
 
         memcpy(h.magic, POLICY_IMAGE_MAGIC, sizeof(h.magic));
@@ -523,6 +568,9 @@ static int builder_finish(struct builder *b, void **ret, size_t *ret_len)
         if (rules_size > 0)
                 memcpy(p, b->rules, rules_size);
         p += rules_size;
+        if (words_size > 0)
+                memcpy(p, b->words, words_size);
+        p += words_size;
         if (b->strings_size > 0)
                 memcpy(p, b->strings, b->strings_size);
 
@@ -723,7 +771,7 @@ struct selector {
         const char *key;
         enum selector_slot slot;
         int (*parse)(struct parser *p, const struct word *w, const char *value,
-                     struct policy_image_rule *rule);
+                     struct rule_draft *rule);
 };
 
 static int parse_id(struct parser *p, const struct word *w, const char *value, const char *what,
@@ -776,31 +824,31 @@ static int resolve(struct parser *p, const struct word *w, const char *value, bo
 }
 
 static int selector_parse_user(struct parser *p, const struct word *w, const char *value,
-                               struct policy_image_rule *rule)
+                               struct rule_draft *rule)
 {
-        rule->flags |= POLICY_IMAGE_RULE_UID;
-        return resolve(p, w, value, false, &rule->uid);
+        rule->rec.flags |= POLICY_IMAGE_RULE_UID;
+        return resolve(p, w, value, false, &rule->rec.uid);
 }
 
 static int selector_parse_uid(struct parser *p, const struct word *w, const char *value,
-                              struct policy_image_rule *rule)
+                              struct rule_draft *rule)
 {
-        rule->flags |= POLICY_IMAGE_RULE_UID;
-        return parse_id(p, w, value, "uid", &rule->uid);
+        rule->rec.flags |= POLICY_IMAGE_RULE_UID;
+        return parse_id(p, w, value, "uid", &rule->rec.uid);
 }
 
 static int selector_parse_group(struct parser *p, const struct word *w, const char *value,
-                                struct policy_image_rule *rule)
+                                struct rule_draft *rule)
 {
-        rule->flags |= POLICY_IMAGE_RULE_GID;
-        return resolve(p, w, value, true, &rule->gid);
+        rule->rec.flags |= POLICY_IMAGE_RULE_GID;
+        return resolve(p, w, value, true, &rule->rec.gid);
 }
 
 static int selector_parse_gid(struct parser *p, const struct word *w, const char *value,
-                              struct policy_image_rule *rule)
+                              struct rule_draft *rule)
 {
-        rule->flags |= POLICY_IMAGE_RULE_GID;
-        return parse_id(p, w, value, "gid", &rule->gid);
+        rule->rec.flags |= POLICY_IMAGE_RULE_GID;
+        return parse_id(p, w, value, "gid", &rule->rec.gid);
 }
 
 static int parser_add_string(struct parser *p, unsigned col, const char *s, uint32_t *ret)
@@ -816,25 +864,25 @@ static int parser_add_string(struct parser *p, unsigned col, const char *s, uint
 }
 
 static int selector_parse_unit(struct parser *p, const struct word *w, const char *value,
-                               struct policy_image_rule *rule)
+                               struct rule_draft *rule)
 {
         const char *why = policy_unit_check(value);
 
         if (why)
                 return parser_error(p, w->col, "invalid unit name '%s': %s", value, why);
-        rule->flags |= POLICY_IMAGE_RULE_UNIT;
-        return parser_add_string(p, w->col, value, &rule->unit);
+        rule->rec.flags |= POLICY_IMAGE_RULE_UNIT;
+        return parser_add_string(p, w->col, value, &rule->rec.unit);
 }
 
 static int selector_parse_cgroup(struct parser *p, const struct word *w, const char *value,
-                                 struct policy_image_rule *rule)
+                                 struct rule_draft *rule)
 {
         const char *why = policy_cgroup_check(value);
 
         if (why)
                 return parser_error(p, w->col, "invalid cgroup path '%s': %s", value, why);
-        rule->flags |= POLICY_IMAGE_RULE_CGROUP;
-        return parser_add_string(p, w->col, value, &rule->cgroup);
+        rule->rec.flags |= POLICY_IMAGE_RULE_CGROUP;
+        return parser_add_string(p, w->col, value, &rule->rec.cgroup);
 }
 
 static const struct selector selectors[] = {
@@ -892,16 +940,16 @@ struct option {
          * rule is: an error. */
         bool allow_only;
         int (*parse)(struct parser *p, const struct word *w, char *value,
-                     struct policy_image_rule *rule);
+                     struct rule_draft *rule);
 };
 
 static int proto_item(struct parser *p, char *item, unsigned col, uint32_t i, void *userdata)
 {
-        struct policy_image_rule *rule = userdata;
-        int family = (int)rule->family;
+        struct rule_draft *rule = userdata;
+        int family = (int)rule->rec.family;
         int r;
 
-        r = names_protocol_from_string(family, item, &rule->protocols[i]);
+        r = names_protocol_from_string(family, item, &rule->items[POLICY_IMAGE_PROTOCOLS][i]);
         if (r == -ERANGE)
                 return parser_error(p, col, "protocol '%s' is out of range for family '%s'",
                                     item, family_name(family));
@@ -912,26 +960,26 @@ static int proto_item(struct parser *p, char *item, unsigned col, uint32_t i, vo
 }
 
 static int option_parse_proto(struct parser *p, const struct word *w, char *value,
-                              struct policy_image_rule *rule)
+                              struct rule_draft *rule)
 {
         return parse_list(p, value, word_value_col(w, value), proto_item, rule,
-                          &rule->n_protocols);
+                          &rule->rec.n_items[POLICY_IMAGE_PROTOCOLS]);
 }
 
 static int iface_item(struct parser *p, char *item, unsigned col, uint32_t i, void *userdata)
 {
-        struct policy_image_rule *rule = userdata;
+        struct rule_draft *rule = userdata;
         const char *why = policy_iface_glob_check(item);
 
         if (why)
                 return parser_error(p, col, "invalid interface name or glob '%s': %s", item, why);
-        return parser_add_string(p, col, item, &rule->ifaces[i]);
+        return parser_add_string(p, col, item, &rule->items[POLICY_IMAGE_IFACES][i]);
 }
 
 static int option_parse_iface(struct parser *p, const struct word *w, char *value,
-                              struct policy_image_rule *rule)
+                              struct rule_draft *rule)
 {
-        return parse_list(p, value, word_value_col(w, value), iface_item, rule, &rule->n_ifaces);
+        return parse_list(p, value, word_value_col(w, value), iface_item, rule, &rule->rec.n_items[POLICY_IMAGE_IFACES]);
 }
 
 /* ---- Number ranges: "N" or "N-M", N <= M, within a word's limits. ---- */
@@ -1000,55 +1048,59 @@ static int parse_range(struct parser *p, char *item, unsigned col, const struct 
         return 0;
 }
 
-/* Where a list of ranges goes in the image record. */
+/* Where a list of ranges goes: two words an item, or four for 64-bit
+ * ranges, each number low half first. */
 struct ranges_target {
         const struct range_word *rw;
-        uint32_t (*slots)[2];           /* { lo, hi } */
-        uint32_t (*slots64)[4];         /* { lo low, lo high, hi low, hi high } */
+        uint32_t *items;
+        unsigned words;
 };
 
 static int range_item(struct parser *p, char *item, unsigned col, uint32_t i, void *userdata)
 {
         const struct ranges_target *t = userdata;
+        uint32_t *out = t->items + (size_t)i * t->words;
         struct policy_range range;
         int r;
 
         r = parse_range(p, item, col, t->rw, &range);
         if (r < 0)
                 return r;
-        if (t->slots64) {
-                t->slots64[i][0] = (uint32_t)range.lo;
-                t->slots64[i][1] = (uint32_t)(range.lo >> 32);
-                t->slots64[i][2] = (uint32_t)range.hi;
-                t->slots64[i][3] = (uint32_t)(range.hi >> 32);
+        if (t->words == 4) {
+                out[0] = (uint32_t)range.lo;
+                out[1] = (uint32_t)(range.lo >> 32);
+                out[2] = (uint32_t)range.hi;
+                out[3] = (uint32_t)(range.hi >> 32);
         } else {
-                t->slots[i][0] = (uint32_t)range.lo;
-                t->slots[i][1] = (uint32_t)range.hi;
+                out[0] = (uint32_t)range.lo;
+                out[1] = (uint32_t)range.hi;
         }
         return 0;
 }
 
 static int parse_ranges(struct parser *p, const struct word *w, char *value,
-                        const struct range_word *rw, uint32_t (*slots)[2], uint32_t *ret_n)
+                        const struct range_word *rw, struct rule_draft *rule,
+                        enum policy_image_list list)
 {
-        struct ranges_target t = { .rw = rw, .slots = slots };
+        struct ranges_target t = { rw, rule->items[list], policy_image_item_words[list] };
 
-        return parse_list(p, value, word_value_col(w, value), range_item, &t, ret_n);
+        return parse_list(p, value, word_value_col(w, value), range_item, &t,
+                          &rule->rec.n_items[list]);
 }
 
 /* ---- Operation words. ---- */
 
 static int option_parse_bind(struct parser *p, const struct word *w, char *value,
-                             struct policy_image_rule *rule)
+                             struct rule_draft *rule)
 {
-        const struct range_word *rw = rule->family == AF_BLUETOOTH ? &range_psm : &range_port;
+        const struct range_word *rw = rule->rec.family == AF_BLUETOOTH ? &range_psm : &range_port;
 
-        return parse_ranges(p, w, value, rw, rule->ports, &rule->n_ports);
+        return parse_ranges(p, w, value, rw, rule, POLICY_IMAGE_PORTS);
 }
 
 static int sockopt_item(struct parser *p, char *item, unsigned col, uint32_t i, void *userdata)
 {
-        struct policy_image_rule *rule = userdata;
+        struct rule_draft *rule = userdata;
         const struct policy_sockopt_info *info = NULL;
         struct range_word rw;
         struct policy_range range;
@@ -1066,9 +1118,9 @@ static int sockopt_item(struct parser *p, char *item, unsigned col, uint32_t i, 
                 }
         if (!info)
                 return parser_error(p, col, "unknown socket option '%s'", item);
-        if (rule->sockopts & (1u << opt))
+        if (rule->rec.sockopts & (1u << opt))
                 return parser_error(p, col, "socket option '%s' given twice", item);
-        rule->sockopts |= 1u << opt;
+        rule->rec.sockopts |= 1u << opt;
 
         if (!info->has_range) {
                 if (colon)
@@ -1083,13 +1135,13 @@ static int sockopt_item(struct parser *p, char *item, unsigned col, uint32_t i, 
                 if (r < 0)
                         return r;
         }
-        rule->sockopt_range[opt][0] = (uint32_t)range.lo;
-        rule->sockopt_range[opt][1] = (uint32_t)range.hi;
+        rule->rec.sockopt_range[opt][0] = (uint32_t)range.lo;
+        rule->rec.sockopt_range[opt][1] = (uint32_t)range.hi;
         return 0;
 }
 
 static int option_parse_option(struct parser *p, const struct word *w, char *value,
-                               struct policy_image_rule *rule)
+                               struct rule_draft *rule)
 {
         uint32_t n;
 
@@ -1127,32 +1179,32 @@ static const struct mask_name link_op_names[] = {
 };
 
 static int option_parse_link(struct parser *p, const struct word *w, char *value,
-                             struct policy_image_rule *rule)
+                             struct rule_draft *rule)
 {
         struct mask_target t = { "link operation", link_op_names, ELEMENTSOF(link_op_names),
-                                 &rule->link_ops };
+                                 &rule->rec.link_ops };
         uint32_t n;
 
         return parse_list(p, value, word_value_col(w, value), mask_item, &t, &n);
 }
 
 static int option_parse_bitrate(struct parser *p, const struct word *w, char *value,
-                                struct policy_image_rule *rule)
+                                struct rule_draft *rule)
 {
-        return parse_ranges(p, w, value, &range_bitrate, rule->bitrates, &rule->n_bitrates);
+        return parse_ranges(p, w, value, &range_bitrate, rule, POLICY_IMAGE_BITRATES);
 }
 
 static int option_parse_netns(struct parser *p, const struct word *w, char *value,
-                              struct policy_image_rule *rule)
+                              struct rule_draft *rule)
 {
         if (streq(value, "client"))
-                rule->netns = POLICY_NETNS_CLIENT;
+                rule->rec.netns = POLICY_NETNS_CLIENT;
         else if (streq(value, "host"))
-                rule->netns = POLICY_NETNS_HOST;
+                rule->rec.netns = POLICY_NETNS_HOST;
         else
                 return parser_error(p, w->col, "invalid value '%s' for netns=: expected 'client' or 'host'",
                                     value);
-        if (rule->netns == POLICY_NETNS_CLIENT && rule->family == AF_BLUETOOTH)
+        if (rule->rec.netns == POLICY_NETNS_CLIENT && rule->rec.family == AF_BLUETOOTH)
                 return parser_error(p, w->col, "Bluetooth sockets exist only in the host network namespace");
         return 0;
 }
@@ -1160,42 +1212,40 @@ static int option_parse_netns(struct parser *p, const struct word *w, char *valu
 /* ---- CAN addresses. ---- */
 
 static int option_parse_rx(struct parser *p, const struct word *w, char *value,
-                           struct policy_image_rule *rule)
+                           struct rule_draft *rule)
 {
-        return parse_ranges(p, w, value, &range_can_id, rule->rx, &rule->n_rx);
+        return parse_ranges(p, w, value, &range_can_id, rule, POLICY_IMAGE_RX);
 }
 
 static int option_parse_tx(struct parser *p, const struct word *w, char *value,
-                           struct policy_image_rule *rule)
+                           struct rule_draft *rule)
 {
-        return parse_ranges(p, w, value, &range_can_id, rule->tx, &rule->n_tx);
+        return parse_ranges(p, w, value, &range_can_id, rule, POLICY_IMAGE_TX);
 }
 
 static int option_parse_addr(struct parser *p, const struct word *w, char *value,
-                             struct policy_image_rule *rule)
+                             struct rule_draft *rule)
 {
-        return parse_ranges(p, w, value, &range_j1939_addr, rule->addrs, &rule->n_addrs);
+        return parse_ranges(p, w, value, &range_j1939_addr, rule, POLICY_IMAGE_ADDRS);
 }
 
 static int option_parse_pgn(struct parser *p, const struct word *w, char *value,
-                            struct policy_image_rule *rule)
+                            struct rule_draft *rule)
 {
-        return parse_ranges(p, w, value, &range_j1939_pgn, rule->pgns, &rule->n_pgns);
+        return parse_ranges(p, w, value, &range_j1939_pgn, rule, POLICY_IMAGE_PGNS);
 }
 
 static int option_parse_name(struct parser *p, const struct word *w, char *value,
-                             struct policy_image_rule *rule)
+                             struct rule_draft *rule)
 {
-        struct ranges_target t = { .rw = &range_j1939_name, .slots64 = rule->names };
-
-        return parse_list(p, value, word_value_col(w, value), range_item, &t, &rule->n_names);
+        return parse_ranges(p, w, value, &range_j1939_name, rule, POLICY_IMAGE_NAMES);
 }
 
 static int option_parse_fd(struct parser *p, const struct word *w, char *value,
-                           struct policy_image_rule *rule)
+                           struct rule_draft *rule)
 {
         if (streq(value, "yes"))
-                rule->flags |= POLICY_IMAGE_RULE_CAN_FD;
+                rule->rec.flags |= POLICY_IMAGE_RULE_CAN_FD;
         else if (!streq(value, "no"))
                 return parser_error(p, w->col, "invalid value '%s' for fd=: expected 'yes' or 'no'", value);
         return 0;
@@ -1204,31 +1254,31 @@ static int option_parse_fd(struct parser *p, const struct word *w, char *value,
 /* ---- Bluetooth. ---- */
 
 static int option_parse_dev(struct parser *p, const struct word *w, char *value,
-                            struct policy_image_rule *rule)
+                            struct rule_draft *rule)
 {
-        return parse_ranges(p, w, value, &range_hci_dev, rule->devs, &rule->n_devs);
+        return parse_ranges(p, w, value, &range_hci_dev, rule, POLICY_IMAGE_DEVS);
 }
 
 static int option_parse_hci(struct parser *p, const struct word *w, char *value,
-                            struct policy_image_rule *rule)
+                            struct rule_draft *rule)
 {
         struct mask_target t = { "HCI channel", hci_channel_names, ELEMENTSOF(hci_channel_names),
-                                 &rule->hci_channels };
+                                 &rule->rec.hci_channels };
         uint32_t n;
 
         return parse_list(p, value, word_value_col(w, value), mask_item, &t, &n);
 }
 
 static int option_parse_channel(struct parser *p, const struct word *w, char *value,
-                                struct policy_image_rule *rule)
+                                struct rule_draft *rule)
 {
-        return parse_ranges(p, w, value, &range_rfcomm_channel, rule->channels, &rule->n_channels);
+        return parse_ranges(p, w, value, &range_rfcomm_channel, rule, POLICY_IMAGE_CHANNELS);
 }
 
 static int event_item(struct parser *p, char *item, unsigned col, uint32_t i, void *userdata)
 {
-        struct policy_image_rule *rule = userdata;
-        int r = names_hci_event_from_string(item, &rule->events[i]);
+        struct rule_draft *rule = userdata;
+        int r = names_hci_event_from_string(item, &rule->items[POLICY_IMAGE_EVENTS][i]);
 
         if (r == -ERANGE)
                 return parser_error(p, col, "HCI event '%s' is out of range (0x0 to 0xff)", item);
@@ -1238,15 +1288,15 @@ static int event_item(struct parser *p, char *item, unsigned col, uint32_t i, vo
 }
 
 static int option_parse_events(struct parser *p, const struct word *w, char *value,
-                               struct policy_image_rule *rule)
+                               struct rule_draft *rule)
 {
-        return parse_list(p, value, word_value_col(w, value), event_item, rule, &rule->n_events);
+        return parse_list(p, value, word_value_col(w, value), event_item, rule, &rule->rec.n_items[POLICY_IMAGE_EVENTS]);
 }
 
 static int command_item(struct parser *p, char *item, unsigned col, uint32_t i, void *userdata)
 {
-        struct policy_image_rule *rule = userdata;
-        int r = names_hci_command_from_string(item, &rule->commands[i]);
+        struct rule_draft *rule = userdata;
+        int r = names_hci_command_from_string(item, &rule->items[POLICY_IMAGE_COMMANDS][i]);
 
         if (r == -ERANGE)
                 return parser_error(p, col, "HCI command '%s' is out of range (0x0 to 0xffff)", item);
@@ -1256,9 +1306,9 @@ static int command_item(struct parser *p, char *item, unsigned col, uint32_t i, 
 }
 
 static int option_parse_command(struct parser *p, const struct word *w, char *value,
-                                struct policy_image_rule *rule)
+                                struct rule_draft *rule)
 {
-        return parse_list(p, value, word_value_col(w, value), command_item, rule, &rule->n_commands);
+        return parse_list(p, value, word_value_col(w, value), command_item, rule, &rule->rec.n_items[POLICY_IMAGE_COMMANDS]);
 }
 
 #define INET_OR_BT (OPTION_FAMILY_INET | OPTION_FAMILY_INET6 | OPTION_FAMILY_BLUETOOTH)
@@ -1316,7 +1366,7 @@ static const struct option *option_find(const char *key, size_t *ret_i)
  * error.
  */
 static int parse_selector(struct parser *p, size_t *i, unsigned *seen,
-                          struct policy_image_rule *rule)
+                          struct rule_draft *rule)
 {
         const struct word *w = &p->words[*i];
         const struct selector *sel;
@@ -1359,24 +1409,24 @@ static int parse_selector(struct parser *p, size_t *i, unsigned *seen,
                 if (r < 0)
                         return r;
         } else {
-                rule->flags |= POLICY_IMAGE_RULE_EVERYONE;
+                rule->rec.flags |= POLICY_IMAGE_RULE_EVERYONE;
         }
 
         (*i)++;
         return 1;
 }
 
-static int parse_family(struct parser *p, const struct word *w, struct policy_image_rule *rule)
+static int parse_family(struct parser *p, const struct word *w, struct rule_draft *rule)
 {
         int family;
 
         if (strcmp(w->s, "any") == 0) {
-                rule->family = 0;
+                rule->rec.family = 0;
                 return 0;
         }
         if (strcmp(w->s, "admin") == 0) {
-                rule->family = 0;
-                rule->flags |= POLICY_IMAGE_RULE_ADMIN;
+                rule->rec.family = 0;
+                rule->rec.flags |= POLICY_IMAGE_RULE_ADMIN;
                 return 0;
         }
         family = names_family_from_string(w->s);
@@ -1384,16 +1434,16 @@ static int parse_family(struct parser *p, const struct word *w, struct policy_im
                 return parser_error(p, w->col, "unknown family '%s'", w->s);
         if (!policy_family_is_valid(family))
                 return parser_error(p, w->col, "family '%s' cannot be used in rules", w->s);
-        rule->family = (uint32_t)family;
+        rule->rec.family = (uint32_t)family;
         return 0;
 }
 
-static int parse_type(struct parser *p, const struct word *w, struct policy_image_rule *rule)
+static int parse_type(struct parser *p, const struct word *w, struct rule_draft *rule)
 {
         int type;
 
         if (strcmp(w->s, "any") == 0) {
-                rule->type = 0;
+                rule->rec.type = 0;
                 return 0;
         }
 
@@ -1402,15 +1452,15 @@ static int parse_type(struct parser *p, const struct word *w, struct policy_imag
                 return parser_error(p, w->col, "unknown type '%s'", w->s);
         if (!policy_type_is_valid(0, type))
                 return parser_error(p, w->col, "type '%s' cannot be used in rules", w->s);
-        if (!policy_type_is_valid((int)rule->family, type))
+        if (!policy_type_is_valid((int)rule->rec.family, type))
                 return parser_error(p, w->col, "type '%s' is not valid for family '%s'",
-                                    w->s, family_name((int)rule->family));
-        rule->type = (uint32_t)type;
+                                    w->s, family_name((int)rule->rec.family));
+        rule->rec.type = (uint32_t)type;
         return 0;
 }
 
 static int parse_option(struct parser *p, const struct word *w, uint32_t *seen, unsigned *cols,
-                        struct policy_image_rule *rule)
+                        struct rule_draft *rule)
 {
         const struct option *opt;
         char *value;
@@ -1434,10 +1484,10 @@ static int parse_option(struct parser *p, const struct word *w, uint32_t *seen, 
         *seen |= 1u << i;
         cols[i] = w->col;
 
-        if (opt->allow_only && !(rule->flags & POLICY_IMAGE_RULE_ALLOW))
+        if (opt->allow_only && !(rule->rec.flags & POLICY_IMAGE_RULE_ALLOW))
                 return parser_error(p, w->col, "%s= cannot be used in a deny rule, which matches by "
                                     "family, type, proto and iface alone", w->s);
-        if (!(opt->families & option_family_bit((int)rule->family)))
+        if (!(opt->families & option_family_bit((int)rule->rec.family)))
                 return parser_error(p, w->col, "%s= needs %s", w->s, opt->needs);
 
         return opt->parse(p, w, value, rule);
@@ -1445,25 +1495,25 @@ static int parse_option(struct parser *p, const struct word *w, uint32_t *seen, 
 
 /* What one option needs of another, once all are read. */
 static int check_options(struct parser *p, uint32_t seen, const unsigned *cols,
-                         const struct policy_image_rule *rule)
+                         const struct rule_draft *rule)
 {
         size_t link = 0, bitrate = 0;
 
         (void)option_find("link", &link);
         (void)option_find("bitrate", &bitrate);
 
-        if ((seen & (1u << bitrate)) && !(rule->link_ops & POLICY_LINK_BITRATE))
+        if ((seen & (1u << bitrate)) && !(rule->rec.link_ops & POLICY_LINK_BITRATE))
                 return parser_error(p, cols[bitrate], "bitrate= needs link=bitrate");
-        if ((rule->link_ops & POLICY_LINK_BITRATE) && !(seen & (1u << bitrate)))
+        if ((rule->rec.link_ops & POLICY_LINK_BITRATE) && !(seen & (1u << bitrate)))
                 return parser_error(p, cols[link], "link=bitrate needs bitrate=");
         return 0;
 }
 
 static int parse_rule(struct parser *p)
 {
-        struct policy_image_rule rule = {
-                .file = p->file_index,
-                .line = p->line,
+        struct rule_draft rule = {
+                .rec.file = p->file_index,
+                .rec.line = p->line,
         };
         unsigned seen_selectors = 0, option_cols[ELEMENTSOF(options)] = {};
         uint32_t seen_options = 0;
@@ -1471,7 +1521,7 @@ static int parse_rule(struct parser *p)
         int r;
 
         if (strcmp(p->words[0].s, "allow") == 0)
-                rule.flags |= POLICY_IMAGE_RULE_ALLOW;
+                rule.rec.flags |= POLICY_IMAGE_RULE_ALLOW;
         else if (strcmp(p->words[0].s, "deny") != 0)
                 return parser_error(p, p->words[0].col, "expected 'allow' or 'deny', got '%s'",
                                     p->words[0].s);
@@ -1493,7 +1543,7 @@ static int parse_rule(struct parser *p)
         r = parse_family(p, &p->words[i++], &rule);
         if (r < 0)
                 return r;
-        if ((rule.flags & POLICY_IMAGE_RULE_ADMIN) && i < p->n_words)
+        if ((rule.rec.flags & POLICY_IMAGE_RULE_ADMIN) && i < p->n_words)
                 return parser_error(p, p->words[i].col, "the family word 'admin' takes no type or options");
 
         if (i < p->n_words && !strchr(p->words[i].s, '=')) {

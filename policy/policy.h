@@ -181,13 +181,14 @@ struct policy_rule {
         const char *unit;        /* exact unit name, NULL if unset */
         const char *cgroup;      /* path prefix at a '/' boundary, NULL if unset */
 
-        /* What it covers. 0 means any. */
+        /* What it covers. 0 means any. Each list is its n items at a
+         * pointer into the policy, which is never NULL. */
         int family;
         int type;
         uint32_t n_protocols;    /* 0: any protocol */
-        uint32_t protocols[POLICY_MAX_LIST];
+        const uint32_t *protocols;
         uint32_t n_ifaces;       /* 0: no interface constraint */
-        const char *ifaces[POLICY_MAX_LIST]; /* fnmatch(3) globs */
+        const char *const *ifaces; /* fnmatch(3) globs */
 
         bool admin;              /* family word "admin": allows POLICY_OP_STATUS only */
         enum policy_netns netns; /* netns= */
@@ -195,21 +196,19 @@ struct policy_rule {
         /* bind=RANGES: ports (inet) or PSMs (L2CAP) a client may have its
          * socket bound to (POLICY_OP_BIND; for L2CAP also the PSM of OPEN) */
         uint32_t n_ports;
-        struct policy_range ports[POLICY_MAX_LIST];
+        const struct policy_range *ports;
         /* option=NAME[:RANGE],...: for each allowed option, its range */
         uint32_t sockopts;       /* mask of 1u << enum policy_sockopt */
         struct policy_range sockopt_range[_POLICY_SOCKOPT_MAX];
         /* link=up,down,bitrate and bitrate=RANGES */
         uint32_t link_ops;       /* mask of enum policy_link_op */
         uint32_t n_bitrates;
-        struct policy_range bitrates[POLICY_MAX_LIST];
+        const struct policy_range *bitrates;
 
         /* CAN: rx=RANGES tx=RANGES (ISO-TP ids), addr=RANGES pgn=RANGES
          * name=RANGES (J1939), fd=yes|no (CAN FD, default no) */
         uint32_t n_rx, n_tx, n_addrs, n_pgns, n_names;
-        struct policy_range rx[POLICY_MAX_LIST], tx[POLICY_MAX_LIST];
-        struct policy_range addrs[POLICY_MAX_LIST], pgns[POLICY_MAX_LIST];
-        struct policy_range names[POLICY_MAX_LIST];
+        const struct policy_range *rx, *tx, *addrs, *pgns, *names;
         bool can_fd;
 
         /* Bluetooth: dev=RANGES (HCI indexes), hci=raw,user,monitor,control
@@ -218,13 +217,12 @@ struct policy_rule {
          * command=LIST (HCI opcodes, e.g. 0x200b or le-set-scan-parameters,
          * the HciCommand operation may send) */
         uint32_t n_devs, n_channels;
-        struct policy_range devs[POLICY_MAX_LIST];
+        const struct policy_range *devs, *channels;
         uint32_t hci_channels;   /* mask of 1u << HCI_CHANNEL_* */
-        struct policy_range channels[POLICY_MAX_LIST];
         uint32_t n_events;
-        uint8_t events[POLICY_MAX_LIST];
+        const uint8_t *events;
         uint32_t n_commands;
-        uint16_t commands[POLICY_MAX_LIST];
+        const uint16_t *commands;
 };
 
 /* Whether r covers v. */

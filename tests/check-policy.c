@@ -2052,10 +2052,20 @@ static policy *image_policy(void)
 struct image {
         uint8_t *buf;
         size_t len;
+        size_t size;            /* allocated */
         struct policy_image_header h;
         size_t rules;           /* offset of the first rule */
+        size_t words;           /* offset of the list items */
         size_t strings;         /* offset of the string table */
 };
+
+static void image_offsets(struct image *img)
+{
+        memcpy(&img->h, img->buf, sizeof(img->h));
+        img->rules = sizeof(img->h) + img->h.n_files * sizeof(uint32_t);
+        img->words = img->rules + img->h.n_rules * sizeof(struct policy_image_rule);
+        img->strings = img->words + img->h.n_words * sizeof(uint32_t);
+}
 
 static void image_load(struct image *img)
 {
@@ -2063,12 +2073,11 @@ static void image_load(struct image *img)
         void *buf;
 
         ck_assert_int_eq(policy_export(p, &buf, &img->len), 0);
-        /* Room for mutations that append. */
-        img->buf = realloc(buf, img->len + 16);
+        /* Room for mutations that append or insert. */
+        img->size = img->len + 256;
+        img->buf = realloc(buf, img->size);
         ck_assert_ptr_nonnull(img->buf);
-        memcpy(&img->h, img->buf, sizeof(img->h));
-        img->rules = sizeof(img->h) + img->h.n_files * sizeof(uint32_t);
-        img->strings = img->rules + img->h.n_rules * sizeof(struct policy_image_rule);
+        image_offsets(img);
         ck_assert_uint_eq(img->strings + img->h.strings_size, img->len);
 }
 
@@ -2089,13 +2098,56 @@ static uint32_t get32(const struct image *img, size_t offset)
 #define HDR(field) offsetof(struct policy_image_header, field)
 #define RULE(img, i, field) \
         ((img)->rules + (i) * sizeof(struct policy_image_rule) + offsetof(struct policy_image_rule, field))
+#define RULE_SET(img, i, field, v) put32(img, RULE(img, i, field), v)
+#define RULE_SET2(img, i, field, k, v) put32(img, RULE(img, i, field) + (k) * sizeof(uint32_t), v)
+#define N_ITEMS(list) n_items[POLICY_IMAGE_##list]
 
-static void rule_put(struct image *img, size_t i, size_t field_offset, uint32_t v)
+/* The offset of word k of rule i's list, counted over its items. */
+static size_t item(const struct image *img, size_t i, enum policy_image_list list, size_t k)
 {
-        put32(img, img->rules + i * sizeof(struct policy_image_rule) + field_offset, v);
+        size_t w = 0;
+
+        for (size_t r = 0; r <= i; r++)
+                for (size_t l = 0; l < _POLICY_IMAGE_LISTS; l++) {
+                        if (r == i && l == list)
+                                return img->words + (w + k) * sizeof(uint32_t);
+                        w += (size_t)get32(img, RULE(img, r, n_items[l])) * policy_image_item_words[l];
+                }
+        ck_abort();
 }
 
-#define RULE_SET(img, i, field, v) rule_put(img, i, offsetof(struct policy_image_rule, field), v)
+#define ITEM_SET(img, i, list, k, v) put32(img, item(img, i, POLICY_IMAGE_##list, k), v)
+
+/* Appends an item to rule i's list, moving what follows, so that the image
+ * stays consistent in its counts and lengths. */
+static void item_add(struct image *img, size_t i, enum policy_image_list list, const uint32_t *v)
+{
+        size_t n = policy_image_item_words[list] * sizeof(uint32_t);
+        size_t at = item(img, i, list, get32(img, RULE(img, i, n_items[list])) * policy_image_item_words[list]);
+
+        ck_assert_uint_le(img->len + n, img->size);
+        memmove(img->buf + at + n, img->buf + at, img->len - at);
+        memcpy(img->buf + at, v, n);
+        img->len += n;
+        put32(img, RULE(img, i, n_items[list]), get32(img, RULE(img, i, n_items[list])) + 1);
+        put32(img, HDR(n_words), img->h.n_words + (uint32_t)(n / sizeof(uint32_t)));
+        image_offsets(img);
+}
+
+#define ITEM_ADD(img, i, list, ...) item_add(img, i, POLICY_IMAGE_##list, (const uint32_t[]){ __VA_ARGS__ })
+
+/* Removes every item of rule i's list, keeping the image consistent. */
+static void items_clear(struct image *img, size_t i, enum policy_image_list list)
+{
+        size_t n = get32(img, RULE(img, i, n_items[list])) * policy_image_item_words[list];
+        size_t at = item(img, i, list, 0), bytes = n * sizeof(uint32_t);
+
+        memmove(img->buf + at, img->buf + at + bytes, img->len - at - bytes);
+        img->len -= bytes;
+        put32(img, RULE(img, i, n_items[list]), 0);
+        put32(img, HDR(n_words), img->h.n_words - (uint32_t)n);
+        image_offsets(img);
+}
 
 static void string_replace(struct image *img, const char *from, const char *to)
 {
@@ -2106,18 +2158,29 @@ static void string_replace(struct image *img, const char *from, const char *to)
         memcpy(s, to, strlen(to));
 }
 
-#define RULE_SET2(img, i, field, k, v) \
-        rule_put(img, i, offsetof(struct policy_image_rule, field) + (k) * sizeof(uint32_t), v)
-
 static void mut_magic(struct image *m) { m->buf[0] = 'X'; }
 static void mut_version_1(struct image *m) { put32(m, HDR(version), 1); }
-static void mut_version_3(struct image *m) { put32(m, HDR(version), 3); }
+static void mut_version_2(struct image *m) { put32(m, HDR(version), 2); }
+static void mut_version_4(struct image *m) { put32(m, HDR(version), 4); }
 static void mut_version_0(struct image *m) { put32(m, HDR(version), 0); }
 static void mut_no_files(struct image *m) { put32(m, HDR(n_files), 0); }
 static void mut_many_files(struct image *m) { put32(m, HDR(n_files), POLICY_MAX_FILES + 1); }
 static void mut_one_more_rule(struct image *m) { put32(m, HDR(n_rules), m->h.n_rules + 1); }
 static void mut_many_rules(struct image *m) { put32(m, HDR(n_rules), POLICY_MAX_RULES + 1); }
 static void mut_huge_rules(struct image *m) { put32(m, HDR(n_rules), UINT32_MAX); }
+static void mut_huge_words(struct image *m) { put32(m, HDR(n_words), UINT32_MAX); }
+static void mut_one_more_word(struct image *m) { put32(m, HDR(n_words), m->h.n_words + 1); }
+static void mut_word_to_strings(struct image *m)
+{
+        /* The lengths add up; the rules' counts do not. */
+        put32(m, HDR(n_words), m->h.n_words - 1);
+        put32(m, HDR(strings_size), m->h.strings_size + 4);
+}
+static void mut_string_to_words(struct image *m)
+{
+        put32(m, HDR(n_words), m->h.n_words + 1);
+        put32(m, HDR(strings_size), m->h.strings_size - 4);
+}
 static void mut_huge_strings(struct image *m) { put32(m, HDR(strings_size), UINT32_MAX); }
 static void mut_short_strings(struct image *m) { put32(m, HDR(strings_size), m->h.strings_size - 1); }
 static void mut_append(struct image *m) { m->buf[m->len++] = 0; }
@@ -2158,27 +2221,28 @@ static void mut_stray_uid(struct image *m) { RULE_SET(m, 2, uid, 7); }
 static void mut_stray_gid(struct image *m) { RULE_SET(m, 2, gid, 7); }
 static void mut_stray_unit(struct image *m) { RULE_SET(m, 2, unit, 1); }
 static void mut_stray_cgroup(struct image *m) { RULE_SET(m, 2, cgroup, 1); }
-static void mut_n_protocols(struct image *m) { RULE_SET(m, 0, n_protocols, POLICY_MAX_LIST + 1); }
-static void mut_n_protocols_huge(struct image *m) { RULE_SET(m, 0, n_protocols, UINT32_MAX); }
-static void mut_protocol_range(struct image *m) { RULE_SET(m, 0, protocols[0], 256); }
-static void mut_ethertype_range(struct image *m) { RULE_SET(m, 2, protocols[1], 0x10000); }
-static void mut_protocol_stray(struct image *m) { RULE_SET(m, 0, protocols[5], 1); }
-static void mut_protocol_dropped(struct image *m) { RULE_SET(m, 0, n_protocols, 0); }
-static void mut_n_ifaces(struct image *m) { RULE_SET(m, 0, n_ifaces, POLICY_MAX_LIST + 1); }
-static void mut_iface_offset(struct image *m) { RULE_SET(m, 0, ifaces[0], m->h.strings_size); }
-static void mut_iface_stray(struct image *m) { RULE_SET(m, 0, ifaces[1], 3); }
-static void mut_iface_last_stray(struct image *m) { RULE_SET(m, 2, ifaces[POLICY_MAX_LIST - 1], 1); }
+static void mut_n_protocols(struct image *m) { RULE_SET(m, 0, N_ITEMS(PROTOCOLS), POLICY_MAX_LIST + 1); }
+static void mut_n_protocols_huge(struct image *m) { RULE_SET(m, 0, N_ITEMS(PROTOCOLS), UINT32_MAX); }
+static void mut_protocol_range(struct image *m) { ITEM_SET(m, 0, PROTOCOLS, 0, 256); }
+static void mut_ethertype_range(struct image *m) { ITEM_SET(m, 2, PROTOCOLS, 1, 0x10000); }
+static void mut_protocol_more(struct image *m) { RULE_SET(m, 0, N_ITEMS(PROTOCOLS), 2); }
+static void mut_protocol_dropped(struct image *m) { RULE_SET(m, 0, N_ITEMS(PROTOCOLS), 0); }
+static void mut_protocols_full(struct image *m)
+{
+        /* 33 items, each a valid protocol, and the words to hold them. */
+        for (unsigned k = 0; k < POLICY_MAX_LIST; k++)
+                ITEM_ADD(m, 0, PROTOCOLS, IPPROTO_ICMP);
+}
+static void mut_n_ifaces(struct image *m) { RULE_SET(m, 0, N_ITEMS(IFACES), POLICY_MAX_LIST + 1); }
+static void mut_iface_offset(struct image *m) { ITEM_SET(m, 0, IFACES, 0, m->h.strings_size); }
+static void mut_iface_more(struct image *m) { RULE_SET(m, 2, N_ITEMS(IFACES), 3); }
 static void mut_iface_string(struct image *m) { string_replace(m, "eth0", "et/0"); }
 static void mut_iface_space(struct image *m) { string_replace(m, "veth?", "veth "); }
 static void mut_iface_comma(struct image *m) { string_replace(m, "eth*", "e,h*"); }
 static void mut_unit_string(struct image *m) { string_replace(m, "mon.service", "mon/service"); }
 static void mut_cgroup_string(struct image *m) { string_replace(m, "/system.slice", "/system.slic/"); }
-static void mut_unit_offset(struct image *m) { RULE_SET(m, 1, unit, get32(m, RULE(m, 0, ifaces[0]))); }
+static void mut_unit_offset(struct image *m) { RULE_SET(m, 1, unit, get32(m, item(m, 0, POLICY_IMAGE_IFACES, 0))); }
 static void mut_unit_mid_string(struct image *m) { RULE_SET(m, 1, unit, get32(m, RULE(m, 1, unit)) + 11); }
-
-/* Version 2 words. Rules: 1 deny inet6, 2 packet, 4 inet with bind= and
- * option=, 5 can with everything CAN, 6 bluetooth with everything
- * Bluetooth, 7 admin, 8 any, 9 deny admin. */
 static void flag_add(struct image *m, size_t i, uint32_t flag) { RULE_SET(m, i, flags, get32(m, RULE(m, i, flags)) | flag); }
 static void mut_netns_range(struct image *m) { RULE_SET(m, 4, netns, 3); }
 static void mut_netns_huge(struct image *m) { RULE_SET(m, 4, netns, UINT32_MAX); }
@@ -2190,23 +2254,23 @@ static void mut_admin_family(struct image *m) { RULE_SET(m, 7, family, AF_INET);
 static void mut_admin_type(struct image *m) { RULE_SET(m, 7, type, SOCK_RAW); }
 static void mut_admin_iface(struct image *m)
 {
-        RULE_SET(m, 7, n_ifaces, 1);
-        RULE_SET(m, 7, ifaces[0], get32(m, RULE(m, 0, ifaces[0])));
+        /* Rule 8 with its iface=lo, and no netns=, as an admin rule. */
+        flag_add(m, 8, POLICY_IMAGE_RULE_ADMIN);
+        RULE_SET(m, 8, netns, 0);
 }
 static void mut_admin_on_inet(struct image *m) { flag_add(m, 0, POLICY_IMAGE_RULE_ADMIN); }
 static void mut_admin_on_any(struct image *m) { flag_add(m, 8, POLICY_IMAGE_RULE_ADMIN); }
 static void mut_can_fd_inet(struct image *m) { flag_add(m, 4, POLICY_IMAGE_RULE_CAN_FD); }
 static void mut_can_fd_deny(struct image *m) { flag_add(m, 1, POLICY_IMAGE_RULE_CAN_FD); }
 static void mut_can_fd_admin(struct image *m) { flag_add(m, 7, POLICY_IMAGE_RULE_CAN_FD); }
-static void mut_ports_many(struct image *m) { RULE_SET(m, 4, n_ports, POLICY_MAX_LIST + 1); }
-static void mut_port_reversed(struct image *m) { RULE_SET2(m, 4, ports, 2, 9000); }
-static void mut_port_high(struct image *m) { RULE_SET2(m, 4, ports, 3, 0x10000); }
-static void mut_port_stray(struct image *m) { RULE_SET2(m, 4, ports, 4, 1); }
-static void mut_port_last_stray(struct image *m) { RULE_SET2(m, 4, ports, 2 * POLICY_MAX_LIST - 1, 1); }
-static void mut_ports_packet(struct image *m) { RULE_SET(m, 2, n_ports, 1); }
-static void mut_ports_can(struct image *m) { RULE_SET(m, 5, n_ports, 1); }
-static void mut_ports_deny(struct image *m) { RULE_SET(m, 1, n_ports, 1); }
-static void mut_psm_high(struct image *m) { RULE_SET2(m, 6, ports, 1, 0x10000); }
+static void mut_ports_many(struct image *m) { RULE_SET(m, 4, N_ITEMS(PORTS), POLICY_MAX_LIST + 1); }
+static void mut_port_reversed(struct image *m) { ITEM_SET(m, 4, PORTS, 2, 9000); }
+static void mut_port_high(struct image *m) { ITEM_SET(m, 4, PORTS, 3, 0x10000); }
+static void mut_port_more(struct image *m) { RULE_SET(m, 4, N_ITEMS(PORTS), 3); }
+static void mut_ports_packet(struct image *m) { ITEM_ADD(m, 2, PORTS, 80, 80); }
+static void mut_ports_can(struct image *m) { ITEM_ADD(m, 5, PORTS, 80, 80); }
+static void mut_ports_deny(struct image *m) { ITEM_ADD(m, 1, PORTS, 80, 80); }
+static void mut_psm_high(struct image *m) { ITEM_SET(m, 6, PORTS, 1, 0x10000); }
 static void mut_sockopt_unknown(struct image *m) { RULE_SET(m, 4, sockopts, get32(m, RULE(m, 4, sockopts)) | 1u << 6); }
 static void mut_sockopt_high(struct image *m) { RULE_SET(m, 4, sockopts, get32(m, RULE(m, 4, sockopts)) | 1u << 31); }
 static void mut_sockopt_none(struct image *m) { RULE_SET(m, 4, sockopts, get32(m, RULE(m, 4, sockopts)) | 1u); }
@@ -2224,46 +2288,41 @@ static void mut_sockopt_dropped(struct image *m) { RULE_SET(m, 4, sockopts, 1u <
 static void mut_link_unknown(struct image *m) { RULE_SET(m, 5, link_ops, get32(m, RULE(m, 5, link_ops)) | 8); }
 static void mut_link_inet(struct image *m) { RULE_SET(m, 4, link_ops, POLICY_LINK_UP); }
 static void mut_link_no_bitrate_op(struct image *m) { RULE_SET(m, 5, link_ops, POLICY_LINK_UP); }
-static void mut_link_no_bitrates(struct image *m)
-{
-        RULE_SET(m, 5, n_bitrates, 0);
-        for (size_t k = 0; k < 4; k++)
-                RULE_SET2(m, 5, bitrates, k, 0);
-}
-static void mut_bitrate_zero(struct image *m) { RULE_SET2(m, 5, bitrates, 0, 0); }
-static void mut_bitrate_high(struct image *m) { RULE_SET2(m, 5, bitrates, 3, 16000001); }
-static void mut_bitrate_stray(struct image *m) { RULE_SET2(m, 5, bitrates, 5, 5); }
-static void mut_rx_high(struct image *m) { RULE_SET2(m, 5, rx, 1, 0x20000000); }
-static void mut_rx_inet(struct image *m) { RULE_SET(m, 4, n_rx, 1); }
-static void mut_tx_reversed(struct image *m) { RULE_SET2(m, 5, tx, 0, 0x7e8); }
-static void mut_tx_many(struct image *m) { RULE_SET(m, 5, n_tx, POLICY_MAX_LIST + 1); }
-static void mut_tx_stray(struct image *m) { RULE_SET2(m, 5, tx, 2, 1); }
-static void mut_addr_high(struct image *m) { RULE_SET2(m, 5, addrs, 1, 0x100); }
-static void mut_addr_bt(struct image *m) { RULE_SET(m, 6, n_addrs, 1); }
-static void mut_pgn_high(struct image *m) { RULE_SET2(m, 5, pgns, 1, 0x40000); }
-static void mut_pgn_stray(struct image *m) { RULE_SET2(m, 5, pgns, 2, 1); }
+static void mut_link_no_bitrates(struct image *m) { items_clear(m, 5, POLICY_IMAGE_BITRATES); }
+static void mut_bitrate_zero(struct image *m) { ITEM_SET(m, 5, BITRATES, 0, 0); }
+static void mut_bitrate_high(struct image *m) { ITEM_SET(m, 5, BITRATES, 3, 16000001); }
+static void mut_bitrate_more(struct image *m) { RULE_SET(m, 5, N_ITEMS(BITRATES), 3); }
+static void mut_rx_high(struct image *m) { ITEM_SET(m, 5, RX, 1, 0x20000000); }
+static void mut_rx_inet(struct image *m) { ITEM_ADD(m, 4, RX, 1, 1); }
+static void mut_tx_reversed(struct image *m) { ITEM_SET(m, 5, TX, 0, 0x7e8); }
+static void mut_tx_many(struct image *m) { RULE_SET(m, 5, N_ITEMS(TX), POLICY_MAX_LIST + 1); }
+static void mut_tx_more(struct image *m) { RULE_SET(m, 5, N_ITEMS(TX), 2); }
+static void mut_addr_high(struct image *m) { ITEM_SET(m, 5, ADDRS, 1, 0x100); }
+static void mut_addr_bt(struct image *m) { ITEM_ADD(m, 6, ADDRS, 1, 1); }
+static void mut_pgn_high(struct image *m) { ITEM_SET(m, 5, PGNS, 1, 0x40000); }
+static void mut_pgn_more(struct image *m) { RULE_SET(m, 5, N_ITEMS(PGNS), 2); }
 static void mut_name_reversed(struct image *m)
 {
-        RULE_SET2(m, 5, names, 2, 0);
-        RULE_SET2(m, 5, names, 3, 0);
+        ITEM_SET(m, 5, NAMES, 2, 0);
+        ITEM_SET(m, 5, NAMES, 3, 0);
 }
-static void mut_name_stray(struct image *m) { RULE_SET2(m, 5, names, 7, 1); }
-static void mut_name_bt(struct image *m) { RULE_SET(m, 6, n_names, 1); }
-static void mut_dev_high(struct image *m) { RULE_SET2(m, 6, devs, 1, 0x10000); }
-static void mut_dev_can(struct image *m) { RULE_SET(m, 5, n_devs, 1); }
+static void mut_name_more(struct image *m) { RULE_SET(m, 5, N_ITEMS(NAMES), 2); }
+static void mut_name_bt(struct image *m) { ITEM_ADD(m, 6, NAMES, 1, 0, 1, 0); }
+static void mut_dev_high(struct image *m) { ITEM_SET(m, 6, DEVS, 1, 0x10000); }
+static void mut_dev_can(struct image *m) { ITEM_ADD(m, 5, DEVS, 0, 0); }
 static void mut_hci_unknown(struct image *m) { RULE_SET(m, 6, hci_channels, get32(m, RULE(m, 6, hci_channels)) | 16); }
 static void mut_hci_can(struct image *m) { RULE_SET(m, 5, hci_channels, 1); }
-static void mut_channel_zero(struct image *m) { RULE_SET2(m, 6, channels, 0, 0); }
-static void mut_channel_high(struct image *m) { RULE_SET2(m, 6, channels, 1, 31); }
-static void mut_channel_any(struct image *m) { RULE_SET(m, 8, n_channels, 1); }
-static void mut_event_high(struct image *m) { RULE_SET2(m, 6, events, 0, 0x100); }
-static void mut_event_stray(struct image *m) { RULE_SET2(m, 6, events, 2, 1); }
-static void mut_events_many(struct image *m) { RULE_SET(m, 6, n_events, POLICY_MAX_LIST + 1); }
-static void mut_events_can(struct image *m) { RULE_SET(m, 5, n_events, 1); }
-static void mut_command_high(struct image *m) { RULE_SET2(m, 6, commands, 0, 0x10000); }
-static void mut_command_stray(struct image *m) { RULE_SET2(m, 6, commands, POLICY_MAX_LIST - 1, 1); }
-static void mut_commands_inet(struct image *m) { RULE_SET(m, 4, n_commands, 1); }
-static void mut_commands_deny(struct image *m) { RULE_SET(m, 1, n_commands, 1); }
+static void mut_channel_zero(struct image *m) { ITEM_SET(m, 6, CHANNELS, 0, 0); }
+static void mut_channel_high(struct image *m) { ITEM_SET(m, 6, CHANNELS, 1, 31); }
+static void mut_channel_any(struct image *m) { ITEM_ADD(m, 8, CHANNELS, 1, 1); }
+static void mut_event_high(struct image *m) { ITEM_SET(m, 6, EVENTS, 0, 0x100); }
+static void mut_event_more(struct image *m) { RULE_SET(m, 6, N_ITEMS(EVENTS), 3); }
+static void mut_events_many(struct image *m) { RULE_SET(m, 6, N_ITEMS(EVENTS), POLICY_MAX_LIST + 1); }
+static void mut_events_can(struct image *m) { ITEM_ADD(m, 5, EVENTS, 1); }
+static void mut_command_high(struct image *m) { ITEM_SET(m, 6, COMMANDS, 0, 0x10000); }
+static void mut_command_more(struct image *m) { RULE_SET(m, 6, N_ITEMS(COMMANDS), 2); }
+static void mut_commands_inet(struct image *m) { ITEM_ADD(m, 4, COMMANDS, 1); }
+static void mut_commands_deny(struct image *m) { ITEM_ADD(m, 1, COMMANDS, 1); }
 
 static const struct {
         const char *name;
@@ -2271,13 +2330,18 @@ static const struct {
 } corruption_cases[] = {
         { "magic", mut_magic },
         { "version 1", mut_version_1 },
-        { "version 3", mut_version_3 },
+        { "version 2", mut_version_2 },
+        { "version 4", mut_version_4 },
         { "version 0", mut_version_0 },
         { "no files", mut_no_files },
         { "too many files", mut_many_files },
         { "one more rule", mut_one_more_rule },
         { "too many rules", mut_many_rules },
         { "huge rule count", mut_huge_rules },
+        { "huge word count", mut_huge_words },
+        { "one more word", mut_one_more_word },
+        { "a word given to the strings", mut_word_to_strings },
+        { "a word taken from the strings", mut_string_to_words },
         { "huge string table", mut_huge_strings },
         { "short string table", mut_short_strings },
         { "trailing byte", mut_append },
@@ -2312,12 +2376,12 @@ static const struct {
         { "huge protocol count", mut_n_protocols_huge },
         { "protocol out of range", mut_protocol_range },
         { "ethertype out of range", mut_ethertype_range },
-        { "stray protocol", mut_protocol_stray },
+        { "one protocol more than the words", mut_protocol_more },
         { "protocols dropped", mut_protocol_dropped },
+        { "too many protocols, with their words", mut_protocols_full },
         { "too many ifaces", mut_n_ifaces },
         { "iface offset", mut_iface_offset },
-        { "stray iface", mut_iface_stray },
-        { "stray last iface", mut_iface_last_stray },
+        { "one iface more than the words", mut_iface_more },
         { "iface with '/'", mut_iface_string },
         { "iface with space", mut_iface_space },
         { "iface with ','", mut_iface_comma },
@@ -2342,8 +2406,7 @@ static const struct {
         { "too many ports", mut_ports_many },
         { "port range reversed", mut_port_reversed },
         { "port out of range", mut_port_high },
-        { "stray port", mut_port_stray },
-        { "stray last port", mut_port_last_stray },
+        { "one port more than the words", mut_port_more },
         { "ports on packet", mut_ports_packet },
         { "ports on can", mut_ports_can },
         { "ports on a deny rule", mut_ports_deny },
@@ -2364,18 +2427,18 @@ static const struct {
         { "link=bitrate without bitrates", mut_link_no_bitrates },
         { "bitrate zero", mut_bitrate_zero },
         { "bitrate out of range", mut_bitrate_high },
-        { "stray bitrate", mut_bitrate_stray },
+        { "one bitrate more than the words", mut_bitrate_more },
         { "ISO-TP id out of range", mut_rx_high },
         { "rx on inet", mut_rx_inet },
         { "tx range reversed", mut_tx_reversed },
         { "too many tx", mut_tx_many },
-        { "stray tx", mut_tx_stray },
+        { "one tx more than the words", mut_tx_more },
         { "J1939 address out of range", mut_addr_high },
         { "addr on bluetooth", mut_addr_bt },
         { "PGN out of range", mut_pgn_high },
-        { "stray PGN", mut_pgn_stray },
+        { "one PGN more than the words", mut_pgn_more },
         { "NAME range reversed", mut_name_reversed },
-        { "stray NAME", mut_name_stray },
+        { "one NAME more than the words", mut_name_more },
         { "name on bluetooth", mut_name_bt },
         { "HCI device out of range", mut_dev_high },
         { "dev on can", mut_dev_can },
@@ -2385,14 +2448,53 @@ static const struct {
         { "RFCOMM channel out of range", mut_channel_high },
         { "channel on family any", mut_channel_any },
         { "HCI event out of range", mut_event_high },
-        { "stray HCI event", mut_event_stray },
+        { "one HCI event more than the words", mut_event_more },
         { "too many HCI events", mut_events_many },
         { "events on can", mut_events_can },
         { "HCI opcode out of range", mut_command_high },
-        { "stray HCI opcode", mut_command_stray },
+        { "one HCI opcode more than the words", mut_command_more },
         { "command on inet", mut_commands_inet },
         { "command on a deny rule", mut_commands_deny },
 };
+
+/* The same additions, made to a list where the policy allows them, give
+ * an image that imports: what the cases above refuse is the value, not
+ * the way it was added. */
+static void ok_port_added(struct image *m) { ITEM_ADD(m, 4, PORTS, 443, 443); }
+static void ok_rx_added(struct image *m) { ITEM_ADD(m, 5, RX, 0x100, 0x1ff); }
+static void ok_event_added(struct image *m) { ITEM_ADD(m, 6, EVENTS, 0x3e); }
+static void ok_name_added(struct image *m) { ITEM_ADD(m, 5, NAMES, 0, 0, 0, 0); }
+static void ok_protocols_cleared(struct image *m) { items_clear(m, 2, POLICY_IMAGE_PROTOCOLS); }
+
+static const struct {
+        const char *name;
+        void (*mutate)(struct image *m);
+} edit_cases[] = {
+        { "a port added", ok_port_added },
+        { "an rx range added", ok_rx_added },
+        { "an HCI event added", ok_event_added },
+        { "a NAME added", ok_name_added },
+        { "the protocols of a packet rule cleared", ok_protocols_cleared },
+};
+
+START_TEST(test_image_edit)
+{
+        _cleanup_(policy_freep) policy *p = NULL;
+        _cleanup_free_ void *out = NULL;
+        struct image img;
+        size_t out_len;
+
+        image_load(&img);
+        edit_cases[_i].mutate(&img);
+        ck_assert_msg(policy_import(img.buf, img.len, &p) == 0, "%s", edit_cases[_i].name);
+        ck_assert_uint_eq(policy_n_rules(p), 10);
+        /* Canonical: the policy exports to the very bytes. */
+        ck_assert_int_eq(policy_export(p, &out, &out_len), 0);
+        ck_assert_uint_eq(out_len, img.len);
+        ck_assert_mem_eq(out, img.buf, img.len);
+        free(img.buf);
+}
+END_TEST
 
 START_TEST(test_image_corrupt)
 {
@@ -2423,12 +2525,20 @@ START_TEST(test_image_layout)
         ck_assert_uint_eq(get32(&img, RULE(&img, 3, file)), 1);
         ck_assert_uint_eq(get32(&img, RULE(&img, 1, line)), 2);
         /* 64-bit values as two halves, low first */
-        ck_assert_uint_eq(get32(&img, RULE(&img, 5, names[0][0])), 1);
-        ck_assert_uint_eq(get32(&img, RULE(&img, 5, names[0][1])), 0);
-        ck_assert_uint_eq(get32(&img, RULE(&img, 5, names[0][2])), UINT32_MAX);
-        ck_assert_uint_eq(get32(&img, RULE(&img, 5, names[0][3])), UINT32_MAX);
-        ck_assert_uint_eq(get32(&img, RULE(&img, 4, ports[1][0])), 8000);
-        ck_assert_uint_eq(get32(&img, RULE(&img, 4, ports[1][1])), 8080);
+        ck_assert_uint_eq(get32(&img, item(&img, 5, POLICY_IMAGE_NAMES, 0)), 1);
+        ck_assert_uint_eq(get32(&img, item(&img, 5, POLICY_IMAGE_NAMES, 1)), 0);
+        ck_assert_uint_eq(get32(&img, item(&img, 5, POLICY_IMAGE_NAMES, 2)), UINT32_MAX);
+        ck_assert_uint_eq(get32(&img, item(&img, 5, POLICY_IMAGE_NAMES, 3)), UINT32_MAX);
+        ck_assert_uint_eq(get32(&img, item(&img, 4, POLICY_IMAGE_PORTS, 2)), 8000);
+        ck_assert_uint_eq(get32(&img, item(&img, 4, POLICY_IMAGE_PORTS, 3)), 8080);
+        /* The lists' items, rule after rule: the first is rule 0's protocol,
+         * the last rule 8's iface; a rule's lists follow the enum's order. */
+        ck_assert_uint_eq(get32(&img, img.words), IPPROTO_ICMP);
+        ck_assert_uint_eq(item(&img, 0, POLICY_IMAGE_IFACES, 0), img.words + 4);
+        ck_assert_uint_eq(item(&img, 5, POLICY_IMAGE_TX, 0), item(&img, 5, POLICY_IMAGE_RX, 2));
+        ck_assert_uint_eq(item(&img, 8, POLICY_IMAGE_IFACES, 1), img.strings);
+        ck_assert_uint_eq(get32(&img, RULE(&img, 6, N_ITEMS(EVENTS))), 2);
+        ck_assert_uint_eq(get32(&img, RULE(&img, 9, N_ITEMS(PROTOCOLS))), 0);
         ck_assert_uint_eq(get32(&img, RULE(&img, 4, sockopt_range[POLICY_SOCKOPT_PRIORITY][1])), INT32_MAX);
         ck_assert_uint_eq(get32(&img, RULE(&img, 7, flags)),
                           POLICY_IMAGE_RULE_ALLOW | POLICY_IMAGE_RULE_UID | POLICY_IMAGE_RULE_ADMIN);
@@ -2456,6 +2566,7 @@ START_TEST(test_image_interning)
         ck_assert_int_eq(policy_export(p, &image, &image_len), 0);
         ck_assert_uint_eq(image_len, sizeof(struct policy_image_header) + sizeof(uint32_t) +
                                      N * sizeof(struct policy_image_rule) +
+                                     N * 2 * sizeof(uint32_t) +
                                      sizeof("test.conf") + sizeof("a.service") + sizeof("eth0"));
 }
 END_TEST
@@ -3200,6 +3311,7 @@ Suite *make_policy_suite(void)
         tc = tcase_create("image");
         tcase_set_timeout(tc, 120);
         tcase_add_loop_test(tc, test_image_corrupt, 0, ELEMENTSOF(corruption_cases));
+        tcase_add_loop_test(tc, test_image_edit, 0, ELEMENTSOF(edit_cases));
         tcase_add_test(tc, test_image_layout);
         tcase_add_test(tc, test_image_interning);
         tcase_add_test(tc, test_image_truncated);
