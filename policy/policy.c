@@ -533,6 +533,9 @@ static int builder_add_rule(struct builder *b, const struct rule_draft *d)
         for (size_t k = 0; k < _POLICY_IMAGE_LISTS; k++) {
                 size_t n = (size_t)d->rec.n_items[k] * policy_image_item_words[k];
 
+                /* b->words is NULL until a rule has an item. */
+                if (n == 0)
+                        continue;
                 memcpy(b->words + b->n_words, d->items[k], n * sizeof(uint32_t));
                 b->n_words += n;
         }
