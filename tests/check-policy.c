@@ -2687,6 +2687,20 @@ START_TEST(test_image_arguments)
 }
 END_TEST
 
+/* The bound on a rule's words, written out in policy-internal.h, is
+ * what the table of item sizes gives for lists of the longest length. */
+START_TEST(test_image_max_rule_words)
+{
+        size_t words = 0;
+
+        for (size_t k = 0; k < _POLICY_IMAGE_LISTS; k++) {
+                ck_assert_uint_ge(policy_image_item_words[k], 1);
+                words += policy_image_item_words[k];
+        }
+        ck_assert_uint_eq(words * POLICY_MAX_LIST, POLICY_IMAGE_MAX_RULE_WORDS);
+}
+END_TEST
+
 /* An empty policy has an image too. */
 START_TEST(test_image_empty)
 {
@@ -3318,6 +3332,7 @@ Suite *make_policy_suite(void)
         tcase_add_test(tc, test_image_bitflips);
         tcase_add_test(tc, test_image_random);
         tcase_add_test(tc, test_image_arguments);
+        tcase_add_test(tc, test_image_max_rule_words);
         tcase_add_test(tc, test_image_empty);
         suite_add_tcase(s, tc);
 
