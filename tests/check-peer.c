@@ -5,9 +5,11 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon/broker/peer.h"
@@ -87,10 +89,109 @@ START_TEST(test_socketpair_identity)
         /* Our own process is alive, so when /proc is there we know our cgroup. */
         if (p.pidfd >= 0 && access("/proc/self/cgroup", R_OK) == 0)
                 ck_assert_ptr_nonnull(p.cgroup);
+        /* The broker never sets FD_CLOEXEC on a pidfd: the kernel has. */
+        if (p.pidfd >= 0)
+                ck_assert_int_eq(fcntl(p.pidfd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+        /* Where the pidfd tells the cgroup, it also names the process:
+         * its inode, which fstat() of the same pidfd shows. */
+        if (p.cgroup_id != 0) {
+                struct stat st;
+
+                ck_assert_int_eq(fstat(p.pidfd, &st), 0);
+                ck_assert_uint_eq(p.pidfs_id, (uint64_t)st.st_ino);
+                ck_assert_uint_ne(p.pidfs_id, 0);
+        } else {
+                ck_assert_uint_eq(p.pidfs_id, 0);
+        }
         peer_done(&p);
         ck_assert_int_eq(p.pidfd, -1);
         close(sv[0]);
         close(sv[1]);
+}
+END_TEST
+
+/* Two connections of one process: the second is answered from the
+ * cache, with the same cgroup, where the kernel tells cgroup ids; the
+ * first always from /proc. */
+START_TEST(test_socketpair_cached)
+{
+        struct peer_cache cache = {};
+        struct peer a, b;
+        int sv[2];
+
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+        ck_assert_int_eq(peer_from_socket_cred(sv[0], &a), 0);
+        peer_from_socket_rest(sv[0], &a, &cache);
+        ck_assert_int_eq(peer_from_socket_cred(sv[0], &b), 0);
+        peer_from_socket_rest(sv[0], &b, &cache);
+        if (a.cgroup_id != 0 && a.cgroup) {
+                ck_assert_uint_eq(cache.misses, 1);
+                ck_assert_uint_eq(cache.hits, 1);
+                ck_assert_uint_eq(a.pidfs_id, b.pidfs_id);
+                ck_assert_str_eq(a.cgroup, b.cgroup);
+                ck_assert_ptr_ne(a.cgroup, b.cgroup);
+        } else {
+                ck_assert_uint_eq(cache.hits, 0);
+        }
+        peer_done(&a);
+        peer_done(&b);
+        peer_cache_done(&cache);
+        close(sv[0]);
+        close(sv[1]);
+}
+END_TEST
+
+/* The cache alone: a slot answers only for its process in its cgroup;
+ * a moved process, another process in the same slot, a zero id and an
+ * overlong path are not answered. */
+START_TEST(test_cache_slots)
+{
+        struct peer_cache c = {};
+        const struct peer_cache_slot *s;
+        char long_path[PEER_CACHE_MAX_PATH + 1];
+
+        ck_assert_ptr_null(peer_cache_find(&c, 0, 0));
+        ck_assert_ptr_null(peer_cache_find(&c, 7, 100));
+
+        peer_cache_store(&c, 7, 100, "/system.slice/a.service", "a.service");
+        s = peer_cache_find(&c, 7, 100);
+        ck_assert_ptr_nonnull(s);
+        ck_assert_str_eq(s->cgroup, "/system.slice/a.service");
+        ck_assert_str_eq(s->unit, "a.service");
+        ck_assert_ptr_null(peer_cache_find(&c, 7, 101));          /* moved */
+        ck_assert_ptr_null(peer_cache_find(&c, 7 + PEER_CACHE_SLOTS, 100));
+
+        /* Another process in the same slot takes it over. */
+        peer_cache_store(&c, 7 + PEER_CACHE_SLOTS, 200, "/b", NULL);
+        ck_assert_ptr_null(peer_cache_find(&c, 7, 100));
+        s = peer_cache_find(&c, 7 + PEER_CACHE_SLOTS, 200);
+        ck_assert_ptr_nonnull(s);
+        ck_assert_ptr_null(s->unit);
+
+        /* The same process, read again in another cgroup. */
+        peer_cache_store(&c, 7 + PEER_CACHE_SLOTS, 201, "/c.slice/c.scope", "c.scope");
+        ck_assert_ptr_null(peer_cache_find(&c, 7 + PEER_CACHE_SLOTS, 200));
+        ck_assert_str_eq(peer_cache_find(&c, 7 + PEER_CACHE_SLOTS, 201)->unit, "c.scope");
+
+        /* Kept: nothing without both ids or a path, nor past the bound. */
+        peer_cache_store(&c, 0, 5, "/x", NULL);
+        peer_cache_store(&c, 5, 0, "/x", NULL);
+        peer_cache_store(&c, 6, 5, NULL, NULL);
+        memset(long_path, 'p', sizeof(long_path) - 1);
+        long_path[0] = '/';
+        long_path[sizeof(long_path) - 1] = 0;
+        peer_cache_store(&c, 8, 5, long_path, NULL);
+        ck_assert_ptr_null(peer_cache_find(&c, 0, 5));
+        ck_assert_ptr_null(peer_cache_find(&c, 5, 0));
+        ck_assert_ptr_null(peer_cache_find(&c, 6, 5));
+        ck_assert_ptr_null(peer_cache_find(&c, 8, 5));
+        long_path[sizeof(long_path) - 2] = 0;                     /* at the bound - 1 */
+        peer_cache_store(&c, 8, 5, long_path, NULL);
+        ck_assert_ptr_nonnull(peer_cache_find(&c, 8, 5));
+
+        peer_cache_done(&c);
+        for (unsigned i = 0; i < PEER_CACHE_SLOTS; i++)
+                ck_assert_uint_eq(c.slots[i].pidfs_id, 0);
 }
 END_TEST
 
@@ -156,6 +257,8 @@ Suite *make_peer_suite(void)
         suite_add_tcase(s, tc);
         tc = tcase_create("socket");
         tcase_add_test(tc, test_socketpair_identity);
+        tcase_add_test(tc, test_socketpair_cached);
+        tcase_add_test(tc, test_cache_slots);
         tcase_add_test(tc, test_idmap_text);
         tcase_add_test(tc, test_apply_idmap);
         suite_add_tcase(s, tc);

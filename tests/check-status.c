@@ -16,7 +16,7 @@
 
 static void add(struct grant_ring *r, const char *what, const char *cgroup)
 {
-        grant_ring_add(r, 1000, 65534, 65534, 42, 7, "mon.service", cgroup, what,
+        grant_ring_add(r, 1000, 65534, 65534, 42, 7, 0, "mon.service", cgroup, what,
                        "/etc/sockbroker/policy.conf:1");
 }
 
@@ -116,7 +116,7 @@ START_TEST(test_pages)
         memset(what, 'w', sizeof(what) - 1);
         for (int i = 0; i < 300; i++)
                 grant_ring_add(&r, UINT64_MAX, UINT32_MAX, UINT32_MAX, INT32_MAX, UINT64_MAX,
-                               cgroup, cgroup, what, cgroup);
+                               UINT64_MAX, cgroup, cgroup, what, cgroup);
         ck_assert_uint_eq(r.newest, 330);
         page_through(&r, 231, &pages);
         /* Two of them fit in a message, not three. */

@@ -96,6 +96,7 @@ struct broker {
         sd_event *event;
         struct broker_limits limits;
         struct peer_idmap idmap;         /* to tell peers the kernel cannot name */
+        struct peer_cache peer_cache;    /* cgroups by process, where pidfds say which */
 
         int listen_fd;
         sd_event_source *listen_io;

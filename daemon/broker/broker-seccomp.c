@@ -22,6 +22,7 @@
 
 #include "common/util.h"
 #include "daemon/broker/broker-internal.h"
+#include "daemon/broker/peer.h"
 #include "daemon/shared/seccomp.h"
 
 /* Opened for reading only, never created: /proc/PID/{stat,cgroup}. */
@@ -63,6 +64,7 @@ static const struct seccomp_allow broker_allow[] = {
         SECCOMP_ALLOW_EQ32(fcntl, 1, F_ADD_SEALS),
         /* Peers: a pidfd pins each, and its /proc files say who it is. */
         SECCOMP_ALLOW(pidfd_open),
+        SECCOMP_ALLOW_EQ32(ioctl, 1, PEER_PIDFD_GET_INFO),
         SECCOMP_ALLOW_CLEAR(openat, 2, OPEN_FLAGS_FORBIDDEN),
         SECCOMP_ALLOW(fstat),
         SECCOMP_ALLOW(newfstatat),

@@ -9,13 +9,17 @@
  * counts every grant since the start. Nothing a client sends can make the
  * ring grow; only what it holds ages out.
  *
- * Whether the peer that asked still runs is answered from /proc, not from
- * a pidfd kept per grant: a thousand grants would be a thousand
- * descriptors, against a limit the connections need. The start time of
- * the process (/proc/PID/stat) is read when the socket is granted, while
- * the connection's pidfd pins the pid, and compared when the list is
- * asked for. Both can be had only where /proc shows the peer; where it
- * does not, the state is unknown rather than guessed.
+ * Whether the peer that asked still runs is answered from what names the
+ * process, not from a pidfd kept per grant: a thousand grants would be a
+ * thousand descriptors, against a limit the connections need. Where
+ * pidfds live on pidfs (Linux 6.9) and tell a cgroup (6.13), the pidfd's
+ * inode number names the process for the whole boot; it is had with the
+ * connection's identity and compared with that of a pidfd opened for the
+ * pid when the list is asked for. Elsewhere the start time of the process
+ * (/proc/PID/stat) is read when the socket is granted, while the
+ * connection's pidfd pins the pid, and compared when the list is asked
+ * for. Where neither can be had, the state is unknown rather than
+ * guessed.
  *
  * A reply must fit in one message of SB_PROTO_MAX_MESSAGE bytes, and
  * neither the policy's file list nor the ring does. Both are sent in
@@ -33,6 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 #include "common/fdmsg.h"
@@ -128,7 +134,7 @@ void grant_ring_done(struct grant_ring *r)
 }
 
 void grant_ring_add(struct grant_ring *r, uint64_t time_usec, uid_t uid, gid_t gid, pid_t pid,
-                    uint64_t start_time, const char *unit, const char *cgroup,
+                    uint64_t start_time, uint64_t pidfs_id, const char *unit, const char *cgroup,
                     const char *what, const char *rule)
 {
         struct grant_record *g;
@@ -150,6 +156,7 @@ void grant_ring_add(struct grant_ring *r, uint64_t time_usec, uid_t uid, gid_t g
                 .gid = gid,
                 .pid = pid,
                 .start_time = start_time,
+                .pidfs_id = pidfs_id,
                 .unit = strdup_bounded(unit),
                 .cgroup = strdup_bounded(cgroup),
         };
@@ -299,7 +306,7 @@ uint64_t status_peer_start_time(struct peer *p)
         if (p->start_time_read)
                 return p->start_time;
         p->start_time_read = true;
-        if (p->pidfd < 0 || p->pid <= 0)
+        if (p->pidfd < 0 || p->pid <= 0 || p->pidfs_id != 0)
                 return 0;
         n = read_proc_stat(p->pid, buf, sizeof(buf));
         if (n <= 0 || status_parse_start_time(buf, (size_t)n, &start) < 0)
@@ -311,12 +318,36 @@ uint64_t status_peer_start_time(struct peer *p)
         return start;
 }
 
+/* By pidfs id: the process is the one that asked while a pidfd opened
+ * for its pid has the same inode, and runs while that pidfd does not
+ * poll readable (a zombie's does). */
+static Sockbroker__PeerState peer_state_pidfs(const struct grant_record *g)
+{
+        struct pollfd pfd = { .events = POLLIN };
+        _cleanup_close_ int pidfd = -1;
+        struct stat st;
+
+        pidfd = (int)syscall(SYS_pidfd_open, g->pid, 0);
+        if (pidfd < 0)
+                return errno == ESRCH ? SOCKBROKER__PEER_STATE__PEER_STATE_EXITED
+                                      : SOCKBROKER__PEER_STATE__PEER_STATE_UNKNOWN;
+        if (fstat(pidfd, &st) < 0)
+                return SOCKBROKER__PEER_STATE__PEER_STATE_UNKNOWN;
+        if ((uint64_t)st.st_ino != g->pidfs_id)
+                return SOCKBROKER__PEER_STATE__PEER_STATE_EXITED;
+        pfd.fd = pidfd;
+        return poll(&pfd, 1, 0) == 0 ? SOCKBROKER__PEER_STATE__PEER_STATE_RUNNING
+                                     : SOCKBROKER__PEER_STATE__PEER_STATE_EXITED;
+}
+
 static Sockbroker__PeerState peer_state(const struct grant_record *g)
 {
         char buf[STATUS_MAX_PROC_STAT], state = 0;
         uint64_t start = 0;
         ssize_t n;
 
+        if (g->pidfs_id != 0)
+                return peer_state_pidfs(g);
         /* Without a start time from the grant, /proc did not show the
          * peer then, and its absence now proves nothing. */
         if (g->start_time == 0)
@@ -343,7 +374,8 @@ void broker_status_start(struct broker *b)
 void conn_record_grant(struct conn *c, const char *what, const char *rule, uint64_t start_time)
 {
         grant_ring_add(&c->broker->grants, now_usec(CLOCK_REALTIME), c->peer.uid, c->peer.gid,
-                       c->peer.pid, start_time, c->peer.unit, c->peer.cgroup, what, rule);
+                       c->peer.pid, start_time, c->peer.pidfs_id, c->peer.unit, c->peer.cgroup,
+                       what, rule);
 }
 
 static void fill_counters(Sockbroker__FamilyCounters *f, const uint64_t v[_BROKER_FAMILY_MAX])

@@ -48,6 +48,7 @@ struct grant_record {
         gid_t gid;
         pid_t pid;
         uint64_t start_time;     /* the peer's start, /proc/PID/stat; 0: unknown */
+        uint64_t pidfs_id;       /* the peer's pidfs inode; 0: unknown */
         char *unit;              /* NULL when unknown */
         char *cgroup;            /* NULL when unknown */
         char what[160];
@@ -71,7 +72,7 @@ void grant_ring_done(struct grant_ring *r);
  * copied, truncated to SB_STATUS_MAX_STRING bytes; without memory for
  * them they are recorded as unknown. */
 void grant_ring_add(struct grant_ring *r, uint64_t time_usec, uid_t uid, gid_t gid, pid_t pid,
-                    uint64_t start_time, const char *unit, const char *cgroup,
+                    uint64_t start_time, uint64_t pidfs_id, const char *unit, const char *cgroup,
                     const char *what, const char *rule);
 
 /* The i-th record held, 0 being the oldest. */
@@ -99,7 +100,8 @@ int status_parse_start_time(const char *text, size_t len, uint64_t *ret);
 /* The start time of a peer, read from /proc at its first grant and
  * trusted only while its pidfd showed the process alive; later grants on
  * the connection get the same value without a read. 0 when it cannot be
- * had. */
+ * had, and without a read when the peer has a pidfs id, which names the
+ * process as well. */
 uint64_t status_peer_start_time(struct peer *p);
 
 /* Notes the time the broker starts serving, for the uptime. */

@@ -1016,6 +1016,7 @@ static void broker_done(struct broker *b)
         free(b->pending);
         b->pending = NULL;
         grant_ring_done(&b->grants);
+        peer_cache_done(&b->peer_cache);
 }
 
 /*

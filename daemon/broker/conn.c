@@ -429,7 +429,7 @@ void conn_identify(struct conn *c)
 {
         if (c->identified)
                 return;
-        peer_from_socket_rest(c->fd, &c->peer);
+        peer_from_socket_rest(c->fd, &c->peer, &c->broker->peer_cache);
         peer_apply_idmap(&c->peer, &c->broker->idmap);
         c->identified = true;
 }

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -23,6 +25,29 @@
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77
 #endif
+
+/* PIDFD_GET_INFO, Linux 6.13 (include/uapi/linux/pidfd.h), in its first
+ * size; the kernel takes the size from the request number. */
+struct peer_pidfd_info {
+        uint64_t mask;
+        uint64_t cgroupid;
+        uint32_t pid;
+        uint32_t tgid;
+        uint32_t ppid;
+        uint32_t ruid;
+        uint32_t rgid;
+        uint32_t euid;
+        uint32_t egid;
+        uint32_t suid;
+        uint32_t sgid;
+        uint32_t fsuid;
+        uint32_t fsgid;
+        uint32_t spare0[1];
+};
+_Static_assert(sizeof(struct peer_pidfd_info) == 64, "PIDFD_INFO_SIZE_VER0");
+_Static_assert(PEER_PIDFD_GET_INFO == _IOWR(0xFF, 11, struct peer_pidfd_info),
+               "the request number names this size");
+#define PEER_PIDFD_INFO_CGROUPID (UINT64_C(1) << 2)
 
 #define PEER_MAX_GROUPS 65536u
 #define PEER_MAX_CGROUP_FILE 65536u
@@ -216,6 +241,131 @@ static char *read_proc_cgroup(pid_t pid)
         return peer_cgroup_from_proc(buf, len);
 }
 
+/* ---- what the pidfd says ---------------------------------------------------- */
+
+/* The id of the cgroup of pidfd's process. Returns 0, -ESRCH once the
+ * process has exited, or another negative errno where the kernel has no
+ * PIDFD_GET_INFO or no cgroups. */
+static int pidfd_cgroup_id(int pidfd, uint64_t *ret)
+{
+        struct peer_pidfd_info info = { .mask = PEER_PIDFD_INFO_CGROUPID };
+
+        if (ioctl(pidfd, PEER_PIDFD_GET_INFO, &info) < 0)
+                return negative_errno();
+        if (!(info.mask & PEER_PIDFD_INFO_CGROUPID) || info.cgroupid == 0)
+                return -EOPNOTSUPP;
+        *ret = info.cgroupid;
+        return 0;
+}
+
+const struct peer_cache_slot *peer_cache_find(const struct peer_cache *c, uint64_t pidfs_id,
+                                              uint64_t cgroup_id)
+{
+        const struct peer_cache_slot *s = &c->slots[pidfs_id % PEER_CACHE_SLOTS];
+
+        if (pidfs_id == 0 || s->pidfs_id != pidfs_id || s->cgroup_id != cgroup_id)
+                return NULL;
+        return s;
+}
+
+static void slot_clear(struct peer_cache_slot *s)
+{
+        free(s->cgroup);
+        free(s->unit);
+        *s = (struct peer_cache_slot) {};
+}
+
+void peer_cache_store(struct peer_cache *c, uint64_t pidfs_id, uint64_t cgroup_id,
+                      const char *cgroup, const char *unit)
+{
+        struct peer_cache_slot *s = &c->slots[pidfs_id % PEER_CACHE_SLOTS];
+        char *cg, *u = NULL;
+
+        if (pidfs_id == 0 || cgroup_id == 0 || !cgroup || strlen(cgroup) >= PEER_CACHE_MAX_PATH)
+                return;
+        cg = strdup(cgroup);
+        if (!cg || (unit && !(u = strdup(unit)))) {
+                free(cg);
+                return;
+        }
+        slot_clear(s);
+        *s = (struct peer_cache_slot) {
+                .pidfs_id = pidfs_id,
+                .cgroup_id = cgroup_id,
+                .cgroup = cg,
+                .unit = u,
+        };
+}
+
+void peer_cache_done(struct peer_cache *c)
+{
+        for (unsigned i = 0; i < PEER_CACHE_SLOTS; i++)
+                slot_clear(&c->slots[i]);
+}
+
+static bool peer_set_cgroup(struct peer *p, const char *cgroup, const char *unit)
+{
+        p->cgroup = strdup(cgroup);
+        p->unit = unit ? strdup(unit) : NULL;
+        if (p->cgroup && (p->unit || !unit))
+                return true;
+        p->cgroup = mfree(p->cgroup);
+        p->unit = mfree(p->unit);
+        return false;
+}
+
+/*
+ * The cgroup of p by its pidfd: from the cache while the kernel reports
+ * the id it was read with, else from /proc, kept only if the process was
+ * in the same cgroup before and after the read (which also shows it
+ * alive). Returns false where the kernel cannot say, for the caller to
+ * read /proc as before; true when it could, cgroup known or not.
+ */
+static bool peer_identify_pidfd(struct peer *p, struct peer_cache *cache)
+{
+        const struct peer_cache_slot *s;
+        uint64_t before, after;
+        struct stat st;
+
+        if (pidfd_cgroup_id(p->pidfd, &before) < 0)
+                return false;
+        /* On pidfs (Linux 6.9, before PIDFD_GET_INFO) the inode number is
+         * the process's: 64 bits, from a counter never wound back. */
+        if (fstat(p->pidfd, &st) < 0 || st.st_ino == 0)
+                return false;
+        p->pidfs_id = (uint64_t)st.st_ino;
+        p->cgroup_id = before;
+
+        s = cache ? peer_cache_find(cache, p->pidfs_id, before) : NULL;
+        if (s) {
+                cache->hits++;
+                (void)peer_set_cgroup(p, s->cgroup, s->unit);
+                return true;
+        }
+        if (cache)
+                cache->misses++;
+
+        /* Moved while read: the text may be either cgroup's. Once more,
+         * and then unknown: a process that keeps moving is not named. */
+        for (unsigned attempt = 0; attempt < 2; attempt++) {
+                _cleanup_free_ char *cg = read_proc_cgroup(p->pid);
+                _cleanup_free_ char *unit = NULL;
+                int r = pidfd_cgroup_id(p->pidfd, &after);
+
+                if (r < 0 || !cg)
+                        return true;     /* exited, or /proc did not show it */
+                if (after != before) {
+                        before = p->cgroup_id = after;
+                        continue;
+                }
+                unit = peer_unit_from_cgroup(cg);
+                if (peer_set_cgroup(p, cg, unit) && cache)
+                        peer_cache_store(cache, p->pidfs_id, after, cg, unit);
+                return true;
+        }
+        return true;
+}
+
 int peer_from_socket_cred(int fd, struct peer *p)
 {
         struct ucred cred;
@@ -232,7 +382,7 @@ int peer_from_socket_cred(int fd, struct peer *p)
         return 0;
 }
 
-void peer_from_socket_rest(int fd, struct peer *p)
+void peer_from_socket_rest(int fd, struct peer *p, struct peer_cache *cache)
 {
         socklen_t len;
         int pidfd = -1;
@@ -244,15 +394,17 @@ void peer_from_socket_rest(int fd, struct peer *p)
 
         len = sizeof(pidfd);
         if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0 && pidfd >= 0) {
+                /* CLOEXEC: the kernel makes every pidfd so
+                 * (tests/check-peer.c). */
                 p->pidfd_from_socket = true;
-                /* The kernel's pidfd is not CLOEXEC on every version. */
-                (void)fcntl(pidfd, F_SETFD, FD_CLOEXEC);
         } else if (p->pid > 0) {
                 pidfd = pidfd_open_compat(p->pid);
         }
         p->pidfd = pidfd;
 
-        if (p->pidfd >= 0 && p->pid > 0) {
+        if (p->pidfd < 0 || p->pid <= 0 || peer_identify_pidfd(p, cache))
+                return;
+        {
                 char *cg = read_proc_cgroup(p->pid);
 
                 /* Only if the process the pidfd pins is still alive can the
@@ -272,7 +424,7 @@ int peer_from_socket(int fd, struct peer *p)
 
         if (r < 0)
                 return r;
-        peer_from_socket_rest(fd, p);
+        peer_from_socket_rest(fd, p, NULL);
         return 0;
 }
 

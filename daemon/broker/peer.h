@@ -9,6 +9,12 @@
  * peer is therefore pinned with a pidfd (SO_PEERPIDFD on Linux 6.5 and
  * later, else pidfd_open() right after accept()), and /proc is trusted
  * only if that pidfd still refers to a live process after the read.
+ *
+ * Where the kernel answers PIDFD_GET_INFO (Linux 6.13), the pidfd itself
+ * says more: the id of the process's cgroup, and, as the inode number of
+ * the pidfd on pidfs, an id of the process that no other takes until the
+ * next boot. With both, a process that connects again from the same
+ * cgroup is not read from /proc again (struct peer_cache).
  */
 #pragma once
 
@@ -16,6 +22,10 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+/* ioctl(PIDFD_GET_INFO) of Linux 6.13, for the broker's seccomp filter:
+ * _IOWR(0xFF, 11, 64 bytes). */
+#define PEER_PIDFD_GET_INFO 0xc040ff0bu
 
 struct peer {
         uid_t uid;
@@ -28,6 +38,11 @@ struct peer {
         char *cgroup;            /* NULL when unknown */
         char *unit;              /* NULL when unknown or not in a unit */
         bool unmapped;           /* uid not nameable in our user namespace */
+        /* From the pidfd where the kernel has PIDFD_GET_INFO, else 0: the
+         * pidfd's inode number on pidfs, which names the process for the
+         * whole boot, and the id of its cgroup. */
+        uint64_t pidfs_id;
+        uint64_t cgroup_id;
         /* The process's start time (/proc/PID/stat), read at its first
          * grant and kept: it is the process's and never changes while the
          * pidfd pins it. 0 when /proc did not show it. */
@@ -62,8 +77,44 @@ bool peer_idmap_text_maps_all(const char *text, size_t len);
  */
 void peer_apply_idmap(struct peer *p, const struct peer_idmap *m);
 
-/* Fills *p from a connected AF_UNIX socket. Fails only when SO_PEERCRED
- * does; missing groups, pidfd, cgroup or unit leave those fields empty. */
+/*
+ * The cgroups read from /proc, by process: one slot for each of the last
+ * PEER_CACHE_SLOTS processes (by pidfs id) to connect. A slot is used only
+ * while the kernel still reports the cgroup id it was read with, so a
+ * process moved to another cgroup is read again; one that moved away and
+ * back while it was read can at most keep a cgroup it was in, as a
+ * connection made there keeps it. Bounded: no more slots, and no longer
+ * paths than PEER_CACHE_MAX_PATH, whatever the peers do.
+ */
+#define PEER_CACHE_SLOTS 64u
+#define PEER_CACHE_MAX_PATH 512u
+
+struct peer_cache_slot {
+        uint64_t pidfs_id;       /* 0: empty */
+        uint64_t cgroup_id;
+        char *cgroup;
+        char *unit;              /* NULL when not in a unit */
+};
+
+struct peer_cache {
+        struct peer_cache_slot slots[PEER_CACHE_SLOTS];
+        uint64_t hits;
+        uint64_t misses;
+};
+
+/* The slot of process pidfs_id while it is in cgroup cgroup_id, or NULL.
+ * Pure. */
+const struct peer_cache_slot *peer_cache_find(const struct peer_cache *c, uint64_t pidfs_id,
+                                              uint64_t cgroup_id);
+/* Keeps cgroup (and its unit) for the process, replacing what its slot
+ * held. Keeps nothing for a zero id or a path longer than the bound. */
+void peer_cache_store(struct peer_cache *c, uint64_t pidfs_id, uint64_t cgroup_id,
+                      const char *cgroup, const char *unit);
+void peer_cache_done(struct peer_cache *c);
+
+/* Fills *p from a connected AF_UNIX socket, without a cache. Fails only
+ * when SO_PEERCRED does; missing groups, pidfd, cgroup or unit leave
+ * those fields empty. */
 int peer_from_socket(int fd, struct peer *p);
 
 /*
@@ -74,7 +125,7 @@ int peer_from_socket(int fd, struct peer *p);
  * the process alive.
  */
 int peer_from_socket_cred(int fd, struct peer *p);
-void peer_from_socket_rest(int fd, struct peer *p);
+void peer_from_socket_rest(int fd, struct peer *p, struct peer_cache *cache);
 void peer_done(struct peer *p);
 
 /*
