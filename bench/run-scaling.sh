@@ -12,10 +12,15 @@
 # inet/raw/icmp. For each: the time from starting sockbrokerd to its
 # "ready:" line, the time and peak RSS of `sockbroker check` on the same
 # file, and the p50/p99 of GRANTS grants (default 5000) on a kept
-# connection (bench/grant.c).
+# connection (bench/grant.c), with the client, the broker and the opener
+# on CPU 0: unpinned, the scheduler puts a client beside its server or on
+# the other CPU, and keeps the choice for a run, which would measure the
+# placement rather than the policy.
 #
 # Memory, from /proc/PID/smaps_rollup: the RSS and PSS of the broker and
-# the opener idle under the smallest policy; per rule, from the smallest
+# the opener idle under the smallest policy, and for reference those of
+# the floor (bench/floor.c, a process with the C library and nothing
+# else) idle in the same run; per rule, from the smallest
 # to the largest policy; and per idle connection, with CONNECTIONS
 # (default 1000) connections held by bench/fairness.c hoard, each made
 # sure of with one request the policy denies.
@@ -54,7 +59,8 @@ export abs_top_builddir
 bench_counts "$grants" "$conns" $sizes
 grant_bin=$abs_top_builddir/bench/grant
 fairness_bin=$abs_top_builddir/bench/fairness
-bench_setup "$grant_bin" "$fairness_bin" "$SOCKBROKERD" "$SOCKBROKER" -- /usr/bin/time
+floor_bin=$abs_top_builddir/bench/floor
+bench_setup "$grant_bin" "$fairness_bin" "$floor_bin" "$SOCKBROKERD" "$SOCKBROKER" -- /usr/bin/time taskset
 
 CLIENT=65534
 SPEC=inet/raw/icmp
@@ -65,11 +71,12 @@ T=$(mktemp -d /tmp/sockbroker-scaling.XXXXXX)
 chmod 0755 "$T"
 NS=sbscale$$
 DPID=
+FPID=
 HOARDERS=()
 
 cleanup() {
         exec 7>&-
-        for p in "${HOARDERS[@]+"${HOARDERS[@]}"}" $DPID; do
+        for p in "${HOARDERS[@]+"${HOARDERS[@]}"}" $DPID $FPID; do
                 kill "$p" 2>/dev/null
         done
         wait 2>/dev/null
@@ -136,7 +143,10 @@ for n in $sizes; do
                 sleep 0.002
         done
         ready[$n]=$(ms_since "$t0")
-        line=$(as grant latency --target sockbroker --persistent -n "$grants" "$SPEC") ||
+        for p in "$DPID" $(pgrep -P "$DPID"); do
+                taskset -apc 0 "$p" >/dev/null || broke "cannot pin $p to CPU 0"
+        done
+        line=$(as grant latency --target sockbroker --persistent --cpu 0 -n "$grants" "$SPEC") ||
                 broke "the grants failed with $n rules"
         [[ $line == n=* ]] || broke "the grant loop said nothing with $n rules"
         printf '  %5s rules: ready in %s ms, check %s s %s KiB; %s\n' "$n" "${ready[$n]}" \
@@ -149,6 +159,16 @@ for n in $sizes; do
         kill "$DPID" && wait "$DPID"
         DPID=
 done
+
+# The floor idle: what a process that maps the C library and serves a
+# socket costs on this machine, for the idle figures above.
+mkdir -m 0755 "$T/floor"
+nsenter --net="/run/netns/$NS" "$floor_bin" "$T/floor/sock" </dev/null >"$T/floor/out" 2>"$T/floor/err" &
+FPID=$!
+wait_for 10 grep -qx ready "$T/floor/out" || { cat "$T/floor/err" >&2; broke "the floor did not start"; }
+f_rss=$(kib "$FPID" Rss) f_pss=$(kib "$FPID" Pss)
+kill "$FPID" && wait "$FPID" 2>/dev/null
+FPID=
 
 # Idle connections, against the smallest policy.
 read -r small _ <<<"$sizes"
@@ -200,6 +220,7 @@ row "start to ready at $big rules" "${ready[$big]} ms" "<= 100 ms" "${ready[$big
 row "sockbroker check at $big rules" "${check_s[$big]} s, $((check_kib[$big] / 1024)) MiB" "" ""
 row "broker RSS / PSS idle, $small rules" "${b_rss[$small]} / ${b_pss[$small]} KiB" "<= 2048 KiB" "${b_rss[$small]} <= 2048"
 row "opener RSS / PSS idle, $small rules" "${o_rss[$small]} / ${o_pss[$small]} KiB" "<= 2048 KiB" "${o_rss[$small]} <= 2048"
+row "floor RSS / PSS idle (bench/floor)" "$f_rss / $f_pss KiB" "" ""
 per_rule_b=$(awk -v a="${b_rss[$big]}" -v b="${b_rss[$small]}" -v n="$((big - small))" 'BEGIN { printf "%.2f", (a - b) / n }')
 per_rule_o=$(awk -v a="${o_rss[$big]}" -v b="${o_rss[$small]}" -v n="$((big - small))" 'BEGIN { printf "%.2f", (a - b) / n }')
 row "broker RSS per rule" "$per_rule_b KiB" "<= 1 KiB" "$per_rule_b <= 1"
