@@ -114,6 +114,7 @@ check "logged with unit=$UNIT_A" logged granted "$UNIT_A" 3
 exec {CLIENT[1]}>&-
 wait "$CPID" 2>/dev/null
 CPID=
-check "the daemon still serves" env SOCKBROKER_SOCKET="$T/sock" "$SOCKBROKER" status >/dev/null
+serves() { SOCKBROKER_SOCKET=$T/sock "$SOCKBROKER" status >/dev/null; }
+check "the daemon still serves" serves
 
 finish
