@@ -32,13 +32,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 
 #include "common/fdmsg.h"
@@ -297,7 +294,6 @@ static ssize_t read_proc_stat(pid_t pid, char *buf, size_t size)
 
 uint64_t status_peer_start_time(struct peer *p)
 {
-        struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
         char buf[STATUS_MAX_PROC_STAT];
         uint64_t start = 0;
         ssize_t n;
@@ -312,7 +308,7 @@ uint64_t status_peer_start_time(struct peer *p)
         if (n <= 0 || status_parse_start_time(buf, (size_t)n, &start) < 0)
                 return 0;
         /* Only while the pidfd's process lives was the pid not reused. */
-        if (poll(&pfd, 1, 0) != 0)
+        if (!peer_pidfd_alive(p->pidfd))
                 return 0;
         p->start_time = start;
         return start;
@@ -323,21 +319,17 @@ uint64_t status_peer_start_time(struct peer *p)
  * poll readable (a zombie's does). */
 static Sockbroker__PeerState peer_state_pidfs(const struct grant_record *g)
 {
-        struct pollfd pfd = { .events = POLLIN };
-        _cleanup_close_ int pidfd = -1;
-        struct stat st;
+        _cleanup_close_ int pidfd = peer_pidfd_open(g->pid);
+        uint64_t id;
 
-        pidfd = (int)syscall(SYS_pidfd_open, g->pid, 0);
         if (pidfd < 0)
                 return errno == ESRCH ? SOCKBROKER__PEER_STATE__PEER_STATE_EXITED
                                       : SOCKBROKER__PEER_STATE__PEER_STATE_UNKNOWN;
-        if (fstat(pidfd, &st) < 0)
+        if (peer_pidfs_id(pidfd, &id) < 0)
                 return SOCKBROKER__PEER_STATE__PEER_STATE_UNKNOWN;
-        if ((uint64_t)st.st_ino != g->pidfs_id)
+        if (id != g->pidfs_id || !peer_pidfd_alive(pidfd))
                 return SOCKBROKER__PEER_STATE__PEER_STATE_EXITED;
-        pfd.fd = pidfd;
-        return poll(&pfd, 1, 0) == 0 ? SOCKBROKER__PEER_STATE__PEER_STATE_RUNNING
-                                     : SOCKBROKER__PEER_STATE__PEER_STATE_EXITED;
+        return SOCKBROKER__PEER_STATE__PEER_STATE_RUNNING;
 }
 
 static Sockbroker__PeerState peer_state(const struct grant_record *g)

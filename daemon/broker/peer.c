@@ -54,7 +54,7 @@ _Static_assert(PEER_PIDFD_GET_INFO == _IOWR(0xFF, 11, struct peer_pidfd_info),
 /* The kernel's overflowuid and overflowgid unless set otherwise. */
 #define PEER_DEFAULT_OVERFLOW_ID 65534ul
 
-static int pidfd_open_compat(pid_t pid)
+int peer_pidfd_open(pid_t pid)
 {
 #ifdef SYS_pidfd_open
         return (int)syscall(SYS_pidfd_open, pid, 0);
@@ -64,9 +64,7 @@ static int pidfd_open_compat(pid_t pid)
 #endif
 }
 
-/* A pidfd polls readable once its process has exited; until then the
- * pid cannot be reused. Needs no permission over the process. */
-static bool pidfd_alive(int pidfd)
+bool peer_pidfd_alive(int pidfd)
 {
         struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
 
@@ -258,6 +256,18 @@ static int pidfd_cgroup_id(int pidfd, uint64_t *ret)
         return 0;
 }
 
+int peer_pidfs_id(int pidfd, uint64_t *ret)
+{
+        struct stat st;
+
+        if (fstat(pidfd, &st) < 0)
+                return negative_errno();
+        if (st.st_ino == 0)
+                return -EINVAL;
+        *ret = (uint64_t)st.st_ino;
+        return 0;
+}
+
 const struct peer_cache_slot *peer_cache_find(const struct peer_cache *c, uint64_t pidfs_id,
                                               uint64_t cgroup_id)
 {
@@ -325,15 +335,11 @@ static bool peer_identify_pidfd(struct peer *p, struct peer_cache *cache)
 {
         const struct peer_cache_slot *s;
         uint64_t before, after;
-        struct stat st;
 
-        if (pidfd_cgroup_id(p->pidfd, &before) < 0)
+        /* PIDFD_GET_INFO came after pidfs (Linux 6.9), so the inode
+         * number is the process's. */
+        if (pidfd_cgroup_id(p->pidfd, &before) < 0 || peer_pidfs_id(p->pidfd, &p->pidfs_id) < 0)
                 return false;
-        /* On pidfs (Linux 6.9, before PIDFD_GET_INFO) the inode number is
-         * the process's: 64 bits, from a counter never wound back. */
-        if (fstat(p->pidfd, &st) < 0 || st.st_ino == 0)
-                return false;
-        p->pidfs_id = (uint64_t)st.st_ino;
         p->cgroup_id = before;
 
         s = cache ? peer_cache_find(cache, p->pidfs_id, before) : NULL;
@@ -386,6 +392,7 @@ void peer_from_socket_rest(int fd, struct peer *p, struct peer_cache *cache)
 {
         socklen_t len;
         int pidfd = -1;
+        char *cg;
 
         if (read_groups(fd, p) < 0) {
                 p->groups = mfree(p->groups);
@@ -398,23 +405,20 @@ void peer_from_socket_rest(int fd, struct peer *p, struct peer_cache *cache)
                  * (tests/check-peer.c). */
                 p->pidfd_from_socket = true;
         } else if (p->pid > 0) {
-                pidfd = pidfd_open_compat(p->pid);
+                pidfd = peer_pidfd_open(p->pid);
         }
         p->pidfd = pidfd;
 
         if (p->pidfd < 0 || p->pid <= 0 || peer_identify_pidfd(p, cache))
                 return;
-        {
-                char *cg = read_proc_cgroup(p->pid);
-
-                /* Only if the process the pidfd pins is still alive can the
-                 * pid not have been recycled while we read /proc. */
-                if (cg && pidfd_alive(p->pidfd)) {
-                        p->cgroup = cg;
-                        p->unit = peer_unit_from_cgroup(cg);
-                } else {
-                        free(cg);
-                }
+        cg = read_proc_cgroup(p->pid);
+        /* Only if the process the pidfd pins is still alive can the pid
+         * not have been recycled while we read /proc. */
+        if (cg && peer_pidfd_alive(p->pidfd)) {
+                p->cgroup = cg;
+                p->unit = peer_unit_from_cgroup(cg);
+        } else {
+                free(cg);
         }
 }
 

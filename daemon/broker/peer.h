@@ -112,6 +112,19 @@ void peer_cache_store(struct peer_cache *c, uint64_t pidfs_id, uint64_t cgroup_i
                       const char *cgroup, const char *unit);
 void peer_cache_done(struct peer_cache *c);
 
+/* pidfd_open(pid, 0), or -1 with errno set (ENOSYS where the system
+ * call is unknown). The pidfd is close-on-exec. */
+int peer_pidfd_open(pid_t pid);
+
+/* Whether pidfd's process still runs: a pidfd polls readable once its
+ * process has exited (a zombie's too); until then the pid cannot be
+ * reused. Needs no permission over the process. */
+bool peer_pidfd_alive(int pidfd);
+
+/* The inode number of pidfd, which on pidfs (Linux 6.9) names its
+ * process until the next boot. Returns 0 or a negative errno. */
+int peer_pidfs_id(int pidfd, uint64_t *ret);
+
 /* Fills *p from a connected AF_UNIX socket, without a cache. Fails only
  * when SO_PEERCRED does; missing groups, pidfd, cgroup or unit leave
  * those fields empty. */
