@@ -83,9 +83,9 @@
  *      message are still the opener's (its process would exit); the
  *      harness closes them.
  *
- * The policy files are not read: policy_load() is a stub too, which
- * compiles one of a few texts, since the strict loader would take only
- * files root owns on a path root owns, and make check may run as anyone.
+ * No compiler runs: compiler_load() is a stub too, which hands over one
+ * of a few images in a sealed memfd, or the error of a text that does not
+ * compile, or of a file that is missing.
  * policy_free() is one as well, for the policy every opener starts with,
  * which is imported once and lent to each.
  */
@@ -157,9 +157,8 @@ static int fuzz_bt_hci_command(uint16_t dev, uint16_t opcode, const uint8_t *par
                                unsigned timeout_ms, uint8_t *ret_event, uint8_t *data, size_t *ret_n);
 static int fuzz_link_set_up(const char *ifname, bool up);
 static int fuzz_link_set_can_bitrate(const char *ifname, uint32_t bitrate);
-static int fuzz_policy_load(const char *path, const char *dropin_dir, bool strict,
-                            const struct policy_resolver *resolver, policy **ret,
-                            struct policy_error *err);
+static int fuzz_compiler_load(int sock, policy **ret, int *ret_fd, uint64_t *ret_size,
+                              char *why, size_t size, bool *ret_lost);
 static policy *fuzz_policy_free(policy *p);
 _printf_(2, 3) static void fuzz_log(int priority, const char *fmt, ...);
 __attribute__((noreturn)) static void fuzz_exit(int status);
@@ -180,7 +179,7 @@ __attribute__((noreturn)) static void fuzz_exit(int status);
 #define bt_hci_command(...) fuzz_bt_hci_command(__VA_ARGS__)
 #define link_set_up(ifname, up) fuzz_link_set_up(ifname, up)
 #define link_set_can_bitrate(ifname, bitrate) fuzz_link_set_can_bitrate(ifname, bitrate)
-#define policy_load(...) fuzz_policy_load(__VA_ARGS__)
+#define compiler_load(...) fuzz_compiler_load(__VA_ARGS__)
 #define policy_free(p) fuzz_policy_free(p)
 #define log_full(...) fuzz_log(__VA_ARGS__)
 #define _exit(status) fuzz_exit(status)
@@ -203,7 +202,7 @@ __attribute__((noreturn)) static void fuzz_exit(int status);
 #undef bt_hci_command
 #undef link_set_up
 #undef link_set_can_bitrate
-#undef policy_load
+#undef compiler_load
 #undef policy_free
 #undef log_full
 #undef _exit
@@ -332,6 +331,17 @@ static policy *image_policy(const struct image *im)
         return p;
 }
 
+/* im in a sealed memfd, as the compiler sends it. */
+static int image_memfd(const struct image *im)
+{
+        int fd = memfd_create("fuzz-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+        FUZZ_ASSERT(fd >= 0 && write(fd, im->buf, im->len) == (ssize_t)im->len &&
+                    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) == 0,
+                    "a sealed memfd of the policy: %m");
+        return fd;
+}
+
 /*
  * The policy every opener starts with is imported once and lent to each:
  * importing it again for every input would take most of the time. The
@@ -340,6 +350,8 @@ static policy *image_policy(const struct image *im)
  */
 static policy *first_policy;
 static bool first_lent;
+/* Its image, of which each opener gets a copy to keep and close. */
+static int first_image_fd = -1;
 
 static policy *fuzz_policy_free(policy *p)
 {
@@ -761,30 +773,39 @@ static int fuzz_link_set_can_bitrate(const char *ifname, uint32_t bitrate)
         return c->err ? -c->err : 0;
 }
 
-static int fuzz_policy_load(const char *path, const char *dropin_dir, bool strict,
-                            const struct policy_resolver *resolver, policy **ret,
-                            struct policy_error *err)
+static int fuzz_compiler_load(int sock, policy **ret, int *ret_fd, uint64_t *ret_size,
+                              char *why, size_t size, bool *ret_lost)
 {
         struct call *c = call_add(CALL_POLICY_LOAD, -1);
         struct policy_source src = { .name = "broken.conf", .text = policy_broken,
                                      .len = sizeof(policy_broken) - 1 };
+        struct policy_error err = {};
+        const struct image *im;
+        int r;
 
-        FUZZ_ASSERT(strict, "the opener loads its policy without the ownership checks");
-        FUZZ_ASSERT(streq(path, config.policy_path) && dropin_dir && streq(dropin_dir, config.policy_dir),
-                    "the policy loaded from %s", path);
-        if (c->err)
+        *ret_lost = false;
+        if (c->err) {
+                snprintf(why, size, "the compiler failed: %s", strerror(c->err));
                 return -c->err;
+        }
         switch (S.reload) {
         case RELOAD_SAME:
         case RELOAD_REVERSED:
-                *ret = image_policy(&images[S.reload == RELOAD_SAME ? 0 : 1]);
+                im = &images[S.reload == RELOAD_SAME ? 0 : 1];
+                *ret = image_policy(im);
+                *ret_fd = image_memfd(im);
+                *ret_size = im->len;
                 S.loaded = *ret;
                 return 0;
         case RELOAD_BROKEN:
-                return policy_compile(&src, 1, &no_names, ret, err);
+                r = policy_compile(&src, 1, &no_names, ret, &err);
+                FUZZ_ASSERT(r < 0, "the broken policy compiles");
+                policy_error_format(&err, why, size);
+                return r;
         case RELOAD_MISSING:
                 break;
         }
+        snprintf(why, size, "%s: %s", config.policy_path, strerror(ENOENT));
         return -ENOENT;
 }
 
@@ -2520,6 +2541,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         images_init();
         if (!first_policy)
                 first_policy = image_policy(&images[0]);
+        if (first_image_fd < 0)
+                first_image_fd = image_memfd(&images[0]);
         if (size == 0)
                 return 0;
         start = take8(&in);
@@ -2532,6 +2555,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 .generation = generations[start & 3],
                 .caps = images[0].caps,
                 .netns_cookie = OPENER_COOKIE,
+                .compiler = -1,
+                .image_fd = fcntl(first_image_fd, F_DUPFD_CLOEXEC, 3),
         };
         /* An opener that kept less than its policy needs refuses to
          * reload it. */

@@ -203,6 +203,15 @@ const char *policy_cgroup_check(const char *s);
 #define POLICY_HCI_CHANNEL_CONTROL 3u
 #define POLICY_HCI_CHANNELS_ALL ((1u << 4) - 1)
 
+/* Names of bits in a mask, for list words such as link= and hci=. */
+struct policy_mask_name {
+        const char *name;
+        uint32_t bit;
+};
+
+#define POLICY_N_HCI_CHANNELS 4
+extern const struct policy_mask_name policy_hci_channel_names[POLICY_N_HCI_CHANNELS];
+
 #define POLICY_LINK_OPS_ALL (POLICY_LINK_UP | POLICY_LINK_DOWN | POLICY_LINK_BITRATE)
 #define POLICY_SOCKOPTS_ALL (((1u << _POLICY_SOCKOPT_MAX) - 1) & ~(1u << POLICY_SOCKOPT_NONE))
 

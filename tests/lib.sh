@@ -173,15 +173,17 @@ SBTEST=$abs_top_builddir/tests/sbtest
 SOCKBROKER_OPENER=$abs_top_builddir/sockbroker-opener
 export SOCKBROKERD SOCKBROKER SBTEST SOCKBROKER_OPENER
 
-# stage_programs DIR: copies sockbrokerd, sockbroker-opener, sockbroker and
-# tests/sbtest into DIR and points SOCKBROKERD, SOCKBROKER_OPENER,
+# stage_programs DIR: copies sockbrokerd, sockbroker-opener (and
+# sockbroker-compiler, which it runs from its own directory), sockbroker
+# and tests/sbtest into DIR and points SOCKBROKERD, SOCKBROKER_OPENER,
 # SOCKBROKER and SBTEST at the copies. A test that runs them as a uid
 # without CAP_DAC_OVERRIDE over the checkout (another user, the opener's
 # own user, root in a user namespace) runs the copies: the checkout may
 # be in a 0700 home directory. DIR must be reachable by that uid.
 stage_programs() {
         local dir=$1 f
-        for f in "$SOCKBROKERD" "$SOCKBROKER_OPENER" "$SOCKBROKER" "$SBTEST"; do
+        for f in "$SOCKBROKERD" "$SOCKBROKER_OPENER" "${SOCKBROKER_OPENER%/*}/sockbroker-compiler" \
+                "$SOCKBROKER" "$SBTEST"; do
                 install -m 0755 "$f" "$dir/" || return 1
         done
         SOCKBROKERD=$dir/${SOCKBROKERD##*/}

@@ -55,8 +55,8 @@ words=$(sed -n 's/^ *{ "\([a-z][a-z0-9-]*\)", *[A-Z_]*, *\(selector\|option\)_pa
                s/^ *\[POLICY_SOCKOPT_[A-Z]*\] *= { "\([a-z]*\)".*/\1/p;
                s/^ *{ "\([a-z]*\)", *POLICY_LINK_[A-Z]* },/\1/p;
                s/^ *{ "\([a-z]*\)", *1u << POLICY_HCI_CHANNEL_[A-Z]* },/\1/p' \
-        "$abs_top_srcdir/policy/policy.c" | sort -u)
-check "policy/policy.c yields the policy words" test "$(wc -w <<<"$words")" -ge 30
+        "$abs_top_srcdir/policy/policy.c" "$abs_top_srcdir/policy/policy-compile.c" | sort -u)
+check "policy/policy.c and policy-compile.c yield the policy words" test "$(wc -w <<<"$words")" -ge 30
 for w in $words everyone admin any; do
         check "sockbroker.policy(5) documents '$w'" grep -qE "(^\.| )Cm $w( |\$)" "$MAN/sockbroker.policy.5"
 done

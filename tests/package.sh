@@ -91,6 +91,7 @@ declare -A expect
 expect[sockbroker]="
 /usr/sbin/sockbrokerd
 /usr/bin/sockbroker
+/usr/libexec/sockbroker/sockbroker-compiler
 /usr/libexec/sockbroker/sockbroker-opener
 /lib/systemd/system/sockbroker.socket
 /lib/systemd/system/sockbroker-opener.socket
@@ -172,7 +173,8 @@ for p in "${pkgs[@]}"; do
         done)
         if [ -z "$bad" ]; then ok "$p: every symlink resolves"; else not_ok "$p: every symlink resolves"; diag "$bad"; fi
 done
-for f in /usr/sbin/sockbrokerd /usr/bin/sockbroker /usr/libexec/sockbroker/sockbroker-opener; do
+for f in /usr/sbin/sockbrokerd /usr/bin/sockbroker /usr/libexec/sockbroker/sockbroker-opener \
+        /usr/libexec/sockbroker/sockbroker-compiler; do
         check "sockbroker: $f is executable (0755)" \
                 grep -qE "^-rwxr-xr-x .* \.$f\$" "$tmp/sockbroker.ls"
 done
@@ -272,7 +274,8 @@ if command -v readelf >/dev/null; then
                   = "bind getsockopt setsockopt socket" ]
         pie() { readelf -h "$1" | grep -q 'Type:.*DYN'; }
         bind_now() { readelf -d "$1" | grep -Eq 'BIND_NOW|FLAGS_1.*NOW'; }
-        for f in usr/sbin/sockbrokerd usr/bin/sockbroker usr/libexec/sockbroker/sockbroker-opener; do
+        for f in usr/sbin/sockbrokerd usr/bin/sockbroker usr/libexec/sockbroker/sockbroker-opener \
+                usr/libexec/sockbroker/sockbroker-compiler; do
                 check "sockbroker: /$f is a PIE" pie "$tmp/root/sockbroker/$f"
                 check "sockbroker: /$f is linked with BIND_NOW" bind_now "$tmp/root/sockbroker/$f"
         done

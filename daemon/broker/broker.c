@@ -82,6 +82,7 @@
 #include "daemon/shared/closer.h"
 #include "daemon/shared/log.h"
 #include "daemon/shared/opener-proto.h"
+#include "daemon/shared/policy-memfd.h"
 #include "daemon/broker/peer.h"
 #include "daemon/broker/request.h"
 #include "daemon/shared/sockinfo.h"
@@ -129,31 +130,6 @@ static void opener_close_later(struct broker *b, int fd, int family)
         closer_close(fd, family);
 }
 
-static int import_policy(int fd, uint64_t size, policy **ret)
-{
-        struct stat st;
-        void *map;
-        int seals, r;
-
-        seals = fcntl(fd, F_GET_SEALS);
-        if (seals < 0)
-                return negative_errno();
-        if ((seals & (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW)) !=
-            (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW))
-                return -EPERM;
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (size == 0 || (uint64_t)st.st_size != size || size > OPENER_MAX_POLICY_IMAGE)
-                return -EBADMSG;
-
-        map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (map == MAP_FAILED)
-                return negative_errno();
-        r = policy_import(map, size, ret);
-        munmap(map, size);
-        return r;
-}
-
 /* Takes a POLICY message from the opener. Returns 0, or a negative errno
  * when no policy was installed (the message was logged). */
 static int broker_take_policy(struct broker *b, const struct opener_policy *m, int fd)
@@ -165,7 +141,7 @@ static int broker_take_policy(struct broker *b, const struct opener_policy *m, i
                 log_error("policy not loaded: %s", m->message[0] ? m->message : strerror(m->error));
                 return -m->error;
         }
-        r = import_policy(fd, m->size, &p);
+        r = policy_memfd_import(fd, m->size, &p);
         if (r < 0)
                 return log_error_errno(r, "cannot import the compiled policy: %s", strerror(-r));
 

@@ -21,6 +21,9 @@ struct opener {
         uint32_t generation;
         uint64_t caps;           /* capabilities held */
         uint64_t netns_cookie;   /* of the opener's own network namespace */
+        int compiler;            /* sockbroker-compiler's socket, or -1 */
+        int image_fd;            /* the current policy's sealed image */
+        uint64_t image_size;
         bool restart;            /* exit, to come back with what the policy needs */
 };
 

@@ -11,9 +11,12 @@
  * obtain only sockets that some allow rule describes, bound and confined
  * as that rule says. Anything unexpected from the broker ends the opener.
  *
- * It keeps uid 0, because it must read root-owned policy files on
- * reload, but drops every capability the policy does not need, from the
- * bounding set too, and sets no_new_privs.
+ * It runs as a user of its own and keeps only the capabilities the policy
+ * needs, in every set, with no_new_privs. It parses no policy text
+ * either: sockbroker-compiler, which it starts without privilege, reads
+ * and compiles the files and hands back an image in a sealed memfd, which
+ * the opener imports with the validating importer and forwards, the same
+ * bytes, to the broker (compiler.c).
  */
 #include "config.h"
 
@@ -52,6 +55,7 @@
 #include "common/fdmsg.h"
 #include "common/util.h"
 #include "daemon/opener/bluetooth.h"
+#include "daemon/opener/compiler.h"
 #include "daemon/opener/link.h"
 #include "daemon/opener/notify.h"
 #include "daemon/opener/opener-internal.h"
@@ -81,6 +85,8 @@ static void opener_done(struct opener *o)
 {
         o->current = policy_free(o->current);
         o->previous = policy_free(o->previous);
+        o->image_fd = safe_close(o->image_fd);
+        o->compiler = safe_close(o->compiler);
 }
 
 _printf_(1, 2) __attribute__((noreturn))
@@ -151,38 +157,8 @@ static int privileges_drop(uint64_t keep, uid_t uid, gid_t gid)
 
 /* ---- policy ------------------------------------------------------------ */
 
-static int image_memfd(const policy *p, int *ret_fd, uint64_t *ret_size)
-{
-        _cleanup_free_ void *buf = NULL;
-        _cleanup_close_ int fd = -1;
-        size_t len, off = 0;
-        int r;
-
-        r = policy_export(p, &buf, &len);
-        if (r < 0)
-                return r;
-        if (len > OPENER_MAX_POLICY_IMAGE)
-                return -EFBIG;
-        fd = memfd_create("sockbroker-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-        if (fd < 0)
-                return negative_errno();
-        while (off < len) {
-                ssize_t n = write(fd, (char *)buf + off, len - off);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return negative_errno();
-                off += (size_t)n;
-        }
-        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
-                return negative_errno();
-        *ret_fd = TAKE_FD(fd);
-        *ret_size = len;
-        return 0;
-}
-
-/* Sends a policy image (fd >= 0) or why there is none (error != 0). */
+/* Sends a policy image (fd >= 0, still the caller's) or why there is
+ * none (error != 0). */
 static void send_policy(struct opener *o, int error, const char *message, int fd, uint64_t size)
 {
         struct opener_policy m;
@@ -198,24 +174,21 @@ static void send_policy(struct opener *o, int error, const char *message, int fd
                 snprintf(m.message, sizeof(m.message), "%s", message);
 
         n = fdmsg_send(o->sock, &m, sizeof(m), &fd, error == 0 ? 1 : 0, 0);
-        safe_close(fd);
         if (n < 0)
                 opener_fatal("cannot send the policy to the broker: %s", strerror((int)-n));
 }
 
-static int load_policy(struct opener *o, policy **ret, char *why, size_t size)
+/* The policy, from the compiler; a compiler that can no longer be asked
+ * is let go of, and every later load says so. */
+static int load_policy(struct opener *o, policy **ret, int *ret_fd, uint64_t *ret_size,
+                       char *why, size_t size)
 {
-        struct policy_error err = {};
+        bool lost;
         int r;
 
-        r = policy_load(o->config->policy_path, o->config->policy_dir, true,
-                        &policy_resolver_system, ret, &err);
-        if (r < 0) {
-                if (err.message[0])
-                        policy_error_format(&err, why, size);
-                else
-                        snprintf(why, size, "%s: %s", o->config->policy_path, strerror(-r));
-        }
+        r = compiler_load(o->compiler, ret, ret_fd, ret_size, why, size, &lost);
+        if (r < 0 && lost)
+                o->compiler = safe_close(o->compiler);
         return r;
 }
 
@@ -233,13 +206,26 @@ static void handle_reload(struct opener *o)
         uint64_t size;
         int fd, r;
 
-        r = load_policy(o, &p, why, sizeof(why));
+        r = load_policy(o, &p, &fd, &size, why, sizeof(why));
+        if (r < 0 && o->compiler < 0 && o->config->restartable) {
+                /* Under a service manager, a new opener starts a new
+                 * compiler; this one cannot, with fork and execve out of
+                 * its seccomp filter. */
+                log_notice("%s; exiting to be started again with a new one", why);
+                send_policy(o, -r, why, -1, 0);
+                o->restart = true;
+                return;
+        }
         if (r < 0) {
+                if (o->compiler < 0)
+                        strncat(why, "; restart sockbrokerd to load a policy",
+                                sizeof(why) - strlen(why) - 1);
                 send_policy(o, -r, why, -1, 0);
                 return;
         }
         if (policy_capabilities(p) & ~o->caps) {
                 policy_free(p);
+                safe_close(fd);
                 if (!o->config->restartable) {
                         send_policy(o, EPERM, "the new policy needs capabilities that were "
                                               "dropped at start; restart sockbrokerd to load it",
@@ -258,17 +244,14 @@ static void handle_reload(struct opener *o)
                 o->restart = true;
                 return;
         }
-        r = image_memfd(p, &fd, &size);
-        if (r < 0) {
-                policy_free(p);
-                send_policy(o, -r, "cannot export the compiled policy", -1, 0);
-                return;
-        }
         policy_free(o->previous);
         o->previous = o->current;
         o->current = p;
+        safe_close(o->image_fd);
+        o->image_fd = fd;
+        o->image_size = size;
         o->generation++;
-        send_policy(o, 0, NULL, fd, size);
+        send_policy(o, 0, NULL, o->image_fd, o->image_size);
 }
 
 /* The policy the broker decided with, or the end of the opener. */
@@ -1094,7 +1077,10 @@ static int opener_setup(struct opener *o, char *why, size_t size)
 {
         int pair[2], r;
 
-        r = load_policy(o, &o->current, why, size);
+        r = compiler_start(o->config, &o->compiler);
+        if (r < 0)
+                return refuse(r, why, size, "cannot start sockbroker-compiler: %s", strerror(-r));
+        r = load_policy(o, &o->current, &o->image_fd, &o->image_size, why, size);
         if (r < 0)
                 return r;
 
@@ -1178,15 +1164,7 @@ void opener_dispatch(struct opener *o, const void *buf, size_t n, int *fds, size
  * hangs up. Anything unexpected from it ends the opener. */
 static void opener_serve(struct opener *o)
 {
-        uint64_t size = 0;
-        int fd = -1, r;
-
-        r = image_memfd(o->current, &fd, &size);
-        if (r < 0) {
-                send_policy(o, -r, "cannot export the policy", -1, 0);
-                opener_fatal("cannot export the policy: %s", strerror(-r));
-        }
-        send_policy(o, 0, NULL, fd, size);
+        send_policy(o, 0, NULL, o->image_fd, o->image_size);
 
         for (;;) {
                 union {
@@ -1227,7 +1205,8 @@ static void ignore_signals(void)
 
 int opener_main(int sock, const struct opener_config *config)
 {
-        struct opener o = { .sock = sock, .config = config, .generation = 1 };
+        struct opener o = { .sock = sock, .config = config, .generation = 1, .compiler = -1,
+                            .image_fd = -1 };
         char why[512];
         int r;
 
@@ -1261,7 +1240,8 @@ static bool peer_is(int sock, uid_t uid)
 
 int opener_listen(int listen_fd, uid_t broker_uid, const struct opener_config *config)
 {
-        struct opener o = { .sock = -1, .config = config, .generation = 1 };
+        struct opener o = { .sock = -1, .config = config, .generation = 1, .compiler = -1,
+                            .image_fd = -1 };
         char why[512], status[128];
         int r;
 

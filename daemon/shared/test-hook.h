@@ -3,8 +3,9 @@
  * test-hook.h - a way for the tests to break a half of sockbrokerd on
  * purpose, compiled in only with ./configure --enable-test-hooks.
  *
- * SOCKBROKER_TEST_FORBIDDEN_SYSCALL=HALF[:CALL] makes HALF ("broker" or
- * "opener") make CALL as it starts on a request: a system call, or a
+ * SOCKBROKER_TEST_FORBIDDEN_SYSCALL=HALF[:CALL] makes HALF ("broker",
+ * "opener", or "compiler", sockbroker-compiler from its second request,
+ * a reload, on) make CALL as it starts on a request: a system call, or a
  * use of one with arguments, that its seccomp filter forbids, so that
  * tests/integration/seccomp.sh can show the filter kill it and the other
  * half then behave as documented. CALL is acct (the default), execve,

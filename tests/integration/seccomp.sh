@@ -7,11 +7,16 @@
 #      has Seccomp 2, NoNewPrivs 1, no capabilities and is not root; the
 #      opener has Seccomp 2, NoNewPrivs 1, is not root, and has exactly
 #      the capabilities its policy needs; and a client is served;
+#      sockbroker-compiler, the opener's child, has Seccomp 2, NoNewPrivs 1,
+#      no capability in any set, the opener's uid, and no descriptor but
+#      stdin, stdout, stderr and its socket to the opener;
 #   b. (--enable-test-hooks) each half makes a forbidden call as it starts
 #      on a request (daemon/shared/test-hook.h): the filter kills it with
 #      SIGSYS, and the other half does what sockbrokerd(8) says: a killed
 #      broker leaves an opener that ends by itself; a killed opener makes
-#      the broker answer the client and exit with status 4.
+#      the broker answer the client and exit with status 4; a compiler
+#      killed on a reload fails that reload and every later one, and the
+#      daemon keeps serving the policy it has.
 set -u
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
@@ -28,6 +33,7 @@ A=sbsc$$
 C=sbsC$$
 DPID=
 OPID=
+CPID=
 
 cleanup() {
         [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
@@ -56,20 +62,30 @@ policy() {
         chmod 0644 "$T/policy.conf"
 }
 
-# daemon [ARGS...]: a fresh daemon; sets DPID and OPID.
+# daemon [ARGS...]: a fresh daemon; sets DPID, OPID and CPID (the
+# compiler).
 daemon() {
         : >"$T/daemon.log"
         rm -f "$T/sock"
         start_daemon_in "$A" "$T" "$@" || return 1
         OPID=$(pgrep -P "$DPID" | head -n1)
-        [ -n "$OPID" ]
+        CPID=$(pgrep -P "$OPID" | head -n1)
+        [ -n "$OPID" ] && [ -n "$CPID" ]
+}
+
+# only_fds PID: PID's descriptors are 0, 1, 2 and 3, a socket.
+only_fds() {
+        local fds
+        fds=$(ls "/proc/$1/fd" | sort -n | xargs)
+        [ "$fds" = "0 1 2 3" ] || { diag "descriptors of $1: $fds"; return 1; }
+        [[ $(readlink "/proc/$1/fd/3") == socket:* ]]
 }
 
 # stop: a clean stop of the daemon.
 stop() {
         kill "$DPID" 2>/dev/null
         wait "$DPID" 2>/dev/null
-        DPID= OPID=
+        DPID= OPID= CPID=
 }
 
 # confined WHO PID: Seccomp, NoNewPrivs and the uid, one line.
@@ -150,6 +166,15 @@ for p in host client bind; do
         # thread (and any other) must carry exactly what the process does.
         check "a/$p: every thread of both halves has the filter, the uid and the capabilities of its process" \
                 same_threads "$DPID" "$OPID"
+        diag "$(confined compiler "$CPID") CapBnd $(status_field "$CPID" CapBnd)"
+        check "a/$p: the compiler has a seccomp filter (Seccomp 2) and no_new_privs" \
+                test "$(status_field "$CPID" Seccomp)/$(status_field "$CPID" NoNewPrivs)" = 2/1
+        check "a/$p: the compiler has no capability (CapEff, CapPrm, CapBnd, CapAmb 0)" \
+                test "$(status_field "$CPID" CapEff)/$(status_field "$CPID" CapPrm)/$(status_field "$CPID" CapBnd)/$(status_field "$CPID" CapAmb)" = \
+                        0000000000000000/0000000000000000/0000000000000000/0000000000000000
+        check "a/$p: the compiler runs as the opener's uid ($(status_field "$OPID" Uid)), not root" \
+                test "$(status_field "$CPID" Uid)" = "$(status_field "$OPID" Uid)" -a "$(status_field "$CPID" Uid)" != 0
+        check "a/$p: the compiler holds only stdio and its socket to the opener" only_fds "$CPID"
         out=$(NS=${NETNS[$p]} as_nobody "$T/sbtest" ${CLIENT[$p]} 2>&1)
         check "a/$p: and a client is served through both filters" grep -q "${SERVED[$p]}" <<<"$out"
         diag "$out"
@@ -201,6 +226,32 @@ for call in acct setns-user ioctl-ifflags fork execve mprotect-exec; do
                 grep -q 'the opener (pid [0-9]*) was killed by signal 31' "$T/daemon.log"
         diag "$(grep 'opener' "$T/daemon.log" | tail -n 2)"
         DPID= OPID=
+done
+
+# The compiler's allowlist has none of these. It is killed on the reload
+# it was asked for: that reload fails, and so does the next, for want of
+# a compiler; the opener and the broker stay, serving the first policy.
+for call in acct execve fork socket-inet mprotect-exec; do
+        if ! SOCKBROKER_TEST_FORBIDDEN_SYSCALL=compiler:$call daemon; then
+                not_ok "b/compiler:$call: sockbrokerd starts"
+                diag "$(cat "$T/daemon.log")"
+                continue
+        fi
+        c=$CPID
+        kill -HUP "$DPID"
+        check "b/compiler:$call: the reload fails: the compiler exited" \
+                wait_for 5 grep -q 'policy not loaded: the policy compiler exited; restart sockbrokerd' "$T/daemon.log"
+        check "b/compiler:$call: the compiler is gone" wait_for 5 gone "$c"
+        kill -HUP "$DPID"
+        check "b/compiler:$call: the next reload says there is none" \
+                wait_for 5 grep -q 'policy not loaded: the policy compiler is not running' "$T/daemon.log"
+        check "b/compiler:$call: the broker and the opener still run" \
+                kill -0 "$DPID" "$OPID"
+        out=$(as_nobody "$T/sbtest" ping inet/raw/icmp 127.0.0.1 2>&1)
+        check "b/compiler:$call: and a client is served with the policy loaded at start" \
+                grep -q 'echo reply' <<<"$out"
+        diag "$(grep 'policy' "$T/daemon.log" | tail -n 3)"
+        stop
 done
 
 finish

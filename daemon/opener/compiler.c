@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * compiler.c - the opener's side of sockbroker-compiler: starting it
+ * with nothing the opener holds, and asking it for the policy.
+ *
+ * The compiler is started once, while the opener is still single-threaded
+ * and has not yet locked its seccomp filter, which allows neither fork
+ * nor execve. It is the executable beside the opener's own, so a build
+ * tree's opener runs the build tree's compiler. The child becomes the
+ * opener's user with no capability in any set and no_new_privs, keeps
+ * only its end of the socketpair (as descriptor 3), and gets an
+ * environment of the few variables it reads.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/fdmsg.h"
+#include "common/util.h"
+#include "daemon/opener/compiler.h"
+#include "daemon/shared/compiler-proto.h"
+#include "daemon/shared/policy-memfd.h"
+#include "daemon/shared/test-hook.h"
+
+#ifndef CLOSE_RANGE_UNSHARE
+#include <linux/close_range.h>
+#endif
+
+/* sockbroker-compiler in the directory of the running executable. */
+static int compiler_path(char *buf, size_t size)
+{
+        char self[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        char *slash;
+
+        if (n < 0)
+                return negative_errno();
+        self[n] = '\0';
+        slash = strrchr(self, '/');
+        if (!slash || slash == self)
+                return -ENOENT;
+        *slash = '\0';
+        if ((size_t)snprintf(buf, size, "%s/sockbroker-compiler", self) >= size)
+                return -ENAMETOOLONG;
+        return 0;
+}
+
+/* In the child: the opener's user, no capability in any set, the
+ * bounding set included, and no_new_privs. */
+static int child_drop(uid_t uid, gid_t gid)
+{
+        int last = (int)cap_max_bits() - 1;
+        cap_t c;
+        int r;
+
+        for (int i = 0; i <= last; i++)
+                if (CAP_IS_SUPPORTED(i) && cap_drop_bound(i) < 0)
+                        return -1;
+        if (getuid() != uid || geteuid() != uid) {
+                if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
+                    setresuid(uid, uid, uid) < 0)
+                        return -1;
+        }
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+                return -1;
+        c = cap_init();
+        if (!c)
+                return -1;
+        r = cap_set_proc(c);
+        cap_free(c);
+        if (r < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return -1;
+        return getuid() == 0 || geteuid() == 0 ? -1 : 0;
+}
+
+__attribute__((noreturn))
+static void child_exec(const char *path, int sock, const struct opener_config *config)
+{
+        static const char *const keep[] = {
+                "JOURNAL_STREAM", "SOCKBROKER_LOG_LEVEL", "ASAN_OPTIONS", "UBSAN_OPTIONS",
+                "LSAN_OPTIONS",
+#if ENABLE_TEST_HOOKS
+                TEST_HOOK_ENV,
+#endif
+        };
+        char *env[ELEMENTSOF(keep) + 1];
+        char *argv[] = {
+                (char *)"sockbroker-compiler", (char *)"--fd=3",
+                (char *)"-p", (char *)config->policy_path,
+                (char *)"-d", (char *)config->policy_dir, NULL,
+        };
+        size_t n_env = 0;
+
+        /* The opener is single-threaded here, so the child may allocate. */
+        for (size_t i = 0; i < ELEMENTSOF(keep); i++) {
+                const char *v = getenv(keep[i]);
+
+                if (v && asprintf(&env[n_env], "%s=%s", keep[i], v) >= 0)
+                        n_env++;
+        }
+        env[n_env] = NULL;
+
+        signal(SIGCHLD, SIG_DFL);
+        if (sock == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(sock, 3) < 0)
+                _exit(127);
+        if (close_range(4, ~0U, 0) < 0 || child_drop(config->uid, config->gid) < 0)
+                _exit(127);
+        execve(path, argv, env);
+        _exit(127);
+}
+
+int compiler_start(const struct opener_config *config, int *ret_sock)
+{
+        char path[PATH_MAX];
+        int pair[2], r;
+        pid_t pid;
+
+        r = compiler_path(path, sizeof(path));
+        if (r < 0)
+                return r;
+        if (access(path, X_OK) < 0)
+                return negative_errno();
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return negative_errno();
+        /* The opener reaps nothing: the compiler is its only child. */
+        signal(SIGCHLD, SIG_IGN);
+        pid = fork();
+        if (pid < 0) {
+                r = negative_errno();
+                safe_close(pair[0]);
+                safe_close(pair[1]);
+                return r;
+        }
+        if (pid == 0)
+                child_exec(path, pair[1], config);
+        safe_close(pair[1]);
+        *ret_sock = pair[0];
+        return 0;
+}
+
+/* Waits up to COMPILER_TIMEOUT_MS for the reply; 0, or -ETIMEDOUT. */
+static int reply_wait(int sock)
+{
+        struct pollfd p = { .fd = sock, .events = POLLIN };
+        int n;
+
+        do
+                n = poll(&p, 1, COMPILER_TIMEOUT_MS);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return negative_errno();
+        return n == 0 ? -ETIMEDOUT : 0;
+}
+
+int compiler_load(int sock, policy **ret, int *ret_fd, uint64_t *ret_size,
+                  char *why, size_t size, bool *ret_lost)
+{
+        struct compiler_request req = { COMPILER_PROTO_VERSION, COMPILER_MSG_COMPILE };
+        struct compiler_reply m;
+        int fds[1];
+        size_t n_fds;
+        ssize_t n;
+        int r;
+
+        *ret_lost = true;
+        if (sock < 0) {
+                snprintf(why, size, "the policy compiler is not running");
+                return -ESRCH;
+        }
+        n = fdmsg_send(sock, &req, sizeof(req), NULL, 0, 0);
+        if (n >= 0)
+                n = reply_wait(sock);
+        if (n >= 0)
+                n = fdmsg_recv(sock, &m, sizeof(m), fds, 1, &n_fds, 0);
+        if (n == 0 || n == -EPIPE || n == -ECONNRESET) {
+                snprintf(why, size, "the policy compiler exited");
+                return -EPIPE;
+        }
+        if (n < 0) {
+                snprintf(why, size, "no answer from the policy compiler: %s", strerror((int)-n));
+                return (int)n;
+        }
+        if ((size_t)n != sizeof(m) || m.version != COMPILER_PROTO_VERSION ||
+            m.type != COMPILER_MSG_IMAGE || m.reserved != 0 ||
+            memchr(m.message, '\0', sizeof(m.message)) == NULL ||
+            m.error < 0 || m.error >= 4096 || n_fds != (m.error == 0 ? 1u : 0u)) {
+                fdmsg_close_all(fds, n_fds);
+                snprintf(why, size, "invalid answer from the policy compiler");
+                return -EBADMSG;
+        }
+
+        *ret_lost = false;
+        if (m.error != 0) {
+                snprintf(why, size, "%s", m.message[0] ? m.message : strerror(m.error));
+                return -m.error;
+        }
+        r = policy_memfd_import(fds[0], m.size, ret);
+        if (r < 0) {
+                safe_close(fds[0]);
+                snprintf(why, size, "cannot import the compiled policy: %s", strerror(-r));
+                return r;
+        }
+        *ret_fd = fds[0];
+        *ret_size = m.size;
+        return 0;
+}
