@@ -1,23 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * policy-check.c - evaluation: the index, policy_check(),
- * policy_rule_permits() and the capabilities a policy needs.
+ * policy-check.c - what a rule permits: policy_rule_permits(), the
+ * namespace of a rule and the capabilities a policy needs. The opener
+ * re-checks with these alone; finding the rule for a peer is
+ * policy-decide.c.
  *
- * The answer is defined as "the first rule, in file order, whose
- * selectors match the peer and whose constraints cover the request". The
- * index only makes finding it cheap: per family, the rules are split by
- * the identity they name (uid, else gid, else neither), each list holding
- * rule indexes in ascending order. A peer can only be matched by rules in
- * its uid's list, its groups' lists and the "other" list, so those are
- * the candidates; each list is scanned until its indexes pass the best
- * match found so far. A policy of ten thousand per-uid rules thus costs a
- * binary search, not ten thousand comparisons.
- *
- * Requests are operations (enum policy_op). Every operation but STATUS
- * is about one family and is looked up in that family's slot; STATUS
- * has no family and is looked up in a slot of its own that holds only
- * the admin rules, the only rules that can match it. Admin rules are in
- * no family slot, since they match nothing else.
+ * Requests are operations (enum policy_op); every one but STATUS is
+ * about one family (policy_request_family()).
  *
  * A rule matches a request by a common part, the same for allow and
  * deny rules: its family, type, protocols and, where the operation names
@@ -37,179 +26,6 @@
 #include "common/util.h"
 
 #include "policy/policy-internal.h"
-
-struct id_rule {
-        uint32_t id;
-        uint32_t rule;
-};
-
-static int id_rule_compare(const void *a, const void *b)
-{
-        const struct id_rule *x = a, *y = b;
-
-        if (x->id != y->id)
-                return x->id < y->id ? -1 : 1;
-        if (x->rule != y->rule)
-                return x->rule < y->rule ? -1 : 1;
-        return 0;
-}
-
-/* Sorts pairs and turns them into buckets over entries[]. */
-static int buckets_build(struct id_rule *pairs, size_t n, uint32_t *entries, uint32_t entries_start,
-                         struct policy_bucket **ret, size_t *ret_n)
-{
-        struct policy_bucket *buckets;
-        size_t n_buckets = 0;
-
-        *ret = NULL;
-        *ret_n = 0;
-        if (n == 0)
-                return 0;
-
-        qsort(pairs, n, sizeof(*pairs), id_rule_compare);
-        for (size_t i = 0; i < n; i++)
-                if (i == 0 || pairs[i].id != pairs[i - 1].id)
-                        n_buckets++;
-
-        buckets = calloc(n_buckets, sizeof(*buckets));
-        if (!buckets)
-                return -ENOMEM;
-
-        n_buckets = 0;
-        for (size_t i = 0; i < n; i++) {
-                if (i == 0 || pairs[i].id != pairs[i - 1].id)
-                        buckets[n_buckets++] = (struct policy_bucket){
-                                .id = pairs[i].id,
-                                .start = entries_start + (uint32_t)i,
-                        };
-                buckets[n_buckets - 1].n++;
-                entries[entries_start + i] = pairs[i].rule;
-        }
-
-        *ret = buckets;
-        *ret_n = n_buckets;
-        return 0;
-}
-
-/* Whether rule goes into the index slot for family; family -1 is the
- * admin slot. */
-static bool rule_in_slot(const struct policy_rule *rule, int family)
-{
-        if (family < 0)
-                return rule->admin;
-        return !rule->admin && (rule->family == 0 || rule->family == family);
-}
-
-static int index_build(struct policy_index *idx, const policy *p, int family)
-{
-        _cleanup_free_ struct id_rule *uid_pairs = NULL, *gid_pairs = NULL;
-        size_t n_uid = 0, n_gid = 0, n_other = 0;
-        int r;
-
-        for (size_t i = 0; i < p->n_rules; i++) {
-                const struct policy_rule *rule = &p->rules[i];
-
-                if (!rule_in_slot(rule, family))
-                        continue;
-                if (rule->has_uid)
-                        n_uid++;
-                else if (rule->has_gid)
-                        n_gid++;
-                else
-                        n_other++;
-        }
-
-        uid_pairs = calloc(n_uid + 1, sizeof(*uid_pairs));
-        gid_pairs = calloc(n_gid + 1, sizeof(*gid_pairs));
-        idx->entries = calloc(n_uid + n_gid + 1, sizeof(*idx->entries));
-        idx->other = calloc(n_other + 1, sizeof(*idx->other));
-        if (!uid_pairs || !gid_pairs || !idx->entries || !idx->other)
-                return -ENOMEM;
-
-        n_uid = n_gid = 0;
-        for (size_t i = 0; i < p->n_rules; i++) {
-                const struct policy_rule *rule = &p->rules[i];
-
-                if (!rule_in_slot(rule, family))
-                        continue;
-                if (rule->has_uid)
-                        uid_pairs[n_uid++] = (struct id_rule){ rule->uid, (uint32_t)i };
-                else if (rule->has_gid)
-                        gid_pairs[n_gid++] = (struct id_rule){ rule->gid, (uint32_t)i };
-                else
-                        idx->other[idx->n_other++] = (uint32_t)i;
-        }
-
-        r = buckets_build(uid_pairs, n_uid, idx->entries, 0, &idx->uids, &idx->n_uids);
-        if (r < 0)
-                return r;
-        return buckets_build(gid_pairs, n_gid, idx->entries, (uint32_t)n_uid,
-                             &idx->gids, &idx->n_gids);
-}
-
-int policy_index_init(policy *p)
-{
-        for (size_t i = 0; i <= POLICY_N_FAMILIES; i++) {
-                int family = i == POLICY_INDEX_ADMIN ? -1 : policy_families[i];
-                int r = index_build(&p->index[i], p, family);
-
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-void policy_index_deinit(policy *p)
-{
-        for (size_t i = 0; i <= POLICY_N_FAMILIES; i++) {
-                struct policy_index *idx = &p->index[i];
-
-                free(idx->uids);
-                free(idx->gids);
-                free(idx->entries);
-                free(idx->other);
-                *idx = (struct policy_index){};
-        }
-}
-
-static bool cgroup_is_under(const char *path, const char *prefix)
-{
-        size_t n = strlen(prefix);
-
-        if (strncmp(path, prefix, n) != 0)
-                return false;
-        /* "/" is the only valid prefix that ends in '/'. */
-        return prefix[n - 1] == '/' || path[n] == '\0' || path[n] == '/';
-}
-
-static bool peer_in_group(const struct policy_peer *peer, gid_t gid)
-{
-        if (peer->gid == gid)
-                return true;
-        if (!peer->groups)
-                return false;
-        for (size_t i = 0; i < peer->n_groups; i++)
-                if (peer->groups[i] == gid)
-                        return true;
-        return false;
-}
-
-bool policy_rule_matches_peer(const struct policy_rule *rule, const struct policy_peer *peer)
-{
-        /* Compiled and imported rules never combine 'everyone' with another
-         * selector, and always have at least one. */
-        if (rule->everyone)
-                return true;
-        if (rule->has_uid && peer->uid != rule->uid)
-                return false;
-        if (rule->has_gid && !peer_in_group(peer, rule->gid))
-                return false;
-        if (rule->unit && (!peer->unit || strcmp(peer->unit, rule->unit) != 0))
-                return false;
-        if (rule->cgroup && (!peer->cgroup || !cgroup_is_under(peer->cgroup, rule->cgroup)))
-                return false;
-        return rule->has_uid || rule->has_gid || rule->unit || rule->cgroup;
-}
 
 /* A name the kernel could take as an interface: "eth*" must not let
  * through a name no interface can have. */
@@ -246,7 +62,7 @@ static bool protocols_contain(const struct policy_rule *rule, int family, uint32
 
 /* The family of a request, or -1 for one outside the language. LINK
  * and HCI_COMMAND imply theirs: their family may also be left 0. */
-static int request_family(const struct policy_request *req)
+int policy_request_family(const struct policy_request *req)
 {
         switch (req->op) {
         case POLICY_OP_OPEN:
@@ -286,7 +102,7 @@ static bool rule_matches_common(const struct policy_rule *rule, const struct pol
                 return false;
 
         /* Requests outside the language never match, not even 'any'. */
-        family = request_family(req);
+        family = policy_request_family(req);
         if (family < 0)
                 return false;
         if (rule->family != 0 && rule->family != family)
@@ -465,85 +281,6 @@ bool policy_rule_permits(const struct policy_rule *rule, const struct policy_req
 bool policy_rule_matches(const struct policy_rule *rule, const struct policy_request *req)
 {
         return rule->allow ? policy_rule_permits(rule, req) : rule_matches_common(rule, req);
-}
-
-/* Lowers *best to the first rule in list that matches, if it is earlier. */
-static void scan(const policy *p, const uint32_t *list, size_t n,
-                 const struct policy_peer *peer, const struct policy_request *req, uint32_t *best)
-{
-        for (size_t i = 0; i < n && list[i] < *best; i++) {
-                const struct policy_rule *rule = &p->rules[list[i]];
-
-                if (policy_rule_matches_peer(rule, peer) && policy_rule_matches(rule, req)) {
-                        *best = list[i];
-                        return;
-                }
-        }
-}
-
-static const struct policy_bucket *bucket_find(const struct policy_bucket *b, size_t n, uint32_t id)
-{
-        size_t lo = 0, hi = n;
-
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-
-                if (b[mid].id == id)
-                        return &b[mid];
-                if (b[mid].id < id)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return NULL;
-}
-
-static void scan_bucket(const policy *p, const struct policy_index *idx,
-                        const struct policy_bucket *buckets, size_t n, uint32_t id,
-                        const struct policy_peer *peer, const struct policy_request *req,
-                        uint32_t *best)
-{
-        const struct policy_bucket *b = bucket_find(buckets, n, id);
-
-        if (b)
-                scan(p, idx->entries + b->start, b->n, peer, req, best);
-}
-
-enum policy_verdict policy_check(const policy *p, const struct policy_peer *peer,
-                                 const struct policy_request *req,
-                                 const struct policy_rule **ret_rule)
-{
-        const struct policy_index *idx;
-        const struct policy_rule *rule;
-        uint32_t best = UINT32_MAX;
-        int family, slot;
-
-        if (ret_rule)
-                *ret_rule = NULL;
-        if (!p || !peer || !req)
-                return POLICY_VERDICT_NO_MATCH;
-        if (req->op == POLICY_OP_STATUS)
-                slot = POLICY_INDEX_ADMIN;
-        else if ((family = request_family(req)) >= 0)
-                slot = policy_family_index(family);
-        else
-                return POLICY_VERDICT_NO_MATCH;
-        idx = &p->index[slot];
-
-        scan_bucket(p, idx, idx->uids, idx->n_uids, peer->uid, peer, req, &best);
-        scan_bucket(p, idx, idx->gids, idx->n_gids, peer->gid, peer, req, &best);
-        if (peer->groups)
-                for (size_t i = 0; i < peer->n_groups; i++)
-                        scan_bucket(p, idx, idx->gids, idx->n_gids, peer->groups[i], peer, req, &best);
-        scan(p, idx->other, idx->n_other, peer, req, &best);
-
-        if (best == UINT32_MAX)
-                return POLICY_VERDICT_NO_MATCH;
-
-        rule = &p->rules[best];
-        if (ret_rule)
-                *ret_rule = rule;
-        return rule->allow ? POLICY_VERDICT_ALLOW : POLICY_VERDICT_DENY;
 }
 
 enum policy_netns policy_rule_netns(const struct policy_rule *rule)

@@ -27,7 +27,13 @@ policy *policy_free(policy *p)
 {
         if (!p)
                 return NULL;
-        policy_index_deinit(p);
+        /* The index, when policy_import() built one (policy-decide.c). */
+        for (size_t i = 0; i <= POLICY_N_FAMILIES; i++) {
+                free(p->index[i].uids);
+                free(p->index[i].gids);
+                free(p->index[i].entries);
+                free(p->index[i].other);
+        }
         free(p->rules);
         free(p->protocols);
         free(p->ifaces);
@@ -453,7 +459,7 @@ static int import_prepare(const uint8_t *recs, uint32_t n_rules, uint32_t n_word
         return 0;
 }
 
-int policy_import_take(void *image, size_t len, policy **ret)
+int policy_import_rules_take(void *image, size_t len, policy **ret)
 {
         _cleanup_free_ void *owned = image;
         _cleanup_(policy_freep) policy *p = NULL;
@@ -532,15 +538,11 @@ int policy_import_take(void *image, size_t len, policy **ret)
         p->image = TAKE_PTR(owned);
         p->image_len = len;
 
-        r = policy_index_init(p);
-        if (r < 0)
-                return r;
-
         *ret = TAKE_PTR(p);
         return 0;
 }
 
-int policy_import(const void *buf, size_t len, policy **ret)
+int policy_import_rules(const void *buf, size_t len, policy **ret)
 {
         void *copy;
 
@@ -553,5 +555,5 @@ int policy_import(const void *buf, size_t len, policy **ret)
         if (!copy)
                 return -ENOMEM;
         memcpy(copy, buf, len);
-        return policy_import_take(copy, len, ret);
+        return policy_import_rules_take(copy, len, ret);
 }

@@ -174,7 +174,11 @@ int policy_import_take(void *image, size_t len, policy **ret);
 
 /* policy-check.c */
 int policy_index_init(policy *p);
-void policy_index_deinit(policy *p);
+/* Imports the image it takes (malloc'd) without building the index;
+ * policy_import_take() builds it too. */
+int policy_import_rules_take(void *image, size_t len, policy **ret);
+/* The family a request is about, or -1 for one outside the language. */
+int policy_request_family(const struct policy_request *req);
 
 /*
  * policy.c: the rules of the language that the importer re-applies.

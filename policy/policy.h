@@ -265,6 +265,10 @@ policy *policy_free(policy *p);
  * versioned, every offset and count validated by policy_import(). */
 int policy_export(const policy *p, void **ret_buf, size_t *ret_len);
 int policy_import(const void *buf, size_t len, policy **ret);
+/* As policy_import(), without the index policy_check() needs: for the
+ * opener, which only re-checks the rules the broker names. Such a policy
+ * must never be given to policy_check(). */
+int policy_import_rules(const void *buf, size_t len, policy **ret);
 
 size_t policy_n_rules(const policy *p);
 const struct policy_rule *policy_get_rule(const policy *p, size_t index);

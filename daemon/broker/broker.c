@@ -141,7 +141,7 @@ static int broker_take_policy(struct broker *b, const struct opener_policy *m, i
                 log_error("policy not loaded: %s", m->message[0] ? m->message : strerror(m->error));
                 return -m->error;
         }
-        r = policy_memfd_import(fd, m->size, &p);
+        r = policy_memfd_import(fd, m->size, policy_import, &p);
         if (r < 0)
                 return log_error_errno(r, "cannot import the compiled policy: %s", strerror(-r));
 

@@ -206,7 +206,9 @@ int compiler_load(int sock, policy **ret, int *ret_fd, uint64_t *ret_size,
                 snprintf(why, size, "%s", m.message[0] ? m.message : strerror(m.error));
                 return -m.error;
         }
-        r = policy_memfd_import(fds[0], m.size, ret);
+        /* The opener re-checks the rules the broker names and decides
+         * nothing itself: no index. */
+        r = policy_memfd_import(fds[0], m.size, policy_import_rules, ret);
         if (r < 0) {
                 safe_close(fds[0]);
                 snprintf(why, size, "cannot import the compiled policy: %s", strerror(-r));

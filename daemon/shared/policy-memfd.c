@@ -18,7 +18,7 @@
 #include "daemon/shared/opener-proto.h"
 #include "daemon/shared/policy-memfd.h"
 
-int policy_memfd_import(int fd, uint64_t size, policy **ret)
+int policy_memfd_import(int fd, uint64_t size, policy_importer import, policy **ret)
 {
         const int need = F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW;
         struct stat st;
@@ -38,7 +38,7 @@ int policy_memfd_import(int fd, uint64_t size, policy **ret)
         map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (map == MAP_FAILED)
                 return negative_errno();
-        r = policy_import(map, size, ret);
+        r = import(map, size, ret);
         munmap(map, size);
         return r;
 }
