@@ -34,10 +34,10 @@
 #include "common/names.h"
 #include "common/util.h"
 #include "daemon/broker/broker.h"
+#include "daemon/shared/child-env.h"
 #include "daemon/shared/listen.h"
 #include "daemon/shared/log.h"
 #include "daemon/shared/opener-proto.h"
-#include "daemon/shared/test-hook.h"
 #include "policy/policy.h"
 
 #define DEFAULT_SOCKET "/run/sockbroker/sockbroker.sock"
@@ -456,33 +456,17 @@ static const char *opener_path(void)
  */
 static int exec_opener(const struct options *o, int fd)
 {
-        /* What a forked opener reads; one on its own also speaks to the
-         * service manager. */
-        static const char *const keep[] = {
-                "JOURNAL_STREAM", "SOCKBROKER_LOG_LEVEL", "ASAN_OPTIONS", "UBSAN_OPTIONS",
-                "LSAN_OPTIONS",
-#if ENABLE_TEST_HOOKS
-                TEST_HOOK_ENV,
-#endif
-        };
+        /* What one on its own reads besides: it speaks to the service
+         * manager. */
         static const char *const keep_alone[] = {
                 "NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES",
         };
-        char fd_arg[32], timeout_arg[32], *env[ELEMENTSOF(keep) + ELEMENTSOF(keep_alone) + 1];
+        char fd_arg[32], timeout_arg[32], *env[CHILD_ENV_MAX];
         const char *argv[16];
-        size_t n_env = 0, n = 0;
+        size_t n = 0;
 
-        for (size_t i = 0; i < ELEMENTSOF(keep) + ELEMENTSOF(keep_alone); i++) {
-                const char *name = i < ELEMENTSOF(keep) ? keep[i] : keep_alone[i - ELEMENTSOF(keep)];
-                const char *v = getenv(name);
-
-                if (!v || (fd >= 0 && i >= ELEMENTSOF(keep)))
-                        continue;
-                if (asprintf(&env[n_env], "%s=%s", name, v) < 0)
-                        return log_error_errno(-ENOMEM, "out of memory");
-                n_env++;
-        }
-        env[n_env] = NULL;
+        if (child_env(env, keep_alone, fd < 0 ? ELEMENTSOF(keep_alone) : 0) < 0)
+                return log_error_errno(-ENOMEM, "out of memory");
 
         snprintf(timeout_arg, sizeof(timeout_arg), "--hci-timeout=%u", o->hci_timeout_ms);
         argv[n++] = "sockbroker-opener";

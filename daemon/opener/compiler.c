@@ -30,9 +30,9 @@
 #include "common/fdmsg.h"
 #include "common/util.h"
 #include "daemon/opener/compiler.h"
+#include "daemon/shared/child-env.h"
 #include "daemon/shared/compiler-proto.h"
 #include "daemon/shared/policy-memfd.h"
-#include "daemon/shared/test-hook.h"
 
 #ifndef CLOSE_RANGE_UNSHARE
 #include <linux/close_range.h>
@@ -88,30 +88,16 @@ static int child_drop(uid_t uid, gid_t gid)
 __attribute__((noreturn))
 static void child_exec(const char *path, int sock, const struct opener_config *config)
 {
-        static const char *const keep[] = {
-                "JOURNAL_STREAM", "SOCKBROKER_LOG_LEVEL", "ASAN_OPTIONS", "UBSAN_OPTIONS",
-                "LSAN_OPTIONS",
-#if ENABLE_TEST_HOOKS
-                TEST_HOOK_ENV,
-#endif
-        };
-        char *env[ELEMENTSOF(keep) + 1];
+        char *env[CHILD_ENV_MAX];
         char *argv[] = {
                 (char *)"sockbroker-compiler", (char *)"--fd=3",
                 (char *)"-p", (char *)config->policy_path,
                 (char *)"-d", (char *)config->policy_dir, NULL,
         };
-        size_t n_env = 0;
 
         /* The opener is single-threaded here, so the child may allocate. */
-        for (size_t i = 0; i < ELEMENTSOF(keep); i++) {
-                const char *v = getenv(keep[i]);
-
-                if (v && asprintf(&env[n_env], "%s=%s", keep[i], v) >= 0)
-                        n_env++;
-        }
-        env[n_env] = NULL;
-
+        if (child_env(env, NULL, 0) < 0)
+                _exit(127);
         signal(SIGCHLD, SIG_DFL);
         if (sock == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(sock, 3) < 0)
                 _exit(127);
