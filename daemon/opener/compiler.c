@@ -6,7 +6,8 @@
  * The compiler is started once, while the opener is still single-threaded
  * and has not yet locked its seccomp filter, which allows neither fork
  * nor execve. It is the executable beside the opener's own, so a build
- * tree's opener runs the build tree's compiler. The child becomes the
+ * tree's opener runs the build tree's compiler; the child opens it with
+ * the opener's credentials and executes it by descriptor. It becomes the
  * opener's user with no capability in any set and no_new_privs, keeps
  * only its end of the socketpair (as descriptor 3), and gets an
  * environment of the few variables it reads.
@@ -32,6 +33,7 @@
 #include "daemon/opener/compiler.h"
 #include "daemon/shared/child-env.h"
 #include "daemon/shared/compiler-proto.h"
+#include "daemon/shared/log.h"
 #include "daemon/shared/policy-memfd.h"
 
 #ifndef CLOSE_RANGE_UNSHARE
@@ -86,9 +88,17 @@ static int child_drop(uid_t uid, gid_t gid)
 }
 
 __attribute__((noreturn))
+static void child_fail(const char *path, const char *what)
+{
+        log_error("cannot start %s: %s: %m", path, what);
+        _exit(127);
+}
+
+__attribute__((noreturn))
 static void child_exec(const char *path, int sock, const struct opener_config *config)
 {
         char *env[CHILD_ENV_MAX];
+        int exe;
         char *argv[] = {
                 (char *)"sockbroker-compiler", (char *)"--fd=3",
                 (char *)"-p", (char *)config->policy_path,
@@ -97,14 +107,22 @@ static void child_exec(const char *path, int sock, const struct opener_config *c
 
         /* The opener is single-threaded here, so the child may allocate. */
         if (child_env(env, NULL, 0) < 0)
-                _exit(127);
+                child_fail(path, "its environment");
         signal(SIGCHLD, SIG_DFL);
         if (sock == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(sock, 3) < 0)
-                _exit(127);
-        if (close_range(4, ~0U, 0) < 0 || child_drop(config->uid, config->gid) < 0)
-                _exit(127);
-        execve(path, argv, env);
-        _exit(127);
+                child_fail(path, "its socket");
+        if (close_range(4, ~0U, 0) < 0)
+                child_fail(path, "closing the opener's descriptors");
+        /* Opened with the opener's credentials, so that a directory only
+         * they can search (a build tree in a 0700 directory) is no
+         * obstacle; executed, by this descriptor, as the opener's user. */
+        exe = open(path, O_PATH | O_CLOEXEC);
+        if (exe < 0)
+                child_fail(path, "open");
+        if (child_drop(config->uid, config->gid) < 0)
+                child_fail(path, "dropping to the opener's user and no capability");
+        fexecve(exe, argv, env);
+        child_fail(path, "execute");
 }
 
 int compiler_start(const struct opener_config *config, int *ret_sock)

@@ -181,6 +181,23 @@ for p in host client bind; do
         stop
 done
 
+# The programs in a directory that only root can search, as a checkout
+# in a 0700 directory is: the opener opens the compiler before it
+# switches users, and executes it by that descriptor as its own user.
+P=$(mktemp -d /tmp/sockbroker-private.XXXXXX)
+install -m 0755 "$SOCKBROKERD" "$SOCKBROKER_OPENER" "${SOCKBROKER_OPENER%/*}/sockbroker-compiler" "$P/"
+policy 'allow uid=65534 inet raw proto=icmp netns=host'
+if SOCKBROKERD=$P/sockbrokerd SOCKBROKER_OPENER=$P/sockbroker-opener daemon; then
+        ok "a/private: sockbrokerd starts from a directory only root can search ($(stat -c %a "$P"))"
+        check "a/private: its compiler runs as the opener's uid, not root" \
+                test "$(status_field "$CPID" Uid)" = "$(status_field "$OPID" Uid)" -a "$(status_field "$CPID" Uid)" != 0
+        stop
+else
+        not_ok "a/private: sockbrokerd starts from a directory only root can search"
+        diag "$(cat "$T/daemon.log")"
+fi
+rm -rf "$P"
+
 # --- b. a forbidden call kills the half that makes it ---------------------------------------
 if [ "${SB_TEST_HOOKS:-no}" != yes ]; then
         ok "b: # SKIP built without --enable-test-hooks: the halves cannot be made to break their filters"
