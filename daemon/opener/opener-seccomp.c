@@ -87,6 +87,10 @@ static const struct seccomp_allow opener_allow[] = {
         SECCOMP_FAIL(clone3, ENOSYS),
         SECCOMP_ALLOW(set_robust_list),
         SECCOMP_ALLOW(rseq),
+        /* The C library's malloc, the first time a thread allocates while
+         * another holds the main arena, sizes its arenas by the CPUs the
+         * thread may run on. */
+        SECCOMP_ALLOW(sched_getaffinity),
 
         /* The policy, on reload: the compiler's image, imported and
          * forwarded; and the reads of the closer's pipe and of HCI
