@@ -135,6 +135,7 @@
 #include "daemon/opener/opener.h"
 #include "daemon/shared/log.h"
 #include "daemon/shared/opener-proto.h"
+#include "daemon/broker/opener-send.h"
 #include "daemon/shared/sockinfo.h"
 #include "daemon/shared/test-hook.h"
 #include "fuzz/fuzz.h"

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include "daemon/shared/opener-proto.h"
+#include "daemon/broker/opener-send.h"
 #include "policy/policy.h"
 #include "fuzz/fuzz.h"
 

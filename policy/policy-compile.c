@@ -1335,3 +1335,22 @@ int policy_compile(const struct policy_source *sources, size_t n_sources,
                 return error_set(err, r, NULL, 0, 0, "internal error: compiled policy is invalid");
         return 0;
 }
+
+/* The image a policy was imported from: the compiler's answer. */
+int policy_export(const policy *p, void **ret_buf, size_t *ret_len)
+{
+        void *buf;
+
+        if (!p || !ret_buf || !ret_len)
+                return -EINVAL;
+
+        /* The image was validated on the way in and is never modified. */
+        buf = malloc(p->image_len);
+        if (!buf)
+                return -ENOMEM;
+        memcpy(buf, p->image, p->image_len);
+
+        *ret_buf = buf;
+        *ret_len = p->image_len;
+        return 0;
+}

@@ -66,24 +66,6 @@ const char *policy_get_file(const policy *p, size_t index)
         return p && index < p->n_files ? p->files[index] : NULL;
 }
 
-int policy_export(const policy *p, void **ret_buf, size_t *ret_len)
-{
-        void *buf;
-
-        if (!p || !ret_buf || !ret_len)
-                return -EINVAL;
-
-        /* The image was validated on the way in and is never modified. */
-        buf = malloc(p->image_len);
-        if (!buf)
-                return -ENOMEM;
-        memcpy(buf, p->image, p->image_len);
-
-        *ret_buf = buf;
-        *ret_len = p->image_len;
-        return 0;
-}
-
 struct string_table {
         const char *data;
         uint32_t size;

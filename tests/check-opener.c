@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 
 #include "daemon/shared/opener-proto.h"
+#include "daemon/broker/opener-send.h"
 #include "policy/policy.h"
 #include "tests/check-suites.h"
 

@@ -82,6 +82,7 @@
 #include "daemon/shared/closer.h"
 #include "daemon/shared/log.h"
 #include "daemon/shared/opener-proto.h"
+#include "daemon/broker/opener-send.h"
 #include "daemon/shared/policy-memfd.h"
 #include "daemon/broker/peer.h"
 #include "daemon/broker/request.h"

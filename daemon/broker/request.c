@@ -22,6 +22,7 @@
 #include "common/bt.h"
 #include "common/names.h"
 #include "common/util.h"
+#include "daemon/broker/opener-send.h"
 #include "daemon/broker/request.h"
 
 _printf_(4, 5)

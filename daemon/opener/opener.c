@@ -23,6 +23,7 @@
 #include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <linux/can.h>
 #include <linux/can/isotp.h>
@@ -274,11 +275,15 @@ static const struct policy_rule *named_rule(const policy *p, uint32_t index)
 __attribute__((noreturn))
 static void refuse_unpermitted(const struct policy_request *req, const struct policy_rule *rule)
 {
-        char what[160];
-
-        policy_request_format(req, what, sizeof(what));
-        opener_fatal("broker asked for %s under %s:%u, which does not allow it",
-                     what, rule->file, rule->line);
+        /* In numbers, the fields that decide: the words are the broker's
+         * to log, and a broker that asks this has been taken over. */
+        opener_fatal("broker asked for operation %d (family %d, type %d, protocol %" PRIu32
+                     ", interface '%s', port %" PRIu32 ", channel %" PRIu32 ", device %" PRIu32
+                     ", option %d=%" PRIu64 ", link operation %d, bitrate %" PRIu32
+                     ", opcode 0x%04" PRIx32 ") under %s:%u, which does not allow it",
+                     (int)req->op, req->family, req->type, req->protocol, strna(req->ifname),
+                     req->port, req->channel, req->dev, (int)req->sockopt, req->value,
+                     (int)req->link_op, req->bitrate, req->opcode, rule->file, rule->line);
 }
 
 /* ---- sockets ----------------------------------------------------------- */

@@ -111,8 +111,9 @@ enum opener_addr_flags {
 /*
  * The values on the wire are fixed here, each spelled out, and pinned by
  * a test: the broker and the opener may be installed apart, and the
- * policy's own enums may be reordered at will. opener_sockopt_from_policy()
- * and the rest map between the two.
+ * policy's own enums may be reordered at will. opener_sockopt_to_policy()
+ * and the rest map between the two (the broker's way, _from_policy(), is
+ * in daemon/broker/opener-send.h).
  */
 enum opener_sockopt {
         OPENER_SOCKOPT_MARK = 1,
@@ -299,20 +300,14 @@ size_t opener_msg_size(enum opener_msg_type type);
  */
 const char *opener_filter_check(const struct sock_filter *filter, size_t n);
 
-const char *opener_stage_to_string(enum opener_stage stage);
-
 struct policy_request;
 
-/* The wire's constants for the policy's, and back. The _from_policy
- * functions take only values the policy defines (0 for NONE); the
- * _to_policy ones return false for a value the wire does not define. */
-enum opener_sockopt opener_sockopt_from_policy(int sockopt);
+/* The policy's constants for the wire's; false for a value the wire does
+ * not define. The broker's way there is daemon/broker/opener-send.h. */
 bool opener_sockopt_to_policy(uint32_t option, int *ret);
-enum opener_link_op opener_link_op_from_policy(int op);
 bool opener_link_op_to_policy(uint32_t op, int *ret);
 
-/* Copies an OPEN request (family, type, protocol, interface and address
- * fields) into m, with a count of 1, and back; back, an address field
- * its flag does not set is zero. The request's strings point into m. */
-void opener_open_set_request(struct opener_open *m, const struct policy_request *req);
+/* Reads an OPEN request (family, type, protocol, interface and address
+ * fields) from m; an address field its flag does not set is zero. The
+ * request's strings point into m. */
 void opener_open_get_request(const struct opener_open *m, struct policy_request *req);
