@@ -28,8 +28,6 @@ struct name_entry {
 
 struct protocol_table {
         int family;
-        uint32_t max;                   /* largest valid protocol number */
-        bool hex;                       /* print numbers as 0x%04x */
         const struct name_entry *names;
         size_t n_names;
 };
@@ -235,21 +233,16 @@ static const struct {
         { 0x200c, 2 }, { 0x2042, 6 },
 };
 
-/*
- * The protocol ranges. IP protocols are one byte in the header and
- * EtherTypes two. CAN and Bluetooth protocol numbers are small indexes
- * into kernel tables; a byte leaves room for new kernels without letting
- * absurd numbers through. Netlink has MAX_LINKS (32) protocols and
- * AF_UNIX only protocol 0.
- */
+/* The ranges, and which families print numbers in hex, are
+ * names_protocol_range() (number.c). */
 static const struct protocol_table protocol_tables[] = {
-        { AF_INET,      0xff,   false, ip_protocol_names,        ELEMENTSOF(ip_protocol_names) },
-        { AF_INET6,     0xff,   false, ip_protocol_names,        ELEMENTSOF(ip_protocol_names) },
-        { AF_PACKET,    0xffff, true,  ether_protocol_names,     ELEMENTSOF(ether_protocol_names) },
-        { AF_CAN,       0xff,   false, can_protocol_names,       ELEMENTSOF(can_protocol_names) },
-        { AF_BLUETOOTH, 0xff,   false, bluetooth_protocol_names, ELEMENTSOF(bluetooth_protocol_names) },
-        { AF_NETLINK,   31,     false, netlink_protocol_names,   ELEMENTSOF(netlink_protocol_names) },
-        { AF_UNIX,      0,      false, NULL,                     0 },
+        { AF_INET,      ip_protocol_names,        ELEMENTSOF(ip_protocol_names) },
+        { AF_INET6,     ip_protocol_names,        ELEMENTSOF(ip_protocol_names) },
+        { AF_PACKET,    ether_protocol_names,     ELEMENTSOF(ether_protocol_names) },
+        { AF_CAN,       can_protocol_names,       ELEMENTSOF(can_protocol_names) },
+        { AF_BLUETOOTH, bluetooth_protocol_names, ELEMENTSOF(bluetooth_protocol_names) },
+        { AF_NETLINK,   netlink_protocol_names,   ELEMENTSOF(netlink_protocol_names) },
+        { AF_UNIX,      NULL,                     0 },
 };
 
 static const struct name_entry *name_lookup(const struct name_entry *table, size_t n,
@@ -312,51 +305,10 @@ const char *names_type_to_string(int type)
         return name_of(type_names, ELEMENTSOF(type_names), (uint32_t)type);
 }
 
-/*
- * Deliberately not strtoull(): that accepts leading whitespace, signs and
- * (with base 0) octal, none of which belongs in a policy. A decimal number
- * with a leading zero is refused so "0644" cannot be mistaken for octal.
- */
-int names_parse_uint(const char *s, uint64_t max, uint64_t *ret)
-{
-        unsigned base = 10;
-        uint64_t v = 0;
-        bool range = false;
-
-        if (!s || !*s)
-                return -EINVAL;
-
-        if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-                base = 16;
-                s += 2;
-                if (!*s)
-                        return -EINVAL;
-        } else if (s[0] == '0' && s[1] != '\0')
-                return -EINVAL;
-
-        for (; *s; s++) {
-                int d = base == 16 ? unhexchar(*s) : (*s >= '0' && *s <= '9' ? *s - '0' : -1);
-
-                if (d < 0)
-                        return -EINVAL;
-                /* Keep scanning after an overflow: a later bad digit makes
-                 * the whole word invalid, not out of range. */
-                if (v > (UINT64_MAX - (uint64_t)d) / base)
-                        range = true;
-                else
-                        v = v * base + (uint64_t)d;
-        }
-
-        if (range || v > max)
-                return -ERANGE;
-        if (ret)
-                *ret = v;
-        return 0;
-}
-
 int names_protocol_from_string(int family, const char *s, uint32_t *ret)
 {
         const struct protocol_table *t;
+        const struct names_protocol_range *range;
         const struct name_entry *e;
         uint64_t v;
         int r;
@@ -364,7 +316,8 @@ int names_protocol_from_string(int family, const char *s, uint32_t *ret)
         if (!s)
                 return -EINVAL;
         t = protocol_table_find(family);
-        if (!t)
+        range = names_protocol_range(family);
+        if (!t || !range)
                 return -EINVAL;
 
         /* Names first: "1588" is PTP's name, not the number 1588. */
@@ -372,7 +325,7 @@ int names_protocol_from_string(int family, const char *s, uint32_t *ret)
         if (e) {
                 v = e->value;
         } else {
-                r = names_parse_uint(s, t->max, &v);
+                r = names_parse_uint(s, range->max, &v);
                 if (r < 0)
                         return r;
         }
@@ -382,16 +335,10 @@ int names_protocol_from_string(int family, const char *s, uint32_t *ret)
         return 0;
 }
 
-bool names_protocol_is_valid(int family, uint32_t protocol)
-{
-        const struct protocol_table *t = protocol_table_find(family);
-
-        return t && protocol <= t->max;
-}
-
 int names_protocol_to_string(int family, uint32_t protocol, char *buf, size_t size)
 {
         const struct protocol_table *t = protocol_table_find(family);
+        const struct names_protocol_range *range = names_protocol_range(family);
         const char *name = NULL;
         int n;
 
@@ -403,7 +350,7 @@ int names_protocol_to_string(int family, uint32_t protocol, char *buf, size_t si
 
         if (name)
                 n = snprintf(buf, size, "%s", name);
-        else if (t && t->hex)
+        else if (range && range->hex)
                 n = snprintf(buf, size, "0x%04" PRIx32, protocol);
         else
                 n = snprintf(buf, size, "%" PRIu32, protocol);

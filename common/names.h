@@ -32,14 +32,23 @@ const char *names_type_to_string(int type);
  * EtherTypes). Returns 0 and sets *ret, or -EINVAL / -ERANGE.
  */
 int names_protocol_from_string(int family, const char *s, uint32_t *ret);
+/* The range of a family's protocol numbers, and whether they print in
+ * hex; NULL for a family without one (number.c). */
+struct names_protocol_range {
+        int family;
+        uint32_t max;            /* largest valid protocol number */
+        bool hex;                /* print numbers as 0x%04x */
+};
+const struct names_protocol_range *names_protocol_range(int family);
 /* True when protocol is within the family's range (as above); false for
- * a family without a protocol table. For validating untrusted numbers. */
+ * a family without one. For validating untrusted numbers (number.c). */
 bool names_protocol_is_valid(int family, uint32_t protocol);
 /* Writes the name when there is one, else the number (hex for EtherTypes).
  * Returns 0, or -ENOBUFS when buf is too small. */
 int names_protocol_to_string(int family, uint32_t protocol, char *buf, size_t size);
 
-/* Parses an unsigned number (decimal or 0x-hex) up to max. 0 or -EINVAL/-ERANGE. */
+/* Parses an unsigned number (decimal or 0x-hex) up to max. 0 or
+ * -EINVAL/-ERANGE (number.c). */
 int names_parse_uint(const char *s, uint64_t max, uint64_t *ret);
 
 /*
