@@ -27,6 +27,7 @@ Suite *make_names_suite(void);
 Suite *make_policy_suite(void);
 Suite *make_proto_suite(void);
 Suite *make_opener_suite(void);
+Suite *make_compiler_suite(void);
 Suite *make_request_suite(void);
 Suite *make_bluetooth_suite(void);
 Suite *make_peer_suite(void);
