@@ -26,13 +26,13 @@ extra=("$@")
 declare -A files=(
         [request]="proto/protocol.c"
         [reply]="proto/protocol.c"
-        [policy-image]="policy/policy-image.c policy/policy-check.c"
-        [policy-text]="policy/policy.c"
+        [policy-image]="policy/policy-image.c policy/policy-check.c policy/policy-decide.c"
+        [policy-text]="policy/policy-compile.c policy/policy.c"
         [addr]="client-lib/socket/addr.c"
         [spec]="client-lib/broker/spec.c"
         [opener-msg]="daemon/shared/opener-proto.c"
         [opener-handlers]="daemon/opener/opener.c daemon/shared/opener-proto.c"
-        [request-chain]="daemon/broker/request.c daemon/shared/opener-proto.c policy/policy-check.c"
+        [request-chain]="daemon/broker/request.c daemon/shared/opener-proto.c policy/policy-check.c policy/policy-decide.c"
         [broker]="daemon/broker/broker.c daemon/broker/conn.c"
         [hci-event]="daemon/opener/bluetooth.c"
 )
