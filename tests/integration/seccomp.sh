@@ -181,6 +181,26 @@ for p in host client bind; do
         stop
 done
 
+# A reload to a large policy, under all three filters: each process
+# that imports it sorts its index (the broker) or compiles it (the
+# compiler), and the C library's qsort() asks the kernel how much memory
+# there is first (sysinfo()), which once killed the broker.
+policy 'allow uid=65534 inet raw proto=icmp netns=host'
+if daemon; then
+        awk 'BEGIN { for (i = 1; i < 3000; i++) printf "allow gid=%d inet raw proto=icmp netns=host\n", 20000 + i
+                     print "allow uid=65534 inet raw proto=icmp netns=host" }' >"$T/policy.conf"
+        kill -HUP "$DPID"
+        check "a/large: a reload to 3000 rules is loaded" \
+                wait_for 10 grep -q 'policy generation 2: 3000 rule' "$T/daemon.log"
+        check "a/large: the broker, the opener and the compiler still run" kill -0 "$DPID" "$OPID" "$CPID"
+        out=$(as_nobody "$T/sbtest" ping inet/raw/icmp 127.0.0.1 2>&1)
+        check "a/large: and the last rule serves a client" grep -q 'echo reply' <<<"$out"
+        stop
+else
+        not_ok "a/large: sockbrokerd starts"
+        diag "$(cat "$T/daemon.log")"
+fi
+
 # The programs in a directory that only root can search, as a checkout
 # in a 0700 directory is: the opener opens the compiler before it
 # switches users, and executes it by that descriptor as its own user.
