@@ -3,19 +3,24 @@
 # grow: the real daemon in a network namespace of its own, the client as
 # uid 65534.
 #
-#   run-scaling.sh [--smoke] [-n GRANTS] [-p "SIZES"] [-c CONNECTIONS]
+#   run-scaling.sh [--smoke] [-n GRANTS] [-r ROUNDS] [-p "SIZES"] [-c CONNECTIONS]
 #
 # Policy scaling. For each size N in SIZES (default "10 1000 10000"), a
 # policy of N rules: N - 1 that allow a group uid 65534 is not in
 # (gid=20001 and up), so that every one of them is a candidate the broker
 # and the opener must look at, and last the rule that allows uid 65534
 # inet/raw/icmp. For each: the time from starting sockbrokerd to its
-# "ready:" line, the time and peak RSS of `sockbroker check` on the same
-# file, and the p50/p99 of GRANTS grants (default 5000) on a kept
-# connection (bench/grant.c), with the client, the broker and the opener
-# on CPU 0: unpinned, the scheduler puts a client beside its server or on
+# "ready:" line, and the time and peak RSS of `sockbroker check` on the
+# same file. Then one daemon per size runs side by side, and ROUNDS
+# rounds (default 5) each run GRANTS grants (default 5000) on a kept
+# connection (bench/grant.c) against every daemon in turn, in the
+# opposite order every other round, so that every size meets the same
+# drift of the machine. The client, the brokers and the openers are on
+# CPU 0: unpinned, the scheduler puts a client beside its server or on
 # the other CPU, and keeps the choice for a run, which would measure the
-# placement rather than the policy.
+# placement rather than the policy. The ratio of the largest policy to
+# the smallest is taken within each round; the table gives its median,
+# and its lowest and highest.
 #
 # Memory, from /proc/PID/smaps_rollup: the RSS and PSS of the broker and
 # the opener idle under the smallest policy, and for reference those of
@@ -25,30 +30,32 @@
 # (default 1000) connections held by bench/fairness.c hoard, each made
 # sure of with one request the policy denies.
 #
-# --smoke: sizes "10 1000", 300 grants and 200 connections, so that CI
+# --smoke: sizes "10 1000", 300 grants, 1 round and 200 connections, so that CI
 # keeps the harness working. Run as root from the build directory, or
 # with abs_top_builddir set (make bench does). Ends with one table; it
 # never fails on a figure, only when the harness itself broke.
 set -u
 
 grants=5000
+rounds=5
 sizes="10 1000 10000"
 conns=1000
 args=()
 for a in "$@"; do
         if [ "$a" = --smoke ]; then
-                grants=300 sizes="10 1000" conns=200
+                grants=300 rounds=1 sizes="10 1000" conns=200
         else
                 args+=("$a")
         fi
 done
 set -- "${args[@]+"${args[@]}"}"
-while getopts n:p:c: opt; do
+while getopts n:r:p:c: opt; do
         case $opt in
         n) grants=$OPTARG ;;
+        r) rounds=$OPTARG ;;
         p) sizes=$OPTARG ;;
         c) conns=$OPTARG ;;
-        *) echo "usage: $0 [--smoke] [-n GRANTS] [-p SIZES] [-c CONNECTIONS]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--smoke] [-n GRANTS] [-r ROUNDS] [-p SIZES] [-c CONNECTIONS]" >&2; exit 2 ;;
         esac
 done
 abs_top_builddir=${abs_top_builddir:-$PWD}
@@ -56,7 +63,7 @@ export abs_top_builddir
 . "$(dirname "$0")/../tests/lib.sh"
 . "$(dirname "$0")/lib.sh"
 # shellcheck disable=SC2086
-bench_counts "$grants" "$conns" $sizes
+bench_counts "$grants" "$rounds" "$conns" $sizes
 grant_bin=$abs_top_builddir/bench/grant
 fairness_bin=$abs_top_builddir/bench/fairness
 floor_bin=$abs_top_builddir/bench/floor
@@ -73,10 +80,11 @@ NS=sbscale$$
 DPID=
 FPID=
 HOARDERS=()
+declare -A DPIDS=()
 
 cleanup() {
         exec 7>&-
-        for p in "${HOARDERS[@]+"${HOARDERS[@]}"}" $DPID $FPID; do
+        for p in "${HOARDERS[@]+"${HOARDERS[@]}"}" "${DPIDS[@]+"${DPIDS[@]}"}" $DPID $FPID; do
                 kill "$p" 2>/dev/null
         done
         wait 2>/dev/null
@@ -121,7 +129,9 @@ opener_of() {
         pgrep -P "$1" | head -n1
 }
 
-declare -A ready check_s check_kib p50 p99 b_rss o_rss b_pss o_pss
+declare -A ready check_s check_kib p50 p99 b_rss o_rss b_pss o_pss c_rss c_pss
+# Every daemon, started one after the other: the time to ready is each
+# one's own, with the others idle.
 for n in $sizes; do
         D=$T/p$n
         mkdir -m 0755 "$D"
@@ -133,31 +143,65 @@ for n in $sizes; do
         t0=$(date +%s%N)
         nsenter --net="/run/netns/$NS" "$SOCKBROKERD" -p "$D/policy.conf" -d "$D/policy.d" -s "$D/sock" \
                 </dev/null >/dev/null 2>>"$D/daemon.log" &
-        DPID=$!
+        DPIDS[$n]=$!
         # Polled every 2 ms; the log is read and the deadline kept by the
         # shell itself, so that only sleep(1) runs beside the daemon.
         deadline=$((SECONDS + 30))
         until [[ $(<"$D/daemon.log") == *ready:* ]]; do
-                kill -0 "$DPID" 2>/dev/null || { cat "$D/daemon.log" >&2; broke "sockbrokerd did not start with $n rules"; }
+                kill -0 "${DPIDS[$n]}" 2>/dev/null || { cat "$D/daemon.log" >&2; broke "sockbrokerd did not start with $n rules"; }
                 [ "$SECONDS" -lt "$deadline" ] || broke "sockbrokerd not ready in 30 s with $n rules"
                 sleep 0.002
         done
         ready[$n]=$(ms_since "$t0")
-        for p in "$DPID" $(pgrep -P "$DPID"); do
+        # The broker, the opener and the compiler, all on CPU 0.
+        o=$(opener_of "${DPIDS[$n]}")
+        for p in "${DPIDS[$n]}" "$o" $(pgrep -P "$o"); do
                 taskset -apc 0 "$p" >/dev/null || broke "cannot pin $p to CPU 0"
         done
-        line=$(as grant latency --target sockbroker --persistent --cpu 0 -n "$grants" "$SPEC") ||
-                broke "the grants failed with $n rules"
-        [[ $line == n=* ]] || broke "the grant loop said nothing with $n rules"
-        printf '  %5s rules: ready in %s ms, check %s s %s KiB; %s\n' "$n" "${ready[$n]}" \
-                "${check_s[$n]}" "${check_kib[$n]}" "$line"
-        p50[$n]=$(sed -n 's/.*p50_us=\([0-9.]*\).*/\1/p' <<<"$line")
-        p99[$n]=$(sed -n 's/.*p99_us=\([0-9.]*\).*/\1/p' <<<"$line")
-        o=$(opener_of "$DPID")
-        b_rss[$n]=$(kib "$DPID" Rss) b_pss[$n]=$(kib "$DPID" Pss)
+done
+
+# The rounds: each size in turn, the order reversed every other round.
+read -r -a order <<<"$sizes"
+declare -A r50 r99
+for ((round = 1; round <= rounds; round++)); do
+        for ((k = 0; k < ${#order[@]}; k++)); do
+                if ((round % 2)); then n=${order[k]}; else n=${order[${#order[@]} - 1 - k]}; fi
+                D=$T/p$n
+                line=$(as grant latency --target sockbroker --persistent --cpu 0 -n "$grants" "$SPEC") ||
+                        broke "the grants failed with $n rules"
+                [[ $line == n=* ]] || broke "the grant loop said nothing with $n rules"
+                r50[$round,$n]=$(sed -n 's/.*p50_us=\([0-9.]*\).*/\1/p' <<<"$line")
+                r99[$round,$n]=$(sed -n 's/.*p99_us=\([0-9.]*\).*/\1/p' <<<"$line")
+        done
+        printf '  round %d:' "$round"
+        for n in $sizes; do printf ' %s rules p50 %s us;' "$n" "${r50[$round,$n]}"; done
+        echo
+done
+
+# median VALUE...: the median, the mean of the middle two for an even count.
+median() {
+        printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+                if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+for n in $sizes; do
+        vals50=() vals99=()
+        for ((round = 1; round <= rounds; round++)); do
+                vals50+=("${r50[$round,$n]}") vals99+=("${r99[$round,$n]}")
+        done
+        p50[$n]=$(median "${vals50[@]}")
+        p99[$n]=$(median "${vals99[@]}")
+        printf '  %5s rules: ready in %s ms, check %s s %s KiB; median of %d rounds p50 %s us p99 %s us\n' \
+                "$n" "${ready[$n]}" "${check_s[$n]}" "${check_kib[$n]}" "$rounds" "${p50[$n]}" "${p99[$n]}"
+        o=$(opener_of "${DPIDS[$n]}")
+        c=$(pgrep -P "$o" | head -n1)
+        b_rss[$n]=$(kib "${DPIDS[$n]}" Rss) b_pss[$n]=$(kib "${DPIDS[$n]}" Pss)
         o_rss[$n]=$(kib "$o" Rss) o_pss[$n]=$(kib "$o" Pss)
-        kill "$DPID" && wait "$DPID"
-        DPID=
+        c_rss[$n]=$(kib "$c" Rss) c_pss[$n]=$(kib "$c" Pss)
+done
+for n in $sizes; do
+        kill "${DPIDS[$n]}" && wait "${DPIDS[$n]}"
+        unset "DPIDS[$n]"
 done
 
 # The floor idle: what a process that maps the C library and serves a
@@ -200,7 +244,7 @@ DPID=
 read -r -a all <<<"$sizes"
 big=${all[${#all[@]} - 1]}
 echo
-echo "sockbrokerd, uid $CLIENT, $SPEC on a kept connection, $grants grants per size:"
+echo "sockbrokerd, uid $CLIENT, $SPEC on a kept connection, $rounds round(s) of $grants grants per size:"
 printf '| %-40s | %12s | %-12s | %-10s |\n' figure value target met/missed
 echo "|------------------------------------------|--------------|--------------|------------|"
 row() {
@@ -211,15 +255,23 @@ row() {
 for n in $sizes; do
         row "grant p50 / p99 at $n rules" "${p50[$n]} / ${p99[$n]} us" "" ""
 done
-ratio=$(awk -v a="${p50[$big]}" -v b="${p50[$small]}" 'BEGIN { printf "%.2f", a / b }')
-row "p50 at $big rules / at $small" "${ratio}x" "<= 1.1x" "$ratio <= 1.1"
-ratio99=$(awk -v a="${p99[$big]}" -v b="${p99[$small]}" 'BEGIN { printf "%.2f", a / b }')
-row "p99 at $big rules / at $small" "${ratio99}x" "" ""
+ratios=() ratios99=()
+for ((round = 1; round <= rounds; round++)); do
+        ratios+=("$(awk -v a="${r50[$round,$big]}" -v b="${r50[$round,$small]}" 'BEGIN { printf "%.2f", a / b }')")
+        ratios99+=("$(awk -v a="${r99[$round,$big]}" -v b="${r99[$round,$small]}" 'BEGIN { printf "%.2f", a / b }')")
+done
+ratio=$(median "${ratios[@]}")
+lo=$(printf '%s\n' "${ratios[@]}" | sort -g | head -n1)
+hi=$(printf '%s\n' "${ratios[@]}" | sort -g | tail -n1)
+row "p50 at $big rules / at $small, median" "${ratio}x" "<= 1.1x" "$ratio <= 1.1"
+row "the same, lowest and highest round" "${lo}x / ${hi}x" "" ""
+row "p99 at $big rules / at $small, median" "$(median "${ratios99[@]}")x" "" ""
 row "start to ready at $small rules" "${ready[$small]} ms" "" ""
 row "start to ready at $big rules" "${ready[$big]} ms" "<= 100 ms" "${ready[$big]} <= 100"
 row "sockbroker check at $big rules" "${check_s[$big]} s, $((check_kib[$big] / 1024)) MiB" "" ""
 row "broker RSS / PSS idle, $small rules" "${b_rss[$small]} / ${b_pss[$small]} KiB" "<= 2048 KiB" "${b_rss[$small]} <= 2048"
 row "opener RSS / PSS idle, $small rules" "${o_rss[$small]} / ${o_pss[$small]} KiB" "<= 2048 KiB" "${o_rss[$small]} <= 2048"
+row "compiler RSS / PSS idle, $small rules" "${c_rss[$small]} / ${c_pss[$small]} KiB" "" ""
 row "floor RSS / PSS idle (bench/floor)" "$f_rss / $f_pss KiB" "" ""
 per_rule_b=$(awk -v a="${b_rss[$big]}" -v b="${b_rss[$small]}" -v n="$((big - small))" 'BEGIN { printf "%.2f", (a - b) / n }')
 per_rule_o=$(awk -v a="${o_rss[$big]}" -v b="${o_rss[$small]}" -v n="$((big - small))" 'BEGIN { printf "%.2f", (a - b) / n }')
