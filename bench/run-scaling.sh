@@ -14,8 +14,9 @@
 # same file. Then one daemon per size runs side by side, and ROUNDS
 # rounds (default 5) each run GRANTS grants (default 5000) on a kept
 # connection (bench/grant.c) against every daemon in turn, in the
-# opposite order every other round, so that every size meets the same
-# drift of the machine. The client, the brokers and the openers are on
+# opposite order every other round, after an uncounted warm-up of 500
+# grants against each, so that every size meets the same drift of the
+# machine. The client, the brokers and the openers are on
 # CPU 0: unpinned, the scheduler puts a client beside its server or on
 # the other CPU, and keeps the choice for a run, which would measure the
 # placement rather than the policy. The ratio of the largest policy to
@@ -160,9 +161,16 @@ for n in $sizes; do
         done
 done
 
-# The rounds: each size in turn, the order reversed every other round.
+# The rounds: each size in turn, the order reversed every other round,
+# after a warm-up against each that is not counted (the first grants of
+# a run, cold, are the slowest).
 read -r -a order <<<"$sizes"
 declare -A r50 r99
+for n in $sizes; do
+        D=$T/p$n
+        as grant latency --target sockbroker --persistent --cpu 0 -n 500 "$SPEC" >/dev/null ||
+                broke "the warm-up grants failed with $n rules"
+done
 for ((round = 1; round <= rounds; round++)); do
         for ((k = 0; k < ${#order[@]}; k++)); do
                 if ((round % 2)); then n=${order[k]}; else n=${order[${#order[@]} - 1 - k]}; fi
