@@ -25,9 +25,6 @@
 #include "daemon/broker/peer.h"
 #include "daemon/shared/seccomp.h"
 
-/* Opened for reading only, never created: /proc/PID/{stat,cgroup}. */
-#define OPEN_FLAGS_FORBIDDEN (O_ACCMODE | O_CREAT | O_TRUNC | (O_TMPFILE & ~O_DIRECTORY))
-
 static const struct seccomp_allow broker_allow[] = {
         /* The event loop: sd-event's epoll, timers and signalfd. */
         SECCOMP_ALLOW(epoll_wait),
@@ -68,7 +65,8 @@ static const struct seccomp_allow broker_allow[] = {
         /* Peers: a pidfd pins each, and its /proc files say who it is. */
         SECCOMP_ALLOW(pidfd_open),
         SECCOMP_ALLOW_EQ32(ioctl, 1, PEER_PIDFD_GET_INFO),
-        SECCOMP_ALLOW_CLEAR(openat, 2, OPEN_FLAGS_FORBIDDEN),
+        /* Opened for reading only, never created: /proc/PID/{stat,cgroup}. */
+        SECCOMP_ALLOW_CLEAR(openat, 2, SECCOMP_OPEN_WRITING),
         SECCOMP_ALLOW(fstat),
         SECCOMP_ALLOW(newfstatat),
         SECCOMP_ALLOW(lseek),

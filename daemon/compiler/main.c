@@ -37,14 +37,12 @@
 #include "daemon/shared/test-hook.h"
 #include "policy/policy.h"
 
-#define OPEN_FLAGS_FORBIDDEN (O_ACCMODE | O_CREAT | O_TRUNC | (O_TMPFILE & ~O_DIRECTORY))
-
 static const struct seccomp_allow compiler_allow[] = {
         /* The opener. */
         SECCOMP_ALLOW(recvmsg),
         SECCOMP_ALLOW(sendmsg),
         /* The policy files, read only, and the image's memfd. */
-        SECCOMP_ALLOW_CLEAR(openat, 2, OPEN_FLAGS_FORBIDDEN),
+        SECCOMP_ALLOW_CLEAR(openat, 2, SECCOMP_OPEN_WRITING),
         SECCOMP_ALLOW(read),
         SECCOMP_ALLOW(pread64),
         SECCOMP_ALLOW(readlinkat),

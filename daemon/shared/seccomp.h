@@ -12,8 +12,14 @@
  */
 #pragma once
 
+#include <fcntl.h>
 #include <seccomp.h>
 #include <stddef.h>
+
+/* openat() flags that would create, truncate or write: an entry of
+ * SECCOMP_ALLOW_CLEAR(openat, 2, SECCOMP_OPEN_WRITING) allows opening to
+ * read only. */
+#define SECCOMP_OPEN_WRITING (O_ACCMODE | O_CREAT | O_TRUNC | (O_TMPFILE & ~O_DIRECTORY))
 
 /* The most argument comparisons one entry makes. */
 #define SECCOMP_ALLOW_MAX_ARGS 2
