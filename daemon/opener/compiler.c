@@ -16,21 +16,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/fdmsg.h"
 #include "common/util.h"
 #include "daemon/opener/compiler.h"
+#include "daemon/opener/privileges.h"
 #include "daemon/shared/child-env.h"
 #include "daemon/shared/compiler-proto.h"
 #include "daemon/shared/log.h"
@@ -59,34 +57,6 @@ static int compiler_path(char *buf, size_t size)
         return 0;
 }
 
-/* In the child: the opener's user, no capability in any set, the
- * bounding set included, and no_new_privs. */
-static int child_drop(uid_t uid, gid_t gid)
-{
-        int last = (int)cap_max_bits() - 1;
-        cap_t c;
-        int r;
-
-        for (int i = 0; i <= last; i++)
-                if (CAP_IS_SUPPORTED(i) && cap_drop_bound(i) < 0)
-                        return -1;
-        if (getuid() != uid || geteuid() != uid) {
-                if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
-                    setresuid(uid, uid, uid) < 0)
-                        return -1;
-        }
-        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
-                return -1;
-        c = cap_init();
-        if (!c)
-                return -1;
-        r = cap_set_proc(c);
-        cap_free(c);
-        if (r < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                return -1;
-        return getuid() == 0 || geteuid() == 0 ? -1 : 0;
-}
-
 __attribute__((noreturn))
 static void child_fail(const char *path, const char *what)
 {
@@ -98,7 +68,7 @@ __attribute__((noreturn))
 static void child_exec(const char *path, int sock, const struct opener_config *config)
 {
         char *env[CHILD_ENV_MAX];
-        int exe;
+        int exe, r;
         char *argv[] = {
                 (char *)"sockbroker-compiler", (char *)"--fd=3",
                 (char *)"-p", (char *)config->policy_path,
@@ -119,8 +89,13 @@ static void child_exec(const char *path, int sock, const struct opener_config *c
         exe = open(path, O_PATH | O_CLOEXEC);
         if (exe < 0)
                 child_fail(path, "open");
-        if (child_drop(config->uid, config->gid) < 0)
+        /* The opener's user, no capability in any set, the bounding set
+         * included, and no_new_privs. */
+        r = privileges_drop(0, config->uid, config->gid);
+        if (r < 0) {
+                errno = -r;
                 child_fail(path, "dropping to the opener's user and no capability");
+        }
         fexecve(exe, argv, env);
         child_fail(path, "execute");
 }

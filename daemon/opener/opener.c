@@ -44,11 +44,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <grp.h>
-#include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -60,6 +57,7 @@
 #include "daemon/opener/link.h"
 #include "daemon/opener/notify.h"
 #include "daemon/opener/opener-internal.h"
+#include "daemon/opener/privileges.h"
 #include "daemon/shared/closer.h"
 #include "daemon/shared/log.h"
 #include "daemon/shared/opener-proto.h"
@@ -75,12 +73,6 @@
 #ifndef SO_LOCK_FILTER
 #define SO_LOCK_FILTER 44
 #endif
-
-static void cap_freep(cap_t *c)
-{
-        if (*c)
-                cap_free(*c);
-}
 
 static void opener_done(struct opener *o)
 {
@@ -101,59 +93,6 @@ static void opener_fatal(const char *fmt, ...)
         va_end(ap);
         log_error("%s; exiting", buf);
         _exit(EXIT_FAILURE);
-}
-
-/* ---- capabilities ---------------------------------------------------- */
-
-/*
- * Leaves the opener with exactly the capabilities keep, in the permitted
- * and effective sets and the bounding set, as uid/gid (the opener's own
- * user) with no supplementary groups and no_new_privs. Started as root,
- * it switches to that user keeping those capabilities across the switch
- * (PR_SET_KEEPCAPS); started as that user already (under systemd, with
- * them as ambient capabilities), it only lets go of the rest.
- */
-static int privileges_drop(uint64_t keep, uid_t uid, gid_t gid)
-{
-        cap_value_t list[64];
-        int n = 0, last = (int)cap_max_bits() - 1;
-        _cleanup_(cap_freep) cap_t c = NULL;
-
-        for (int i = 0; i <= last && i < 64; i++) {
-                if (keep & (UINT64_C(1) << i))
-                        list[n++] = i;
-                else if (CAP_IS_SUPPORTED(i) && cap_drop_bound(i) < 0)
-                        return negative_errno();
-        }
-
-        if (getuid() != uid || geteuid() != uid) {
-                if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-                        return negative_errno();
-                if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
-                    setresuid(uid, uid, uid) < 0)
-                        return negative_errno();
-                if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-                        return negative_errno();
-        } else if (getgid() != gid && setresgid(gid, gid, gid) < 0) {
-                return negative_errno();
-        }
-
-        c = cap_init();
-        if (!c)
-                return negative_errno();
-        if (n > 0 &&
-            (cap_set_flag(c, CAP_PERMITTED, n, list, CAP_SET) < 0 ||
-             cap_set_flag(c, CAP_EFFECTIVE, n, list, CAP_SET) < 0))
-                return negative_errno();
-        if (cap_set_proc(c) < 0)
-                return negative_errno();
-        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
-                return negative_errno();
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                return negative_errno();
-        if (getuid() == 0 || geteuid() == 0)
-                return -EPERM;
-        return 0;
 }
 
 /* ---- policy ------------------------------------------------------------ */
