@@ -34,10 +34,6 @@
 #include "daemon/shared/log.h"
 #include "daemon/shared/policy-memfd.h"
 
-#ifndef CLOSE_RANGE_UNSHARE
-#include <linux/close_range.h>
-#endif
-
 /* sockbroker-compiler in the directory of the running executable. */
 static int compiler_path(char *buf, size_t size)
 {
