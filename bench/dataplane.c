@@ -9,7 +9,7 @@
  * the socket is offered.
  *
  *   dataplane rx --target sockbroker|direct -i IFACE --source SRCIF -p ETHERTYPE -t MS
- *                [--user UID] [--cpu N]
+ *                [--filter] [--user UID] [--cpu N]
  *       A closed loop on one CPU: sends a batch of 64 broadcast frames of
  *       60 bytes and ETHERTYPE on SRCIF (the peer of IFACE on a veth
  *       pair) from a socket of its own, then receives them with
@@ -19,7 +19,10 @@
  *       socket's filter and queue to recvmmsg(2), is done in turn on one
  *       CPU, so the rate is the inverse of its cost. Prints
  *         frames=.. seconds=.. frames_per_s=.. lost=..
- *       lost: frames sent that did not arrive within 100 ms.
+ *       lost: frames sent that did not arrive within 100 ms. With
+ *       --filter, the socket under test has a program of the client's
+ *       own, "EtherType ETHERTYPE or nothing", attached first (on a
+ *       granted socket through sb_attach_filter()).
  *   dataplane tx --target sockbroker|direct -i IFACE -p ETHERTYPE -t MS -s SIZE
  *                [--user UID] [--cpu N]
  *       Sends broadcast frames of SIZE bytes (14 to 1514) and ETHERTYPE
@@ -48,6 +51,7 @@
 #include <grp.h>
 #include <linux/can.h>
 #include <linux/can/raw.h>
+#include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -77,6 +81,7 @@ struct args {
         const char *ifname;
         const char *source;
         bool can;
+        bool filter;
         unsigned ethertype;
         double seconds;
         unsigned size;
@@ -88,7 +93,7 @@ static void usage(void)
 {
         fprintf(stderr,
                 "usage: dataplane rx --target sockbroker|direct -i IFACE --source SRCIF -p ETHERTYPE -t MS\n"
-                "                    [--can] [--user UID] [--cpu N]\n"
+                "                    [--can | --filter] [--user UID] [--cpu N]\n"
                 "       dataplane tx --target sockbroker|direct -i IFACE -p ETHERTYPE -t MS -s SIZE\n"
                 "                    [--can] [--user UID] [--cpu N]\n");
         exit(2);
@@ -174,6 +179,31 @@ static int direct_socket(bool can, const char *ifname, unsigned ethertype)
         return fd;
 }
 
+/*
+ * The program's own filter, with --filter: what tcpdump and the like
+ * attach, here "EtherType 0x88b5 or nothing". On a granted socket whose
+ * filter the opener locked, libsockbroker has the broker make a socket
+ * whose one program is the confinement followed by this one.
+ */
+static void attach_own_filter(int fd, const struct args *a)
+{
+        struct sock_filter code[] = {
+                BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, a->ethertype, 0, 1),
+                BPF_STMT(BPF_RET | BPF_K, UINT32_MAX),
+                BPF_STMT(BPF_RET | BPF_K, 0),
+        };
+        struct sock_fprog prog = { .len = ELEMENTSOF(code), .filter = code };
+        int r;
+
+        if (strcmp(a->target, "direct") == 0)
+                r = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+        else
+                r = sb_attach_filter(fd, &prog);
+        if (r < 0)
+                die("cannot attach the program's own filter: %m");
+}
+
 /* The socket under test: the target's, bound to a->ifname and
  * a->ethertype; the program is a->user from here on. */
 static int tested_socket(const struct args *a)
@@ -184,6 +214,8 @@ static int tested_socket(const struct args *a)
         if (strcmp(a->target, "direct") == 0) {
                 fd = direct_socket(a->can, a->ifname, a->ethertype);
                 become(a->user);
+                if (a->filter)
+                        attach_own_filter(fd, a);
                 return fd;
         }
         if (strcmp(a->target, "sockbroker") != 0)
@@ -196,6 +228,8 @@ static int tested_socket(const struct args *a)
         fd = sb_open(spec, 0);
         if (fd < 0)
                 die("sb_open(%s): %m (%s)", spec, sb_broker_message() ? sb_broker_message() : "no message");
+        if (a->filter)
+                attach_own_filter(fd, a);
         return fd;
 }
 
@@ -368,6 +402,7 @@ int main(int argc, char **argv)
                 { "user", required_argument, NULL, 'u' },
                 { "cpu", required_argument, NULL, 'c' },
                 { "can", no_argument, NULL, 'C' },
+                { "filter", no_argument, NULL, 'F' },
                 {},
         };
         struct args a = { .target = "", .ethertype = 0x88b5, .size = 60, .user = -1, .cpu = -1 };
@@ -387,6 +422,9 @@ int main(int argc, char **argv)
                         break;
                 case 'C':
                         a.can = true;
+                        break;
+                case 'F':
+                        a.filter = true;
                         break;
                 case 'u':
                         a.user = (long)parse_ulong(optarg, UINT32_MAX - 1);
@@ -411,7 +449,7 @@ int main(int argc, char **argv)
                 }
         }
         if (optind != argc || !a.ifname || a.size < ETH_HLEN || a.ethertype < ETH_P_802_3_MIN ||
-            a.seconds <= 0)
+            a.seconds <= 0 || (a.filter && a.can))
                 usage();
         pin(a.cpu);
 

@@ -35,3 +35,16 @@ broke() {
         echo "$0: $*" >&2
         exit 1
 }
+
+# bench_row FIGURE SOCKBROKER OTHER RATIO TARGET VERDICT: one row of the
+# table `make bench` ends with (bench/summary.sh), appended to the file
+# $BENCH_SUMMARY names, if it names one. SOCKBROKER is sockbroker's
+# figure, OTHER the floor's or the alternative's ("" for none), RATIO
+# theirs, TARGET and VERDICT ("met", "missed" or "") as the script's own
+# table gives them.
+bench_row() {
+        [ -n "${BENCH_SUMMARY:-}" ] || return 0
+        local IFS=$'\x1f'
+        # Fields apart by the unit separator: any of them may be empty.
+        printf '%s\n' "${0##*/}${IFS}$*" >>"$BENCH_SUMMARY"
+}

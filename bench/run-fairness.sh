@@ -297,6 +297,8 @@ row() {
                 esac
                 rows+=("$(printf '| %-22s | %13s | %15s | %9s | %11s | %-20s | %-10s |' \
                         "$label, $v" "$i50/$i99" "$l50/$l99" "${ratio}x" "$cell" "$target" "$met")")
+                bench_row "$label, $v: p99 loaded/idle, refused" "$l99 us, $cell" "$i99 us" \
+                        "${ratio}x" "$target" "${met#-}"
         done
 }
 

@@ -257,6 +257,7 @@ row() {
         esac
         rows+=("$(printf '| %-34s | %10s | %10s | %6s | %-7s | %-10s |' "$label" "$sb$unit" "$fl$unit" \
                 "${ratio}x" "$target" "$met")")
+        bench_row "$label (floor)" "$sb$unit" "$fl$unit" "${ratio}x" "$target" "${met#-}"
 }
 
 latency_rows() {
@@ -376,6 +377,7 @@ for spec in "$ICMP" "$PACKET"; do
                 met=$(awk -v f="$faster" 'BEGIN { print (f != "-" && f >= 25) ? "met" : "missed" }')
                 printf '| %-34s | %10s | %10s | %6sx | %-8s | %-10s |\n' "$label, p50" "$sb us" "$alt us" \
                         "$faster" ">= 25x" "$met"
+                bench_row "$label, p50 (faster)" "$sb us" "$alt us" "${faster}x" ">= 25x" "$met"
         done
 done
 if [ -n "$dbus" ]; then
@@ -385,6 +387,7 @@ if [ -n "$dbus" ]; then
                 faster=$(awk -v a="$alt" -v b="$sb" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }')
                 printf '| %-34s | %10s | %10s | %6sx | %-8s | %-10s |\n' \
                         "ICMP, D-Bus call, kept, p${p#0.}" "$sb us" "$alt us" "$faster" - -
+                bench_row "ICMP, D-Bus call, kept, p${p#0.} (faster)" "$sb us" "$alt us" "${faster}x" "" ""
         done
 fi
 echo "(faster: the alternative's figure / sockbroker's)"

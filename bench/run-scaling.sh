@@ -259,6 +259,7 @@ row() {
         local met=-
         [ -n "$4" ] && { awk "BEGIN { exit !($4) }" && met=met || met=missed; }
         printf '| %-40s | %12s | %-12s | %-10s |\n' "$1" "$2" "$3" "$met"
+        bench_row "$1" "$2" "" "" "$3" "${met#-}"
 }
 for n in $sizes; do
         row "grant p50 / p99 at $n rules" "${p50[$n]} / ${p99[$n]} us" "" ""
