@@ -161,7 +161,7 @@ figure() {
                         k="$name|$tg"
                         fps[$k]="${fps[$k]:-} $(field frames_per_s "$line")"
                         lost[$k]="${lost[$k]:-} $(field lost "$line")"
-                        printf '  %-22s round %d %-10s %s\n' "$name" "$r" "$tg" "$line"
+                        printf '  %-24s round %d %-10s %s\n' "$name" "$r" "$tg" "$line"
                 done
                 ratios[$name]="${ratios[$name]:-} $(awk -v a="${fps[$name|sockbroker]##* }" \
                         -v b="${fps[$name|direct]##* }" 'BEGIN { printf "%.3f", a / b }')"
@@ -182,9 +182,9 @@ fi
 echo
 echo "sockbrokerd, uid $CLIENT, $RULE, $LINKS, kernel $(uname -r);"
 echo "frames/s, the median of $rounds round(s) of $ms ms; ratio, sockbroker / direct, the median of the rounds' ratios:"
-printf '| %-22s | %10s | %10s | %6s | %-13s | %-7s | %-10s |\n' \
+printf '| %-24s | %10s | %10s | %6s | %-13s | %-7s | %-10s |\n' \
         figure sockbroker direct ratio "low / high" target met/missed
-echo "|------------------------|------------|------------|--------|---------------|---------|------------|"
+echo "|--------------------------|------------|------------|--------|---------------|---------|------------|"
 for name in "${figures[@]}"; do
         # shellcheck disable=SC2086 # the values are numbers, one per round
         sb=$(median ${fps[$name|sockbroker]})
@@ -195,7 +195,7 @@ for name in "${figures[@]}"; do
         # shellcheck disable=SC2086
         spread=$(printf '%s\n' ${ratios[$name]} | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo " / " hi }')
         met=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.98) ? "met" : "missed" }')
-        printf '| %-22s | %10.0f | %10.0f | %6.3f | %-13s | %-7s | %-10s |\n' \
+        printf '| %-24s | %10.0f | %10.0f | %6.3f | %-13s | %-7s | %-10s |\n' \
                 "$name" "$sb" "$di" "$ratio" "$spread" ">= 0.98" "$met"
         bench_row "$name, frames/s (direct)" "$(printf %.0f "$sb")" \
                 "$(printf %.0f "$di")" "$(printf %.3fx "$ratio")" ">= 0.98x" "$met"
