@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -158,6 +159,9 @@ int seccomp_lock(const struct seccomp_allow *allow, size_t n)
         if (r >= 0)
                 r = seccomp_load(ctx);
         seccomp_release(ctx);
+        /* Building the filter took more of the heap than the process
+         * uses from here on: give the pages it freed back. */
+        malloc_trim(0);
 #if SB_SANITIZED
         if (r >= 0)
                 seccomp_locked = true;
