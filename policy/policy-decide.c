@@ -303,3 +303,15 @@ int policy_import(const void *buf, size_t len, policy **ret)
         r = policy_import_rules(buf, len, &p);
         return r < 0 ? r : index_and_return(p, ret);
 }
+
+/* The file table, for the broker's status and messages: the opener names
+ * rules by file in its messages through the rule itself. */
+size_t policy_n_files(const policy *p)
+{
+        return p ? p->n_files : 0;
+}
+
+const char *policy_get_file(const policy *p, size_t index)
+{
+        return p && index < p->n_files ? p->files[index] : NULL;
+}

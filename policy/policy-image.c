@@ -56,16 +56,6 @@ const struct policy_rule *policy_get_rule(const policy *p, size_t index)
         return p && index < p->n_rules ? &p->rules[index] : NULL;
 }
 
-size_t policy_n_files(const policy *p)
-{
-        return p ? p->n_files : 0;
-}
-
-const char *policy_get_file(const policy *p, size_t index)
-{
-        return p && index < p->n_files ? p->files[index] : NULL;
-}
-
 struct string_table {
         const char *data;
         uint32_t size;

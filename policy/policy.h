@@ -272,6 +272,8 @@ int policy_import_rules(const void *buf, size_t len, policy **ret);
 
 size_t policy_n_rules(const policy *p);
 const struct policy_rule *policy_get_rule(const policy *p, size_t index);
+/* The files the rules came from, in order (policy-decide.c: the broker
+ * reports them; the opener does not link them). */
 size_t policy_n_files(const policy *p);
 const char *policy_get_file(const policy *p, size_t index);
 
