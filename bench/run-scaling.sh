@@ -3,7 +3,7 @@
 # grow: the real daemon in a network namespace of its own, the client as
 # uid 65534.
 #
-#   run-scaling.sh [--smoke] [-n GRANTS] [-r ROUNDS] [-p "SIZES"] [-c CONNECTIONS]
+#   run-scaling.sh [--smoke] [-n GRANTS] [-r ROUNDS] [-p "SIZES"] [-c "CONNECTIONS"]
 #
 # Policy scaling. For each size N in SIZES (default "10 1000 10000"), a
 # policy of N rules: N - 1 that allow a group uid 65534 is not in
@@ -27,9 +27,10 @@
 # the opener idle under the smallest policy, and for reference those of
 # the floor (bench/floor.c, a process with the C library and nothing
 # else) idle in the same run; per rule, from the smallest
-# to the largest policy; and per idle connection, with CONNECTIONS
-# (default 1000) connections held by bench/fairness.c hoard, each made
-# sure of with one request the policy denies.
+# to the largest policy; and per idle connection, for each count in
+# CONNECTIONS (default "1000 10000") held by bench/fairness.c hoard
+# against a daemon of its own, each made sure of with one request the
+# policy denies.
 #
 # --smoke: sizes "10 1000", 300 grants, 1 round and 200 connections, so that CI
 # keeps the harness working. Run as root from the build directory, or
@@ -40,7 +41,7 @@ set -u
 grants=5000
 rounds=5
 sizes="10 1000 10000"
-conns=1000
+conns="1000 10000"
 args=()
 for a in "$@"; do
         if [ "$a" = --smoke ]; then
@@ -56,7 +57,7 @@ while getopts n:r:p:c: opt; do
         r) rounds=$OPTARG ;;
         p) sizes=$OPTARG ;;
         c) conns=$OPTARG ;;
-        *) echo "usage: $0 [--smoke] [-n GRANTS] [-r ROUNDS] [-p SIZES] [-c CONNECTIONS]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--smoke] [-n GRANTS] [-r ROUNDS] [-p SIZES] [-c \"CONNECTIONS\"]" >&2; exit 2 ;;
         esac
 done
 abs_top_builddir=${abs_top_builddir:-$PWD}
@@ -64,7 +65,7 @@ export abs_top_builddir
 . "$(dirname "$0")/../tests/lib.sh"
 . "$(dirname "$0")/lib.sh"
 # shellcheck disable=SC2086
-bench_counts "$grants" "$rounds" "$conns" $sizes
+bench_counts "$grants" "$rounds" $conns $sizes
 grant_bin=$abs_top_builddir/bench/grant
 fairness_bin=$abs_top_builddir/bench/fairness
 floor_bin=$abs_top_builddir/bench/floor
@@ -222,32 +223,51 @@ f_rss=$(kib "$FPID" Rss) f_pss=$(kib "$FPID" Pss)
 kill "$FPID" && wait "$FPID" 2>/dev/null
 FPID=
 
-# Idle connections, against the smallest policy.
+# Idle connections, against the smallest policy: for each count, a
+# daemon of its own, allowed that many and a few more.
 read -r small _ <<<"$sizes"
-D=$T/conns
-mkdir -m 0755 "$D"
-policy "$small"
-start_daemon_in "$NS" "$D" --max-connections=$((conns + 16)) --max-connections-per-uid=$((conns + 16)) ||
-        { cat "$D/daemon.log" >&2; broke "sockbrokerd did not start for the connections"; }
-before=$(kib "$DPID" Rss)
-exec 7<>"$T/hold"
-left=$conns i=0
-while [ "$left" -gt 0 ]; do
-        k=$((left < PER_HOARDER ? left : PER_HOARDER))
-        as fairness hoard "$k" <"$T/hold" >"$T/hoard.$i" 2>&1 7>&- &
-        HOARDERS+=($!)
-        left=$((left - k)) i=$((i + 1))
+declare -A held per_conn
+notes=()
+for asked in $conns; do
+        n=$asked
+        D=$T/conns$n
+        mkdir -m 0755 "$D"
+        policy "$small"
+        # The daemon wants two descriptors per connection and some more;
+        # where the hard limit is lower and cannot be raised (no
+        # CAP_SYS_RESOURCE), as many connections as it allows.
+        need=$((2 * (n + 16) + 128))
+        if [ "$(ulimit -n)" -lt "$need" ] && ! ulimit -n "$need" 2>/dev/null; then
+                ulimit -n "$(ulimit -Hn)"
+                fit=$((($(ulimit -n) - 128) / 2 - 16))
+                ((fit > 0)) || broke "RLIMIT_NOFILE allows no connection"
+                notes+=("$n connections asked for; RLIMIT_NOFILE's hard limit, $(ulimit -Hn), allows the daemon $fit")
+                n=$fit
+        fi
+        start_daemon_in "$NS" "$D" --max-connections=$((n + 16)) --max-connections-per-uid=$((n + 16)) ||
+                { cat "$D/daemon.log" >&2; broke "sockbrokerd did not start for $n connections"; }
+        before=$(kib "$DPID" Rss)
+        exec 7<>"$T/hold"
+        left=$n i=0
+        while [ "$left" -gt 0 ]; do
+                k=$((left < PER_HOARDER ? left : PER_HOARDER))
+                as fairness hoard "$k" <"$T/hold" >"$D/hoard.$i" 2>&1 7>&- &
+                HOARDERS+=($!)
+                left=$((left - k)) i=$((i + 1))
+        done
+        for ((j = 0; j < i; j++)); do
+                wait_for 60 grep -q '^holding' "$D/hoard.$j" || broke "a hoarder did not start: $(cat "$D/hoard.$j")"
+        done
+        held[$asked]=$(cat "$D"/hoard.* | awk '/^holding/ { s += $2 } END { print s + 0 }')
+        after=$(kib "$DPID" Rss)
+        per_conn[$asked]=$(awk -v a="$after" -v b="$before" -v n="${held[$asked]}" \
+                'BEGIN { if (n > 0) printf "%.2f", (a - b) / n; else print "-" }')
+        exec 7>&-
+        for p in "${HOARDERS[@]}"; do wait "$p"; done
+        HOARDERS=()
+        kill "$DPID" && wait "$DPID"
+        DPID=
 done
-for ((j = 0; j < i; j++)); do
-        wait_for 60 grep -q '^holding' "$T/hoard.$j" || broke "a hoarder did not start: $(cat "$T/hoard.$j")"
-done
-held=$(cat "$T"/hoard.* | awk '/^holding/ { s += $2 } END { print s + 0 }')
-after=$(kib "$DPID" Rss)
-exec 7>&-
-for p in "${HOARDERS[@]}"; do wait "$p"; done
-HOARDERS=()
-kill "$DPID" && wait "$DPID"
-DPID=
 
 read -r -a all <<<"$sizes"
 big=${all[${#all[@]} - 1]}
@@ -286,7 +306,12 @@ per_rule_b=$(awk -v a="${b_rss[$big]}" -v b="${b_rss[$small]}" -v n="$((big - sm
 per_rule_o=$(awk -v a="${o_rss[$big]}" -v b="${o_rss[$small]}" -v n="$((big - small))" 'BEGIN { printf "%.2f", (a - b) / n }')
 row "broker RSS per rule" "$per_rule_b KiB" "<= 1 KiB" "$per_rule_b <= 1"
 row "opener RSS per rule" "$per_rule_o KiB" "<= 1 KiB" "$per_rule_o <= 1"
-per_conn=$(awk -v a="$after" -v b="$before" -v n="$held" 'BEGIN { if (n > 0) printf "%.2f", (a - b) / n; else print "-" }')
-row "broker RSS per idle connection ($held)" "$per_conn KiB" "<= 16 KiB" "\"$per_conn\" != \"-\" && $per_conn <= 16"
+for n in $conns; do
+        row "broker RSS per idle connection (${held[$n]})" "${per_conn[$n]} KiB" "<= 16 KiB" \
+                "\"${per_conn[$n]}\" != \"-\" && ${per_conn[$n]} <= 16"
+done
 echo "(RSS and PSS from /proc/PID/smaps_rollup; the opener serves no connection)"
+for note in "${notes[@]+"${notes[@]}"}"; do
+        echo "note: $note"
+done
 exit 0
