@@ -125,6 +125,40 @@ static double now(void)
         return clock_s(CLOCK_MONOTONIC);
 }
 
+/* The counted interval: the turns of a loop after a warm-up of a tenth
+ * of it, timed from the first of them, on the wall clock and on the
+ * process's CPU clock. */
+struct interval {
+        double start, stop, cpu0;
+};
+
+static void interval_init(struct interval *iv, double seconds)
+{
+        iv->start = now() + seconds / 10;
+        iv->stop = iv->start + seconds;
+        iv->cpu0 = -1;
+}
+
+/* Whether the turn that ended at t counts; the first after the warm-up
+ * only starts the clocks. */
+static bool interval_counts(struct interval *iv, double t)
+{
+        if (t < iv->start)
+                return false;
+        if (iv->cpu0 < 0) {
+                iv->start = t;
+                iv->cpu0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+                return false;
+        }
+        return true;
+}
+
+/* The CPU time per item since the clocks started, in ns. */
+static double interval_cpu_ns(const struct interval *iv, uint64_t n)
+{
+        return (clock_s(CLOCK_PROCESS_CPUTIME_ID) - iv->cpu0) * 1e9 / (double)n;
+}
+
 static void pin(int cpu)
 {
         cpu_set_t set;
@@ -295,7 +329,8 @@ static void run_rx(const struct args *a)
         struct iovec iov, iovs[BATCH];
         struct sockaddr_ll to;
         uint64_t frames = 0, lost = 0;
-        double start, stop, t, cpu0 = -1;
+        struct interval iv;
+        double t;
         int src, fd;
 
         if (!a->source)
@@ -308,8 +343,7 @@ static void run_rx(const struct args *a)
                 in[i] = (struct mmsghdr) { .msg_hdr = { .msg_iov = &iovs[i], .msg_iovlen = 1 } };
         }
 
-        start = now() + a->seconds / 10;
-        stop = start + a->seconds;
+        interval_init(&iv, a->seconds);
         do {
                 int got = 0;
 
@@ -331,22 +365,16 @@ static void run_rx(const struct args *a)
                                 break;
                 }
                 t = now();
-                if (t < start)
+                if (!interval_counts(&iv, t))
                         continue;
-                if (cpu0 < 0) {
-                        start = t;
-                        cpu0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
-                        continue;
-                }
                 frames += (uint64_t)got;
                 lost += (uint64_t)(BATCH - got);
-        } while (t < stop);
+        } while (t < iv.stop);
         if (frames == 0)
                 die("no frame arrived on %s", a->ifname);
         printf("frames=%llu seconds=%.3f frames_per_s=%.0f cpu_ns_per_frame=%.1f lost=%llu\n",
-               (unsigned long long)frames, t - start, (double)frames / (t - start),
-               (clock_s(CLOCK_PROCESS_CPUTIME_ID) - cpu0) * 1e9 / (double)frames,
-               (unsigned long long)lost);
+               (unsigned long long)frames, t - iv.start, (double)frames / (t - iv.start),
+               interval_cpu_ns(&iv, frames), (unsigned long long)lost);
         close(fd);
         close(src);
 }
@@ -358,27 +386,21 @@ static void run_tx(const struct args *a)
         struct sockaddr_ll to;
         struct iovec iov;
         uint64_t sent = 0;
-        double start, stop, t, cpu0 = -1;
+        struct interval iv;
+        double t;
         int fd = tested_socket(a);
 
         make_batch(a, msgs, &to, &iov, frame, a->ifname, a->size);
-        start = now() + a->seconds / 10;
-        stop = start + a->seconds;
+        interval_init(&iv, a->seconds);
         do {
                 send_batch(fd, msgs);
                 t = now();
-                if (t < start)
-                        continue;
-                if (cpu0 < 0) {
-                        start = t;
-                        cpu0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
-                        continue;
-                }
-                sent += BATCH;
-        } while (t < stop);
+                if (interval_counts(&iv, t))
+                        sent += BATCH;
+        } while (t < iv.stop);
         printf("frames=%llu seconds=%.3f frames_per_s=%.0f cpu_ns_per_frame=%.1f\n",
-               (unsigned long long)sent, t - start, (double)sent / (t - start),
-               (clock_s(CLOCK_PROCESS_CPUTIME_ID) - cpu0) * 1e9 / (double)sent);
+               (unsigned long long)sent, t - iv.start, (double)sent / (t - iv.start),
+               interval_cpu_ns(&iv, sent));
         close(fd);
 }
 

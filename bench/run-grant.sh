@@ -383,7 +383,7 @@ for spec in "$ICMP" "$PACKET"; do
                         met=$(awk -v f="$faster" 'BEGIN { print (f != "-" && f >= 25) ? "met" : "missed" }')
                         printf '| %-40s | %10s | %10s | %6sx | %-8s | %-10s |\n' "$label, p50${kept:+ (kept)}" \
                                 "$sb us" "$alt us" "$faster" ">= 25x" "$met"
-                        bench_row "$label, p50${kept:+ (kept)} (faster)" "$sb us" "$alt us" "${faster}x" \
+                        bench_row "$label, p50${kept:+, kept} (faster)" "$sb us" "$alt us" "${faster}x" \
                                 ">= 25x" "$met"
                 done
         done
