@@ -33,6 +33,7 @@
 #include <netinet/in.h>
 
 #include "fuzz/fuzz.h"
+#include "policy/policy-compile.h"
 
 #define FUZZ_CLIENTS 6
 

@@ -139,7 +139,7 @@
 #include "daemon/shared/sockinfo.h"
 #include "daemon/shared/test-hook.h"
 #include "fuzz/fuzz.h"
-#include "policy/policy.h"
+#include "policy/policy-compile.h"
 
 static int fuzz_socket(int domain, int type, int protocol);
 static int fuzz_bind(int fd, const struct sockaddr *sa, socklen_t len);

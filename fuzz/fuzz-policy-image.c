@@ -26,7 +26,7 @@
 #include <sys/socket.h>
 
 #include "fuzz/fuzz.h"
-#include "policy/policy.h"
+#include "policy/policy-compile.h"
 
 /* Peers and requests made from the first rules; the rest only take part
  * in the scans. Keeps a large image from being quadratic. */

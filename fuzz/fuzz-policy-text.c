@@ -16,7 +16,7 @@
 #include <errno.h>
 
 #include "fuzz/fuzz.h"
-#include "policy/policy.h"
+#include "policy/policy-compile.h"
 
 static const struct {
         const char *name;

@@ -31,7 +31,7 @@
 #include "daemon/broker/request.h"
 #include "daemon/shared/opener-proto.h"
 #include "fuzz/fuzz.h"
-#include "policy/policy.h"
+#include "policy/policy-compile.h"
 #include "proto/protocol.h"
 
 static const char policy_text[] =

@@ -36,6 +36,7 @@
 
 #include "common/names.h"
 #include "common/util.h"
+#include "policy/policy-compile.h"
 #include "policy/policy-internal.h"
 
 /* A rule as the parser fills it in: the image's record, and room for
@@ -1279,8 +1280,10 @@ static int parse_source(struct parser *p, const struct policy_source *src)
         return 0;
 }
 
-int policy_compile(const struct policy_source *sources, size_t n_sources,
-                   const struct policy_resolver *resolver,
+/* Compiles, and imports what it compiled: with the decision's index
+ * (index), or as policy_import_rules() does, without. */
+static int compile(const struct policy_source *sources, size_t n_sources,
+                   const struct policy_resolver *resolver, bool index,
                    policy **ret, struct policy_error *err)
 {
         _cleanup_(parser_freep) struct parser *p = NULL;
@@ -1327,13 +1330,27 @@ int policy_compile(const struct policy_source *sources, size_t n_sources,
         r = builder_finish(&p->builder, &image, &len);
         if (r < 0)
                 return error_set(err, r, NULL, 0, 0, "out of memory");
-        r = policy_import_take(image, len, ret);
+        r = index ? policy_import_take(image, len, ret) : policy_import_rules_take(image, len, ret);
         if (r == -ENOMEM)
                 return error_set(err, r, NULL, 0, 0, "out of memory");
         if (r < 0)
                 /* The compiler wrote something the importer refuses: a bug. */
                 return error_set(err, r, NULL, 0, 0, "internal error: compiled policy is invalid");
         return 0;
+}
+
+int policy_compile(const struct policy_source *sources, size_t n_sources,
+                   const struct policy_resolver *resolver,
+                   policy **ret, struct policy_error *err)
+{
+        return compile(sources, n_sources, resolver, true, ret, err);
+}
+
+int policy_compile_rules(const struct policy_source *sources, size_t n_sources,
+                         const struct policy_resolver *resolver,
+                         policy **ret, struct policy_error *err)
+{
+        return compile(sources, n_sources, resolver, false, ret, err);
 }
 
 /* The image a policy was imported from: the compiler's answer. */

@@ -31,8 +31,8 @@
 #include <sys/statfs.h>
 
 #include "common/util.h"
+#include "policy/policy-compile.h"
 #include "policy/policy-internal.h"
-#include "policy/policy.h"
 
 #define POLICY_FILE_MAX_SIZE (16u << 20)        /* one file */
 #define POLICY_LOAD_MAX_SIZE (64u << 20)        /* all files together */
@@ -624,8 +624,8 @@ static int load_dropins(struct load *l, const char *dir, bool strict, struct pol
         return r;
 }
 
-int policy_load(const char *path, const char *dropin_dir, bool strict,
-                const struct policy_resolver *resolver,
+static int load(const char *path, const char *dropin_dir, bool strict,
+                const struct policy_resolver *resolver, bool index,
                 policy **ret, struct policy_error *err)
 {
         _cleanup_(load_freep) struct load *l = NULL;
@@ -666,7 +666,22 @@ int policy_load(const char *path, const char *dropin_dir, bool strict,
                         return r;
         }
 
-        return policy_compile(l->sources, l->n, resolver, ret, err);
+        return index ? policy_compile(l->sources, l->n, resolver, ret, err)
+                     : policy_compile_rules(l->sources, l->n, resolver, ret, err);
+}
+
+int policy_load(const char *path, const char *dropin_dir, bool strict,
+                const struct policy_resolver *resolver,
+                policy **ret, struct policy_error *err)
+{
+        return load(path, dropin_dir, strict, resolver, true, ret, err);
+}
+
+int policy_load_rules(const char *path, const char *dropin_dir, bool strict,
+                      const struct policy_resolver *resolver,
+                      policy **ret, struct policy_error *err)
+{
+        return load(path, dropin_dir, strict, resolver, false, ret, err);
 }
 
 /* getpwnam_r(3): these errors, like a NULL result, mean "no such name". */

@@ -14,6 +14,7 @@
 
 #include "common/names.h"
 #include "common/util.h"
+#include "policy/policy-compile.h"
 #include "policy/policy-internal.h"
 
 /* Appends to a fixed buffer; remembers truncation instead of failing. */

@@ -1,24 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * policy.h - the sockbroker policy: parse, compile, export, import and
- * evaluate.
+ * policy.h - the sockbroker policy: its rules, and the image they travel
+ * in, imported and evaluated.
  *
- * The privileged opener parses and compiles the policy text
- * (policy_compile(), or policy_load() which reads the files), exports the
- * compiled form as one flat, self-contained image (policy_export()) and
- * sends it to the unprivileged broker, which only ever imports it
- * (policy_import()). Both sides then evaluate the same struct policy:
- * the broker decides with policy_check(); the opener re-checks each
- * request against the rule the broker named with policy_rule_permits(),
- * which ignores identity, so a compromised broker can obtain no socket
- * that no allow rule describes.
+ * sockbroker-compiler parses and compiles the policy text and exports
+ * the compiled form as one flat, self-contained image (policy-compile.h).
+ * The opener imports it with policy_import_rules() and forwards the same
+ * bytes to the unprivileged broker, which imports it with
+ * policy_import(). The broker decides with policy_check(); the opener
+ * re-checks each request against the rule the broker named with
+ * policy_rule_permits(), which ignores identity, so a compromised broker
+ * can obtain no socket that no allow rule describes.
  *
- * Everything here except policy-file.c is pure: no I/O, no logging. Name
- * resolution (users, groups) goes through a caller-supplied resolver so
- * tests can run without /etc/passwd.
- *
- * Errors are negative errno values. Parse errors additionally fill a
- * struct policy_error with "file:line:col: message".
+ * Everything here is pure: no I/O, no logging. Errors are negative errno
+ * values.
  */
 #pragma once
 
@@ -44,34 +39,6 @@ enum policy_verdict {
         POLICY_VERDICT_ALLOW,      /* an allow rule matched */
         POLICY_VERDICT_DENY,       /* a deny rule matched */
 };
-
-/* One source text, for policy_compile(). name is used in error messages
- * and recorded as the rules' file. */
-struct policy_source {
-        const char *name;
-        const char *text;
-        size_t len;
-};
-
-/* Name lookups for user= and group=. Return 0 and set *ret, or -ENOENT. */
-struct policy_resolver {
-        int (*user)(const char *name, uid_t *ret, void *userdata);
-        int (*group)(const char *name, gid_t *ret, void *userdata);
-        void *userdata;
-};
-
-/* The resolver that uses getpwnam_r()/getgrnam_r(). */
-extern const struct policy_resolver policy_resolver_system;
-
-struct policy_error {
-        char file[256];
-        unsigned line;           /* 1-based; 0 when not about a line */
-        unsigned col;            /* 1-based; 0 when not about a column */
-        char message[256];
-};
-
-/* Formats "file:line:col: message" (or less when line/col are 0). */
-int policy_error_format(const struct policy_error *e, char *buf, size_t size);
 
 /* The operations a rule can allow. A rule allows POLICY_OP_OPEN by its
  * family/type/proto/iface words alone; every other operation needs the
@@ -237,33 +204,11 @@ static inline bool policy_ranges_contain(const struct policy_range *r, uint32_t 
 /* The namespace a rule's sockets are created in, its default resolved. */
 enum policy_netns policy_rule_netns(const struct policy_rule *rule);
 
-/* Parses and compiles the sources, in order. On a parse error returns
- * -EINVAL and fills *err (if not NULL). */
-int policy_compile(const struct policy_source *sources, size_t n_sources,
-                   const struct policy_resolver *resolver,
-                   policy **ret, struct policy_error *err);
-
-/*
- * Reads path and then dropin_dir/\*.conf in lexical order (dropin_dir may
- * be NULL or missing) and compiles them. Unless strict is false (for
- * tests and `sockbroker check` on a scratch file), refuses with a message
- * in *err: a file or a directory that is not owned by root or is writable
- * by group or others; a directory on the way to path or dropin_dir that
- * is either, but for a sticky one whose entry is root's; a symbolic link
- * on the way that is not root's or sits in a directory others can write;
- * and a file of procfs, sysfs and the like. Paths are walked from /, each
- * component opened from the directory checked before it. This is the
- * only function here that does I/O (policy-file.c).
- */
-int policy_load(const char *path, const char *dropin_dir, bool strict,
-                const struct policy_resolver *resolver,
-                policy **ret, struct policy_error *err);
-
 policy *policy_free(policy *p);
 
 /* The flat image: little-endian-independent (host order, same host),
- * versioned, every offset and count validated by policy_import(). */
-int policy_export(const policy *p, void **ret_buf, size_t *ret_len);
+ * versioned, every offset and count validated by policy_import();
+ * policy_export() is in policy-compile.h. */
 int policy_import(const void *buf, size_t len, policy **ret);
 /* As policy_import(), without the index policy_check() needs: for the
  * opener, which only re-checks the rules the broker names. Such a policy

@@ -21,7 +21,7 @@
 #include "common/util.h"
 #include "daemon/opener/compiler.h"
 #include "daemon/shared/compiler-proto.h"
-#include "policy/policy.h"
+#include "policy/policy-compile.h"
 #include "tests/check-suites.h"
 
 static const char policy_text[] =

@@ -30,7 +30,7 @@
 #include "common/names.h"
 #include "common/util.h"
 #include "policy/policy-internal.h"
-#include "policy/policy.h"
+#include "policy/policy-compile.h"
 #include "tests/check-suites.h"
 
 

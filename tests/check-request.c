@@ -19,6 +19,7 @@
 
 #include "common/bt.h"
 #include "daemon/broker/request.h"
+#include "policy/policy-compile.h"
 #include "tests/check-suites.h"
 
 enum shape {

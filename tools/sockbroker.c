@@ -25,7 +25,7 @@
 #include "common/fdmsg.h"
 #include "common/names.h"
 #include "common/util.h"
-#include "policy/policy.h"
+#include "policy/policy-compile.h"
 #include "proto/protocol.h"
 #include "sockbroker/sockbroker.h"
 #include "tools/sockbroker.h"

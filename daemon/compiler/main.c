@@ -35,7 +35,7 @@
 #include "daemon/shared/opener-proto.h"
 #include "daemon/shared/seccomp.h"
 #include "daemon/shared/test-hook.h"
-#include "policy/policy.h"
+#include "policy/policy-compile.h"
 
 static const struct seccomp_allow compiler_allow[] = {
         /* The opener. */
@@ -75,8 +75,9 @@ static const struct seccomp_allow compiler_allow[] = {
         SECCOMP_ALLOW(timerfd_settime),
         SECCOMP_ALLOW(sched_getaffinity),
         /* The C library's qsort() asks how much memory the machine has
-         * before it sorts a large array: the index of a large policy,
-         * which the compiler builds when it imports what it compiled. */
+         * before it sorts a large array: the names of more than 128
+         * drop-in files. (The decision's index, sorted too, is not
+         * built here: policy_load_rules().) */
         SECCOMP_ALLOW(sysinfo),
 };
 
@@ -120,7 +121,7 @@ static void compile(const char *path, const char *dir, struct compiler_reply *m,
         policy *p = NULL;
         int r;
 
-        r = policy_load(path, dir, true, &policy_resolver_system, &p, &err);
+        r = policy_load_rules(path, dir, true, &policy_resolver_system, &p, &err);
         if (r < 0) {
                 if (err.message[0])
                         policy_error_format(&err, m->message, sizeof(m->message));
