@@ -308,6 +308,15 @@ gone() {
         [ -z "$st" ] || [ "$st" = Z ]
 }
 
+# running PID...: each process is there and not a zombie (kill -0
+# succeeds on one that has died unreaped).
+running() {
+        local p
+        for p in "$@"; do
+                ! gone "$p" || return 1
+        done
+}
+
 # exited PID: waits up to 10 s for PID, a child of this shell, to end;
 # sets rc to its exit status.
 exited() {

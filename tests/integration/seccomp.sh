@@ -192,12 +192,33 @@ if daemon; then
         kill -HUP "$DPID"
         check "a/large: a reload to 3000 rules is loaded" \
                 wait_for 10 grep -q 'policy generation 2: 3000 rule' "$T/daemon.log"
-        check "a/large: the broker, the opener and the compiler still run" kill -0 "$DPID" "$OPID" "$CPID"
+        check "a/large: the broker, the opener and the compiler still run" running "$DPID" "$OPID" "$CPID"
         out=$(as_nobody "$T/sbtest" ping inet/raw/icmp 127.0.0.1 2>&1)
         check "a/large: and the last rule serves a client" grep -q 'echo reply' <<<"$out"
         stop
 else
         not_ok "a/large: sockbrokerd starts"
+        diag "$(cat "$T/daemon.log")"
+fi
+
+# A reload to 200 drop-in files: the compiler sorts their names, and
+# qsort() of more than 128 of them asks sysinfo() too.
+policy 'allow uid=65534 inet raw proto=icmp netns=host'
+if daemon; then
+        mkdir -m 0755 "$T/policy.d"
+        for ((i = 0; i < 200; i++)); do
+                printf 'allow gid=%d inet raw proto=icmp netns=host\n' $((30000 + i)) \
+                        >"$T/policy.d/$(printf '%03d' "$i")-rule.conf"
+        done
+        chmod 0644 "$T"/policy.d/*.conf
+        kill -HUP "$DPID"
+        check "a/dropins: a reload to 200 drop-in files is loaded" \
+                wait_for 10 grep -q 'policy generation 2: 201 rule(s) from 201 file(s)' "$T/daemon.log"
+        check "a/dropins: the broker, the opener and the compiler still run" running "$DPID" "$OPID" "$CPID"
+        stop
+        rm -rf "$T/policy.d"
+else
+        not_ok "a/dropins: sockbrokerd starts"
         diag "$(cat "$T/daemon.log")"
 fi
 
@@ -283,7 +304,7 @@ for call in acct execve fork socket-inet mprotect-exec; do
         check "b/compiler:$call: the next reload says there is none" \
                 wait_for 5 grep -q 'policy not loaded: the policy compiler is not running' "$T/daemon.log"
         check "b/compiler:$call: the broker and the opener still run" \
-                kill -0 "$DPID" "$OPID"
+                running "$DPID" "$OPID"
         out=$(as_nobody "$T/sbtest" ping inet/raw/icmp 127.0.0.1 2>&1)
         check "b/compiler:$call: and a client is served with the policy loaded at start" \
                 grep -q 'echo reply' <<<"$out"
