@@ -327,7 +327,7 @@ if start_daemon_in "$A" "$T/caps"; then
                 env SOCKBROKER_SOCKET="$T/caps/sock" "$T/sbtest" open inet/raw/icmp 2>&1)
         check "and does: the old rule grants" grep -q 'granted .*rule=".*caps/policy.conf:1"' <<<"$out"
         diag "$out"
-        check "the opener is the same process" kill -0 "$OPID"
+        check "the opener is the same process" running "$OPID"
         kill -TERM "$DPID"
         wait "$DPID"
         DPID=

@@ -167,5 +167,5 @@ else
 fi
 
 # --- the daemon ------------------------------------------------------------------------------------
-check "sockbrokerd still runs" kill -0 "$DPID"
+check "sockbrokerd still runs" running "$DPID"
 finish
