@@ -46,11 +46,6 @@ static const struct seccomp_allow broker_allow[] = {
         SECCOMP_ALLOW(getsockopt),
         SECCOMP_ALLOW(getsockname),
         SECCOMP_ALLOW(shutdown),
-        SECCOMP_ALLOW_EQ32(fcntl, 1, F_GETFD),
-        SECCOMP_ALLOW_EQ32(fcntl, 1, F_SETFD),
-        SECCOMP_ALLOW_EQ32(fcntl, 1, F_GETFL),
-        SECCOMP_ALLOW_EQ32(fcntl, 1, F_SETFL),
-        SECCOMP_ALLOW_EQ32(fcntl, 1, F_DUPFD_CLOEXEC),
         SECCOMP_ALLOW_EQ32(fcntl, 1, F_GET_SEALS),
         /* A new policy's index: the C library's qsort() asks how much
          * memory the machine has before it sorts a large array. */

@@ -53,11 +53,6 @@ static const struct seccomp_allow compiler_allow[] = {
         SECCOMP_ALLOW(lseek),
         SECCOMP_ALLOW(memfd_create),
         SECCOMP_ALLOW(ftruncate),
-        SECCOMP_ALLOW_EQ32(fcntl, 1, F_GETFD),
-        SECCOMP_ALLOW_EQ32(fcntl, 1, F_SETFD),
-        SECCOMP_ALLOW_EQ32(fcntl, 1, F_GETFL),
-        SECCOMP_ALLOW_EQ32(fcntl, 1, F_SETFL),
-        SECCOMP_ALLOW_EQ32(fcntl, 1, F_DUPFD_CLOEXEC),
         SECCOMP_ALLOW_EQ32(fcntl, 1, F_ADD_SEALS),
         /* The name service: nscd, or systemd-userdbd, which NSS's systemd
          * module waits for with an event loop of its own. */

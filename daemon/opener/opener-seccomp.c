@@ -44,11 +44,6 @@ static const struct seccomp_allow opener_allow[] = {
         SECCOMP_ALLOW(accept4),
         SECCOMP_ALLOW(poll),
         SECCOMP_ALLOW(ppoll),
-        SECCOMP_ALLOW_EQ32(fcntl, 1, F_GETFD),
-        SECCOMP_ALLOW_EQ32(fcntl, 1, F_SETFD),
-        SECCOMP_ALLOW_EQ32(fcntl, 1, F_GETFL),
-        SECCOMP_ALLOW_EQ32(fcntl, 1, F_SETFL),
-        SECCOMP_ALLOW_EQ32(fcntl, 1, F_DUPFD_CLOEXEC),
 
         /* The sockets it creates, and those it asks the kernel about. */
         SECCOMP_ALLOW_EQ32(socket, 0, AF_INET),

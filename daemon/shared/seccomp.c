@@ -5,8 +5,8 @@
 #include "config.h"
 
 #include <errno.h>
-#include <malloc.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -18,7 +18,8 @@
 
 /*
  * What every process of ours does, whatever its loop: manage memory,
- * take locks, block signals, log to stderr, read the clocks, and end.
+ * take locks, block signals, log to stderr, read the clocks, set the
+ * flags of its descriptors, and end.
  * Memory may be writable or executable, never both at once, and
  * mprotect() may not make anything executable: code that was written is
  * never run (what systemd calls MemoryDenyWriteExecute=).
@@ -47,6 +48,14 @@ static const struct seccomp_allow seccomp_common[] = {
         SECCOMP_ALLOW(write),
         SECCOMP_ALLOW(writev),
         SECCOMP_ALLOW(close),
+        /* Descriptor flags: close-on-exec and non-blocking, read and set,
+         * and a close-on-exec copy. A process allows another fcntl()
+         * command (the seals of a memfd) in its own list. */
+        SECCOMP_ALLOW_EQ32(fcntl, 1, F_GETFD),
+        SECCOMP_ALLOW_EQ32(fcntl, 1, F_SETFD),
+        SECCOMP_ALLOW_EQ32(fcntl, 1, F_GETFL),
+        SECCOMP_ALLOW_EQ32(fcntl, 1, F_SETFL),
+        SECCOMP_ALLOW_EQ32(fcntl, 1, F_DUPFD_CLOEXEC),
         SECCOMP_ALLOW(exit),
         SECCOMP_ALLOW(exit_group),
         /* abort(): SIGABRT to itself, then the default action. */
