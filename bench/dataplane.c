@@ -273,8 +273,6 @@ static int tested_socket(const struct args *a)
 static void make_batch(const struct args *a, struct mmsghdr *msgs, struct sockaddr_ll *to,
                        struct iovec *iov, uint8_t *frame, const char *ifname, unsigned size)
 {
-        bool ether = !a->can;
-
         if (a->can) {
                 struct can_frame cf = { .can_id = 0x123, .len = CAN_MAX_DLEN };
 
@@ -290,7 +288,6 @@ static void make_batch(const struct args *a, struct mmsghdr *msgs, struct sockad
                         .sll_halen = ETH_ALEN,
                         .sll_addr = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
                 };
-                memset(frame, 0, size);
                 memset(frame, 0xff, ETH_ALEN);
                 memcpy(frame + ETH_ALEN, (const uint8_t[]) { 0x02, 0, 0, 0, 0, 1 }, ETH_ALEN);
                 frame[12] = (uint8_t)(a->ethertype >> 8);
@@ -301,8 +298,8 @@ static void make_batch(const struct args *a, struct mmsghdr *msgs, struct sockad
         *iov = (struct iovec) { .iov_base = frame, .iov_len = size };
         for (size_t i = 0; i < BATCH; i++)
                 msgs[i] = (struct mmsghdr) { .msg_hdr = {
-                        .msg_name = ether ? to : NULL,
-                        .msg_namelen = ether ? sizeof(*to) : 0,
+                        .msg_name = a->can ? NULL : to,
+                        .msg_namelen = a->can ? 0 : sizeof(*to),
                         .msg_iov = iov,
                         .msg_iovlen = 1,
                 } };
