@@ -14,7 +14,7 @@ bench_counts() {
 # make bench), and the COMMANDs besides ip, nsenter and setpriv be there.
 # Without root it says it skips and exits 0. Creates the daemon's users.
 bench_setup() {
-        local f c tools=(ip nsenter setpriv)
+        local c tools=(ip nsenter setpriv)
         while [ $# -gt 0 ] && [ "$1" != -- ]; do
                 [ -e "$1" ] || { echo "$0: $1 not found; run 'make bench'" >&2; exit 1; }
                 shift
@@ -28,6 +28,12 @@ bench_setup() {
                 command -v "$c" >/dev/null || { echo "$0: needs $c" >&2; exit 1; }
         done
         ensure_broker_user
+}
+
+# field KEY LINE: the value of KEY=... in LINE, a client's one-line
+# report (bench/grant.c, bench/dataplane.c).
+field() {
+        awk -v k="$1" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' <<<"$2"
 }
 
 # broke MESSAGE: the harness itself failed.

@@ -132,11 +132,6 @@ run() {
                 "$T/dataplane" "$@" --target "$target" --user "$CLIENT" --cpu 0
 }
 
-# field KEY LINE: the value of KEY=... in LINE.
-field() {
-        awk -v k="$1" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' <<<"$2"
-}
-
 # median VALUE...
 median() {
         printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {

@@ -162,11 +162,6 @@ sock_of() {
         esac
 }
 
-# field KEY LINE: the value of KEY=... in LINE.
-field() {
-        awk -v k="$1" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' <<<"$2"
-}
-
 notes=()
 
 # measure FIG TARGET ROUND ARGS...: one grant latency run; its samples go
