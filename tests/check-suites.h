@@ -34,6 +34,7 @@ Suite *make_peer_suite(void);
 Suite *make_audit_suite(void);
 Suite *make_status_suite(void);
 Suite *make_spares_suite(void);
+Suite *make_seccomp_suite(void);
 
 Suite *make_addr_suite(void);
 Suite *make_socket_api_suite(void);

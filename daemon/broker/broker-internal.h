@@ -145,6 +145,3 @@ static inline uint64_t now_mono(void)
         return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* Loads the broker's seccomp filter (broker-seccomp.c), with connect()
- * when it connects to each next opener; 0 or a negative errno. */
-int broker_seccomp_lock(bool reconnect);

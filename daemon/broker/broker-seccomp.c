@@ -16,16 +16,13 @@
 #include "config.h"
 
 #include <fcntl.h>
-#include <stdbool.h>
-#include <string.h>
 #include <sys/socket.h>
 
 #include "common/util.h"
-#include "daemon/broker/broker-internal.h"
 #include "daemon/broker/peer.h"
-#include "daemon/shared/seccomp.h"
+#include "daemon/shared/seccomp-allow.h"
 
-static const struct seccomp_allow broker_allow[] = {
+const struct seccomp_allow broker_allow[] = {
         /* The event loop: sd-event's epoll, timers and signalfd. */
         SECCOMP_ALLOW(epoll_wait),
         SECCOMP_ALLOW(epoll_pwait),
@@ -70,18 +67,12 @@ static const struct seccomp_allow broker_allow[] = {
         SECCOMP_ALLOW(waitid),
 };
 
-/* Only with --opener-socket: to the next opener's AF_UNIX socket. The
- * address is in memory a filter cannot read; socket() above makes only
- * AF_UNIX sockets to connect. */
-static const struct seccomp_allow broker_allow_reconnect = SECCOMP_ALLOW(connect);
+const size_t broker_allow_n = ELEMENTSOF(broker_allow);
 
-int broker_seccomp_lock(bool reconnect)
-{
-        struct seccomp_allow allow[ELEMENTSOF(broker_allow) + 1];
-        size_t n = ELEMENTSOF(broker_allow);
-
-        memcpy(allow, broker_allow, sizeof(broker_allow));
-        if (reconnect)
-                allow[n++] = broker_allow_reconnect;
-        return seccomp_lock(allow, n);
-}
+/* With --opener-socket, connect() as well: to the next opener's AF_UNIX
+ * socket. The address is in memory a filter cannot read; socket() above
+ * makes only AF_UNIX sockets to connect. */
+const struct seccomp_allow broker_allow_reconnect[] = {
+        SECCOMP_ALLOW(connect),
+};
+const size_t broker_allow_reconnect_n = ELEMENTSOF(broker_allow_reconnect);

@@ -84,6 +84,7 @@
 #include "daemon/shared/opener-proto.h"
 #include "daemon/broker/opener-send.h"
 #include "daemon/shared/policy-memfd.h"
+#include "daemon/shared/seccomp.h"
 #include "daemon/broker/peer.h"
 #include "daemon/broker/request.h"
 #include "daemon/shared/sockinfo.h"
@@ -1162,7 +1163,7 @@ int broker_main(int listen_fd, int opener_fd, pid_t opener_pid, const char *open
                 goto finish;
         }
         /* From here on the loop makes only the calls it needs. */
-        r = broker_seccomp_lock(opener_socket != NULL);
+        r = seccomp_lock(opener_socket ? &seccomp_filter_broker_reconnect : &seccomp_filter_broker);
         if (r < 0) {
                 log_error("cannot load the seccomp filter: %s", strerror(-r));
                 goto finish;

@@ -37,45 +37,6 @@
 #include "daemon/shared/test-hook.h"
 #include "policy/policy-compile.h"
 
-static const struct seccomp_allow compiler_allow[] = {
-        /* The opener. */
-        SECCOMP_ALLOW(recvmsg),
-        SECCOMP_ALLOW(sendmsg),
-        /* The policy files, read only, and the image's memfd. */
-        SECCOMP_ALLOW_CLEAR(openat, 2, SECCOMP_OPEN_WRITING),
-        SECCOMP_ALLOW(read),
-        SECCOMP_ALLOW(pread64),
-        SECCOMP_ALLOW(readlinkat),
-        SECCOMP_ALLOW(getdents64),
-        SECCOMP_ALLOW(fstat),
-        SECCOMP_ALLOW(fstatfs),
-        SECCOMP_ALLOW(newfstatat),
-        SECCOMP_ALLOW(lseek),
-        SECCOMP_ALLOW(memfd_create),
-        SECCOMP_ALLOW(ftruncate),
-        SECCOMP_ALLOW_EQ32(fcntl, 1, F_ADD_SEALS),
-        /* The name service: nscd, or systemd-userdbd, which NSS's systemd
-         * module waits for with an event loop of its own. */
-        SECCOMP_ALLOW_EQ32(socket, 0, AF_UNIX),
-        SECCOMP_ALLOW(connect),
-        SECCOMP_ALLOW(sendto),
-        SECCOMP_ALLOW(recvfrom),
-        SECCOMP_ALLOW(poll),
-        SECCOMP_ALLOW(ppoll),
-        SECCOMP_ALLOW(epoll_create1),
-        SECCOMP_ALLOW(epoll_ctl),
-        SECCOMP_ALLOW(epoll_wait),
-        SECCOMP_ALLOW(epoll_pwait),
-        SECCOMP_ALLOW(timerfd_create),
-        SECCOMP_ALLOW(timerfd_settime),
-        SECCOMP_ALLOW(sched_getaffinity),
-        /* The C library's qsort() asks how much memory the machine has
-         * before it sorts a large array: the names of more than 128
-         * drop-in files. (The decision's index, sorted too, is not
-         * built here: policy_load_rules().) */
-        SECCOMP_ALLOW(sysinfo),
-};
-
 /* The image of p, in a memfd sealed so that neither the opener nor the
  * broker, which both map it, can be shown different bytes. */
 static int image_memfd(const policy *p, int *ret_fd, uint64_t *ret_size)
@@ -226,7 +187,7 @@ int main(int argc, char **argv)
                 log_error("refusing to compile the policy as root");
                 return EXIT_FAILURE;
         }
-        r = seccomp_lock(compiler_allow, ELEMENTSOF(compiler_allow));
+        r = seccomp_lock(&seccomp_filter_compiler);
         if (r < 0)
                 return log_error_errno(EXIT_FAILURE, "cannot load the seccomp filter: %s",
                                        strerror(-r));

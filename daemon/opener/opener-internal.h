@@ -36,7 +36,3 @@ struct opener {
  * fatal. Either way the descriptors are the opener's to close.
  */
 void opener_dispatch(struct opener *o, const void *buf, size_t n, int *fds, size_t n_fds);
-
-/* Loads the opener's seccomp filter (opener-seccomp.c); 0 or a negative
- * errno. */
-int opener_seccomp_lock(void);

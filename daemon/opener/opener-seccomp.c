@@ -29,14 +29,13 @@
 
 #include "common/bt.h"
 #include "common/util.h"
-#include "daemon/opener/opener-internal.h"
-#include "daemon/shared/seccomp.h"
+#include "daemon/shared/seccomp-allow.h"
 
 #ifndef SO_RCVTIMEO_NEW
 #define SO_RCVTIMEO_NEW 66
 #endif
 
-static const struct seccomp_allow opener_allow[] = {
+const struct seccomp_allow opener_allow[] = {
         /* The broker, and the service manager's socket when on its own. */
         SECCOMP_ALLOW(recvmsg),
         SECCOMP_ALLOW(sendmsg),
@@ -97,7 +96,4 @@ static const struct seccomp_allow opener_allow[] = {
         SECCOMP_ALLOW_EQ32(fcntl, 1, F_GET_SEALS),
 };
 
-int opener_seccomp_lock(void)
-{
-        return seccomp_lock(opener_allow, ELEMENTSOF(opener_allow));
-}
+const size_t opener_allow_n = ELEMENTSOF(opener_allow);

@@ -61,6 +61,7 @@
 #include "daemon/shared/closer.h"
 #include "daemon/shared/log.h"
 #include "daemon/shared/opener-proto.h"
+#include "daemon/shared/seccomp.h"
 #include "daemon/opener/opener.h"
 #include "daemon/shared/sockinfo.h"
 #include "daemon/shared/test-hook.h"
@@ -1045,7 +1046,7 @@ static int opener_setup(struct opener *o, char *why, size_t size)
         r = closer_start();
         if (r < 0)
                 return refuse(r, why, size, "cannot start the closer thread: %s", strerror(-r));
-        r = opener_seccomp_lock();
+        r = seccomp_lock(&seccomp_filter_opener);
         if (r < 0)
                 return refuse(r, why, size, "cannot load the seccomp filter: %s", strerror(-r));
         return 0;

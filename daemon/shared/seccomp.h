@@ -1,78 +1,41 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * seccomp.h - the system call allowlists of both halves, as tables.
+ * seccomp.h - loads the seccomp filter of a process of the daemon.
  *
- * Each half describes the calls its loop makes, with the arguments that
- * matter, as a table of struct seccomp_allow; seccomp_lock() adds what
- * every process of ours needs (memory, exit, signals to itself, the
- * stderr log), loads the filter, and from then on any other call kills
- * the whole process (SECCOMP_RET_KILL_PROCESS): a process that has been
- * taken over gets no second try. The tables are in broker-seccomp.c and
- * opener-seccomp.c; docs/SECURITY.md says what each allows and why.
+ * The filters are BPF programs that the build compiles from the tables
+ * of seccomp-allow.h with libseccomp (seccomp-gen.c) and writes out as C:
+ * each program links its own, and none links libseccomp. A program
+ * with privilege thus maps no filter compiler, and building the filter
+ * costs no heap at start.
  */
 #pragma once
 
-#include <fcntl.h>
-#include <seccomp.h>
+#include <linux/filter.h>
 #include <stddef.h>
 
-/* openat() flags that would create, truncate or write: an entry of
- * SECCOMP_ALLOW_CLEAR(openat, 2, SECCOMP_OPEN_WRITING) allows opening to
- * read only. */
-#define SECCOMP_OPEN_WRITING (O_ACCMODE | O_CREAT | O_TRUNC | (O_TMPFILE & ~O_DIRECTORY))
-
-/* The most argument comparisons one entry makes. */
-#define SECCOMP_ALLOW_MAX_ARGS 2
-
 /*
- * One allowed call: nr is SCMP_SYS(name), negative for a call this
- * architecture does not have (then the entry is skipped). With n_args,
- * the call is allowed only when every comparison holds; several entries
- * for one call allow it when any of them does. errno_instead, if not 0,
- * makes the call fail with that errno instead of allowing it (clone3,
- * whose arguments live in memory a filter cannot read, fails with ENOSYS
- * so that the C library falls back to clone, whose flags it can).
+ * Where a filter allows tgkill() only to the process itself, the value
+ * it compares the first argument with, which seccomp_lock() replaces by
+ * the pid: above any pid the kernel gives (PID_MAX_LIMIT is 2^22), so
+ * that an unpatched filter allows no signal to anyone.
  */
-struct seccomp_allow {
-        int nr;
-        unsigned n_args;
-        struct scmp_arg_cmp args[SECCOMP_ALLOW_MAX_ARGS];
-        int errno_instead;
+#define SECCOMP_SELF_PID 0x5ecc0bd5u
+
+/* The filters seccomp-gen writes: each is n instructions at filter. */
+struct seccomp_filter {
+        const struct sock_filter *filter;
+        size_t n;
 };
 
-#define SECCOMP_ARG(i, o, a) { .arg = (i), .op = (o), .datum_a = (scmp_datum_t)(a) }
-#define SECCOMP_ARG_MASKED(i, mask, v) \
-        { .arg = (i), .op = SCMP_CMP_MASKED_EQ, .datum_a = (scmp_datum_t)(mask), \
-          .datum_b = (scmp_datum_t)(v) }
-
-#define SECCOMP_ALLOW(name) { .nr = SCMP_SYS(name) }
-/* Allowed when argument i equals v. */
-#define SECCOMP_ALLOW_EQ(name, i, v) \
-        { .nr = SCMP_SYS(name), .n_args = 1, .args = { SECCOMP_ARG(i, SCMP_CMP_EQ, v) } }
-/* Allowed when the low 32 bits of argument i equal v: an int or an
- * unsigned int argument (an ioctl number, a socket level) whatever the
- * caller left in the upper half of the register. */
-#define SECCOMP_ALLOW_EQ32(name, i, v) \
-        { .nr = SCMP_SYS(name), .n_args = 1, \
-          .args = { SECCOMP_ARG_MASKED(i, 0xffffffffu, (uint32_t)(v)) } }
-/* Allowed when argument i has none of the bits in mask set. */
-#define SECCOMP_ALLOW_CLEAR(name, i, mask) \
-        { .nr = SCMP_SYS(name), .n_args = 1, .args = { SECCOMP_ARG_MASKED(i, mask, 0) } }
-/* Allowed when the low 32 bits of argument i equal a and of argument j equal b. */
-#define SECCOMP_ALLOW_PAIR32(name, i, a, j, b) \
-        { .nr = SCMP_SYS(name), .n_args = 2, \
-          .args = { SECCOMP_ARG_MASKED(i, 0xffffffffu, (uint32_t)(a)), \
-                    SECCOMP_ARG_MASKED(j, 0xffffffffu, (uint32_t)(b)) } }
-/* Allowed when argument i has all the bits in mask set. */
-#define SECCOMP_ALLOW_SET(name, i, mask) \
-        { .nr = SCMP_SYS(name), .n_args = 1, .args = { SECCOMP_ARG_MASKED(i, mask, mask) } }
-#define SECCOMP_FAIL(name, e) { .nr = SCMP_SYS(name), .errno_instead = (e) }
+extern const struct seccomp_filter seccomp_filter_opener;
+extern const struct seccomp_filter seccomp_filter_broker;
+extern const struct seccomp_filter seccomp_filter_broker_reconnect;
+extern const struct seccomp_filter seccomp_filter_compiler;
 
 /*
- * Loads a filter that allows the n calls of allow, and those every
- * process of ours makes, and kills the process on any other call or any
- * call from another architecture's ABI. Sets no_new_privs, which a
- * filter needs without CAP_SYS_ADMIN. Returns 0 or a negative errno;
- * on failure nothing is loaded.
+ * Loads f into every thread of the process, with the pid of this process
+ * where f compares with SECCOMP_SELF_PID, which it must do exactly once.
+ * Sets no_new_privs, which a filter needs without CAP_SYS_ADMIN. Returns
+ * 0 or a negative errno; on failure nothing is loaded.
  */
-int seccomp_lock(const struct seccomp_allow *allow, size_t n);
+int seccomp_lock(const struct seccomp_filter *f);
