@@ -114,7 +114,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
-#include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>

@@ -8,32 +8,37 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <stdint.h>
-#include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/util.h"
 #include "daemon/opener/privileges.h"
 
-static void cap_freep(cap_t *c)
+/* The permitted and effective sets become keep, the inheritable empty:
+ * capset(2) itself, which is all a C library of capabilities would do. */
+static int caps_set(uint64_t keep)
 {
-        if (*c)
-                cap_free(*c);
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {
+                { .permitted = (uint32_t)keep, .effective = (uint32_t)keep },
+                { .permitted = (uint32_t)(keep >> 32), .effective = (uint32_t)(keep >> 32) },
+        };
+
+        return syscall(SYS_capset, &h, d) < 0 ? negative_errno() : 0;
 }
 
 int privileges_drop(uint64_t keep, uid_t uid, gid_t gid)
 {
-        cap_value_t list[64];
-        int n = 0, last = (int)cap_max_bits() - 1;
-        _cleanup_(cap_freep) cap_t c = NULL;
+        int r;
 
-        for (int i = 0; i <= last && i < 64; i++) {
-                if (keep & (UINT64_C(1) << i))
-                        list[n++] = i;
-                else if (CAP_IS_SUPPORTED(i) && cap_drop_bound(i) < 0)
+        /* Every capability this kernel knows leaves the bounding set but
+         * those kept; PR_CAPBSET_READ fails past the last one. */
+        for (int i = 0; i < 64 && prctl(PR_CAPBSET_READ, i, 0, 0, 0) >= 0; i++)
+                if (!(keep & (UINT64_C(1) << i)) && prctl(PR_CAPBSET_DROP, i, 0, 0, 0) < 0)
                         return negative_errno();
-        }
 
         if (getuid() != uid || geteuid() != uid) {
                 if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
@@ -47,15 +52,9 @@ int privileges_drop(uint64_t keep, uid_t uid, gid_t gid)
                 return negative_errno();
         }
 
-        c = cap_init();
-        if (!c)
-                return negative_errno();
-        if (n > 0 &&
-            (cap_set_flag(c, CAP_PERMITTED, n, list, CAP_SET) < 0 ||
-             cap_set_flag(c, CAP_EFFECTIVE, n, list, CAP_SET) < 0))
-                return negative_errno();
-        if (cap_set_proc(c) < 0)
-                return negative_errno();
+        r = caps_set(keep);
+        if (r < 0)
+                return r;
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
                 return negative_errno();
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
