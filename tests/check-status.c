@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * check-status.c - the record of grants and its pages
- * (daemon/broker-status.c): the ring turns, serials stay consecutive,
- * a page never exceeds one message and always holds a grant, and the
+ * (daemon/broker/broker-status.c): the ring turns, serials stay
+ * consecutive, records like the one before share its strings, a page
+ * never exceeds one message and always holds a grant, and the
  * start time of a process is read from /proc/PID/stat text.
  */
 #include "config.h"
@@ -96,6 +97,48 @@ static void page_through(const struct grant_ring *r, uint64_t expect_first, size
         *ret_pages = pages;
 }
 
+/* A grant like the one before shares its strings; one that differs
+ * has its own, and each survives the records it was shared with. */
+START_TEST(test_ring_shares)
+{
+        const struct grant_record *a, *b, *c;
+        struct grant_ring r;
+
+        ck_assert_int_eq(grant_ring_init(&r, 3), 0);
+        add(&r, "inet/raw/icmp", "/system.slice/mon.service");
+        add(&r, "inet/raw/icmp", "/system.slice/mon.service");
+        add(&r, "packet/raw/all@lo", "/system.slice/mon.service");
+        a = grant_ring_get(&r, 0);
+        b = grant_ring_get(&r, 1);
+        c = grant_ring_get(&r, 2);
+        ck_assert_ptr_eq(a->what, b->what);
+        ck_assert_ptr_eq(a->cgroup, b->cgroup);
+        ck_assert_ptr_eq(a->unit, c->unit);
+        ck_assert_ptr_eq(a->rule, c->rule);
+        ck_assert_ptr_ne(b->what, c->what);
+        ck_assert_str_eq(c->what, "packet/raw/all@lo");
+
+        /* The first two go; the third's strings, shared with them, stay. */
+        add(&r, "packet/raw/all@lo", NULL);
+        add(&r, "", NULL);
+        ck_assert_str_eq(grant_ring_get(&r, 0)->what, "packet/raw/all@lo");
+        ck_assert_str_eq(grant_ring_get(&r, 0)->cgroup, "/system.slice/mon.service");
+        ck_assert_str_eq(grant_ring_get(&r, 0)->rule, "/etc/sockbroker/policy.conf:1");
+        ck_assert_ptr_eq(grant_ring_get(&r, 0)->what, grant_ring_get(&r, 1)->what);
+        ck_assert_ptr_null(grant_ring_get(&r, 1)->cgroup);
+        ck_assert_ptr_null(grant_ring_get(&r, 2)->what);
+        grant_ring_done(&r);
+
+        /* A ring of one: the newest record is the one that goes. */
+        ck_assert_int_eq(grant_ring_init(&r, 1), 0);
+        for (int i = 0; i < 3; i++)
+                add(&r, "inet/raw/icmp", "/system.slice/mon.service");
+        ck_assert_uint_eq(grant_ring_get(&r, 0)->serial, 3);
+        ck_assert_str_eq(grant_ring_get(&r, 0)->what, "inet/raw/icmp");
+        grant_ring_done(&r);
+}
+END_TEST
+
 START_TEST(test_pages)
 {
         static char cgroup[SB_STATUS_MAX_STRING + 100], what[160];
@@ -187,6 +230,7 @@ Suite *make_status_suite(void)
 
         tcase_add_test(tc, test_ring_turns);
         tcase_add_test(tc, test_ring_truncates);
+        tcase_add_test(tc, test_ring_shares);
         tcase_add_test(tc, test_pages);
         tcase_add_test(tc, test_families);
         suite_add_tcase(s, tc);

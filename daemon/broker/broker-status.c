@@ -97,9 +97,55 @@ static size_t utf8_cut(const char *s, size_t max)
         return n;
 }
 
-static char *strdup_bounded(const char *s)
+/*
+ * The strings of the records. A grant's text is most often that of the
+ * grant before it (one client, one kind of socket, one rule), so a record
+ * takes a reference to the newest record's copy when they are the same,
+ * and a copy of its own, as long as it is, otherwise: the ring costs the
+ * grants' numbers and little more.
+ */
+struct shared_string {
+        unsigned refs;
+        char s[];
+};
+
+static struct shared_string *shared_of(const char *s)
 {
-        return s ? strndup(s, utf8_cut(s, SB_STATUS_MAX_STRING)) : NULL;
+        return (struct shared_string *)(void *)(s - offsetof(struct shared_string, s));
+}
+
+/* s, cut to SB_STATUS_MAX_STRING bytes, as prev (NULL or a string of
+ * this kind) when it is the same. NULL for NULL and without memory. */
+static const char *shared_copy(const char *s, const char *prev)
+{
+        struct shared_string *c;
+        size_t n;
+
+        if (!s)
+                return NULL;
+        n = utf8_cut(s, SB_STATUS_MAX_STRING);
+        if (prev && strncmp(prev, s, n) == 0 && prev[n] == 0) {
+                shared_of(prev)->refs++;
+                return prev;
+        }
+        c = malloc(sizeof(*c) + n + 1);
+        if (!c)
+                return NULL;
+        c->refs = 1;
+        memcpy(c->s, s, n);
+        c->s[n] = 0;
+        return c->s;
+}
+
+static void shared_unref(const char *s)
+{
+        struct shared_string *c;
+
+        if (!s)
+                return;
+        c = shared_of(s);
+        if (--c->refs == 0)
+                free(c);
 }
 
 /* ---- the ring of grants ------------------------------------------------- */
@@ -118,8 +164,11 @@ int grant_ring_init(struct grant_ring *r, unsigned capacity)
 
 static void grant_record_clear(struct grant_record *g)
 {
-        g->unit = mfree(g->unit);
-        g->cgroup = mfree(g->cgroup);
+        shared_unref(g->unit);
+        shared_unref(g->cgroup);
+        shared_unref(g->what);
+        shared_unref(g->rule);
+        *g = (struct grant_record) {};
 }
 
 void grant_ring_done(struct grant_ring *r)
@@ -134,10 +183,12 @@ void grant_ring_add(struct grant_ring *r, uint64_t time_usec, uid_t uid, gid_t g
                     uint64_t start_time, uint64_t pidfs_id, const char *unit, const char *cgroup,
                     const char *what, const char *rule)
 {
-        struct grant_record *g;
+        struct grant_record *g, prev = {};
 
         if (r->capacity == 0)
                 return;
+        if (r->n > 0)
+                prev = r->records[(r->head + r->n - 1) % r->capacity];
         if (r->n == r->capacity) {
                 g = &r->records[r->head];
                 r->head = (r->head + 1) % r->capacity;
@@ -145,6 +196,12 @@ void grant_ring_add(struct grant_ring *r, uint64_t time_usec, uid_t uid, gid_t g
                 g = &r->records[(r->head + r->n) % r->capacity];
                 r->n++;
         }
+        /* Copied before the oldest goes: with a ring of one, the newest
+         * and the oldest are the same record. */
+        unit = shared_copy(unit, prev.unit);
+        cgroup = shared_copy(cgroup, prev.cgroup);
+        what = shared_copy(what && *what ? what : NULL, prev.what);
+        rule = shared_copy(rule && *rule ? rule : NULL, prev.rule);
         grant_record_clear(g);
         *g = (struct grant_record) {
                 .serial = ++r->newest,
@@ -154,11 +211,11 @@ void grant_ring_add(struct grant_ring *r, uint64_t time_usec, uid_t uid, gid_t g
                 .pid = pid,
                 .start_time = start_time,
                 .pidfs_id = pidfs_id,
-                .unit = strdup_bounded(unit),
-                .cgroup = strdup_bounded(cgroup),
+                .unit = unit,
+                .cgroup = cgroup,
+                .what = what,
+                .rule = rule,
         };
-        snprintf(g->what, sizeof(g->what), "%s", what ?: "");
-        snprintf(g->rule, sizeof(g->rule), "%s", rule ?: "");
 }
 
 const struct grant_record *grant_ring_get(const struct grant_ring *r, unsigned i)
@@ -206,10 +263,10 @@ size_t grant_page_fill(const struct grant_ring *r, uint64_t after, SbReply *repl
                 e->uid = g->uid;
                 e->gid = g->gid;
                 e->pid = (uint32_t)g->pid;
-                e->unit = g->unit;
-                e->cgroup = g->cgroup;
-                e->what = (char *)g->what;
-                e->rule = g->rule[0] ? (char *)g->rule : NULL;
+                e->unit = (char *)g->unit;
+                e->cgroup = (char *)g->cgroup;
+                e->what = (char *)(g->what ?: "");
+                e->rule = (char *)g->rule;
                 e->has_state = true;
                 e->state = SOCKBROKER__PEER_STATE__PEER_STATE_UNKNOWN;
                 ptrs[k] = e;

@@ -49,10 +49,12 @@ struct grant_record {
         pid_t pid;
         uint64_t start_time;     /* the peer's start, /proc/PID/stat; 0: unknown */
         uint64_t pidfs_id;       /* the peer's pidfs inode; 0: unknown */
-        char *unit;              /* NULL when unknown */
-        char *cgroup;            /* NULL when unknown */
-        char what[160];
-        char rule[300];
+        /* Shared with the records next to it when the same: NULL when
+         * unknown or empty. */
+        const char *unit;
+        const char *cgroup;
+        const char *what;        /* "inet/raw/icmp" */
+        const char *rule;        /* "file:line" */
 };
 
 /* The newest `capacity` grants, oldest first from `head`. Serials are
@@ -68,9 +70,10 @@ struct grant_ring {
 int grant_ring_init(struct grant_ring *r, unsigned capacity);
 void grant_ring_done(struct grant_ring *r);
 
-/* Records a grant and gives it the next serial. unit and cgroup are
- * copied, truncated to SB_STATUS_MAX_STRING bytes; without memory for
- * them they are recorded as unknown. */
+/* Records a grant and gives it the next serial. The strings are copied,
+ * or shared with the newest record's when the same, truncated to
+ * SB_STATUS_MAX_STRING bytes; without memory for them they are recorded
+ * as unknown. */
 void grant_ring_add(struct grant_ring *r, uint64_t time_usec, uid_t uid, gid_t gid, pid_t pid,
                     uint64_t start_time, uint64_t pidfs_id, const char *unit, const char *cgroup,
                     const char *what, const char *rule);
