@@ -121,17 +121,6 @@ out:
         return r;
 }
 
-/* The instructions that compare with SECCOMP_SELF_PID, as seccomp_lock()
- * counts them. */
-static size_t count_self(const struct sock_filter *code, size_t n)
-{
-        size_t k = 0;
-
-        for (size_t i = 0; i < n; i++)
-                k += code[i].code == (BPF_JMP | BPF_JEQ | BPF_K) && code[i].k == SECCOMP_SELF_PID;
-        return k;
-}
-
 /* The filters, each of its tables. */
 static const struct {
         const char *name;
@@ -149,7 +138,7 @@ static const struct {
 static int emit(const char *name)
 {
         struct sock_filter *code;
-        size_t n, i;
+        size_t n, i, self;
         int r;
 
         for (i = 0; i < ELEMENTSOF(filters); i++)
@@ -164,9 +153,11 @@ static int emit(const char *name)
                 fprintf(stderr, "seccomp-gen: %s: %s\n", name, strerror(-r));
                 return r;
         }
-        if (n > BPF_MAXINSNS || count_self(code, n) != 1) {
+        /* Counted as seccomp_lock() will, changing nothing. */
+        self = seccomp_self_pid_set(code, n, SECCOMP_SELF_PID);
+        if (n > BPF_MAXINSNS || self != 1) {
                 fprintf(stderr, "seccomp-gen: %s: %zu instructions, %zu comparing with "
-                        "SECCOMP_SELF_PID (1 wanted)\n", name, n, count_self(code, n));
+                        "SECCOMP_SELF_PID (1 wanted)\n", name, n, self);
                 free(code);
                 return -EBADMSG;
         }

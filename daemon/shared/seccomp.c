@@ -35,11 +35,22 @@ __attribute__((visibility("default"))) int __lsan_is_turned_off(void)
 }
 #endif
 
+size_t seccomp_self_pid_set(struct sock_filter *code, size_t n, uint32_t pid)
+{
+        size_t k = 0;
+
+        for (size_t i = 0; i < n; i++)
+                if (code[i].code == (BPF_JMP | BPF_JEQ | BPF_K) && code[i].k == SECCOMP_SELF_PID) {
+                        code[i].k = pid;
+                        k++;
+                }
+        return k;
+}
+
 int seccomp_lock(const struct seccomp_filter *f)
 {
         _cleanup_free_ struct sock_filter *code = NULL;
         struct sock_fprog prog;
-        size_t n_self = 0;
         long r;
 
         if (f->n == 0 || f->n > BPF_MAXINSNS)
@@ -48,12 +59,7 @@ int seccomp_lock(const struct seccomp_filter *f)
         if (!code)
                 return -ENOMEM;
         memcpy(code, f->filter, f->n * sizeof(*code));
-        for (size_t i = 0; i < f->n; i++)
-                if (code[i].code == (BPF_JMP | BPF_JEQ | BPF_K) && code[i].k == SECCOMP_SELF_PID) {
-                        code[i].k = (uint32_t)getpid();
-                        n_self++;
-                }
-        if (n_self != 1)
+        if (seccomp_self_pid_set(code, f->n, (uint32_t)getpid()) != 1)
                 return -EINVAL;
 
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -12,6 +12,7 @@
 
 #include <linux/filter.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Where a filter allows tgkill() only to the process itself, the value
@@ -31,6 +32,11 @@ extern const struct seccomp_filter seccomp_filter_opener;
 extern const struct seccomp_filter seccomp_filter_broker;
 extern const struct seccomp_filter seccomp_filter_broker_reconnect;
 extern const struct seccomp_filter seccomp_filter_compiler;
+
+/* Makes the n instructions of code that compare with SECCOMP_SELF_PID
+ * compare with pid instead, and returns how many there were: one in a
+ * filter seccomp_lock() loads. */
+size_t seccomp_self_pid_set(struct sock_filter *code, size_t n, uint32_t pid);
 
 /*
  * Loads f into every thread of the process, with the pid of this process
