@@ -9,7 +9,9 @@
 #      the capabilities its policy needs; and a client is served;
 #      sockbroker-compiler, the opener's child, has Seccomp 2, NoNewPrivs 1,
 #      no capability in any set, the opener's uid, and no descriptor but
-#      stdin, stdout, stderr and its socket to the opener;
+#      stdin, stdout, stderr and its socket to the opener; the opener maps
+#      only the C library and libmnl, the compiler only the C library, and
+#      the broker no libseccomp;
 #   b. (--enable-test-hooks) each half makes a forbidden call as it starts
 #      on a request (daemon/shared/test-hook.h): the filter kills it with
 #      SIGSYS, and the other half does what sockbrokerd(8) says: a killed
@@ -95,6 +97,22 @@ confined() {
              "CapEff $(status_field "$2" CapEff) CapPrm $(status_field "$2" CapPrm)"
 }
 
+# libraries PID: the shared objects PID maps, by name without directory
+# or version ("libc", "libmnl"), sorted, on one line; not the dynamic
+# loader, and not the sanitizers' runtimes and what they bring in a build
+# with them.
+SANITIZER_LIBS='^(libasan|libubsan|libstdc\+\+|libm|libgcc_s)$'
+ldd "$SOCKBROKER_OPENER" | grep -q 'lib\(a\|ub\)san' || SANITIZER_LIBS='^$'
+libraries() {
+        awk '$6 ~ /\.so/ { n = $6; sub(/.*\//, "", n); sub(/\.so.*/, "", n); print n }' "/proc/$1/maps" |
+                grep -v '^ld-' | grep -Ev "$SANITIZER_LIBS" | sort -u | xargs
+}
+
+# not_mapped NAME PID: PID maps no library NAME.
+not_mapped() {
+        ! grep -q "/$1\.so" "/proc/$2/maps"
+}
+
 # same_threads PID...: every thread of each PID has the Seccomp mode,
 # filter count, NoNewPrivs, uids and capability sets of its process, and
 # each PID runs more than one thread (the closer), so that this compares
@@ -175,6 +193,13 @@ for p in host client bind; do
         check "a/$p: the compiler runs as the opener's uid ($(status_field "$OPID" Uid)), not root" \
                 test "$(status_field "$CPID" Uid)" = "$(status_field "$OPID" Uid)" -a "$(status_field "$CPID" Uid)" != 0
         check "a/$p: the compiler holds only stdio and its socket to the opener" only_fds "$CPID"
+        # The filters were compiled at build time; the opener sets its
+        # capabilities with capset() itself.
+        diag "maps: broker $(libraries "$DPID"); opener $(libraries "$OPID"); compiler $(libraries "$CPID")"
+        check "a/$p: the opener maps the C library and libmnl, and no other library" \
+                test "$(libraries "$OPID")" = "libc libmnl"
+        check "a/$p: the compiler maps the C library only" test "$(libraries "$CPID")" = libc
+        check "a/$p: the broker maps no libseccomp" not_mapped libseccomp "$DPID"
         out=$(NS=${NETNS[$p]} as_nobody "$T/sbtest" ${CLIENT[$p]} 2>&1)
         check "a/$p: and a client is served through both filters" grep -q "${SERVED[$p]}" <<<"$out"
         diag "$out"
