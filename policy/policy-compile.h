@@ -8,7 +8,7 @@
  */
 #pragma once
 
-#include "policy/policy.h"
+#include "policy/policy-decide.h"
 
 /* One source text, for policy_compile(). name is used in error messages
  * and recorded as the rules' file. */

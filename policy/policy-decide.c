@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "policy/policy-decide.h"
 #include "policy/policy-internal.h"
 
 struct id_rule {

@@ -7,10 +7,11 @@
  * the compiled form as one flat, self-contained image (policy-compile.h).
  * The opener imports it with policy_import_rules() and forwards the same
  * bytes to the unprivileged broker, which imports it with
- * policy_import(). The broker decides with policy_check(); the opener
- * re-checks each request against the rule the broker named with
+ * policy_import() and decides with policy_check() (policy-decide.h); the
+ * opener re-checks each request against the rule the broker named with
  * policy_rule_permits(), which ignores identity, so a compromised broker
- * can obtain no socket that no allow rule describes.
+ * can obtain no socket that no allow rule describes. This header is what
+ * the opener may use; policy-decide.h and policy-compile.h are not.
  *
  * Everything here is pure: no I/O, no logging. Errors are negative errno
  * values.
@@ -34,11 +35,6 @@
 
 typedef struct policy policy;
 
-enum policy_verdict {
-        POLICY_VERDICT_NO_MATCH,   /* no rule matched: deny */
-        POLICY_VERDICT_ALLOW,      /* an allow rule matched */
-        POLICY_VERDICT_DENY,       /* a deny rule matched */
-};
 
 /* The operations a rule can allow. A rule allows POLICY_OP_OPEN by its
  * family/type/proto/iface words alone; every other operation needs the
@@ -121,16 +117,6 @@ struct policy_request {
         uint32_t opcode;         /* OGF << 10 | OCF */
 };
 
-/* Who asks. unit and cgroup are NULL when unknown; a rule that selects
- * on them then does not match. */
-struct policy_peer {
-        uid_t uid;
-        gid_t gid;
-        const gid_t *groups;     /* supplementary groups */
-        size_t n_groups;
-        const char *unit;        /* e.g. "mon.service" */
-        const char *cgroup;      /* e.g. "/system.slice/mon.service" */
-};
 
 /* A compiled rule. Strings point into the policy and live as long as it. */
 struct policy_rule {
@@ -206,30 +192,16 @@ enum policy_netns policy_rule_netns(const struct policy_rule *rule);
 
 policy *policy_free(policy *p);
 
-/* The flat image: little-endian-independent (host order, same host),
- * versioned, every offset and count validated by policy_import();
- * policy_export() is in policy-compile.h. */
-int policy_import(const void *buf, size_t len, policy **ret);
-/* As policy_import(), without the index policy_check() needs: for the
- * opener, which only re-checks the rules the broker names. Such a policy
- * must never be given to policy_check(). */
+/* The flat image: host order, versioned, every offset and count
+ * validated; policy_export() is in policy-compile.h. This imports the
+ * rules alone, for the opener, which only re-checks the rules the broker
+ * names; policy_import() (policy-decide.h) adds the index policy_check()
+ * needs, and a policy imported here must never be given to it. */
 int policy_import_rules(const void *buf, size_t len, policy **ret);
 
 size_t policy_n_rules(const policy *p);
 const struct policy_rule *policy_get_rule(const policy *p, size_t index);
-/* The files the rules came from, in order (policy-decide.c: the broker
- * reports them; the opener does not link them). */
-size_t policy_n_files(const policy *p);
-const char *policy_get_file(const policy *p, size_t index);
 
-/*
- * Decides. Uses an index by family and then identity (uid, gid, other),
- * so it does not scan every rule. *ret_rule is the deciding rule, or NULL
- * on POLICY_VERDICT_NO_MATCH.
- */
-enum policy_verdict policy_check(const policy *p, const struct policy_peer *peer,
-                                 const struct policy_request *req,
-                                 const struct policy_rule **ret_rule);
 
 /* True when rule is an allow rule whose family, type, protocol and
  * interface constraints and, for req->op, operation words cover req.
@@ -239,9 +211,6 @@ enum policy_verdict policy_check(const policy *p, const struct policy_peer *peer
  * every operation. */
 bool policy_rule_permits(const struct policy_rule *rule, const struct policy_request *req);
 
-/* True when rule's selectors (uid=, group=, unit=, cgroup=, or
- * everyone) take in peer. */
-bool policy_rule_matches_peer(const struct policy_rule *rule, const struct policy_peer *peer);
 
 /* True when rule, allow or deny, covers req, identity aside: what
  * policy_check() asks of each candidate whose selectors match. */
@@ -251,5 +220,3 @@ bool policy_rule_matches(const struct policy_rule *rule, const struct policy_req
  * the opener needs to serve every allow rule. */
 uint64_t policy_capabilities(const policy *p);
 
-/* "packet/raw/0x88f7@eth1" style text for a request, for messages. */
-int policy_request_format(const struct policy_request *req, char *buf, size_t size);

@@ -46,7 +46,7 @@
 #include "daemon/broker/broker-status.h"
 #include "daemon/shared/log.h"
 #include "daemon/broker/peer.h"
-#include "policy/policy.h"
+#include "policy/policy-decide.h"
 
 _Static_assert(SB_STATUS_MAX_FILES == POLICY_MAX_FILES, "a status names every policy file");
 _Static_assert(SB_STATUS_MAX_GRANTS == BROKER_MAX_GRANTS, "a list may hold every grant kept");

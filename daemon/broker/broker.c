@@ -89,7 +89,7 @@
 #include "daemon/broker/request.h"
 #include "daemon/shared/sockinfo.h"
 #include "daemon/shared/test-hook.h"
-#include "policy/policy.h"
+#include "policy/policy-decide.h"
 #include "proto/protocol.h"
 
 #define BROKER_POLICY_TIMEOUT_MS (60 * 1000)

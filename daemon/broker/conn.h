@@ -12,7 +12,7 @@
 #include "daemon/broker/audit.h"
 #include "daemon/broker/broker-internal.h"
 #include "daemon/shared/opener-proto.h"
-#include "policy/policy.h"
+#include "policy/policy-decide.h"
 #include "proto/protocol.h"
 
 /* ---- connections ---- */

@@ -30,7 +30,7 @@
 #include <stdint.h>
 
 #include "daemon/shared/opener-proto.h"
-#include "policy/policy.h"
+#include "policy/policy-decide.h"
 #include "proto/protocol.h"
 
 enum request_op {
