@@ -67,10 +67,11 @@ static int filter_build(const struct table *tables, size_t n_tables, struct sock
         const struct seccomp_allow self[] = {
                 SECCOMP_ALLOW_EQ(tgkill, 0, SECCOMP_SELF_PID),
         };
-        struct sock_filter *code = NULL;
+        _cleanup_free_ struct sock_filter *code = NULL;
+        _cleanup_close_ int fd = -1;
         scmp_filter_ctx ctx;
-        int fd = -1, r;
         off_t size;
+        int r;
 
 #ifdef SECCOMP_DISCOVER
         ctx = seccomp_init(SCMP_ACT_LOG);
@@ -96,29 +97,19 @@ static int filter_build(const struct table *tables, size_t n_tables, struct sock
         }
         seccomp_release(ctx);
         if (r < 0)
-                goto out;
+                return r;
 
         size = lseek(fd, 0, SEEK_END);
-        if (size <= 0 || size % (off_t)sizeof(*code) != 0) {
-                r = -EBADMSG;
-                goto out;
-        }
+        if (size <= 0 || size % (off_t)sizeof(*code) != 0)
+                return -EBADMSG;
         code = malloc((size_t)size);
-        if (!code) {
-                r = -ENOMEM;
-                goto out;
-        }
-        if (pread(fd, code, (size_t)size, 0) != size) {
-                r = -EIO;
-                goto out;
-        }
+        if (!code)
+                return -ENOMEM;
+        if (pread(fd, code, (size_t)size, 0) != size)
+                return -EIO;
+        *ret_n = (size_t)size / sizeof(*code);
         *ret = TAKE_PTR(code);
-        *ret_n = (size_t)size / sizeof(**ret);
-        r = 0;
-out:
-        free(code);
-        safe_close(fd);
-        return r;
+        return 0;
 }
 
 /* The filters, each of its tables. */
@@ -137,7 +128,7 @@ static const struct {
 
 static int emit(const char *name)
 {
-        struct sock_filter *code;
+        _cleanup_free_ struct sock_filter *code = NULL;
         size_t n, i, self;
         int r;
 
@@ -158,7 +149,6 @@ static int emit(const char *name)
         if (n > BPF_MAXINSNS || self != 1) {
                 fprintf(stderr, "seccomp-gen: %s: %zu instructions, %zu comparing with "
                         "SECCOMP_SELF_PID (1 wanted)\n", name, n, self);
-                free(code);
                 return -EBADMSG;
         }
 
@@ -168,7 +158,6 @@ static int emit(const char *name)
                        code[i].k);
         printf("};\n\nconst struct seccomp_filter seccomp_filter_%s = { %s_code, %zu };\n",
                name, name, n);
-        free(code);
         return 0;
 }
 
