@@ -29,6 +29,29 @@
 #include "policy/policy-decide.h"
 #include "policy/policy-internal.h"
 
+/* The index slot after the families: admin rules, for POLICY_OP_STATUS. */
+#define POLICY_INDEX_ADMIN POLICY_N_FAMILIES
+
+/* A run of entries[] with the rule indexes, ascending, for one uid/gid. */
+struct policy_bucket {
+        uint32_t id;
+        uint32_t start;
+        uint32_t n;
+};
+
+/* The rules that can match requests of one family (or, in the admin
+ * slot, STATUS requests); a policy's index is POLICY_N_FAMILIES + 1 of
+ * these. */
+struct policy_index {
+        struct policy_bucket *uids;     /* sorted by id */
+        size_t n_uids;
+        struct policy_bucket *gids;     /* sorted by id */
+        size_t n_gids;
+        uint32_t *entries;
+        uint32_t *other;                /* rules without uid or gid, ascending */
+        size_t n_other;
+};
+
 struct id_rule {
         uint32_t id;
         uint32_t rule;
@@ -138,8 +161,25 @@ static int index_build(struct policy_index *idx, const policy *p, int family)
                              &idx->gids, &idx->n_gids);
 }
 
-int policy_index_init(policy *p)
+static void index_free(struct policy_index *index)
 {
+        for (size_t i = 0; i <= POLICY_N_FAMILIES; i++) {
+                free(index[i].uids);
+                free(index[i].gids);
+                free(index[i].entries);
+                free(index[i].other);
+        }
+        free(index);
+}
+
+/* Builds p's index; p owns it from the start, so that policy_free()
+ * frees one left half built. */
+static int index_init(policy *p)
+{
+        p->index = calloc(POLICY_N_FAMILIES + 1, sizeof(*p->index));
+        if (!p->index)
+                return -ENOMEM;
+        p->index_free = index_free;
         for (size_t i = 0; i <= POLICY_N_FAMILIES; i++) {
                 int family = i == POLICY_INDEX_ADMIN ? -1 : policy_families[i];
                 int r = index_build(&p->index[i], p, family);
@@ -242,7 +282,8 @@ enum policy_verdict policy_check(const policy *p, const struct policy_peer *peer
 
         if (ret_rule)
                 *ret_rule = NULL;
-        if (!p || !peer || !req)
+        /* A policy without an index was imported for the opener. */
+        if (!p || !p->index || !peer || !req)
                 return POLICY_VERDICT_NO_MATCH;
         if (req->op == POLICY_OP_STATUS)
                 slot = POLICY_INDEX_ADMIN;
@@ -271,7 +312,7 @@ enum policy_verdict policy_check(const policy *p, const struct policy_peer *peer
 /* Builds p's index and hands p to *ret, or frees it. */
 static int index_and_return(policy *p, policy **ret)
 {
-        int r = policy_index_init(p);
+        int r = index_init(p);
 
         if (r < 0) {
                 policy_free(p);

@@ -28,12 +28,8 @@ policy *policy_free(policy *p)
         if (!p)
                 return NULL;
         /* The index, when policy_import() built one (policy-decide.c). */
-        for (size_t i = 0; i <= POLICY_N_FAMILIES; i++) {
-                free(p->index[i].uids);
-                free(p->index[i].gids);
-                free(p->index[i].entries);
-                free(p->index[i].other);
-        }
+        if (p->index_free)
+                p->index_free(p->index);
         free(p->rules);
         free(p->protocols);
         free(p->ifaces);

@@ -126,30 +126,11 @@ _Static_assert(sizeof(struct policy_image_rule) ==
          (size_t)POLICY_IMAGE_MAX_STRINGS)
 
 /* inet, inet6, packet, can, bluetooth: the families a rule can name, in
- * the order of struct policy's index. */
+ * the order of the decision's index. */
 #define POLICY_N_FAMILIES 5
 extern const int policy_families[POLICY_N_FAMILIES];
-/* The index slot after the families: admin rules, for POLICY_OP_STATUS. */
-#define POLICY_INDEX_ADMIN POLICY_N_FAMILIES
-
-/* A run of entries[] with the rule indexes, ascending, for one uid/gid. */
-struct policy_bucket {
-        uint32_t id;
-        uint32_t start;
-        uint32_t n;
-};
-
-/* The rules that can match requests of one family (or, in the admin
- * slot, STATUS requests). */
-struct policy_index {
-        struct policy_bucket *uids;     /* sorted by id */
-        size_t n_uids;
-        struct policy_bucket *gids;     /* sorted by id */
-        size_t n_gids;
-        uint32_t *entries;
-        uint32_t *other;                /* rules without uid or gid, ascending */
-        size_t n_other;
-};
+/* The decision's index, which policy-decide.c builds and alone knows. */
+struct policy_index;
 
 struct policy {
         void *image;                    /* the validated image; strings point into it */
@@ -164,7 +145,10 @@ struct policy {
         uint16_t *commands;
         const char **files;
         size_t n_files;
-        struct policy_index index[POLICY_N_FAMILIES + 1];
+        /* The decision's index and what frees it (policy-decide.c);
+         * NULL in a policy imported for the opener. */
+        struct policy_index *index;
+        void (*index_free)(struct policy_index *index);
 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(policy *, policy_free)
@@ -172,8 +156,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(policy *, policy_free)
 /* policy-image.c: validates and adopts image (freed on failure too). */
 int policy_import_take(void *image, size_t len, policy **ret);
 
-/* policy-check.c */
-int policy_index_init(policy *p);
 /* Imports the image it takes (malloc'd) without building the index;
  * policy_import_take() builds it too. */
 int policy_import_rules_take(void *image, size_t len, policy **ret);
