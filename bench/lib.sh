@@ -36,6 +36,14 @@ field() {
         awk -v k="$1" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' <<<"$2"
 }
 
+# median [VALUE...]: the median of the VALUEs, or of the lines on stdin
+# when none is given: the middle one, or the mean of the middle two;
+# "-" for none.
+median() {
+        { if [ $# -gt 0 ]; then printf '%s\n' "$@"; else cat; fi; } | sort -g | awk '{ v[NR] = $1 } END {
+                if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 # broke MESSAGE: the harness itself failed.
 broke() {
         echo "$0: $*" >&2

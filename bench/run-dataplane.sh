@@ -132,12 +132,6 @@ run() {
                 "$T/dataplane" "$@" --target "$target" --user "$CLIENT" --cpu 0
 }
 
-# median VALUE...
-median() {
-        printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-                if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
 declare -A fps lost ratios
 figures=()
 notes=()

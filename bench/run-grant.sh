@@ -234,8 +234,9 @@ pct() {
                 }'
 }
 
-# median KEY FILE: the median over the lines of FILE of KEY=....
-median() {
+# field_median KEY FILE: the median over the lines of FILE of KEY=...;
+# of an even count, the lower of the middle two.
+field_median() {
         awk -v k="$1" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$2" |
                 sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else print v[int((NR + 1) / 2)] }'
 }
@@ -347,8 +348,8 @@ done
 for c in 1 4 16 64; do
         target=-
         ((c == 64)) && target=">= 0.5x"
-        row "ICMP throughput, $c client(s)" "$(median grants_per_s "$T/res/tput-$c.sockbroker.lines")" \
-                "$(median grants_per_s "$T/res/tput-$c.floor.lines")" "/s" "$target"
+        row "ICMP throughput, $c client(s)" "$(field_median grants_per_s "$T/res/tput-$c.sockbroker.lines")" \
+                "$(field_median grants_per_s "$T/res/tput-$c.floor.lines")" "/s" "$target"
 done
 
 echo

@@ -187,12 +187,6 @@ for ((round = 1; round <= rounds; round++)); do
         echo
 done
 
-# median VALUE...: the median, the mean of the middle two for an even count.
-median() {
-        printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-                if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
 for n in $sizes; do
         vals50=() vals99=()
         for ((round = 1; round <= rounds; round++)); do

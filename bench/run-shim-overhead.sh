@@ -47,7 +47,6 @@ export SOCKBROKER_SOCKET=/nonexistent/sockbroker.sock
 pin=()
 command -v taskset >/dev/null && pin=(taskset -c 0)
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f (%+.2f%%)", b / a, (b / a - 1) * 100 }'; }
 
 without=() with=()

@@ -92,7 +92,6 @@ client() {
                 env SOCKBROKER_SOCKET="$T/sb/sock" SOCKBROKER_PRELOAD="$T/libsockbroker-preload.so" \
                 "$@"
 }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b / a }'; }
 
 # The figures: A then B in even rounds, B then A in odd ones.
