@@ -98,6 +98,7 @@
 #include "client-lib/broker/spec.h"
 #include "common/bt.h"
 #include "common/fdmsg.h"
+#include "common/seccomp-export.h"
 #include "common/util.h"
 #include "sockbroker/sockbroker.h"
 #include "tools/sockbroker.h"
@@ -165,9 +166,6 @@ static void debug(const struct supervisor *s, const char *fmt, ...)
 static int filter_build(struct sock_fprog *ret)
 {
         scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-        _cleanup_close_ int mfd = -1;
-        off_t size;
-        void *buf;
         int r;
 
         if (!ctx)
@@ -183,30 +181,10 @@ static int filter_build(struct sock_fprog *ret)
                 r = seccomp_rule_add_exact_array(ctx, SCMP_ACT_NOTIFY, rule->nr,
                                                  rule->n_tests, cmp);
         }
-        if (r == 0) {
-                mfd = memfd_create("sockbroker-filter", MFD_CLOEXEC);
-                r = mfd < 0 ? negative_errno() : seccomp_export_bpf(ctx, mfd);
-        }
+        if (r == 0)
+                r = seccomp_export_program(ctx, ret);
         seccomp_release(ctx);
-        if (r < 0)
-                return r;
-
-        size = lseek(mfd, 0, SEEK_END);
-        if (size <= 0 || size % sizeof(struct sock_filter) != 0 ||
-            size / sizeof(struct sock_filter) > BPF_MAXINSNS)
-                return -EINVAL;
-        buf = malloc((size_t)size);
-        if (!buf)
-                return -ENOMEM;
-        if (pread(mfd, buf, (size_t)size, 0) != size) {
-                free(buf);
-                return -EIO;
-        }
-        *ret = (struct sock_fprog) {
-                .len = (unsigned short)(size / sizeof(struct sock_filter)),
-                .filter = buf,
-        };
-        return 0;
+        return r;
 }
 
 /* In the child: loads the filter; returns the listener or -errno. */

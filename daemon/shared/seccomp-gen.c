@@ -19,9 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
+#include "common/seccomp-export.h"
 #include "common/util.h"
 #include "daemon/shared/seccomp-allow.h"
 #include "daemon/shared/seccomp.h"
@@ -59,18 +58,14 @@ struct table {
 };
 
 /* The filter of the calls in the tables and those of every process, as
- * the kernel takes it, into *ret (to free) and *ret_n. */
-static int filter_build(const struct table *tables, size_t n_tables, struct sock_filter **ret,
-                        size_t *ret_n)
+ * the kernel takes it, into *ret (its filter to free). */
+static int filter_build(const struct table *tables, size_t n_tables, struct sock_fprog *ret)
 {
         /* Signals to itself only: raise() and abort() send with tgkill(). */
         const struct seccomp_allow self[] = {
                 SECCOMP_ALLOW_EQ(tgkill, 0, SECCOMP_SELF_PID),
         };
-        _cleanup_free_ struct sock_filter *code = NULL;
-        _cleanup_close_ int fd = -1;
         scmp_filter_ctx ctx;
-        off_t size;
         int r;
 
 #ifdef SECCOMP_DISCOVER
@@ -91,25 +86,10 @@ static int filter_build(const struct table *tables, size_t n_tables, struct sock
 #endif
         for (size_t i = 0; r >= 0 && i < n_tables; i++)
                 r = allow_add_all(ctx, tables[i].allow, *tables[i].n);
-        if (r >= 0) {
-                fd = memfd_create("seccomp-gen", MFD_CLOEXEC);
-                r = fd < 0 ? negative_errno() : seccomp_export_bpf(ctx, fd);
-        }
+        if (r >= 0)
+                r = seccomp_export_program(ctx, ret);
         seccomp_release(ctx);
-        if (r < 0)
-                return r;
-
-        size = lseek(fd, 0, SEEK_END);
-        if (size <= 0 || size % (off_t)sizeof(*code) != 0)
-                return -EBADMSG;
-        code = malloc((size_t)size);
-        if (!code)
-                return -ENOMEM;
-        if (pread(fd, code, (size_t)size, 0) != size)
-                return -EIO;
-        *ret_n = (size_t)size / sizeof(*code);
-        *ret = TAKE_PTR(code);
-        return 0;
+        return r;
 }
 
 /* The filters, each of its tables. */
@@ -128,8 +108,9 @@ static const struct {
 
 static int emit(const char *name)
 {
+        struct sock_fprog prog = {};
         _cleanup_free_ struct sock_filter *code = NULL;
-        size_t n, i, self;
+        size_t i, self;
         int r;
 
         for (i = 0; i < ELEMENTSOF(filters); i++)
@@ -139,25 +120,26 @@ static int emit(const char *name)
                 fprintf(stderr, "seccomp-gen: no table '%s'\n", name);
                 return -EINVAL;
         }
-        r = filter_build(filters[i].tables, filters[i].n_tables, &code, &n);
+        r = filter_build(filters[i].tables, filters[i].n_tables, &prog);
         if (r < 0) {
                 fprintf(stderr, "seccomp-gen: %s: %s\n", name, strerror(-r));
                 return r;
         }
+        code = prog.filter;
         /* Counted as seccomp_lock() will, changing nothing. */
-        self = seccomp_self_pid_set(code, n, SECCOMP_SELF_PID);
-        if (n > BPF_MAXINSNS || self != 1) {
-                fprintf(stderr, "seccomp-gen: %s: %zu instructions, %zu comparing with "
-                        "SECCOMP_SELF_PID (1 wanted)\n", name, n, self);
+        self = seccomp_self_pid_set(code, prog.len, SECCOMP_SELF_PID);
+        if (self != 1) {
+                fprintf(stderr, "seccomp-gen: %s: %zu instructions compare with SECCOMP_SELF_PID "
+                        "(1 wanted)\n", name, self);
                 return -EBADMSG;
         }
 
         printf("\nstatic const struct sock_filter %s_code[] = {\n", name);
-        for (i = 0; i < n; i++)
+        for (i = 0; i < prog.len; i++)
                 printf("\t{ 0x%04x, %u, %u, 0x%08x },\n", code[i].code, code[i].jt, code[i].jf,
                        code[i].k);
-        printf("};\n\nconst struct seccomp_filter seccomp_filter_%s = { %s_code, %zu };\n",
-               name, name, n);
+        printf("};\n\nconst struct seccomp_filter seccomp_filter_%s = { %s_code, %u };\n",
+               name, name, (unsigned)prog.len);
         return 0;
 }
 
