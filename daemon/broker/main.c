@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -33,7 +34,6 @@
 #include "common/names.h"
 #include "common/util.h"
 #include "daemon/broker/broker.h"
-#include "daemon/shared/caps.h"
 #include "daemon/shared/child-env.h"
 #include "daemon/shared/listen.h"
 #include "daemon/shared/log.h"
@@ -381,9 +381,9 @@ static int drop_privileges(uid_t uid, gid_t gid)
 {
         int r;
 
-        r = caps_bound_keep(0);
-        if (r < 0)
-                return log_error_errno(r, "PR_CAPBSET_DROP: %s", strerror(-r));
+        for (int i = 0; i <= (int)cap_max_bits() - 1; i++)
+                if (CAP_IS_SUPPORTED(i) && prctl(PR_CAPBSET_DROP, i, 0, 0, 0) < 0)
+                        return log_error_errno(negative_errno(), "PR_CAPBSET_DROP: %m");
         if (setgroups(0, NULL) < 0)
                 return log_error_errno(negative_errno(), "setgroups: %m");
         if (setresgid(gid, gid, gid) < 0)
@@ -415,6 +415,8 @@ static int drop_privileges(uid_t uid, gid_t gid)
  */
 static int drop_unprivileged(void)
 {
+        struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct none[2] = {};
         int r;
 
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
@@ -422,12 +424,10 @@ static int drop_unprivileged(void)
         /* capset() only when there is something to drop: the broker's unit
          * filters it out with the rest of @privileged. */
         r = caps_none();
-        if (r == 0) {
-                r = caps_set(0);
-                if (r < 0)
-                        return log_error_errno(r, "capset: %s", strerror(-r));
+        if (r == 0 && syscall(SYS_capset, &hdr, none) < 0)
+                return log_error_errno(negative_errno(), "capset: %m");
+        if (r == 0)
                 r = caps_none();
-        }
         if (r < 0)
                 return r;
         if (r == 0)

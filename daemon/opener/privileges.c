@@ -8,21 +8,37 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <stdint.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/util.h"
 #include "daemon/opener/privileges.h"
-#include "daemon/shared/caps.h"
+
+/* The permitted and effective sets become keep, the inheritable empty:
+ * capset(2) itself, which is all a C library of capabilities would do. */
+static int caps_set(uint64_t keep)
+{
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {
+                { .permitted = (uint32_t)keep, .effective = (uint32_t)keep },
+                { .permitted = (uint32_t)(keep >> 32), .effective = (uint32_t)(keep >> 32) },
+        };
+
+        return syscall(SYS_capset, &h, d) < 0 ? negative_errno() : 0;
+}
 
 int privileges_drop(uint64_t keep, uid_t uid, gid_t gid)
 {
         int r;
 
-        r = caps_bound_keep(keep);
-        if (r < 0)
-                return r;
+        /* Every capability this kernel knows leaves the bounding set but
+         * those kept; PR_CAPBSET_READ fails past the last one. */
+        for (int i = 0; i < 64 && prctl(PR_CAPBSET_READ, i, 0, 0, 0) >= 0; i++)
+                if (!(keep & (UINT64_C(1) << i)) && prctl(PR_CAPBSET_DROP, i, 0, 0, 0) < 0)
+                        return negative_errno();
 
         if (getuid() != uid || geteuid() != uid) {
                 if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
