@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
         # build
         build-essential autoconf automake libtool pkg-config
-        libsystemd-dev libprotobuf-c-dev protobuf-c-compiler libcap-dev libmnl-dev libseccomp-dev check
+        libsystemd-dev libprotobuf-c-dev protobuf-c-compiler libmnl-dev libseccomp-dev check
         # tests
         iproute2 util-linux procps python3 python3-yaml mandoc valgrind clang libclang-rt-14-dev
         # unmodified programs under `sockbroker run`: a capture tool, a Go

@@ -192,9 +192,13 @@ check "sockbroker depends on libsockbroker0 (= $version) (the preload module)" \
         depends_on sockbroker "libsockbroker0 (= $version)"
 check "sockbroker depends on systemd-sysusers (its postinst runs it)" \
         depends_on sockbroker "systemd | systemd-standalone-sysusers | systemd-sysusers"
-for lib in libc6 libsystemd0 libprotobuf-c1 libcap2 libmnl0 libseccomp2; do
+for lib in libc6 libsystemd0 libprotobuf-c1 libmnl0 libseccomp2; do
         check "sockbroker depends on $lib" depends_any sockbroker "$lib"
 done
+# Capabilities are set with prctl(2) and capset(2) (daemon/shared/privileges.c).
+no_depends() { ! depends_any "$@"; }
+check "sockbroker does not depend on libcap2 (no program links it)" \
+        no_depends sockbroker libcap2
 check "libsockbroker0 depends on libc6" depends_any libsockbroker0 libc6
 check "libsockbroker0 depends on libprotobuf-c1" depends_any libsockbroker0 libprotobuf-c1
 check "libsockbroker0 depends on no other sockbroker package" \

@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -38,6 +37,7 @@
 #include "daemon/shared/listen.h"
 #include "daemon/shared/log.h"
 #include "daemon/shared/opener-proto.h"
+#include "daemon/shared/privileges.h"
 #include "policy/policy.h"
 
 #define DEFAULT_SOCKET "/run/sockbroker/sockbroker.sock"
@@ -381,28 +381,15 @@ static int drop_privileges(uid_t uid, gid_t gid)
 {
         int r;
 
-        for (int i = 0; i <= (int)cap_max_bits() - 1; i++)
-                if (CAP_IS_SUPPORTED(i) && prctl(PR_CAPBSET_DROP, i, 0, 0, 0) < 0)
-                        return log_error_errno(negative_errno(), "PR_CAPBSET_DROP: %m");
-        if (setgroups(0, NULL) < 0)
-                return log_error_errno(negative_errno(), "setgroups: %m");
-        if (setresgid(gid, gid, gid) < 0)
-                return log_error_errno(negative_errno(), "setresgid: %m");
-        if (setresuid(uid, uid, uid) < 0)
-                return log_error_errno(negative_errno(), "setresuid: %m");
-        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
-                return log_error_errno(negative_errno(), "PR_CAP_AMBIENT_CLEAR_ALL: %m");
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                return log_error_errno(negative_errno(), "PR_SET_NO_NEW_PRIVS: %m");
-
-        /* setresuid() away from 0 clears the capability sets; check it did. */
+        r = privileges_drop(0, uid, gid);
+        if (r < 0)
+                return log_error_errno(r, "cannot switch to uid %u with no capability: %s",
+                                       (unsigned)uid, strerror(-r));
         r = caps_none();
         if (r < 0)
                 return r;
         if (r == 0)
                 return log_error_errno(-EPERM, "capabilities survived the switch to uid %u", uid);
-        if (geteuid() == 0 || getuid() == 0)
-                return log_error_errno(-EPERM, "still root after setresuid");
         return 0;
 }
 
@@ -415,8 +402,6 @@ static int drop_privileges(uid_t uid, gid_t gid)
  */
 static int drop_unprivileged(void)
 {
-        struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-        struct __user_cap_data_struct none[2] = {};
         int r;
 
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
@@ -424,10 +409,12 @@ static int drop_unprivileged(void)
         /* capset() only when there is something to drop: the broker's unit
          * filters it out with the rest of @privileged. */
         r = caps_none();
-        if (r == 0 && syscall(SYS_capset, &hdr, none) < 0)
-                return log_error_errno(negative_errno(), "capset: %m");
-        if (r == 0)
+        if (r == 0) {
+                r = privileges_caps_set(0);
+                if (r < 0)
+                        return log_error_errno(r, "capset: %s", strerror(-r));
                 r = caps_none();
+        }
         if (r < 0)
                 return r;
         if (r == 0)

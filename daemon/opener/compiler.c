@@ -28,7 +28,7 @@
 #include "common/fdmsg.h"
 #include "common/util.h"
 #include "daemon/opener/compiler.h"
-#include "daemon/opener/privileges.h"
+#include "daemon/shared/privileges.h"
 #include "daemon/shared/child-env.h"
 #include "daemon/shared/compiler-proto.h"
 #include "daemon/shared/log.h"

@@ -57,7 +57,7 @@
 #include "daemon/opener/link.h"
 #include "daemon/opener/notify.h"
 #include "daemon/opener/opener-internal.h"
-#include "daemon/opener/privileges.h"
+#include "daemon/shared/privileges.h"
 #include "daemon/shared/closer.h"
 #include "daemon/shared/log.h"
 #include "daemon/shared/opener-proto.h"

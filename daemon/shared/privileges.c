@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * privileges.c - the switch to the opener's user with only the
- * capabilities it keeps: for the opener itself (opener.c), and with none
- * at all for the compiler it starts (compiler.c).
+ * privileges.c - the switch to a daemon process's user with only the
+ * capabilities it keeps: for the opener, those its policy needs
+ * (opener.c); for the compiler it starts (compiler.c) and for the
+ * broker (daemon/broker/main.c), none at all. prctl(2) and capset(2)
+ * are all a C library of capabilities would call.
  */
 #include "config.h"
 
@@ -15,11 +17,9 @@
 #include <unistd.h>
 
 #include "common/util.h"
-#include "daemon/opener/privileges.h"
+#include "daemon/shared/privileges.h"
 
-/* The permitted and effective sets become keep, the inheritable empty:
- * capset(2) itself, which is all a C library of capabilities would do. */
-static int caps_set(uint64_t keep)
+int privileges_caps_set(uint64_t keep)
 {
         struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
         struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {
@@ -52,7 +52,7 @@ int privileges_drop(uint64_t keep, uid_t uid, gid_t gid)
                 return negative_errno();
         }
 
-        r = caps_set(keep);
+        r = privileges_caps_set(keep);
         if (r < 0)
                 return r;
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
