@@ -14,7 +14,11 @@
  *     from the rules themselves (so that they do match) and a few fixed
  *     ones (so that they do not);
  *   - an ALLOW verdict's rule is one policy_rule_permits() agrees with,
- *     since the opener re-checks with that function.
+ *     since the opener re-checks with that function;
+ *   - the opener's import, policy_import_rules(), refuses what
+ *     policy_import() refuses but for the rules' selectors, which it
+ *     leaves unset, and takes the same rules, down to the capabilities
+ *     they need.
  * The reference scan uses policy_rule_permits() on an allow copy of each
  * rule for the request side, and the selector semantics of
  * sockbroker.policy(5) for the peer side.
@@ -108,6 +112,34 @@ static void check_one(const policy *p, const struct policy_peer *peer,
         }
 }
 
+/* What the opener imported of the image against what the broker did:
+ * every word that says what a rule permits. */
+static void check_rules_import(const policy *p, const policy *q)
+{
+        FUZZ_ASSERT(policy_n_rules(q) == policy_n_rules(p), "the opener imported %zu rules of %zu",
+                    policy_n_rules(q), policy_n_rules(p));
+        FUZZ_ASSERT(policy_capabilities(q) == policy_capabilities(p),
+                    "the opener's import needs other capabilities");
+        for (size_t i = 0; i < policy_n_rules(p); i++) {
+                const struct policy_rule *a = policy_get_rule(p, i), *b = policy_get_rule(q, i);
+
+                FUZZ_ASSERT(a->allow == b->allow && a->family == b->family && a->type == b->type &&
+                            a->admin == b->admin && a->netns == b->netns &&
+                            a->line == b->line && strcmp(a->file, b->file) == 0 &&
+                            a->n_protocols == b->n_protocols && a->n_ifaces == b->n_ifaces &&
+                            a->n_ports == b->n_ports && a->sockopts == b->sockopts &&
+                            a->link_ops == b->link_ops && a->n_bitrates == b->n_bitrates &&
+                            a->n_rx == b->n_rx && a->n_tx == b->n_tx && a->n_addrs == b->n_addrs &&
+                            a->n_pgns == b->n_pgns && a->n_names == b->n_names &&
+                            a->can_fd == b->can_fd && a->n_devs == b->n_devs &&
+                            a->n_channels == b->n_channels && a->hci_channels == b->hci_channels &&
+                            a->n_events == b->n_events && a->n_commands == b->n_commands,
+                            "rule %zu differs in the opener's import", i);
+                FUZZ_ASSERT(!b->everyone && !b->has_uid && !b->has_gid && !b->unit && !b->cgroup,
+                            "the opener's import set the selectors of rule %zu", i);
+        }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         static const gid_t no_groups[1] = { 0 };
@@ -115,16 +147,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct policy_request reqs[N_REQUESTS];
         gid_t groups[N_PEERS][2];
         size_t n_peers = 0, n_reqs = 0, n_probe;
-        policy *p = NULL;
+        policy *p = NULL, *q = NULL;
         void *image = NULL;
         size_t image_len = 0;
-        int r;
+        int r, r_rules;
 
         r = policy_import(data, size, &p);
+        r_rules = policy_import_rules(data, size, &q);
+        FUZZ_ASSERT(r_rules < 0 || r_rules == 0, "the opener's import returned %d", r_rules);
         if (r < 0) {
                 FUZZ_ASSERT(!p, "refused with %d but returned a policy", r);
+                /* Taken by the opener only when the selectors were bad. */
+                if (r_rules == 0)
+                        FUZZ_ASSERT(policy_import_selectors(q) == r,
+                                    "the opener took an image the broker refused with %d", r);
+                policy_free(q);
                 return 0;
         }
+        FUZZ_ASSERT(r_rules == 0, "the opener refused with %d an image the broker took", r_rules);
+        check_rules_import(p, q);
+        policy_free(q);
 
         r = policy_export(p, &image, &image_len);
         FUZZ_ASSERT(r == 0, "export of an imported policy failed: %d", r);

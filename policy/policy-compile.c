@@ -1330,7 +1330,21 @@ static int compile(const struct policy_source *sources, size_t n_sources,
         r = builder_finish(&p->builder, &image, &len);
         if (r < 0)
                 return error_set(err, r, NULL, 0, 0, "out of memory");
-        r = index ? policy_import_take(image, len, ret) : policy_import_rules_take(image, len, ret);
+        if (index)
+                r = policy_import_take(image, len, ret);
+        else {
+                /* Without the index, but with the selectors, which are
+                 * the broker's to check and a compiler's to get right. */
+                policy *q = NULL;
+
+                r = policy_import_rules_take(image, len, &q);
+                if (r >= 0)
+                        r = policy_import_selectors(q);
+                if (r < 0)
+                        policy_free(q);
+                else
+                        *ret = q;
+        }
         if (r == -ENOMEM)
                 return error_set(err, r, NULL, 0, 0, "out of memory");
         if (r < 0)

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "common/util.h"
 #include "policy/policy-decide.h"
@@ -309,10 +310,127 @@ enum policy_verdict policy_check(const policy *p, const struct policy_peer *peer
         return rule->allow ? POLICY_VERDICT_ALLOW : POLICY_VERDICT_DENY;
 }
 
-/* Builds p's index and hands p to *ret, or frees it. */
+/* systemd's unit name characters; the type suffix is not checked against
+ * a list, so new unit types need no new sockbroker. */
+const char *policy_unit_check(const char *s)
+{
+        size_t n = strlen(s);
+        const char *dot;
+
+        if (n == 0)
+                return "empty";
+        if (n >= POLICY_MAX_STRING)
+                return "too long";
+        if (strspn(s, "abcdefghijklmnopqrstuvwxyz"
+                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                      "0123456789:-_.\\@") != n)
+                return "contains a character not valid in a unit name";
+        dot = strrchr(s, '.');
+        if (!dot || dot == s || dot[1] == '\0')
+                return "has no type suffix, like .service";
+        return NULL;
+}
+
+/* An absolute, normalised cgroup path: no empty, "." or ".." components
+ * and no trailing '/', so a prefix match on '/' boundaries means what it
+ * says. */
+const char *policy_cgroup_check(const char *s)
+{
+        size_t n = strlen(s);
+
+        if (s[0] != '/')
+                return "does not start with '/'";
+        if (n >= POLICY_MAX_STRING)
+                return "too long";
+        for (const char *c = s; *c; c++)
+                if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f)
+                        return "contains whitespace or a byte that is not printable ASCII";
+        if (n == 1)
+                return NULL;
+        for (const char *c = s; *c; ) {
+                size_t len;
+
+                c++;                    /* skip the '/' */
+                len = strcspn(c, "/");
+                if (len == 0)
+                        return "has an empty component or a trailing '/'";
+                if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+                        return "has a '.' or '..' component";
+                c += len;
+        }
+        return NULL;
+}
+
+_Static_assert(sizeof(uid_t) == sizeof(uint32_t), "uid_t is 32 bits");
+_Static_assert(sizeof(gid_t) == sizeof(uint32_t), "gid_t is 32 bits");
+
+/*
+ * The selectors of each rule of an image the rules' importer has taken
+ * (policy-image.c), which checks all but these, since the opener looks
+ * only at what a rule permits: exactly one of
+ * 'everyone' and the others, and each set as the compiler would set it,
+ * with every field of one not set zero.
+ */
+int policy_import_selectors(policy *p)
+{
+        const uint32_t selectors = POLICY_IMAGE_RULE_UID | POLICY_IMAGE_RULE_GID |
+                                   POLICY_IMAGE_RULE_UNIT | POLICY_IMAGE_RULE_CGROUP;
+        const uint8_t *base = p->image;
+        struct policy_image_header h;
+        struct policy_string_table strings;
+        size_t rules_off;
+
+        memcpy(&h, base, sizeof(h));
+        rules_off = sizeof(h) + (size_t)h.n_files * sizeof(uint32_t);
+        strings = (struct policy_string_table){
+                .data = (const char *)base + p->image_len - h.strings_size,
+                .size = h.strings_size,
+        };
+        for (size_t i = 0; i < p->n_rules; i++) {
+                struct policy_rule *rule = &p->rules[i];
+                struct policy_image_rule rec;
+
+                memcpy(&rec, base + rules_off + i * sizeof(rec), sizeof(rec));
+                if (!(rec.flags & POLICY_IMAGE_RULE_EVERYONE) == !(rec.flags & selectors))
+                        return -EBADMSG;
+                rule->everyone = rec.flags & POLICY_IMAGE_RULE_EVERYONE;
+
+                rule->has_uid = rec.flags & POLICY_IMAGE_RULE_UID;
+                if (rule->has_uid ? rec.uid == UINT32_MAX : rec.uid != 0)
+                        return -EBADMSG;
+                rule->uid = (uid_t)rec.uid;
+
+                rule->has_gid = rec.flags & POLICY_IMAGE_RULE_GID;
+                if (rule->has_gid ? rec.gid == UINT32_MAX : rec.gid != 0)
+                        return -EBADMSG;
+                rule->gid = (gid_t)rec.gid;
+
+                if (rec.flags & POLICY_IMAGE_RULE_UNIT) {
+                        if (policy_image_string(&strings, rec.unit, POLICY_MAX_STRING - 1,
+                                                &rule->unit) < 0 ||
+                            policy_unit_check(rule->unit))
+                                return -EBADMSG;
+                } else if (rec.unit != 0)
+                        return -EBADMSG;
+
+                if (rec.flags & POLICY_IMAGE_RULE_CGROUP) {
+                        if (policy_image_string(&strings, rec.cgroup, POLICY_MAX_STRING - 1,
+                                                &rule->cgroup) < 0 ||
+                            policy_cgroup_check(rule->cgroup))
+                                return -EBADMSG;
+                } else if (rec.cgroup != 0)
+                        return -EBADMSG;
+        }
+        return 0;
+}
+
+/* Takes p's selectors, builds its index and hands p to *ret, or frees it. */
 static int index_and_return(policy *p, policy **ret)
 {
-        int r = index_init(p);
+        int r = policy_import_selectors(p);
+
+        if (r >= 0)
+                r = index_init(p);
 
         if (r < 0) {
                 policy_free(p);

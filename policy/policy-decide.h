@@ -53,5 +53,15 @@ enum policy_verdict policy_check(const policy *p, const struct policy_peer *peer
  * everyone) take in peer. */
 bool policy_rule_matches_peer(const struct policy_rule *rule, const struct policy_peer *peer);
 
+/* Checks and takes the selectors of each rule of p, which
+ * policy_import_rules() leaves unset: policy_import() does, and so does
+ * the compiler with what it compiled. 0 or -EBADMSG. */
+int policy_import_selectors(policy *p);
+
+/* The selectors' words unit= and cgroup=, as the compiler and the
+ * importer check them: NULL when s is valid, else a short reason. */
+const char *policy_unit_check(const char *s);
+const char *policy_cgroup_check(const char *s);
+
 /* "packet/raw/0x88f7@eth1" style text for a request, for messages. */
 int policy_request_format(const struct policy_request *req, char *buf, size_t size);

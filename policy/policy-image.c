@@ -20,9 +20,6 @@
 #include "common/util.h"
 #include "policy/policy-internal.h"
 
-_Static_assert(sizeof(uid_t) == sizeof(uint32_t), "uid_t is 32 bits");
-_Static_assert(sizeof(gid_t) == sizeof(uint32_t), "gid_t is 32 bits");
-
 policy *policy_free(policy *p)
 {
         if (!p)
@@ -52,14 +49,7 @@ const struct policy_rule *policy_get_rule(const policy *p, size_t index)
         return p && index < p->n_rules ? &p->rules[index] : NULL;
 }
 
-struct string_table {
-        const char *data;
-        uint32_t size;
-};
-
-/* A non-empty string of at most max bytes that starts and ends (with its
- * NUL) inside the table. */
-static int image_string(const struct string_table *t, uint32_t offset, size_t max,
+int policy_image_string(const struct policy_string_table *t, uint32_t offset, size_t max,
                         const char **ret)
 {
         const char *s, *nul;
@@ -99,7 +89,7 @@ struct importer {
         const uint8_t *words;
         uint32_t n_words;
         uint32_t next_word;
-        struct string_table strings;
+        struct policy_string_table strings;
         uint32_t *protocols;
         const char **ifaces;
         struct policy_range *ranges;
@@ -207,7 +197,7 @@ static int image_decode_match(const struct policy_image_rule *rec, int family,
         n = rec->n_items[POLICY_IMAGE_IFACES];
         import_items(im, POLICY_IMAGE_IFACES, n, w);
         for (uint32_t i = 0; i < n; i++) {
-                r = image_string(&im->strings, w[i], POLICY_MAX_STRING - 1, &im->ifaces[i]);
+                r = policy_image_string(&im->strings, w[i], POLICY_MAX_STRING - 1, &im->ifaces[i]);
                 if (r < 0 || policy_iface_glob_check(im->ifaces[i]))
                         return -EBADMSG;
         }
@@ -320,20 +310,16 @@ static bool image_has_words(const struct policy_image_rule *rec)
         return false;
 }
 
+/* What a rule permits; its selectors, which only the decision looks at,
+ * are import_selectors()' in policy-decide.c. */
 static int image_decode_rule(const struct policy_image_rule *rec, struct importer *im,
                              const policy *p, struct policy_rule *rule)
 {
-        const uint32_t selectors = POLICY_IMAGE_RULE_UID | POLICY_IMAGE_RULE_GID |
-                                   POLICY_IMAGE_RULE_UNIT | POLICY_IMAGE_RULE_CGROUP;
         int family, type, r;
 
         if (rec->flags & ~(uint32_t)POLICY_IMAGE_RULE_FLAGS)
                 return -EBADMSG;
         if (rec->file >= p->n_files || rec->line == 0)
-                return -EBADMSG;
-
-        /* Exactly one of: 'everyone', or one or more other selectors. */
-        if (!(rec->flags & POLICY_IMAGE_RULE_EVERYONE) == !(rec->flags & selectors))
                 return -EBADMSG;
 
         if (rec->family > INT_MAX || rec->type > INT_MAX)
@@ -348,33 +334,8 @@ static int image_decode_rule(const struct policy_image_rule *rec, struct importe
         rule->allow = rec->flags & POLICY_IMAGE_RULE_ALLOW;
         rule->file = p->files[rec->file];
         rule->line = rec->line;
-        rule->everyone = rec->flags & POLICY_IMAGE_RULE_EVERYONE;
         rule->family = family;
         rule->type = type;
-
-        rule->has_uid = rec->flags & POLICY_IMAGE_RULE_UID;
-        if (rule->has_uid ? rec->uid == UINT32_MAX : rec->uid != 0)
-                return -EBADMSG;
-        rule->uid = (uid_t)rec->uid;
-
-        rule->has_gid = rec->flags & POLICY_IMAGE_RULE_GID;
-        if (rule->has_gid ? rec->gid == UINT32_MAX : rec->gid != 0)
-                return -EBADMSG;
-        rule->gid = (gid_t)rec->gid;
-
-        if (rec->flags & POLICY_IMAGE_RULE_UNIT) {
-                r = image_string(&im->strings, rec->unit, POLICY_MAX_STRING - 1, &rule->unit);
-                if (r < 0 || policy_unit_check(rule->unit))
-                        return -EBADMSG;
-        } else if (rec->unit != 0)
-                return -EBADMSG;
-
-        if (rec->flags & POLICY_IMAGE_RULE_CGROUP) {
-                r = image_string(&im->strings, rec->cgroup, POLICY_MAX_STRING - 1, &rule->cgroup);
-                if (r < 0 || policy_cgroup_check(rule->cgroup))
-                        return -EBADMSG;
-        } else if (rec->cgroup != 0)
-                return -EBADMSG;
 
         r = image_decode_match(rec, family, im, rule);
         if (r < 0)
@@ -485,7 +446,7 @@ int policy_import_rules_take(void *image, size_t len, policy **ret)
                 uint32_t offset;
 
                 memcpy(&offset, base + files_off + (uint64_t)i * sizeof(offset), sizeof(offset));
-                r = image_string(&im.strings, offset, POLICY_MAX_PATH - 1, &p->files[i]);
+                r = policy_image_string(&im.strings, offset, POLICY_MAX_PATH - 1, &p->files[i]);
                 if (r < 0)
                         return r;
                 p->n_files++;

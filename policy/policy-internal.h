@@ -78,6 +78,15 @@ enum policy_image_list {
         _POLICY_IMAGE_LISTS,
 };
 
+/* An image's string table, and a non-empty string of at most max bytes
+ * in it, at offset, ending with its NUL inside the table. */
+struct policy_string_table {
+        const char *data;
+        uint32_t size;
+};
+int policy_image_string(const struct policy_string_table *t, uint32_t offset, size_t max,
+                        const char **ret);
+
 /* The words of one item of each list. */
 extern const uint8_t policy_image_item_words[_POLICY_IMAGE_LISTS];
 /* The most words one rule's lists can take. */
@@ -171,8 +180,6 @@ int policy_family_index(int family);        /* into policy_families[], or -1 */
 bool policy_family_is_valid(int family);
 bool policy_type_is_valid(int family, int type);
 const char *policy_iface_glob_check(const char *s);
-const char *policy_unit_check(const char *s);
-const char *policy_cgroup_check(const char *s);
 
 /*
  * The numbers the words take, shared by the compiler, the importer and

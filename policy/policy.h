@@ -5,9 +5,10 @@
  *
  * sockbroker-compiler parses and compiles the policy text and exports
  * the compiled form as one flat, self-contained image (policy-compile.h).
- * The opener imports it with policy_import_rules() and forwards the same
- * bytes to the unprivileged broker, which imports it with
- * policy_import() and decides with policy_check() (policy-decide.h); the
+ * The opener imports it with policy_import_rules(), which leaves out the
+ * rules' selectors, and forwards the same bytes to the unprivileged
+ * broker, which imports it, selectors and all, with policy_import() and
+ * decides with policy_check() (policy-decide.h); the
  * opener re-checks each request against the rule the broker named with
  * policy_rule_permits(), which ignores identity, so a compromised broker
  * can obtain no socket that no allow rule describes. This header is what
@@ -193,10 +194,12 @@ enum policy_netns policy_rule_netns(const struct policy_rule *rule);
 policy *policy_free(policy *p);
 
 /* The flat image: host order, versioned, every offset and count
- * validated; policy_export() is in policy-compile.h. This imports the
- * rules alone, for the opener, which only re-checks the rules the broker
- * names; policy_import() (policy-decide.h) adds the index policy_check()
- * needs, and a policy imported here must never be given to it. */
+ * validated; policy_export() is in policy-compile.h. This imports what
+ * the rules permit, for the opener, which only re-checks the rules the
+ * broker names and ignores who they are for: their selectors are left
+ * unset and unchecked. policy_import() (policy-decide.h) adds them and
+ * the index policy_check() needs, and a policy imported here must never
+ * be given to it. */
 int policy_import_rules(const void *buf, size_t len, policy **ret);
 
 size_t policy_n_rules(const policy *p);

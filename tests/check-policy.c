@@ -2496,10 +2496,29 @@ START_TEST(test_image_edit)
 }
 END_TEST
 
+/* The cases above that corrupt only a rule's selectors, which the
+ * opener's import, policy_import_rules(), does not read: who may ask is
+ * the broker's to decide, and the opener re-checks what a rule permits. */
+static bool corrupts_selectors(const char *name)
+{
+        static const char *const names[] = {
+                "everyone and uid", "no selector", "no everyone", "uid -1", "gid -1",
+                "stray uid", "stray gid", "stray unit", "stray cgroup", "unit name",
+                "cgroup path", "unit points at a glob", "unit points at its NUL",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (streq(names[i], name))
+                        return true;
+        return false;
+}
+
 START_TEST(test_image_corrupt)
 {
+        const char *name = corruption_cases[_i].name;
         struct image img;
         policy *p = NULL;
+        int r;
 
         image_load(&img);
         /* The image as exported is fine. */
@@ -2507,8 +2526,20 @@ START_TEST(test_image_corrupt)
         p = policy_free(p);
 
         corruption_cases[_i].mutate(&img);
-        ck_assert_msg(policy_import(img.buf, img.len, &p) == -EBADMSG, "%s", corruption_cases[_i].name);
+        ck_assert_msg(policy_import(img.buf, img.len, &p) == -EBADMSG, "%s", name);
         ck_assert_ptr_null(p);
+
+        /* The opener refuses the same, but for the selectors. */
+        r = policy_import_rules(img.buf, img.len, &p);
+        if (corrupts_selectors(name)) {
+                ck_assert_msg(r == 0, "%s: %d", name, r);
+                ck_assert_uint_eq(policy_n_rules(p), 10);
+                ck_assert_int_eq(policy_import_selectors(p), -EBADMSG);
+                p = policy_free(p);
+        } else {
+                ck_assert_msg(r == -EBADMSG, "%s: %d", name, r);
+                ck_assert_ptr_null(p);
+        }
         free(img.buf);
 }
 END_TEST
