@@ -33,6 +33,7 @@
 #include "common/util.h"
 #include "policy/policy-compile.h"
 #include "policy/policy-internal.h"
+#include "policy/policy-path.h"
 
 #define POLICY_FILE_MAX_SIZE (16u << 20)        /* one file */
 #define POLICY_LOAD_MAX_SIZE (64u << 20)        /* all files together */

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "policy/policy-internal.h"
+#include "policy/policy-path.h"
 
 static bool writable_by_others(mode_t mode)
 {

@@ -31,6 +31,7 @@
 #include "common/util.h"
 #include "policy/policy-internal.h"
 #include "policy/policy-compile.h"
+#include "policy/policy-path.h"
 #include "tests/check-suites.h"
 
 

@@ -12,7 +12,7 @@
 set -u
 . "${abs_top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-RECORDED=4323
+RECORDED=4318
 
 check=
 [ "${1:-}" = --check ] && { check=1; shift; }
