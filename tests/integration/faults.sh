@@ -13,7 +13,12 @@
 #      makes it exit, and a killed one is gone; each time the broker
 #      stays, its clients keep their connections, and the next opener
 #      started on the socket serves; with none, the broker exits with
-#      status 4 after --opener-timeout.
+#      status 4 after --opener-timeout;
+#   e. an opener that switches, at a reload, to a policy the broker's
+#      import refuses (tests/fake-opener, with a rule's selector
+#      corrupted, which the opener's own import does not read): the
+#      broker exits with status 1 rather than decide with another policy
+#      than the opener's; one that switches to a good one is followed.
 #
 # Starting the next opener, and restarting a broker that exited, is
 # systemd's part; the units are tested doing it under real systemd in
@@ -37,6 +42,7 @@ SPID=
 cleanup() {
         [ -n "$OPID" ] && kill -CONT "$OPID" 2>/dev/null
         [ -n "$SPID" ] && kill "$SPID" 2>/dev/null
+        [ -n "${FPID:-}" ] && kill "$FPID" 2>/dev/null
         [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
         ip netns del "$A" 2>/dev/null
         rm -rf "$T"
@@ -193,5 +199,58 @@ else
         not_ok "d: sockbrokerd --opener-socket starts with an opener on its own and no rule"
         diag "$(cat "$T/daemon.log" "$T/opener.log")"
 fi
+
+# --- e. an opener that switches to a policy the broker cannot take ------------------------
+FAKE=$abs_top_builddir/tests/fake-opener
+FSOCK=$T/fake.sock
+FPID=
+printf 'allow uid=65534 inet raw proto=icmp\n' >"$T/policy.conf"
+
+# fake_start MODE: the fake opener on FSOCK, in A; sets FPID once it listens.
+fake_start() {
+        rm -f "$FSOCK"
+        : >"$T/fake.out"
+        nsenter --net="/run/netns/$A" "$FAKE" "$FSOCK" "$T/policy.conf" "$1" >"$T/fake.out" 2>&1 &
+        FPID=$!
+        wait_for 5 grep -qx ready "$T/fake.out"
+}
+
+for mode in same bad-selectors; do
+        : >"$T/daemon.log"
+        rm -f "$T/sock"
+        if fake_start "$mode" && start_daemon_in "$A" "$T" --opener-socket="$FSOCK" --opener-timeout=3; then
+                ok "e: $mode: sockbrokerd starts with the fake opener's policy"
+                kill -HUP "$DPID"
+                check "e: $mode: at the reload, the opener sends generation 2" \
+                        wait_for 10 grep -q '^sent generation 2' "$T/fake.out"
+                if [ "$mode" = same ]; then
+                        check "e: same: the broker follows it" \
+                                wait_for 10 grep -q 'policy generation 2: 1 rule' "$T/daemon.log"
+                        out=$(as_nobody "$T/sbtest" open inet/raw/icmp 2>&1)
+                        check "e: same: and answers from it (the fake opener refuses to open)" \
+                                grep -q '^refused errno=13 ' <<<"$out"
+                        diag "$out"
+                        kill -TERM "$DPID"
+                        check_exit "e: same: SIGTERM: status 0" "$DPID" 0
+                else
+                        check_exit "e: bad-selectors: the broker exits with status 1" "$DPID" 1
+                        check "e: bad-selectors: its log says why" \
+                                grep -q 'cannot follow the opener to policy generation 2; exiting' \
+                                "$T/daemon.log"
+                        check "e: bad-selectors: having refused the image" \
+                                grep -q 'cannot import the compiled policy' "$T/daemon.log"
+                fi
+                diag "$(grep -E 'policy|opener' "$T/daemon.log" | tail -n 4)"
+                check "e: $mode: the fake opener saw only valid messages" wait_for 5 gone "$FPID"
+                wait "$FPID"
+                check "e: $mode: ... and ended cleanly" test "$?" = 0
+                FPID= DPID=
+        else
+                not_ok "e: $mode: sockbrokerd starts with the fake opener's policy"
+                diag "$(cat "$T/daemon.log" "$T/fake.out")"
+                kill "$FPID" 2>/dev/null
+                FPID=
+        fi
+done
 
 finish
