@@ -1,6 +1,28 @@
 # shellcheck shell=bash
-# lib.sh - what the bench/run-*.sh scripts share; each sources
-# tests/lib.sh first, for the daemon's paths and ensure_broker_user.
+# lib.sh - what the bench/run-*.sh scripts share. Each sources it first:
+# the build directory is the current one unless make bench gives it, and
+# tests/lib.sh gives the daemon's paths and ensure_broker_user.
+
+abs_top_builddir=${abs_top_builddir:-$PWD}
+abs_top_srcdir=${abs_top_srcdir:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+export abs_top_builddir abs_top_srcdir
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/lib.sh"
+
+# bench_smoke ARG...: whether --smoke is among a script's arguments, the
+# short run CI makes to keep the harness working; the other arguments
+# are left in BENCH_ARGS, for getopts.
+bench_smoke() {
+        local a smoke=1
+        BENCH_ARGS=()
+        for a in "$@"; do
+                if [ "$a" = --smoke ]; then
+                        smoke=0
+                else
+                        BENCH_ARGS+=("$a")
+                fi
+        done
+        return "$smoke"
+}
 
 # bench_counts VALUE...: each must be a count, 1 to 9999999; else exit 2.
 bench_counts() {

@@ -68,10 +68,6 @@ while getopts r:t: opt; do
         *) echo "usage: $0 [--smoke] [--can] [-r ROUNDS] [-t MS]" >&2; exit 2 ;;
         esac
 done
-abs_top_builddir=${abs_top_builddir:-$PWD}
-abs_top_srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-export abs_top_builddir abs_top_srcdir
-. "$(dirname "$0")/../tests/lib.sh"
 . "$(dirname "$0")/lib.sh"
 bench_counts "$rounds" "$ms"
 dataplane_bin=$abs_top_builddir/bench/dataplane

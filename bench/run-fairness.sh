@@ -41,15 +41,9 @@ rounds=4
 grants=5000
 bound=20
 scenarios="a b c d f"
-args=()
-for a in "$@"; do
-        if [ "$a" = --smoke ]; then
-                rounds=1 grants=300 bound=1
-        else
-                args+=("$a")
-        fi
-done
-set -- "${args[@]+"${args[@]}"}"
+. "$(dirname "$0")/lib.sh"
+bench_smoke "$@" && rounds=1 grants=300 bound=1
+set -- "${BENCH_ARGS[@]+"${BENCH_ARGS[@]}"}"
 while getopts r:n:t:s: opt; do
         case $opt in
         r) rounds=$OPTARG ;;
@@ -59,10 +53,6 @@ while getopts r:n:t:s: opt; do
         *) echo "usage: $0 [--smoke] [-r ROUNDS] [-n GRANTS] [-t SECONDS] [-s SCENARIOS]" >&2; exit 2 ;;
         esac
 done
-abs_top_builddir=${abs_top_builddir:-$PWD}
-export abs_top_builddir
-. "$(dirname "$0")/../tests/lib.sh"
-. "$(dirname "$0")/lib.sh"
 bench_counts "$rounds" "$grants" "$bound"
 bin=$abs_top_builddir/bench/fairness
 grant_bin=$abs_top_builddir/bench/grant

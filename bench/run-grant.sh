@@ -45,15 +45,9 @@ set -u
 rounds=5
 grants=5000
 tput_seconds=3
-args=()
-for a in "$@"; do
-        if [ "$a" = --smoke ]; then
-                rounds=1 grants=200 tput_seconds=1
-        else
-                args+=("$a")
-        fi
-done
-set -- "${args[@]+"${args[@]}"}"
+. "$(dirname "$0")/lib.sh"
+bench_smoke "$@" && rounds=1 grants=200 tput_seconds=1
+set -- "${BENCH_ARGS[@]+"${BENCH_ARGS[@]}"}"
 while getopts r:n:t: opt; do
         case $opt in
         r) rounds=$OPTARG ;;
@@ -62,10 +56,6 @@ while getopts r:n:t: opt; do
         *) echo "usage: $0 [--smoke] [-r ROUNDS] [-n GRANTS] [-t SECONDS]" >&2; exit 2 ;;
         esac
 done
-abs_top_builddir=${abs_top_builddir:-$PWD}
-export abs_top_builddir
-. "$(dirname "$0")/../tests/lib.sh"
-. "$(dirname "$0")/lib.sh"
 bench_counts "$rounds" "$grants" "$tput_seconds"
 grant_bin=$abs_top_builddir/bench/grant
 floor_bin=$abs_top_builddir/bench/floor

@@ -42,15 +42,9 @@ grants=5000
 rounds=5
 sizes="10 1000 10000"
 conns="1000 10000"
-args=()
-for a in "$@"; do
-        if [ "$a" = --smoke ]; then
-                grants=300 rounds=1 sizes="10 1000" conns=200
-        else
-                args+=("$a")
-        fi
-done
-set -- "${args[@]+"${args[@]}"}"
+. "$(dirname "$0")/lib.sh"
+bench_smoke "$@" && grants=300 rounds=1 sizes="10 1000" conns=200
+set -- "${BENCH_ARGS[@]+"${BENCH_ARGS[@]}"}"
 while getopts n:r:p:c: opt; do
         case $opt in
         n) grants=$OPTARG ;;
@@ -60,10 +54,6 @@ while getopts n:r:p:c: opt; do
         *) echo "usage: $0 [--smoke] [-n GRANTS] [-r ROUNDS] [-p SIZES] [-c \"CONNECTIONS\"]" >&2; exit 2 ;;
         esac
 done
-abs_top_builddir=${abs_top_builddir:-$PWD}
-export abs_top_builddir
-. "$(dirname "$0")/../tests/lib.sh"
-. "$(dirname "$0")/lib.sh"
 # shellcheck disable=SC2086
 bench_counts "$grants" "$rounds" $conns $sizes
 grant_bin=$abs_top_builddir/bench/grant

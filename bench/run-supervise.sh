@@ -32,15 +32,9 @@ set -u
 rounds=9
 connects=20000
 grants=2000
-args=()
-for a in "$@"; do
-        if [ "$a" = --smoke ]; then
-                rounds=1 connects=500 grants=100
-        else
-                args+=("$a")
-        fi
-done
-set -- "${args[@]+"${args[@]}"}"
+. "$(dirname "$0")/lib.sh"
+bench_smoke "$@" && rounds=1 connects=500 grants=100
+set -- "${BENCH_ARGS[@]+"${BENCH_ARGS[@]}"}"
 while getopts r:n:g: opt; do
         case $opt in
         r) rounds=$OPTARG ;;
@@ -49,10 +43,6 @@ while getopts r:n:g: opt; do
         *) echo "usage: $0 [--smoke] [-r ROUNDS] [-n CONNECTS] [-g GRANTS]" >&2; exit 2 ;;
         esac
 done
-abs_top_builddir=${abs_top_builddir:-$PWD}
-export abs_top_builddir
-. "$(dirname "$0")/../tests/lib.sh"
-. "$(dirname "$0")/lib.sh"
 bench_counts "$rounds" "$connects" "$grants"
 bin=$abs_top_builddir/bench/supervise
 shim=$abs_top_builddir/.libs/libsockbroker-preload.so
