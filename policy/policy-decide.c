@@ -367,9 +367,10 @@ _Static_assert(sizeof(gid_t) == sizeof(uint32_t), "gid_t is 32 bits");
 /*
  * The selectors of each rule of an image the rules' importer has taken
  * (policy-image.c), which checks all but these, since the opener looks
- * only at what a rule permits: exactly one of
- * 'everyone' and the others, and each set as the compiler would set it,
- * with every field of one not set zero.
+ * only at what a rule permits: exactly one of 'everyone' and the others,
+ * each set as the compiler would set it, and every field of one not set
+ * zero. A rule's selectors may be set when this fails: p is then only
+ * for policy_free().
  */
 int policy_import_selectors(policy *p)
 {
